@@ -1,0 +1,153 @@
+// Package providers defines the contract between the engine and resource
+// drivers, and the registry that maps a resource's kind.type to its driver.
+//
+// A driver package registers a Spec in its init function; the engine imports
+// providers/all to get every driver. The engine never talks to the system
+// directly: every change to a node goes through a Driver.
+package providers
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/zclconf/go-cty/cty"
+)
+
+// KindOrder is the default start order of resource kinds. Stops run in
+// reverse. References and depends_on add edges on top of this order.
+var KindOrder = []string{"ip", "disk", "fs", "container", "app", "sync"}
+
+// AttrSpec describes one attribute of a resource block.
+type AttrSpec struct {
+	Name     string
+	Type     cty.Type
+	Required bool
+	// Default is used when the attribute is absent; cty.NilVal means the
+	// attribute is null when absent.
+	Default cty.Value
+	Doc     string
+	// InPlace marks an attribute whose change applies to a running resource
+	// without restarting it (an app's check command). A change to any other
+	// attribute of a running resource is a stop then a start.
+	InPlace bool
+}
+
+// Spec describes a driver: the attributes its resource blocks accept, the
+// extra attributes it exposes to references, and how to build it.
+type Spec struct {
+	Kind string // "ip", "disk", "fs", "app", ...
+	Type string // "host", "loop", "vg", "lv", "ext4", "forking", ...
+	// Default marks the type used when a block of this kind sets no type.
+	Default bool
+	Doc     string
+	Attrs   []AttrSpec
+	// Exposed lists the attributes only the live system knows (the loop
+	// device behind a backing file). They are unknown until the resource is
+	// up, and shown as "(known after apply)" in plans.
+	Exposed []AttrSpec
+	// Provisionable is false for drivers with nothing to provision (app):
+	// status shows "/" in the provisioned flag column.
+	Provisionable bool
+	New           func(r *Resource) (Driver, error)
+}
+
+// Key is the registry key of a spec: "kind.type".
+func (s *Spec) Key() string { return s.Kind + "." + s.Type }
+
+// Common holds the attributes every resource accepts.
+type Common struct {
+	Disable      bool
+	Optional     bool
+	Monitor      bool
+	Standby      bool
+	Encap        bool
+	Provision    bool // false: never provision nor unprovision this resource
+	Restart      int  // restarts tried by the monitor before monitor_action
+	RestartDelay time.Duration
+	Tags         []string
+	DependsOn    []string // rids
+}
+
+// Resource is one evaluated resource block, as a driver receives it.
+//
+// During planning Attrs may hold unknown values (a value another resource
+// exposes only once up). Status, Exposed, Describe and Operations must cope
+// with them; Start, Stop, Provision and Unprovision are only ever called with
+// wholly known attributes.
+type Resource struct {
+	Service string
+	Node    string
+	Kind    string
+	Type    string
+	Name    string // the block label: "app" in fs "app" {}
+	Attrs   map[string]cty.Value
+	Common  Common
+	// StateDir is a directory private to this resource on this node, for
+	// driver bookkeeping (pid files). The engine creates it before Start.
+	StateDir string
+}
+
+// RID is the resource id used in logs, status and --rid: "fs#app".
+func (r *Resource) RID() string { return r.Kind + "#" + r.Name }
+
+// State is a resource or service availability status.
+type State string
+
+const (
+	Up      State = "up"
+	Down    State = "down"
+	Warn    State = "warn"
+	NA      State = "n/a"
+	Undef   State = "undef"
+	StdbyUp State = "stdby up"
+)
+
+// Status is what a driver reports about its resource on this node.
+type Status struct {
+	State State
+	// Messages are shown under the resource line: "warn: no carrier on br-prd".
+	Messages []string
+}
+
+// Action is an operation the engine asks a driver for.
+type Action string
+
+const (
+	ActStart       Action = "start"
+	ActStop        Action = "stop"
+	ActProvision   Action = "provision"
+	ActUnprovision Action = "unprovision"
+)
+
+// Driver manages one resource on this node. Every method is idempotent:
+// Start on an up resource does nothing and logs that it is already up.
+type Driver interface {
+	Status(ctx context.Context) Status
+	Start(ctx context.Context, log *Log) error
+	Stop(ctx context.Context, log *Log) error
+	Provision(ctx context.Context, log *Log) error
+	Unprovision(ctx context.Context, log *Log) error
+	// Exposed returns the Spec.Exposed attributes as the live system shows
+	// them now, unknown where they cannot be known before Start.
+	Exposed(ctx context.Context) map[string]cty.Value
+	// Describe is the one-line description in status: "ext4 /dev/vg/app@/svc1/app".
+	Describe() string
+	// Operations lists, in order, the exact operations the action runs when
+	// the resource is not already in the target state, for plans. It must be
+	// a pure function of the attributes, never query the system: a plan made
+	// from a status snapshot on a CI runner must match the node's own plan.
+	// Unknown values print as "(known after apply)".
+	Operations(ctx context.Context, a Action) []string
+}
+
+// StartChecker is implemented by drivers that must veto a start before any
+// resource of the service starts (the ip address conflict probe). The engine
+// calls CheckStart on every resource about to start, before starting any.
+type StartChecker interface {
+	CheckStart(ctx context.Context, log *Log) error
+}
+
+// ErrConflict marks a start aborted because what the resource would claim is
+// already in use elsewhere (an ip address answering on the network).
+var ErrConflict = errors.New("conflict")
