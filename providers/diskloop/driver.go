@@ -1,0 +1,237 @@
+package diskloop
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/omhcl/omhcl/providers"
+	"github.com/zclconf/go-cty/cty"
+)
+
+// detachWait bounds how long Stop waits for the kernel to release a loop
+// device after losetup -d (a device still open is only detached on close).
+var detachWait = 2 * time.Second
+
+type driver struct {
+	r *providers.Resource
+}
+
+func (d *driver) file() string { return d.r.Str("file") }
+
+// devices lists the loop devices attached to the file; none when the file is
+// not known yet.
+func (d *driver) devices() ([]string, error) {
+	if d.file() == providers.Unknown {
+		return nil, nil
+	}
+	return attachedDevices(d.file())
+}
+
+// dir is the directory of the backing file, Unknown with the file.
+func (d *driver) dir() string {
+	if d.file() == providers.Unknown {
+		return providers.Unknown
+	}
+	return filepath.Dir(d.file())
+}
+
+func (d *driver) fileExists() bool {
+	if d.file() == providers.Unknown {
+		return false
+	}
+	_, err := os.Stat(d.file())
+	return err == nil
+}
+
+func (d *driver) Status(ctx context.Context) providers.Status {
+	if d.file() == providers.Unknown {
+		return providers.Status{State: providers.Down, Messages: []string{"backing file is known after apply"}}
+	}
+	if !d.fileExists() {
+		return providers.Status{State: providers.Down, Messages: []string{fmt.Sprintf("backing file %s does not exist", d.file())}}
+	}
+	devs, err := d.devices()
+	if err != nil {
+		return providers.Status{State: providers.Undef, Messages: []string{fmt.Sprintf("list loop devices: %v", err)}}
+	}
+	if len(devs) == 0 {
+		return providers.Status{State: providers.Down}
+	}
+	return providers.Status{State: providers.Up}
+}
+
+func (d *driver) Exposed(ctx context.Context) map[string]cty.Value {
+	devs, err := d.devices()
+	if err != nil || len(devs) == 0 {
+		return map[string]cty.Value{"exposed_devs": cty.UnknownVal(cty.List(cty.String))}
+	}
+	vals := make([]cty.Value, len(devs))
+	for i, dev := range devs {
+		vals[i] = cty.StringVal(dev)
+	}
+	return map[string]cty.Value{"exposed_devs": cty.ListVal(vals)}
+}
+
+func (d *driver) Describe() string {
+	s := "loop " + d.file()
+	if devs, err := d.devices(); err == nil && len(devs) > 0 {
+		s += " " + strings.Join(devs, " ")
+	}
+	return s
+}
+
+func (d *driver) Start(ctx context.Context, log *providers.Log) error {
+	cmds := d.startCmds()
+	if len(cmds) == 0 {
+		log.Info("%s is already up", d.Describe())
+		return nil
+	}
+	if !d.fileExists() {
+		return fmt.Errorf("%s: backing file %s does not exist (provision creates it)", d.r.RID(), d.file())
+	}
+	return run(ctx, log, cmds)
+}
+
+func (d *driver) Stop(ctx context.Context, log *providers.Log) error {
+	cmds := d.stopCmds()
+	if len(cmds) == 0 {
+		log.Info("%s is already down", d.Describe())
+		return nil
+	}
+	if err := run(ctx, log, cmds); err != nil {
+		return err
+	}
+	return d.waitDetached(ctx)
+}
+
+func (d *driver) Provision(ctx context.Context, log *providers.Log) error {
+	cmds, err := d.provisionCmds()
+	if err != nil {
+		return err
+	}
+	if len(cmds) == 0 {
+		log.Info("%s already exists, skip create", d.file())
+		return nil
+	}
+	return run(ctx, log, cmds)
+}
+
+func (d *driver) Unprovision(ctx context.Context, log *providers.Log) error {
+	if err := d.Stop(ctx, log); err != nil {
+		return err
+	}
+	if !d.fileExists() {
+		log.Info("%s is already removed", d.file())
+		return nil
+	}
+	return run(ctx, log, d.removeCmds())
+}
+
+func (d *driver) Operations(ctx context.Context, a providers.Action) []string {
+	var cmds [][]string
+	switch a {
+	case providers.ActStart:
+		cmds = d.startCmds()
+	case providers.ActStop:
+		cmds = d.stopCmds()
+	case providers.ActProvision:
+		var err error
+		if cmds, err = d.provisionCmds(); err != nil {
+			return []string{"error: " + err.Error()}
+		}
+	case providers.ActUnprovision:
+		cmds = append(d.stopCmds(), d.removeCmds()...)
+	}
+	return render(cmds)
+}
+
+func (d *driver) startCmds() [][]string {
+	if devs, _ := d.devices(); len(devs) > 0 {
+		return nil
+	}
+	return [][]string{{"losetup", "-f", "--show", d.file()}}
+}
+
+func (d *driver) stopCmds() [][]string {
+	devs, _ := d.devices()
+	var cmds [][]string
+	for _, dev := range devs {
+		cmds = append(cmds, []string{"losetup", "-d", dev})
+	}
+	return cmds
+}
+
+func (d *driver) provisionCmds() ([][]string, error) {
+	if d.fileExists() {
+		return nil, nil
+	}
+	size := d.r.Str("size")
+	if size == "" {
+		return nil, fmt.Errorf("%s: size is required to create %s", d.r.RID(), d.file())
+	}
+	var cmds [][]string
+	if dir := d.dir(); dir == providers.Unknown || !isDir(dir) {
+		cmds = append(cmds, []string{"mkdir", "-p", dir})
+	}
+	if size != providers.Unknown {
+		size = canonicalSize(size)
+	}
+	return append(cmds, []string{"truncate", "-s", size, d.file()}), nil
+}
+
+func (d *driver) removeCmds() [][]string {
+	if d.file() != providers.Unknown && !d.fileExists() {
+		return nil
+	}
+	return [][]string{{"rm", "-f", d.file()}}
+}
+
+// waitDetached waits for the devices to leave the file: losetup -d on a
+// device still open (mounted) only marks it for release on last close.
+func (d *driver) waitDetached(ctx context.Context) error {
+	deadline := time.Now().Add(detachWait)
+	for {
+		devs, err := d.devices()
+		if err != nil {
+			return fmt.Errorf("%s: list loop devices: %w", d.r.RID(), err)
+		}
+		if len(devs) == 0 {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%s: %s still attached to %s after losetup -d: the device is in use (mounted?)", d.r.RID(), strings.Join(devs, " "), d.file())
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+func isDir(path string) bool {
+	st, err := os.Stat(path)
+	return err == nil && st.IsDir()
+}
+
+// run executes cmds in order, stopping at the first failure.
+func run(ctx context.Context, log *providers.Log, cmds [][]string) error {
+	for _, c := range cmds {
+		if _, err := providers.Run(ctx, log, c...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func render(cmds [][]string) []string {
+	var out []string
+	for _, c := range cmds {
+		out = append(out, strings.Join(c, " "))
+	}
+	return out
+}
