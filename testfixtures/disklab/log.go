@@ -7,9 +7,9 @@ import (
 	"github.com/omhcl/omhcl/providers"
 )
 
-// Log returns a driver log that writes into the test's log (shown with -v
-// or on failure) and keeps its lines for assertions.
-func Log(t testing.TB) *providers.Log { return providers.NewLog(testWriter{t}) }
+// Log returns a driver log that writes into the test's output (shown with
+// -v or on failure) and keeps its lines for assertions.
+func Log(t testing.TB) *providers.Log { return providers.NewLog(t.Output()) }
 
 // Ops returns the operation and remark lines of log, without the resource
 // header and command output, trimmed of their indent.
@@ -21,12 +21,4 @@ func Ops(log *providers.Log) []string {
 		}
 	}
 	return out
-}
-
-type testWriter struct{ t testing.TB }
-
-func (w testWriter) Write(p []byte) (int, error) {
-	w.t.Helper()
-	w.t.Log(strings.TrimRight(string(p), "\n"))
-	return len(p), nil
 }
