@@ -1,0 +1,66 @@
+// Package disklv is the disk.lv driver: an LVM logical volume, activated
+// on the node running the service.
+package disklv
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+
+	"github.com/omhcl/omhcl/providers"
+	"github.com/omhcl/omhcl/providers/diskvg"
+	"github.com/zclconf/go-cty/cty"
+)
+
+func init() { providers.Register(Spec) }
+
+// Spec is the disk.lv driver spec.
+var Spec = &providers.Spec{
+	Kind: "disk",
+	Type: "lv",
+	Doc:  "An LVM logical volume. Start activates it, provision creates it.",
+	Attrs: []providers.AttrSpec{
+		{Name: "name", Type: cty.String, Required: true, Doc: "Logical volume name."},
+		{Name: "vg", Type: cty.String, Required: true, Doc: "Volume group holding the logical volume."},
+		{Name: "size", Type: cty.String, Doc: `Size provision creates the volume with: "100m", "2g", or a share of the VG like "50%FREE".`},
+	},
+	Exposed: []providers.AttrSpec{
+		{Name: "exposed_devs", Type: cty.List(cty.String), Doc: "The device path, [\"/dev/VG/NAME\"]."},
+	},
+	Provisionable: true,
+	New:           New,
+}
+
+var (
+	// lvmNameRe is what LVM accepts as a VG or LV name; checking it also
+	// keeps a name from being read as a command option.
+	lvmNameRe = regexp.MustCompile(`^[A-Za-z0-9+_.][A-Za-z0-9+_.-]{0,126}$`)
+	// sizeRe is an absolute size (lvcreate -L) ...
+	sizeRe = regexp.MustCompile(`^[0-9]+(\.[0-9]+)?[bBsSkKmMgGtTpPeE]?$`)
+	// ... and extentsRe a share of the VG, PVs or free space (lvcreate -l).
+	extentsRe = regexp.MustCompile(`^[0-9]+%(FREE|VG|PVS|ORIGIN)$`)
+)
+
+// runFunc runs a command that changes the system, logged.
+type runFunc func(ctx context.Context, log *providers.Log, argv ...string) (string, error)
+
+// probeFunc runs a read-only query and returns its standard output.
+type probeFunc func(ctx context.Context, argv ...string) (string, error)
+
+// New checks the known attributes of r and returns its driver.
+func New(r *providers.Resource) (providers.Driver, error) {
+	return newDriver(r, diskvg.Run, diskvg.Probe)
+}
+
+func newDriver(r *providers.Resource, run runFunc, probe probeFunc) (*driver, error) {
+	d := &driver{r: r, run: run, probe: probe}
+	for _, attr := range []string{"name", "vg"} {
+		if v := r.Str(attr); v != providers.Unknown && (!lvmNameRe.MatchString(v) || v == "." || v == "..") {
+			return nil, fmt.Errorf("%s: invalid %s %q", r.RID(), attr, v)
+		}
+	}
+	if size := r.Str("size"); size != "" && size != providers.Unknown && !sizeRe.MatchString(size) && !extentsRe.MatchString(size) {
+		return nil, fmt.Errorf(`%s: invalid size %q: want an absolute size like "100m" or "2g", or a share like "50%%FREE"`, r.RID(), size)
+	}
+	return d, nil
+}
