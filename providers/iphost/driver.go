@@ -1,0 +1,277 @@
+package iphost
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/netip"
+	"strconv"
+	"sync"
+
+	"github.com/omhcl/omhcl/providers"
+	"github.com/vishvananda/netlink"
+	"github.com/zclconf/go-cty/cty"
+	"golang.org/x/sys/unix"
+)
+
+var _ providers.StartChecker = (*driver)(nil)
+
+type driver struct {
+	r      *providers.Resource
+	lookup lookupFunc
+
+	mu           sync.Mutex
+	resolved     netip.Addr // the last successful lookup of resolvedHost
+	resolvedHost string
+}
+
+// live is the resource as the system shows it now.
+type live struct {
+	s    settings
+	ip   netip.Addr
+	link *hostLink
+	cur  *netlink.Addr // ip as configured on ipdev, nil when down
+}
+
+func (lv *live) close() { lv.link.Close() }
+
+// observe resolves the address and looks at ipdev. The caller closes the
+// result.
+func (d *driver) observe(ctx context.Context, s settings) (*live, error) {
+	ip, err := d.address(ctx, s)
+	if err != nil {
+		return nil, err
+	}
+	link, err := openLink(s.netns, s.dev)
+	if err != nil {
+		return nil, err
+	}
+	cur, err := link.find(ip)
+	if err != nil {
+		link.Close()
+		return nil, err
+	}
+	return &live{s: s, ip: ip, link: link, cur: cur}, nil
+}
+
+// knownSettings returns the settings of a resource about to be acted on,
+// whose attributes must all be known by then.
+func (d *driver) knownSettings() (settings, error) {
+	s, err := parseSettings(d.r)
+	if err != nil {
+		return s, fmt.Errorf("%s: %w", d.r.RID(), err)
+	}
+	if !s.known {
+		return s, fmt.Errorf("%s: attributes are not known yet", d.r.RID())
+	}
+	return s, nil
+}
+
+// prefix is the prefix length to give ip: the one it has on ipdev if up,
+// else ipname's /len or netmask, else that of an address of ipdev in the
+// same subnet. link may be nil when ipdev is not at hand.
+func (d *driver) prefix(s settings, ip netip.Addr, link *hostLink, cur *netlink.Addr) (int, error) {
+	if cur != nil {
+		ones, _ := cur.Mask.Size()
+		return ones, nil
+	}
+	if s.prefix != noPrefix {
+		return s.prefix, checkPrefix(ip, s.prefix)
+	}
+	if link == nil {
+		l, err := openLink(s.netns, s.dev)
+		if err != nil {
+			return 0, err
+		}
+		defer l.Close()
+		link = l
+	}
+	ones, ok, err := link.subnetPrefix(ip)
+	if err != nil {
+		return 0, err
+	}
+	if !ok {
+		return 0, fmt.Errorf("netmask required: no address on %s in the same subnet as %s", s.dev, ip)
+	}
+	return ones, nil
+}
+
+func (d *driver) Status(ctx context.Context) providers.Status {
+	s, err := parseSettings(d.r)
+	if err != nil {
+		return providers.Status{State: providers.Down, Messages: []string{err.Error()}}
+	}
+	if !s.known {
+		return providers.Status{State: providers.Down}
+	}
+	lv, err := d.observe(ctx, s)
+	if err != nil {
+		return providers.Status{State: providers.Down, Messages: []string{err.Error()}}
+	}
+	defer lv.close()
+	if lv.cur == nil {
+		return providers.Status{State: providers.Down}
+	}
+	var msgs []string
+	if s.checkCarrier {
+		msgs = lv.link.carrierProblems()
+	}
+	if lv.cur.Flags&unix.IFA_F_DADFAILED != 0 {
+		msgs = append(msgs, fmt.Sprintf("duplicate address detection failed for %s on %s", lv.ip, s.dev))
+	}
+	if len(msgs) > 0 {
+		return providers.Status{State: providers.Warn, Messages: msgs}
+	}
+	return providers.Status{State: providers.Up}
+}
+
+func (d *driver) Start(ctx context.Context, log *providers.Log) error {
+	s, err := d.knownSettings()
+	if err != nil {
+		return err
+	}
+	lv, err := d.observe(ctx, s)
+	if err != nil {
+		return err
+	}
+	defer lv.close()
+	if lv.cur != nil {
+		log.Info("%s is already up on %s", lv.cur.IPNet, s.dev)
+		return nil
+	}
+	prefix, err := d.prefix(s, lv.ip, lv.link, nil)
+	if err != nil {
+		return err
+	}
+	addr := &netlink.Addr{IPNet: ipNet(lv.ip, prefix)}
+	if lv.ip.Is6() {
+		// The conflict probe already did duplicate address detection; the
+		// kernel's would keep the address unusable for a second more.
+		addr.Flags = unix.IFA_F_NODAD
+	}
+	log.Op("%s", addCommand(s, addr.IPNet.String(), lv.ip.Is6()))
+	if err := lv.link.h.AddrAdd(lv.link.link, addr); err != nil && !errors.Is(err, unix.EEXIST) {
+		return fmt.Errorf("add %s to %s%s: %w", addr.IPNet, s.dev, nsSuffix(s.netns), err)
+	}
+	d.announce(ctx, log, lv)
+	return nil
+}
+
+// announce tells the neighbours the address moved here. It is best
+// effort: the address is up either way and neighbours re-resolve stale
+// entries in time, so a failure is logged, not returned.
+func (d *driver) announce(ctx context.Context, log *providers.Log, lv *live) {
+	if skip := probeSkipReason(lv.link); skip != "" {
+		log.Info("no announcement for %s: %s", lv.ip, skip)
+		return
+	}
+	if lv.ip.Is4() {
+		log.Info("send gratuitous arp to announce %s is at %s", lv.ip, lv.s.dev)
+	} else {
+		log.Info("send unsolicited neighbor advertisement to announce %s is at %s", lv.ip, lv.s.dev)
+	}
+	if err := announceAddr(ctx, lv.link.iface(), lv.ip); err != nil {
+		log.Info("warning: %v", err)
+	}
+}
+
+func (d *driver) Stop(ctx context.Context, log *providers.Log) error {
+	s, err := d.knownSettings()
+	if err != nil {
+		return err
+	}
+	lv, err := d.observe(ctx, s)
+	if errors.Is(err, errNoDev) {
+		log.Info("%s is already down: %v", s.host, err)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	defer lv.close()
+	if lv.cur == nil {
+		log.Info("%s is already down on %s", lv.ip, s.dev)
+		return nil
+	}
+	log.Op("%s", delCommand(s, lv.cur.IPNet.String()))
+	if err := lv.link.h.AddrDel(lv.link.link, lv.cur); err != nil && !errors.Is(err, unix.EADDRNOTAVAIL) {
+		return fmt.Errorf("delete %s from %s%s: %w", lv.cur.IPNet, s.dev, nsSuffix(s.netns), err)
+	}
+	return nil
+}
+
+// Provision has nothing to do: an address needs no preparation.
+func (d *driver) Provision(ctx context.Context, log *providers.Log) error { return nil }
+
+// Unprovision has nothing to do either.
+func (d *driver) Unprovision(ctx context.Context, log *providers.Log) error { return nil }
+
+// Exposed computes ipaddr and prefix from the configuration and ipdev:
+// they are known before start whenever ipname resolves, even while other
+// attributes are still unknown.
+func (d *driver) Exposed(ctx context.Context) map[string]cty.Value {
+	out := map[string]cty.Value{"ipaddr": cty.UnknownVal(cty.String), "prefix": cty.UnknownVal(cty.Number)}
+	s, err := parseSettings(d.r)
+	if err != nil || !d.r.Known("ipname") {
+		return out
+	}
+	ip, err := d.address(ctx, s)
+	if err != nil {
+		return out
+	}
+	out["ipaddr"] = cty.StringVal(ip.String())
+	switch {
+	case s.known:
+		if p, err := d.currentPrefix(s, ip); err == nil {
+			out["prefix"] = cty.NumberIntVal(int64(p))
+		}
+	case s.prefix != noPrefix && d.r.Known("netmask") && checkPrefix(ip, s.prefix) == nil:
+		out["prefix"] = cty.NumberIntVal(int64(s.prefix))
+	}
+	return out
+}
+
+// currentPrefix is the prefix ip has on ipdev, or would get at start.
+func (d *driver) currentPrefix(s settings, ip netip.Addr) (int, error) {
+	link, err := openLink(s.netns, s.dev)
+	if err != nil {
+		if s.prefix != noPrefix {
+			return s.prefix, checkPrefix(ip, s.prefix)
+		}
+		return 0, err
+	}
+	defer link.Close()
+	cur, err := link.find(ip)
+	if err != nil {
+		return 0, err
+	}
+	return d.prefix(s, ip, link, cur)
+}
+
+// Describe is "198.18.0.10/24 br-prd web.example.com netns NAME": the
+// address, ipdev, the name when ipname is one, and the namespace.
+func (d *driver) Describe() string {
+	s, _ := parseSettings(d.r)
+	addr, name := s.ipname, ""
+	if s.known {
+		ctx, cancel := context.WithTimeout(context.Background(), resolveTimeout)
+		defer cancel()
+		if ip, err := d.address(ctx, s); err == nil {
+			addr = ip.String()
+			if p, err := d.currentPrefix(s, ip); err == nil {
+				addr += "/" + strconv.Itoa(p)
+			}
+			if _, err := netip.ParseAddr(s.host); err != nil {
+				name = s.ipname
+			}
+		}
+	}
+	desc := addr + " " + s.dev
+	if name != "" {
+		desc += " " + name
+	}
+	if s.netns != "" {
+		desc += " netns " + s.netns
+	}
+	return desc
+}

@@ -1,0 +1,48 @@
+// Package iphost is the ip.host driver: a service address on a host
+// interface, checked for conflicts on the network before it is claimed and
+// announced to the neighbours once it is.
+package iphost
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/omhcl/omhcl/providers"
+	"github.com/zclconf/go-cty/cty"
+)
+
+func init() { providers.Register(Spec) }
+
+// DefaultProbeWait is how long the conflict probe listens when
+// arp_probe_wait is not set.
+const DefaultProbeWait = 300 * time.Millisecond
+
+// Spec is the ip.host driver spec.
+var Spec = &providers.Spec{
+	Kind:    "ip",
+	Type:    "host",
+	Default: true,
+	Doc:     "A service IP address added to a host interface, after an ARP (IPv4) or neighbor discovery (IPv6) conflict probe, then announced with gratuitous ARP or an unsolicited advertisement.",
+	Attrs: []providers.AttrSpec{
+		{Name: "ipname", Type: cty.String, Required: true, Doc: `A host name (resolved with the system resolver, IPv4 preferred), an address, or an address with a prefix length: "198.18.0.10/24".`},
+		{Name: "ipdev", Type: cty.String, Required: true, Doc: "The interface the address is added to."},
+		{Name: "netmask", Type: cty.String, Doc: `Prefix length ("24") or dotted mask ("255.255.255.0"). Absent: the prefix of an address of ipdev in the same subnet.`},
+		{Name: "netns", Type: cty.String, Doc: "The network namespace holding ipdev: a name under /run/netns or a path (/proc/PID/ns/net). Absent: the engine's namespace."},
+		{Name: "arp_probe_wait", Type: cty.String, Default: cty.StringVal("300ms"), Doc: `How long the conflict probe listens for another holder of the address before start. "0s" disables the probe.`},
+		{Name: "check_carrier", Type: cty.Bool, Default: cty.True, Doc: "Status warns when ipdev has no carrier."},
+	},
+	Exposed: []providers.AttrSpec{
+		{Name: "ipaddr", Type: cty.String, Doc: "The address ipname resolves to."},
+		{Name: "prefix", Type: cty.Number, Doc: "The prefix length of the address."},
+	},
+	Provisionable: false,
+	New:           New,
+}
+
+// New checks the known attributes of r and returns its driver.
+func New(r *providers.Resource) (providers.Driver, error) {
+	if _, err := parseSettings(r); err != nil {
+		return nil, fmt.Errorf("%s: %w", r.RID(), err)
+	}
+	return &driver{r: r, lookup: defaultLookup}, nil
+}
