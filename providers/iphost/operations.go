@@ -87,8 +87,14 @@ func plannedOps(s settings, a providers.Action) []string {
 func startOps(s settings, ip, proto, cidr string) []string {
 	var ops []string
 	where := s.dev + nsSuffix(s.netns)
-	if s.probeWait > 0 {
-		ops = append(ops, fmt.Sprintf("%s probe %s on %s (%s), abort on answer", proto, ip, where, s.probeWait))
+	probe := func(wait string) string {
+		return fmt.Sprintf("%s probe %s on %s %s, abort on answer", proto, ip, where, wait)
+	}
+	switch {
+	case s.waitUnknown:
+		ops = append(ops, probe(providers.Unknown)) // already in parentheses
+	case s.probeWait > 0:
+		ops = append(ops, probe("("+s.probeWait.String()+")"))
 	}
 	return append(ops, addCommand(s, cidr, proto == "ndp"), fmt.Sprintf("%s announce %s on %s", proto, ip, where))
 }

@@ -28,6 +28,7 @@ type settings struct {
 	dev          string
 	netns        string // "" for the engine's namespace
 	probeWait    time.Duration
+	waitUnknown  bool // arp_probe_wait is not known yet
 	checkCarrier bool
 	known        bool // every attribute is known
 }
@@ -127,7 +128,8 @@ func parseNetmask(mask string) (int, error) {
 }
 
 func (s *settings) parseProbeWait(v string) error {
-	if v == "" || v == providers.Unknown {
+	s.waitUnknown = v == providers.Unknown
+	if v == "" || s.waitUnknown {
 		return nil
 	}
 	d, err := time.ParseDuration(v)

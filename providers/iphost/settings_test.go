@@ -137,6 +137,11 @@ func TestUnknownAttributesPlan(t *testing.T) {
 	if got := d.Operations(ctx, providers.ActStart); strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("start operations with unknown netns:\n%s", strings.Join(got, "\n"))
 	}
+	d, _ = New(resource(map[string]string{"ipname": "198.18.0.10/24", "ipdev": "br0", "arp_probe_wait": "~"}))
+	if got := d.Operations(ctx, providers.ActStart); len(got) != 3 || got[0] != "arp probe 198.18.0.10 on br0 (known after apply), abort on answer" {
+		t.Errorf("start operations with unknown arp_probe_wait: %q", got)
+	}
+	d, _ = New(resource(map[string]string{"ipname": "198.18.0.10/24", "ipdev": "br0", "netns": "~"}))
 	exp = d.Exposed(ctx)
 	if !exp["ipaddr"].RawEquals(cty.StringVal("198.18.0.10")) || !exp["prefix"].RawEquals(cty.NumberIntVal(24)) {
 		t.Errorf("exposed from a literal ipname while netns is unknown: %#v", exp)
