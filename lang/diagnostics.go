@@ -1,0 +1,111 @@
+package lang
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hcled"
+)
+
+// WriteDiagnostics prints diagnostics with source snippets, as hcl does.
+func WriteDiagnostics(w io.Writer, files map[string]*hcl.File, diags hcl.Diagnostics, color bool) error {
+	return hcl.NewDiagnosticTextWriter(w, files, 78, color).WriteDiagnostics(diags)
+}
+
+// The JSON document mirrors `terraform validate -json`.
+type jsonDiagnostics struct {
+	FormatVersion string           `json:"format_version"`
+	Valid         bool             `json:"valid"`
+	ErrorCount    int              `json:"error_count"`
+	WarningCount  int              `json:"warning_count"`
+	Diagnostics   []jsonDiagnostic `json:"diagnostics"`
+}
+
+type jsonDiagnostic struct {
+	Severity string       `json:"severity"`
+	Summary  string       `json:"summary"`
+	Detail   string       `json:"detail"`
+	Range    *jsonRange   `json:"range,omitempty"`
+	Snippet  *jsonSnippet `json:"snippet,omitempty"`
+}
+
+type jsonRange struct {
+	Filename string  `json:"filename"`
+	Start    jsonPos `json:"start"`
+	End      jsonPos `json:"end"`
+}
+
+type jsonPos struct {
+	Line   int `json:"line"`
+	Column int `json:"column"`
+	Byte   int `json:"byte"`
+}
+
+type jsonSnippet struct {
+	Context              *string `json:"context"`
+	Code                 string  `json:"code"`
+	StartLine            int     `json:"start_line"`
+	HighlightStartOffset int     `json:"highlight_start_offset"`
+	HighlightEndOffset   int     `json:"highlight_end_offset"`
+}
+
+// DiagnosticsJSON renders diagnostics as a terraform-validate-like document.
+func DiagnosticsJSON(diags hcl.Diagnostics, files map[string]*hcl.File) ([]byte, error) {
+	doc := jsonDiagnostics{FormatVersion: "1.0", Diagnostics: []jsonDiagnostic{}}
+	for _, d := range diags {
+		jd := jsonDiagnostic{Severity: "error", Summary: d.Summary, Detail: d.Detail}
+		if d.Severity == hcl.DiagWarning {
+			jd.Severity = "warning"
+			doc.WarningCount++
+		} else {
+			doc.ErrorCount++
+		}
+		if d.Subject != nil {
+			jd.Range = &jsonRange{Filename: d.Subject.Filename, Start: posOf(d.Subject.Start), End: posOf(d.Subject.End)}
+			jd.Snippet = snippet(files[d.Subject.Filename], *d.Subject, d.Context)
+		}
+		doc.Diagnostics = append(doc.Diagnostics, jd)
+	}
+	doc.Valid = doc.ErrorCount == 0
+	return json.MarshalIndent(doc, "", "  ")
+}
+
+func posOf(p hcl.Pos) jsonPos { return jsonPos{Line: p.Line, Column: p.Column, Byte: p.Byte} }
+
+// snippet returns the whole source lines around the subject (widened to the
+// context range), with the subject's offsets within them.
+func snippet(f *hcl.File, subject hcl.Range, context *hcl.Range) *jsonSnippet {
+	if f == nil {
+		return nil
+	}
+	src := f.Bytes
+	start, end := subject.Start.Byte, subject.End.Byte
+	if context != nil && context.Filename == subject.Filename {
+		start, end = min(start, context.Start.Byte), max(end, context.End.Byte)
+	}
+	if start < 0 || end > len(src) || start > end || subject.Start.Byte < 0 || subject.End.Byte > len(src) {
+		return nil
+	}
+	lineStart := bytes.LastIndexByte(src[:start], '\n') + 1
+	lineEnd := len(src)
+	if i := bytes.IndexByte(src[end:], '\n'); i >= 0 {
+		lineEnd = end + i
+	}
+	if end > start && src[end-1] == '\n' { // a range ending with its newline
+		lineEnd = end - 1
+	}
+	lineEnd = max(lineEnd, subject.End.Byte)
+	startLine := subject.Start.Line - bytes.Count(src[lineStart:subject.Start.Byte], []byte("\n"))
+	sn := &jsonSnippet{
+		Code:                 string(src[lineStart:lineEnd]),
+		StartLine:            startLine,
+		HighlightStartOffset: subject.Start.Byte - lineStart,
+		HighlightEndOffset:   subject.End.Byte - lineStart,
+	}
+	if c := hcled.ContextString(f, subject.Start.Byte); c != "" {
+		sn.Context = &c
+	}
+	return sn
+}

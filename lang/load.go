@@ -1,0 +1,137 @@
+package lang
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/omhcl/omhcl/providers"
+)
+
+// Load reads a configuration from paths: .hcl files, or directories whose
+// *.hcl files (sorted, not recursive) are all read. Every file read is one
+// configuration: service names are unique across them.
+func Load(paths ...string) (*Config, hcl.Diagnostics) {
+	if len(paths) == 0 {
+		return &Config{Files: map[string]*hcl.File{}}, hcl.Diagnostics{{
+			Severity: hcl.DiagError, Summary: "No configuration", Detail: "No configuration file or directory was given.",
+		}}
+	}
+	var names []string
+	srcs := map[string][]byte{}
+	var diags hcl.Diagnostics
+	for _, p := range paths {
+		files, err := configFiles(p)
+		if err != nil {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot read configuration", Detail: err.Error()})
+			continue
+		}
+		for _, f := range files {
+			if _, dup := srcs[f]; dup {
+				continue
+			}
+			src, err := os.ReadFile(f)
+			if err != nil {
+				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot read configuration", Detail: err.Error()})
+				continue
+			}
+			names = append(names, f)
+			srcs[f] = src
+		}
+	}
+	cfg, d := load(names, srcs)
+	return cfg, append(diags, d...)
+}
+
+// configFiles lists the files a path stands for.
+func configFiles(p string) ([]string, error) {
+	st, err := os.Stat(p)
+	if err != nil {
+		return nil, err
+	}
+	if !st.IsDir() {
+		return []string{p}, nil
+	}
+	files, err := filepath.Glob(filepath.Join(p, "*.hcl"))
+	if err != nil {
+		return nil, err
+	}
+	if len(files) == 0 {
+		return nil, fmt.Errorf("no .hcl files in directory %s", p)
+	}
+	sort.Strings(files)
+	return files, nil
+}
+
+// LoadFiles loads a configuration from in-memory sources keyed by file name.
+func LoadFiles(files map[string][]byte) (*Config, hcl.Diagnostics) {
+	names := make([]string, 0, len(files))
+	for n := range files {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return load(names, files)
+}
+
+func load(names []string, srcs map[string][]byte) (*Config, hcl.Diagnostics) {
+	cfg := &Config{Files: make(map[string]*hcl.File, len(names))}
+	var diags hcl.Diagnostics
+	seen := map[string]*Service{}
+	for _, name := range names {
+		f, d := hclsyntax.ParseConfig(srcs[name], name, hcl.InitialPos)
+		diags = append(diags, d...)
+		if f == nil {
+			continue
+		}
+		cfg.Files[name] = f
+		body, ok := f.Body.(*hclsyntax.Body)
+		if !ok {
+			continue
+		}
+		services, d := decodeFile(body)
+		diags = append(diags, d...)
+		for _, s := range services {
+			if first := seen[s.Name]; first != nil {
+				diags = append(diags, duplicate("Duplicate service",
+					fmt.Sprintf("A service named %q", s.Name), s.DeclRange, first.DeclRange))
+				continue
+			}
+			seen[s.Name] = s
+			cfg.Services = append(cfg.Services, s)
+		}
+	}
+	sort.Slice(cfg.Services, func(i, j int) bool { return cfg.Services[i].Name < cfg.Services[j].Name })
+	return cfg, diags
+}
+
+// decodeFile reads the service blocks of a file; nothing else is allowed at
+// the top level.
+func decodeFile(body *hclsyntax.Body) ([]*Service, hcl.Diagnostics) {
+	var diags hcl.Diagnostics
+	for _, a := range sortedAttributes(body) {
+		diags = append(diags, errorf(a.NameRange, "Unexpected attribute",
+			"Only service blocks are allowed at the top level; move %q inside a service block.", a.Name))
+	}
+	var out []*Service
+	for _, hb := range body.Blocks {
+		switch {
+		case hb.Type == "service":
+			s, d := decodeService(hb)
+			diags = append(diags, d...)
+			if s != nil {
+				out = append(out, s)
+			}
+		case providers.IsKind(hb.Type):
+			diags = append(diags, errorf(hb.DefRange(), "Resource outside a service",
+				"%s blocks are declared inside a service block: service \"NAME\" { %s \"...\" { ... } }.", hb.Type, hb.Type))
+		default:
+			diags = append(diags, errorf(hb.TypeRange, "Unsupported block type",
+				"Blocks of type %q are not expected here; a configuration holds service blocks.%s",
+				hb.Type, didYouMean(hb.Type, []string{"service"})))
+		}
+	}
+	return out, diags
+}
