@@ -244,4 +244,3 @@ func (b *Block) hasRefAttr(name string) bool {
 	}
 	return false
 }
-

@@ -1,7 +1,6 @@
 package lang
 
 import (
-
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
 )
@@ -93,4 +92,3 @@ func containsString(s []string, x string) bool {
 	}
 	return false
 }
-

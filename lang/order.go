@@ -65,7 +65,7 @@ func (q *readyQueue) Less(i, j int) bool {
 	return a.index < b.index
 }
 func (q *readyQueue) Swap(i, j int) { q.items[i], q.items[j] = q.items[j], q.items[i] }
-func (q *readyQueue) Push(x any)   { q.items = append(q.items, x.(int)) }
+func (q *readyQueue) Push(x any)    { q.items = append(q.items, x.(int)) }
 func (q *readyQueue) Pop() any {
 	x := q.items[len(q.items)-1]
 	q.items = q.items[:len(q.items)-1]

@@ -11,8 +11,8 @@ import (
 
 // attr is one assignment "name = expr", in a body or in an on block.
 type attr struct {
-	Name  string
-	Expr  hclsyntax.Expression
+	Name      string
+	Expr      hclsyntax.Expression
 	Range     hcl.Range // the whole assignment
 	NameRange hcl.Range
 	// refs are the blocks of the service this expression refers to
@@ -58,7 +58,7 @@ type scope struct {
 
 // membership is what scoping needs to know about the node being evaluated.
 type membership struct {
-	node                   string
+	node                    string
 	inNodes, inDrp, inEncap bool
 }
 
