@@ -1,0 +1,2 @@
+# In a subdirectory: Load does not recurse.
+service "nested" {}
