@@ -19,6 +19,9 @@ type driver struct {
 // newDriver checks the known attributes of r now, so a bad configuration
 // fails at plan time rather than at start.
 func newDriver(r *providers.Resource, kind string) (driver, error) {
+	if r == nil {
+		return driver{}, fmt.Errorf("app.%s: no resource", kind)
+	}
 	if _, err := parseConfig(r); err != nil {
 		return driver{}, err
 	}
@@ -94,9 +97,9 @@ func (d *driver) checkStatus(ctx context.Context, c *config, rn *runner) provide
 	res := rn.run(ctx, c.check, c.checkTimeout)
 	switch {
 	case !res.started:
-		return providers.Status{State: providers.Down, Messages: []string{res.err.Error()}}
-	case res.code < 0:
-		return providers.Status{State: providers.Warn, Messages: []string{res.err.Error()}}
+		return providers.Status{State: providers.Down, Messages: []string{errText(res.err)}}
+	case res.code < 0: // timed out or killed by a signal
+		return providers.Status{State: providers.Warn, Messages: []string{errText(res.err)}}
 	}
 	return c.retcodes.status(res.code)
 }
@@ -114,4 +117,11 @@ func (d *driver) opExec(c *command, cfg *config) string {
 		}
 	}
 	return fmt.Sprintf("exec %s as user %s", display, user)
+}
+
+func errText(err error) string {
+	if err == nil {
+		return "unknown error"
+	}
+	return err.Error()
 }
