@@ -163,7 +163,7 @@ func (b *Block) buildSlots() {
 	} else {
 		for _, n := range b.attrs.names {
 			if !commonNames[n] {
-				add(untypedSlot(n))
+				add(untypedSlot(b.Kind, b.Type, n))
 			}
 		}
 	}

@@ -2,6 +2,7 @@ package lang
 
 import (
 	"sort"
+	"strconv"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
@@ -39,14 +40,23 @@ func rootNames() []string {
 	return append([]string{"service", "node"}, providers.KindOrder...)
 }
 
-// stepName reads a traversal step naming something: .name or ["name"].
+// stepName reads a traversal step naming something: .name, ["name"], or
+// .0 for resources named with digits as in the seeds (disk.0.name).
 func stepName(t hcl.Traverser) (string, bool) {
 	switch s := t.(type) {
 	case hcl.TraverseAttr:
 		return s.Name, true
 	case hcl.TraverseIndex:
-		if s.Key.IsKnown() && !s.Key.IsNull() && s.Key.Type() == cty.String {
+		if !s.Key.IsKnown() || s.Key.IsNull() {
+			return "", false
+		}
+		switch s.Key.Type() {
+		case cty.String:
 			return s.Key.AsString(), true
+		case cty.Number:
+			if i, ok := wholeNumber(s.Key); ok && i >= 0 {
+				return strconv.Itoa(i), true
+			}
 		}
 	}
 	return "", false

@@ -53,7 +53,8 @@ func driverSlot(spec *providers.Spec, a providers.AttrSpec) *slot {
 	}
 }
 
-// untypedSlot accepts any value, for blocks of planned kinds without driver.
-func untypedSlot(name string) *slot {
-	return &slot{name: name, typ: cty.DynamicPseudoType, checks: checksFor("", "", name, cty.String)}
+// untypedSlot accepts any value, for blocks of planned types without
+// driver; the semantic checks of well-known attributes still apply.
+func untypedSlot(kind, typ, name string) *slot {
+	return &slot{name: name, typ: cty.DynamicPseudoType, checks: checksFor(kind, typ, name, cty.DynamicPseudoType)}
 }
