@@ -219,3 +219,14 @@ func hasDeviceMapper() bool {
 	out, err := exec.Command("dmsetup", "targets").Output()
 	return err == nil && strings.Contains(string(out), "linear")
 }
+
+// TestNilContext: a planner passing a nil context gets operations, not a
+// panic.
+func TestNilContext(t *testing.T) {
+	d, err := Spec.New(lvResource("omtnilctx", "app", "8m"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = d.Operations(nil, providers.ActProvision) //nolint:staticcheck
+	_ = d.Status(nil)                             //nolint:staticcheck
+}

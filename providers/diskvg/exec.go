@@ -36,6 +36,9 @@ func Probe(ctx context.Context, argv ...string) (string, error) {
 }
 
 func lvmCommand(ctx context.Context, argv []string, stdout, stderr *bytes.Buffer) error {
+	if ctx == nil { // a caller's slip must not panic a plan
+		ctx = context.Background()
+	}
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	cmd.Env = append(os.Environ(), lvmEnv)
 	cmd.Stdout, cmd.Stderr = stdout, stderr

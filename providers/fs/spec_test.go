@@ -94,3 +94,10 @@ func TestBindAddsBindOption(t *testing.T) {
 		}
 	}
 }
+
+// TestNilContext: a planner passing a nil context gets operations, not a
+// panic.
+func TestNilContext(t *testing.T) {
+	d := newFS(t, "ext4", strs("dev", "/dev/null", "mnt", "/srv/x"))
+	_ = d.Operations(nil, providers.ActProvision) //nolint:staticcheck
+}
