@@ -1,0 +1,131 @@
+package e2e
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/omhcl/omhcl/testfixtures/netlab"
+)
+
+// binDir holds the binaries built once for the whole package.
+var binDir string
+
+func TestMain(m *testing.M) {
+	code := func() int {
+		dir, err := os.MkdirTemp("", "omhcl-e2e-bin")
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		defer os.RemoveAll(dir)
+		cmd := exec.Command("go", "build", "-o", dir+"/",
+			"github.com/omhcl/omhcl/cmd/om", "github.com/omhcl/omhcl/cmd/omplan",
+			"github.com/omhcl/omhcl/cmd/omapply", "github.com/omhcl/omhcl/testfixtures/demoweb")
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			fmt.Fprintf(os.Stderr, "building the binaries: %v\n%s", err, out)
+			return 1
+		}
+		binDir = dir
+		return m.Run()
+	}()
+	os.Exit(code)
+}
+
+// node is one omhcl node: a network namespace, a state directory and a
+// configuration directory. Commands run in its namespace with nsenter
+// --net, which keeps the host's mount namespace as a real node would.
+type node struct {
+	t      *testing.T
+	name   string
+	ns     *netlab.NS
+	state  string
+	config string
+}
+
+func newNode(t *testing.T, name string) *node {
+	netlab.RequireRoot(t)
+	dir := t.TempDir()
+	n := &node{t: t, name: name, ns: netlab.NewNS(t, "e2e"), state: filepath.Join(dir, "state"), config: filepath.Join(dir, "etc")}
+	if err := os.MkdirAll(n.config, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+type result struct {
+	out, err string
+	code     int
+}
+
+func (r result) String() string {
+	return fmt.Sprintf("exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.out, r.err)
+}
+
+// run executes one of the binaries as this node.
+func (n *node) run(bin string, args ...string) result {
+	n.t.Helper()
+	argv := append([]string{"--net=" + n.ns.Path, filepath.Join(binDir, bin)}, args...)
+	cmd := exec.Command("nsenter", argv...)
+	cmd.Env = append(os.Environ(),
+		"OMHCL_NODE="+n.name, "OMHCL_STATE_DIR="+n.state, "OMHCL_CONFIG="+n.config, "NO_COLOR=1")
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	r := result{out: out.String(), err: errb.String()}
+	var exit *exec.ExitError
+	switch {
+	case errors.As(err, &exit):
+		r.code = exit.ExitCode()
+	case err != nil:
+		n.t.Fatalf("%s %s: %v", bin, strings.Join(args, " "), err)
+	}
+	n.t.Logf("%s %s\n%s%s", bin, strings.Join(args, " "), r.out, r.err)
+	return r
+}
+
+// must runs a command that has to succeed and returns its stdout.
+func (n *node) must(bin string, args ...string) string {
+	n.t.Helper()
+	r := n.run(bin, args...)
+	if r.code != 0 {
+		n.t.Fatalf("%s %s failed: %s", bin, strings.Join(args, " "), r)
+	}
+	return r.out
+}
+
+func (n *node) writeConfig(file, content string) {
+	n.t.Helper()
+	if err := os.WriteFile(filepath.Join(n.config, file), []byte(content), 0o644); err != nil {
+		n.t.Fatal(err)
+	}
+}
+
+// resourceLine returns the status tree line of rid.
+func resourceLine(t *testing.T, tree, rid string) string {
+	t.Helper()
+	for _, l := range strings.Split(tree, "\n") {
+		f := strings.Fields(l)
+		if len(f) >= 2 && f[1] == rid {
+			return l
+		}
+	}
+	t.Fatalf("no line for %s in status:\n%s", rid, tree)
+	return ""
+}
+
+// fields returns the flags and status columns of rid's status line.
+func flagsAndStatus(t *testing.T, tree, rid string) (string, string) {
+	t.Helper()
+	f := strings.Fields(resourceLine(t, tree, rid))
+	if len(f) < 4 {
+		t.Fatalf("short status line for %s: %q", rid, f)
+	}
+	return f[2], f[3]
+}

@@ -1,0 +1,88 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/omhcl/omhcl/apply"
+	"github.com/omhcl/omhcl/lang"
+	"github.com/omhcl/omhcl/plan"
+	"github.com/omhcl/omhcl/providers"
+	"github.com/spf13/pflag"
+)
+
+// Selection narrows a plan: services, resources, tags and the target.
+type Selection struct {
+	Services []string
+	RIDs     []string
+	Tags     []string
+	Target   string
+}
+
+// AddFlags registers the selection flags.
+func (s *Selection) AddFlags(fs *pflag.FlagSet, withTarget bool) {
+	fs.StringSliceVar(&s.Services, "service", nil, "only these services (repeatable, comma separated)")
+	fs.StringSliceVar(&s.RIDs, "rid", nil, `only these resources: "app#web", or a kind like "app" for all of them`)
+	fs.StringSliceVar(&s.Tags, "tag", nil, "only resources carrying one of these tags")
+	if withTarget {
+		fs.StringVar(&s.Target, "target", "", "what the services should be on this node: up, standby, down, provision, unprovision (default: up on the first node of nodes, standby on the others)")
+	}
+}
+
+// Request builds the plan request of a selection.
+func (e *Env) Request(cfg *lang.Config, src plan.Source, sel Selection) (plan.Request, error) {
+	t := plan.Target(sel.Target)
+	switch t {
+	case "", plan.TargetUp, plan.TargetDown, plan.TargetStandby, plan.TargetProvision, plan.TargetUnprovision:
+	default:
+		return plan.Request{}, fmt.Errorf("invalid --target %q: want up, standby, down, provision or unprovision", sel.Target)
+	}
+	for _, s := range sel.Services {
+		if cfg.Service(s) == nil {
+			return plan.Request{}, fmt.Errorf("no service %q in the configuration", s)
+		}
+	}
+	return plan.Request{
+		Config:   cfg,
+		Source:   src,
+		Services: sel.Services,
+		Options:  plan.Options{Node: e.NodeName(), Target: t, RIDs: sel.RIDs, Tags: sel.Tags},
+	}, nil
+}
+
+// MakePlan observes and plans, printing diagnostics.
+func (e *Env) MakePlan(ctx context.Context, req plan.Request) (*plan.Plan, []plan.Input, error) {
+	p, inputs, diags := plan.Make(ctx, req)
+	if len(diags) > 0 {
+		lang.WriteDiagnostics(e.Err, req.Config.Files, diags, bool(e.Colors(e.Err)))
+	}
+	if diags.HasErrors() {
+		return nil, nil, ErrReported
+	}
+	return p, inputs, nil
+}
+
+// Apply executes a plan, streaming the driver log, and reports per service.
+func (e *Env) Apply(ctx context.Context, cfg *lang.Config, p *plan.Plan, verify func(context.Context) error) error {
+	res, err := apply.Run(ctx, apply.Options{
+		Config: cfg, Plan: p, Store: e.Store(), Log: providers.NewLog(e.Out),
+		LockTimeout: e.LockTimeout, Verify: verify,
+	})
+	if err != nil {
+		return err
+	}
+	col := e.Colors(e.Out)
+	for _, s := range res.Services {
+		for _, w := range s.Warnings {
+			fmt.Fprintf(e.Err, "%s: %s\n", col.Yellow("warning"), w)
+		}
+	}
+	if err := res.Err(); err != nil {
+		for _, line := range strings.Split(err.Error(), "\n") {
+			fmt.Fprintf(e.Err, "%s %s\n", col.Red("E"), line)
+		}
+		return ErrReported
+	}
+	return nil
+}

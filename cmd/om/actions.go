@@ -1,0 +1,80 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/omhcl/omhcl/cmd/internal/cli"
+	"github.com/omhcl/omhcl/plan"
+	"github.com/spf13/cobra"
+)
+
+var actionTargets = map[string]plan.Target{
+	"start":       plan.TargetUp,
+	"stop":        plan.TargetDown,
+	"provision":   plan.TargetProvision,
+	"unprovision": plan.TargetUnprovision,
+}
+
+// newAction builds start, stop, provision and unprovision: each plans the
+// service toward its target and applies at once, through the same engine
+// as omapply.
+func newAction(e *cli.Env, cf *configFlags, name, short string) *cobra.Command {
+	var sel cli.Selection
+	var yes bool
+	cmd := &cobra.Command{
+		Use:     name + " SERVICE...",
+		Short:   short,
+		Example: fmt.Sprintf("  om svc1 %s\n  om %s svc1 --rid app#web", name, name),
+		Args:    cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg, err := e.LoadConfig(cf.Paths())
+			if err != nil {
+				return err
+			}
+			sel.Services, sel.Target = args, string(actionTargets[name])
+			req, err := e.Request(cfg, plan.Drivers{Store: e.Store()}, sel)
+			if err != nil {
+				return err
+			}
+			p, _, err := e.MakePlan(cmd.Context(), req)
+			if err != nil {
+				return err
+			}
+			if p.Empty() {
+				fmt.Fprintf(e.Out, "%s: nothing to %s, already in place on %s\n", joinArgs(args), name, p.Node)
+				return nil
+			}
+			if name == "unprovision" && !yes && cli.Interactive() {
+				plan.WriteText(e.Out, p, e.Colors(e.Out))
+				if !e.Confirm(os.Stdin, "Unprovision destroys the data of these resources. Continue?") {
+					return cli.ErrReported
+				}
+			}
+			verify := func(ctx context.Context) error {
+				saved := &plan.Saved{Plan: p, Services: req.Services, Options: req.Options}
+				return saved.Verify(ctx, cfg, req.Source)
+			}
+			return e.Apply(cmd.Context(), cfg, p, verify)
+		},
+	}
+	e.AddLockFlag(cmd.Flags())
+	sel.AddFlags(cmd.Flags(), false)
+	cmd.Flags().MarkHidden("service")
+	if name == "unprovision" {
+		cmd.Flags().BoolVar(&yes, "yes", false, "do not ask for confirmation on a terminal")
+	}
+	return cmd
+}
+
+func joinArgs(a []string) string {
+	s := ""
+	for i, x := range a {
+		if i > 0 {
+			s += ", "
+		}
+		s += x
+	}
+	return s
+}

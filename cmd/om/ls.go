@@ -1,0 +1,81 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/omhcl/omhcl/cmd/internal/cli"
+	"github.com/spf13/cobra"
+)
+
+func newLs(e *cli.Env, cf *configFlags) *cobra.Command {
+	return &cobra.Command{
+		Use:   "ls",
+		Short: "List the configured services",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg, err := e.LoadConfig(cf.Paths())
+			if err != nil {
+				return err
+			}
+			for _, s := range cfg.Services {
+				fmt.Fprintln(e.Out, s.Name)
+			}
+			return nil
+		},
+	}
+}
+
+// newCreate writes a new service file with this node in nodes, for the
+// operator to fill in (the seed's "om svc1 create").
+func newCreate(e *cli.Env, cf *configFlags) *cobra.Command {
+	var nodes []string
+	cmd := &cobra.Command{
+		Use:     "create SERVICE",
+		Short:   "Write a new, empty service file in the configuration directory",
+		Example: "  om svc1 create\n  om create svc1 --nodes demo1,demo2",
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			name := args[0]
+			dir := cf.Paths()[0]
+			if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+				if err := os.MkdirAll(dir, 0o755); err != nil {
+					return fmt.Errorf("configuration directory %s: %w", dir, err)
+				}
+			}
+			path := filepath.Join(dir, name+".hcl")
+			if len(nodes) == 0 {
+				nodes = []string{e.NodeName()}
+			}
+			body := fmt.Sprintf("service %q {\n  nodes = [%s]\n}\n", name, quoteList(nodes))
+			f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+			if errors.Is(err, os.ErrExist) {
+				return fmt.Errorf("%s already exists", path)
+			}
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			if _, err := f.WriteString(body); err != nil {
+				return err
+			}
+			fmt.Fprintf(e.Out, "created %s\n", path)
+			return nil
+		},
+	}
+	cmd.Flags().StringSliceVar(&nodes, "nodes", nil, "nodes of the service (default: this node)")
+	return cmd
+}
+
+func quoteList(items []string) string {
+	s := ""
+	for i, x := range items {
+		if i > 0 {
+			s += ", "
+		}
+		s += fmt.Sprintf("%q", x)
+	}
+	return s
+}

@@ -1,0 +1,92 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/omhcl/omhcl/plan"
+	"github.com/omhcl/omhcl/providers"
+)
+
+// writeTree prints the seed's status tree:
+//
+//	svc1                           up
+//	`- instances
+//	   `- demo1                      up         primary, idle
+//	      |- ip#0           ........ up         198.18.0.10/24 br-prd
+func writeTree(w io.Writer, live *plan.Live, col plan.Colors) {
+	if len(live.Services) == 0 {
+		fmt.Fprintf(w, "No service on node %s.\n", live.Node)
+	}
+	for i, s := range live.Services {
+		if i > 0 {
+			fmt.Fprintln(w)
+		}
+		fmt.Fprintf(w, "%-31s%s\n", col.Bold(s.Service)+pad(col, s.Service), colorState(col, s.Status))
+		fmt.Fprintln(w, "`- instances")
+		fmt.Fprintf(w, "   `- %-27s%s %s\n", s.Node, fixed(colorState(col, s.Status), s.Status, 10), instanceNotes(s, col))
+		for j, r := range s.Resources {
+			branch := "|-"
+			cont := "| "
+			if j == len(s.Resources)-1 {
+				branch, cont = "`-", "  "
+			}
+			desc := r.Description
+			if r.Orphan {
+				desc += " (removed from the configuration)"
+			}
+			fmt.Fprintf(w, "      %s %-14s %s %s %s\n", branch, r.RID, r.Flags, fixed(colorState(col, r.Status), r.Status, 10), desc)
+			msgs := r.Messages
+			if r.Skipped != "" {
+				msgs = append([]string{"info: " + r.Skipped}, msgs...)
+			}
+			for _, m := range msgs {
+				fmt.Fprintf(w, "      %s %s %s\n", cont, strings.Repeat(" ", 14+1+8+1+10), col.Gray(m))
+			}
+		}
+	}
+}
+
+func instanceNotes(s *plan.LiveInstance, col plan.Colors) string {
+	var notes []string
+	if s.Status == providers.Warn {
+		notes = append(notes, col.Yellow("warn"))
+	}
+	if s.Frozen {
+		notes = append(notes, "frozen")
+	}
+	if !s.Provisioned {
+		notes = append(notes, col.Red("not provisioned"))
+	}
+	if s.Role != "" {
+		notes = append(notes, s.Role)
+	}
+	notes = append(notes, col.Gray("idle"))
+	return strings.Join(notes, ", ")
+}
+
+func colorState(col plan.Colors, s providers.State) string {
+	switch s {
+	case providers.Up, providers.StdbyUp:
+		return col.Green(string(s))
+	case providers.Down:
+		return col.Red(string(s))
+	case providers.Warn:
+		return col.Yellow(string(s))
+	}
+	return col.Gray(string(s))
+}
+
+// fixed pads a possibly colored string to width visible columns.
+func fixed(colored string, plain providers.State, width int) string {
+	return colored + strings.Repeat(" ", max(0, width-len(plain)))
+}
+
+// pad returns the spaces a bold name needs when colors add invisible bytes.
+func pad(col plan.Colors, name string) string {
+	if !col {
+		return ""
+	}
+	return strings.Repeat(" ", max(0, 31-len(name)))
+}

@@ -1,0 +1,110 @@
+// Command omapply converges a node: it runs the ordered driver calls of a
+// plan, rolling back a failed start.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/omhcl/omhcl/cmd/internal/cli"
+	"github.com/omhcl/omhcl/plan"
+	"github.com/spf13/cobra"
+)
+
+func main() { cli.Main(newRoot(cli.New())) }
+
+func newRoot(e *cli.Env) *cobra.Command {
+	var sel cli.Selection
+	var autoApprove bool
+	cmd := &cobra.Command{
+		Use:   "omapply [PLANFILE | PATH...]",
+		Short: "Converge this node to its services' configuration",
+		Long: `omapply plans like omplan, then runs the plan's driver calls in order. Given a
+saved plan (omplan -out FILE) it applies exactly that plan, and refuses it if
+the node's state changed since, or if it was already applied.
+
+On a terminal it asks for confirmation unless -auto-approve; without a
+terminal (CI, pipes) it never prompts. A start that fails part way stops what
+it started, in reverse. One run at a time per service: a second run waits up
+to --lock-timeout.
+
+Exit codes: 0 success (including nothing to do), 1 error.`,
+		Example: `  omapply /etc/omhcl
+  omapply -auto-approve --rid app#web examples/getting-started
+  omplan -out svc1.plan /etc/omhcl && omapply svc1.plan`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 1 && plan.IsSaved(args[0]) {
+				return applySaved(cmd.Context(), e, args[0])
+			}
+			return applyPaths(cmd.Context(), e, sel, autoApprove, args)
+		},
+	}
+	cmd.SetContext(context.Background())
+	e.AddFlags(cmd.Flags())
+	e.AddLockFlag(cmd.Flags())
+	sel.AddFlags(cmd.Flags(), true)
+	cmd.Flags().BoolVar(&autoApprove, "auto-approve", false, "do not ask for confirmation on a terminal")
+	return cmd
+}
+
+func applyPaths(ctx context.Context, e *cli.Env, sel cli.Selection, autoApprove bool, args []string) error {
+	cfg, err := e.LoadConfig(cli.ConfigPaths(args))
+	if err != nil {
+		return err
+	}
+	req, err := e.Request(cfg, plan.Drivers{Store: e.Store()}, sel)
+	if err != nil {
+		return err
+	}
+	p, _, err := e.MakePlan(ctx, req)
+	if err != nil {
+		return err
+	}
+	plan.WriteText(e.Out, p, e.Colors(e.Out))
+	if p.Empty() {
+		return nil
+	}
+	if !autoApprove && cli.Interactive() {
+		if !e.Confirm(os.Stdin, "Do you want to perform these actions on node "+p.Node+"?") {
+			fmt.Fprintln(e.Out, "Apply cancelled.")
+			return cli.ErrReported
+		}
+	}
+	fmt.Fprintln(e.Out)
+	// Re-check under the locks that nothing moved between plan and apply.
+	saved := &plan.Saved{Plan: p, Services: req.Services, Options: req.Options}
+	verify := func(ctx context.Context) error { return saved.Verify(ctx, cfg, req.Source) }
+	if err := e.Apply(ctx, cfg, p, verify); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.Out, "\n%s %s\n", e.Colors(e.Out).Green("Apply complete!"), plan.Summary(p)[len("Plan: "):])
+	return nil
+}
+
+func applySaved(ctx context.Context, e *cli.Env, path string) error {
+	saved, cfg, err := plan.LoadSaved(path)
+	if err != nil {
+		return err
+	}
+	store := e.Store()
+	if node := e.NodeName(); saved.Options.Node != node {
+		return fmt.Errorf("%s was planned for node %s; this is node %s", path, saved.Options.Node, node)
+	}
+	if done, at := store.PlanApplied(saved.Plan.ID); done {
+		return fmt.Errorf("%s was already applied on %s at %s; run omplan again", path, saved.Options.Node, at.Format("2006-01-02 15:04:05"))
+	}
+	// Once verified under the locks the plan is consumed, whatever the
+	// steps then do: a second omapply of the file is refused.
+	verify := func(ctx context.Context) error {
+		if err := saved.Verify(ctx, cfg, plan.Drivers{Store: store}); err != nil {
+			return err
+		}
+		return store.MarkPlanApplied(saved.Plan.ID)
+	}
+	if err := e.Apply(ctx, cfg, saved.Plan, verify); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.Out, "\n%s %s\n", e.Colors(e.Out).Green("Apply complete!"), plan.Summary(saved.Plan)[len("Plan: "):])
+	return nil
+}

@@ -1,0 +1,8 @@
+// Command omplan shows what omapply would change on a node.
+package main
+
+import (
+	"github.com/omhcl/omhcl/cmd/internal/cli"
+)
+
+func main() { cli.Main(newRoot(cli.New())) }

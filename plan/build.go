@@ -1,0 +1,331 @@
+package plan
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/omhcl/omhcl/lang"
+	"github.com/omhcl/omhcl/providers"
+	"github.com/zclconf/go-cty/cty"
+)
+
+// Input is one service to plan: its evaluated configuration for the node,
+// its live state and what it should be.
+type Input struct {
+	Instance *lang.Instance
+	Live     *LiveInstance
+	Target   Target
+}
+
+// Build computes the plan for node. It reads nothing but its arguments.
+func Build(node string, inputs []Input, opts Options) (*Plan, error) {
+	p := &Plan{FormatVersion: FormatVersion, ID: newID(), Node: node, CreatedAt: time.Now().UTC()}
+	var lives []*LiveInstance
+	for _, in := range inputs {
+		sp, err := buildService(in, opts)
+		if err != nil {
+			return nil, err
+		}
+		p.Changes = append(p.Changes, sp.changes...)
+		p.Steps = append(p.Steps, sp.steps()...)
+		lives = append(lives, in.Live)
+	}
+	p.Fingerprint = Fingerprint(lives)
+	return p, nil
+}
+
+// servicePlan collects one service's changes before they are flattened
+// into steps.
+type servicePlan struct {
+	svc     string
+	inst    *lang.Instance
+	changes []*Change
+	byRID   map[string]*Change
+}
+
+func buildService(in Input, opts Options) (*servicePlan, error) {
+	sp := &servicePlan{svc: in.Instance.Service, inst: in.Instance, byRID: map[string]*Change{}}
+	for _, r := range in.Instance.Resources {
+		lr := in.Live.Resource(r.RID())
+		if lr == nil || lr.Skipped != "" || !selected(r.RID(), r.Common.Tags, opts) {
+			continue
+		}
+		c, err := resourceChange(in, r, lr)
+		if err != nil {
+			return nil, err
+		}
+		if c != nil {
+			sp.add(c)
+		}
+	}
+	if err := sp.cascadeRestarts(in); err != nil {
+		return nil, err
+	}
+	for _, lr := range in.Live.Resources {
+		if lr.Orphan && selected(lr.RID, nil, opts) && isActive(lr) {
+			sp.add(orphanChange(in, lr))
+		}
+	}
+	return sp, nil
+}
+
+func (sp *servicePlan) add(c *Change) {
+	sp.changes = append(sp.changes, c)
+	sp.byRID[c.RID] = c
+}
+
+// wantUp says whether r should be up under target t.
+func wantUp(t Target, r *providers.Resource) bool {
+	switch t {
+	case TargetUp, TargetProvision:
+		return true
+	case TargetStandby:
+		return r.Common.Standby
+	}
+	return false
+}
+
+// isActive reports whether a live resource counts as running. A resource
+// whose driver cannot tell (n/a) counts as running when the engine started
+// it last.
+func isActive(lr *LiveResource) bool {
+	switch lr.Status {
+	case providers.Up, providers.Warn, providers.StdbyUp:
+		return true
+	case providers.NA, providers.Undef:
+		return lr.Applied != nil
+	}
+	return false
+}
+
+func resourceChange(in Input, r *providers.Resource, lr *LiveResource) (*Change, error) {
+	spec := specOf(r)
+	c := newChange(in.Instance, r, lr)
+	up := isActive(lr)
+	canProvision := spec.Provisionable && r.Common.Provision
+	switch {
+	case in.Target == TargetUnprovision:
+		if up {
+			c.Actions = append(c.Actions, providers.ActStop)
+		}
+		if canProvision && (lr.Provisioned || in.Target == TargetUnprovision) {
+			c.Actions = append(c.Actions, providers.ActUnprovision)
+			c.DestroysData = true
+		}
+		c.After = &ResourceValues{Status: providers.Down}
+	case wantUp(in.Target, r):
+		if canProvision && !up && (!lr.Provisioned || in.Target == TargetProvision) {
+			c.Actions = append(c.Actions, providers.ActProvision)
+		}
+		if !up {
+			c.Actions = append(c.Actions, providers.ActStart)
+			c.Reason = "down, wanted up"
+		} else if changed := changedAttrs(lr.Applied, r.Attrs); len(changed) > 0 {
+			if allInPlace(spec, changed) {
+				c.Actions = append(c.Actions, ActUpdate)
+			} else {
+				c.Actions = append(c.Actions, providers.ActStop, providers.ActStart)
+			}
+			c.Reason = fmt.Sprintf("%s changed", joinWords(changed))
+		}
+		c.After.Provisioned = c.After.Provisioned || c.Has(providers.ActProvision) || c.Has(providers.ActStart)
+	default:
+		if up {
+			c.Actions = append(c.Actions, providers.ActStop)
+			c.Reason = fmt.Sprintf("up, wanted down (service target %s)", in.Target)
+		}
+		c.After = &ResourceValues{Status: providers.Down, Provisioned: lr.Provisioned}
+	}
+	if len(c.Actions) == 0 {
+		return nil, nil
+	}
+	if in.Target == TargetUnprovision {
+		c.Reason = "unprovision requested: the resource's data is destroyed"
+	}
+	return c, c.fillOperations(r, lr)
+}
+
+func newChange(inst *lang.Instance, r *providers.Resource, lr *LiveResource) *Change {
+	c := &Change{
+		Address: Address(inst.Service, r.RID()), Service: inst.Service, RID: r.RID(),
+		Kind: r.Kind, Type: r.Type, Node: inst.Node, Optional: r.Common.Optional,
+		Before: &ResourceValues{Status: lr.Status, Provisioned: lr.Provisioned},
+		After:  &ResourceValues{Status: providers.Up, Provisioned: lr.Provisioned, Config: Values{}},
+	}
+	if lr.Applied != nil {
+		c.Before.Config = *lr.Applied
+	}
+	for _, a := range specOf(r).Attrs {
+		c.attrOrder = append(c.attrOrder, a.Name)
+		v := r.Attrs[a.Name]
+		if v == cty.NilVal {
+			continue
+		}
+		if !v.IsWhollyKnown() {
+			c.After.Unknown = append(c.After.Unknown, a.Name)
+		}
+		c.After.Config[a.Name] = v
+	}
+	return c
+}
+
+// fillOperations asks the driver for the exact operations of each action;
+// a stop of a changed resource runs on its old settings.
+func (c *Change) fillOperations(r *providers.Resource, lr *LiveResource) error {
+	replace := c.Has(providers.ActStop) && c.Has(providers.ActStart)
+	for _, a := range c.Actions {
+		if a == ActUpdate {
+			c.Operations = append(c.Operations, "record the new settings (no restart needed)")
+			continue
+		}
+		res := r
+		if a == providers.ActStop && replace && lr.Applied != nil {
+			old := *r
+			old.Attrs = *lr.Applied
+			res = &old
+		}
+		drv, err := NewDriver(res)
+		if err != nil {
+			return fmt.Errorf("%s: %w", c.Address, err)
+		}
+		c.Operations = append(c.Operations, drv.Operations(context.Background(), a)...)
+	}
+	return nil
+}
+
+// cascadeRestarts restarts the running dependents of a replaced resource:
+// an app on a filesystem that moves to a new device must stop first.
+func (sp *servicePlan) cascadeRestarts(in Input) error {
+	dependents := map[string][]string{}
+	for rid, deps := range sp.inst.DependsOn {
+		for _, d := range deps {
+			dependents[d] = append(dependents[d], rid)
+		}
+	}
+	var visit func(rid, cause string) error
+	visit = func(rid, cause string) error {
+		for _, dep := range dependents[rid] {
+			lr := in.Live.Resource(dep)
+			r := sp.inst.Resource(dep)
+			if r == nil || lr == nil || lr.Skipped != "" || !isActive(lr) {
+				continue
+			}
+			if c := sp.byRID[dep]; c != nil && c.Has(providers.ActStop) {
+				continue
+			}
+			c := newChange(sp.inst, r, lr)
+			c.Actions = []providers.Action{providers.ActStop, providers.ActStart}
+			c.Reason = fmt.Sprintf("restart: depends on %s, which is replaced", cause)
+			if err := c.fillOperations(r, lr); err != nil {
+				return err
+			}
+			if old := sp.byRID[dep]; old != nil {
+				sp.changes = slices.DeleteFunc(sp.changes, func(x *Change) bool { return x == old })
+			}
+			sp.add(c)
+			if err := visit(dep, cause); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	for _, c := range slices.Clone(sp.changes) {
+		if c.Has(providers.ActStop) && c.Has(providers.ActStart) {
+			if err := visit(c.RID, c.RID); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func orphanChange(in Input, lr *LiveResource) *Change {
+	c := &Change{
+		Address: Address(in.Instance.Service, lr.RID), Service: in.Instance.Service, RID: lr.RID,
+		Kind: lr.Kind, Type: lr.Type, Node: in.Instance.Node,
+		Actions: []providers.Action{providers.ActStop},
+		Reason:  "removed from the configuration; its data is left in place",
+		Before:  &ResourceValues{Status: lr.Status, Provisioned: lr.Provisioned},
+		After:   &ResourceValues{Status: providers.Down, Provisioned: lr.Provisioned},
+	}
+	if lr.Applied != nil {
+		c.Before.Config = *lr.Applied
+		r := &providers.Resource{Service: c.Service, Node: c.Node, Kind: lr.Kind, Type: lr.Type, Attrs: *lr.Applied}
+		r.Name = lr.RID[len(lr.Kind)+1:]
+		if drv, err := NewDriver(r); err == nil {
+			c.Operations = drv.Operations(context.Background(), providers.ActStop)
+		}
+	}
+	return c
+}
+
+// steps flattens the service's changes: stops in reverse start order, then
+// provisions and starts in start order.
+func (sp *servicePlan) steps() []Step {
+	order := map[string]int{}
+	for i, r := range sp.inst.Resources {
+		order[r.RID()] = i
+	}
+	byOrder := slices.Clone(sp.changes)
+	slices.SortStableFunc(byOrder, func(a, b *Change) int {
+		ia, oka := order[a.RID]
+		ib, okb := order[b.RID]
+		switch {
+		case !oka && !okb:
+			return 0
+		case !oka: // orphans stop first
+			return -1
+		case !okb:
+			return 1
+		}
+		return ia - ib
+	})
+	var out []Step
+	for i := len(byOrder) - 1; i >= 0; i-- {
+		for _, a := range byOrder[i].Actions {
+			if a == providers.ActStop || a == providers.ActUnprovision {
+				out = append(out, byOrder[i].step(a))
+			}
+		}
+	}
+	for _, c := range byOrder {
+		for _, a := range c.Actions {
+			if a == providers.ActProvision || a == providers.ActStart || a == ActUpdate {
+				out = append(out, c.step(a))
+			}
+		}
+	}
+	return out
+}
+
+func (c *Change) step(a providers.Action) Step {
+	return Step{Address: c.Address, Service: c.Service, RID: c.RID, Action: a, Optional: c.Optional}
+}
+
+func selected(rid string, tags []string, opts Options) bool {
+	if len(opts.RIDs) == 0 && len(opts.Tags) == 0 {
+		return true
+	}
+	for _, want := range opts.RIDs {
+		// "app" selects every app resource, "app#web" one.
+		if want == rid || want+"#" == rid[:min(len(rid), len(want)+1)] {
+			return true
+		}
+	}
+	for _, t := range opts.Tags {
+		if slices.Contains(tags, t) {
+			return true
+		}
+	}
+	return false
+}
+
+func newID() string {
+	b := make([]byte, 12)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}

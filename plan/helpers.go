@@ -1,0 +1,121 @@
+package plan
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"sort"
+	"strings"
+
+	"github.com/omhcl/omhcl/providers"
+	"github.com/zclconf/go-cty/cty"
+)
+
+// changedAttrs lists the attributes whose desired value differs from the
+// applied one. An unknown desired value counts as changed: it may differ.
+// Without an applied record nothing can be compared: the resource was
+// started outside the engine and is adopted as it is.
+func changedAttrs(applied *Values, want map[string]cty.Value) []string {
+	if applied == nil {
+		return nil
+	}
+	var out []string
+	for k, v := range want {
+		if v == cty.NilVal {
+			continue
+		}
+		old, ok := (*applied)[k]
+		switch {
+		case !v.IsWhollyKnown():
+			out = append(out, k)
+		case !ok:
+			if !v.IsNull() {
+				out = append(out, k)
+			}
+		case !equalValues(old, v):
+			out = append(out, k)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// equalValues compares values across the JSON round trip of the record,
+// which turns lists into tuples and maps into objects.
+func equalValues(a, b cty.Value) bool {
+	if a.IsNull() || b.IsNull() {
+		return a.IsNull() == b.IsNull()
+	}
+	ja, err1 := json.Marshal(Values{"v": a})
+	jb, err2 := json.Marshal(Values{"v": b})
+	if err1 != nil || err2 != nil {
+		return a.RawEquals(b)
+	}
+	return stripTypes(ja) == stripTypes(jb)
+}
+
+func stripTypes(b []byte) string {
+	var m map[string]struct {
+		Value json.RawMessage `json:"value"`
+	}
+	if json.Unmarshal(b, &m) != nil {
+		return string(b)
+	}
+	return string(m["v"].Value)
+}
+
+func allInPlace(spec *providers.Spec, names []string) bool {
+	for _, n := range names {
+		inPlace := false
+		for _, a := range spec.Attrs {
+			if a.Name == n {
+				inPlace = a.InPlace
+			}
+		}
+		if !inPlace {
+			return false
+		}
+	}
+	return true
+}
+
+func joinWords(names []string) string {
+	switch len(names) {
+	case 0:
+		return ""
+	case 1:
+		return names[0]
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
+}
+
+// Fingerprint hashes what a plan depends on in the live state: status,
+// provisioned flags, exposed and applied values. Messages and descriptions
+// are left out: they do not change what the plan does.
+func Fingerprint(lives []*LiveInstance) string {
+	h := sha256.New()
+	type res struct {
+		RID         string
+		Status      providers.State
+		Provisioned bool
+		Exposed     Values
+		Applied     *Values
+	}
+	for _, li := range lives {
+		if li == nil {
+			continue
+		}
+		rs := make([]res, 0, len(li.Resources))
+		for _, r := range li.Resources {
+			rs = append(rs, res{r.RID, r.Status, r.Provisioned, r.Exposed, r.Applied})
+		}
+		b, _ := json.Marshal(struct {
+			Service string
+			Frozen  bool
+			R       []res
+		}{li.Service, li.Frozen, rs})
+		h.Write(b)
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil))[:32]
+}

@@ -1,0 +1,146 @@
+package plan
+
+import (
+	"encoding/json"
+
+	"github.com/omhcl/omhcl/providers"
+	"github.com/zclconf/go-cty/cty"
+	ctyjson "github.com/zclconf/go-cty/cty/json"
+)
+
+// LiveFormatVersion versions the live state document (om status --json),
+// which doubles as the snapshot a CI runner plans against.
+const LiveFormatVersion = "1.0"
+
+// Live is the state of a node's services as the drivers and the node's
+// records show it.
+type Live struct {
+	FormatVersion string          `json:"format_version"`
+	Node          string          `json:"node"`
+	Services      []*LiveInstance `json:"services"`
+}
+
+// Service returns the live instance of svc, or nil.
+func (l *Live) Service(svc string) *LiveInstance {
+	if l == nil {
+		return nil
+	}
+	for _, s := range l.Services {
+		if s.Service == svc {
+			return s
+		}
+	}
+	return nil
+}
+
+// LiveInstance is one service on one node.
+type LiveInstance struct {
+	Service string         `json:"service"`
+	Node    string         `json:"node"`
+	Status  providers.State `json:"status"`
+	// Role is how the node takes part: "primary", "secondary", "drp",
+	// "encap" or "" when the node is not in the service's node sets.
+	Role        string          `json:"role"`
+	Provisioned bool            `json:"provisioned"`
+	Frozen      bool            `json:"frozen"`
+	Generation  int64           `json:"generation"`
+	Resources   []*LiveResource `json:"resources"`
+}
+
+// Resource returns the live resource rid, or nil.
+func (li *LiveInstance) Resource(rid string) *LiveResource {
+	if li == nil {
+		return nil
+	}
+	for _, r := range li.Resources {
+		if r.RID == rid {
+			return r
+		}
+	}
+	return nil
+}
+
+// LiveResource is one resource on one node.
+type LiveResource struct {
+	RID         string          `json:"rid"`
+	Kind        string          `json:"kind"`
+	Type        string          `json:"type"`
+	Status      providers.State `json:"status"`
+	Messages    []string        `json:"messages,omitempty"`
+	Description string          `json:"description"`
+	Flags       string          `json:"flags"`
+	Provisioned bool            `json:"provisioned"`
+	// Provisionable is false for resources with nothing to provision.
+	Provisionable bool `json:"provisionable"`
+	Disable       bool `json:"disable"`
+	Optional      bool `json:"optional"`
+	Monitor       bool `json:"monitor"`
+	Encap         bool `json:"encap"`
+	Standby       bool `json:"standby"`
+	Restart       int  `json:"restart"`
+	// Skipped says why the engine leaves this resource alone on this node
+	// (disabled, encap, no driver); empty when it manages it.
+	Skipped string `json:"skipped,omitempty"`
+	// Orphan marks a resource the node still runs but the configuration no
+	// longer has.
+	Orphan  bool      `json:"orphan,omitempty"`
+	Exposed Values    `json:"exposed,omitempty"`
+	Applied *Values   `json:"applied,omitempty"`
+}
+
+// Values is a set of attribute values that survives a JSON round trip with
+// its types (unknown values cannot be serialized and are dropped).
+type Values map[string]cty.Value
+
+// MarshalJSON encodes each value with its type.
+func (v Values) MarshalJSON() ([]byte, error) {
+	out := map[string]ctyjson.SimpleJSONValue{}
+	for k, val := range v {
+		if val == cty.NilVal || !val.IsWhollyKnown() {
+			continue
+		}
+		out[k] = ctyjson.SimpleJSONValue{Value: val}
+	}
+	return json.Marshal(out)
+}
+
+// UnmarshalJSON decodes what MarshalJSON wrote.
+func (v *Values) UnmarshalJSON(b []byte) error {
+	var in map[string]ctyjson.SimpleJSONValue
+	if err := json.Unmarshal(b, &in); err != nil {
+		return err
+	}
+	*v = Values{}
+	for k, val := range in {
+		(*v)[k] = val.Value
+	}
+	return nil
+}
+
+// Flags renders the 8 status flag columns of the seed's status tree:
+// M monitored, D disabled, O optional, E encap, P not provisioned ("/"
+// when there is nothing to provision), S standby, then the restart count.
+// The first column (R, an action running) is reserved for the daemon.
+func (r *LiveResource) flags() string {
+	b := []byte("........")
+	set := func(i int, on bool, c byte) {
+		if on {
+			b[i] = c
+		}
+	}
+	set(1, r.Monitor, 'M')
+	set(2, r.Disable, 'D')
+	set(3, r.Optional, 'O')
+	set(4, r.Encap, 'E')
+	switch {
+	case !r.Provisionable:
+		b[5] = '/'
+	case !r.Provisioned:
+		b[5] = 'P'
+	}
+	set(6, r.Standby, 'S')
+	if r.Restart > 0 {
+		b[7] = "0123456789+"[min(r.Restart, 10)]
+	}
+	return string(b)
+}

@@ -1,0 +1,230 @@
+package plan
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/omhcl/omhcl/lang"
+	"github.com/omhcl/omhcl/providers"
+	"github.com/omhcl/omhcl/state"
+	"github.com/zclconf/go-cty/cty"
+)
+
+// Source is where the live state comes from: the node's drivers and
+// records, or a snapshot another node produced (om status --json).
+type Source interface {
+	// Instance evaluates svc for node and returns it with its live state.
+	Instance(ctx context.Context, svc *lang.Service, node string) (*lang.Instance, *LiveInstance, hcl.Diagnostics)
+}
+
+// Drivers reads live state from this node's drivers and state store.
+type Drivers struct{ Store *state.Store }
+
+// Instance evaluates svc, feeding each resource's exposed values from its
+// driver, then asks every driver for its status.
+func (d Drivers) Instance(ctx context.Context, svc *lang.Service, node string) (*lang.Instance, *LiveInstance, hcl.Diagnostics) {
+	drivers := map[string]providers.Driver{}
+	exposer := func(r *providers.Resource) map[string]cty.Value {
+		r.StateDir = d.Store.ResourceDir(svc.Name, r.RID())
+		drv, err := NewDriver(r)
+		if err != nil {
+			return nil
+		}
+		drivers[r.RID()] = drv
+		return drv.Exposed(ctx)
+	}
+	inst, diags := svc.Evaluate(node, exposer)
+	if diags.HasErrors() {
+		return nil, nil, diags
+	}
+	rec, err := d.Store.Load(svc.Name)
+	if err != nil {
+		return nil, nil, append(diags, errorDiag("Cannot read node state", err.Error()))
+	}
+	li := newLiveInstance(inst, rec)
+	for _, r := range inst.Resources {
+		lr := newLiveResource(inst, r, rec)
+		drv := drivers[r.RID()]
+		if drv == nil && specOf(r) != nil {
+			// lang asks only for resources with exposed attributes
+			r.StateDir = d.Store.ResourceDir(svc.Name, r.RID())
+			drv, _ = NewDriver(r)
+		}
+		if drv != nil && lr.Skipped == "" {
+			st := drv.Status(ctx)
+			lr.Status, lr.Messages = st.State, st.Messages
+			lr.Description = drv.Describe()
+			lr.Exposed = drv.Exposed(ctx)
+		} else if drv != nil {
+			lr.Description = drv.Describe()
+		}
+		li.Resources = append(li.Resources, lr)
+	}
+	li.Resources = append(li.Resources, d.orphans(ctx, inst, rec)...)
+	li.finish()
+	return inst, li, diags
+}
+
+// orphans are resources the node's record says were started but the
+// configuration no longer has: the plan stops them with their old settings.
+func (d Drivers) orphans(ctx context.Context, inst *lang.Instance, rec *state.Record) []*LiveResource {
+	var out []*LiveResource
+	for _, rid := range sortedKeys(rec.Resources) {
+		rr := rec.Resources[rid]
+		if inst.Resource(rid) != nil || rr.Applied == nil {
+			continue
+		}
+		lr := &LiveResource{RID: rid, Kind: rr.Kind, Type: rr.Type, Orphan: true, Provisioned: rr.Provisioned, Status: providers.Undef}
+		lr.Applied = decodeApplied(rr.Applied)
+		if r := AppliedResource(inst.Service, inst.Node, rid, rr, d.Store); r != nil {
+			if drv, err := NewDriver(r); err == nil {
+				st := drv.Status(ctx)
+				lr.Status, lr.Messages, lr.Description = st.State, st.Messages, drv.Describe()
+				lr.Provisionable = specOf(r).Provisionable
+			}
+		}
+		lr.Flags = lr.flags()
+		out = append(out, lr)
+	}
+	return out
+}
+
+// Snapshot plans from a saved live state instead of the drivers, so a CI
+// runner without root produces the plan the node would.
+type Snapshot struct{ Live *Live }
+
+// Instance evaluates svc with the snapshot's exposed values and returns
+// the snapshot's state of it.
+func (s Snapshot) Instance(_ context.Context, svc *lang.Service, node string) (*lang.Instance, *LiveInstance, hcl.Diagnostics) {
+	snap := s.Live.Service(svc.Name)
+	exposer := func(r *providers.Resource) map[string]cty.Value {
+		if lr := snap.Resource(r.RID()); lr != nil {
+			return lr.Exposed
+		}
+		return nil
+	}
+	inst, diags := svc.Evaluate(node, exposer)
+	if diags.HasErrors() {
+		return nil, nil, diags
+	}
+	if snap == nil {
+		// The node has never seen this service: everything is down.
+		snap = newLiveInstance(inst, &state.Record{Service: svc.Name})
+		for _, r := range inst.Resources {
+			snap.Resources = append(snap.Resources, newLiveResource(inst, r, &state.Record{}))
+		}
+		snap.finish()
+	}
+	return inst, snap, diags
+}
+
+func newLiveInstance(inst *lang.Instance, rec *state.Record) *LiveInstance {
+	return &LiveInstance{
+		Service:    inst.Service,
+		Node:       inst.Node,
+		Role:       Role(inst.Settings, inst.Node),
+		Frozen:     rec.Frozen,
+		Generation: rec.Generation,
+	}
+}
+
+func newLiveResource(inst *lang.Instance, r *providers.Resource, rec *state.Record) *LiveResource {
+	rid := r.RID()
+	spec := specOf(r)
+	lr := &LiveResource{
+		RID: rid, Kind: r.Kind, Type: r.Type,
+		Status:   providers.Down,
+		Disable:  r.Common.Disable,
+		Optional: r.Common.Optional,
+		Monitor:  r.Common.Monitor,
+		Encap:    r.Common.Encap,
+		Standby:  r.Common.Standby,
+		Restart:  r.Common.Restart,
+		Skipped:  skipReason(inst, r),
+	}
+	if spec != nil {
+		lr.Provisionable = spec.Provisionable
+	}
+	if rr, ok := rec.Resources[rid]; ok {
+		lr.Provisioned = rr.Provisioned
+		lr.Applied = decodeApplied(rr.Applied)
+	}
+	if lr.Skipped != "" {
+		lr.Status = providers.NA
+	}
+	return lr
+}
+
+// finish derives the instance's aggregate status and flags.
+func (li *LiveInstance) finish() {
+	li.Provisioned = true
+	var states []providers.State
+	for _, r := range li.Resources {
+		r.Flags = r.flags()
+		if r.Skipped != "" || r.Orphan {
+			continue
+		}
+		if r.Provisionable && !r.Provisioned {
+			li.Provisioned = false
+		}
+		if r.Optional || r.Status == providers.NA {
+			continue
+		}
+		states = append(states, r.Status)
+	}
+	li.Status = Aggregate(states)
+}
+
+// Aggregate is the status of a set of resources: up when all are up, down
+// when all are down, n/a when there are none, warn otherwise.
+func Aggregate(states []providers.State) providers.State {
+	if len(states) == 0 {
+		return providers.NA
+	}
+	all := func(s providers.State) bool {
+		return !slices.ContainsFunc(states, func(x providers.State) bool { return x != s })
+	}
+	switch {
+	case all(providers.Up):
+		return providers.Up
+	case all(providers.Down):
+		return providers.Down
+	}
+	return providers.Warn
+}
+
+// skipReason says why the engine leaves r alone on this node.
+func skipReason(inst *lang.Instance, r *providers.Resource) string {
+	switch {
+	case r.Common.Disable:
+		return "disabled"
+	case specOf(r) == nil:
+		return fmt.Sprintf("no driver for %s.%s yet", r.Kind, r.Type)
+	case r.Common.Encap && !slices.Contains(inst.Settings.EncapNodes, inst.Node):
+		return "encap resource: driven inside the container"
+	case !r.Common.Encap && slices.Contains(inst.Settings.EncapNodes, inst.Node) && !slices.Contains(inst.Settings.Nodes, inst.Node):
+		return "not an encap resource: driven by the hypervisor"
+	}
+	return ""
+}
+
+// Role is how node takes part in a service with these settings.
+func Role(s lang.Settings, node string) string {
+	switch {
+	case len(s.Nodes) > 0 && s.Nodes[0] == node:
+		return "primary"
+	case slices.Contains(s.Nodes, node):
+		return "secondary"
+	case slices.Contains(s.DrpNodes, node):
+		return "drp"
+	case slices.Contains(s.EncapNodes, node):
+		return "encap"
+	}
+	return ""
+}
+
+func errorDiag(summary, detail string) *hcl.Diagnostic {
+	return &hcl.Diagnostic{Severity: hcl.DiagError, Summary: summary, Detail: detail}
+}

@@ -1,0 +1,132 @@
+// Package plan computes what must change on a node to converge its
+// services: a pure function of the evaluated configuration, the live state
+// and the node's record of what it last applied. It also renders plans as
+// text, JSON and markdown.
+package plan
+
+import (
+	"slices"
+	"time"
+
+	"github.com/omhcl/omhcl/lang"
+	"github.com/omhcl/omhcl/providers"
+)
+
+// FormatVersion versions the JSON plan document.
+const FormatVersion = "1.0"
+
+// Target is what a service should be on a node.
+type Target string
+
+const (
+	// TargetUp: every managed resource up.
+	TargetUp Target = "up"
+	// TargetStandby: only standby resources up (a failover service's
+	// secondary nodes).
+	TargetStandby Target = "standby"
+	// TargetDown: every resource down.
+	TargetDown Target = "down"
+	// TargetProvision: every resource provisioned, then up.
+	TargetProvision Target = "provision"
+	// TargetUnprovision: every resource down and unprovisioned; destroys data.
+	TargetUnprovision Target = "unprovision"
+)
+
+// ActUpdate applies a change to a running resource in place.
+const ActUpdate providers.Action = "update"
+
+// DefaultTarget is what a service should be on node without a cluster
+// daemon deciding placement: up on its first node (every node for flex),
+// standby on the other nodes, down elsewhere.
+func DefaultTarget(s lang.Settings, node string) Target {
+	switch Role(s, node) {
+	case "primary":
+		return TargetUp
+	case "secondary":
+		if s.Topology == "flex" {
+			return TargetUp
+		}
+		return TargetStandby
+	case "drp":
+		return TargetStandby
+	case "encap":
+		return TargetUp
+	}
+	return TargetDown
+}
+
+// Options select what to plan.
+type Options struct {
+	Node string
+	// Target overrides the default target of every planned service.
+	Target Target
+	// RIDs and Tags restrict the plan to a subset of resources (--rid,
+	// --tag); empty means all.
+	RIDs []string
+	Tags []string
+}
+
+// Plan is an ordered set of changes for one node.
+type Plan struct {
+	FormatVersion string    `json:"format_version"`
+	ID            string    `json:"id"`
+	Node          string    `json:"node"`
+	CreatedAt     time.Time `json:"created_at"`
+	// Fingerprint identifies the live state the plan was computed from; a
+	// saved plan is refused once it no longer matches.
+	Fingerprint string    `json:"fingerprint"`
+	Changes     []*Change `json:"resource_changes"`
+	// Steps are the driver calls in execution order: every stop (reverse
+	// dependency order), then every provision and start.
+	Steps []Step `json:"steps"`
+}
+
+// Change describes everything that happens to one resource.
+type Change struct {
+	Address string             `json:"address"`
+	Service string             `json:"service"`
+	RID     string             `json:"rid"`
+	Kind    string             `json:"kind"`
+	Type    string             `json:"type"`
+	Node    string             `json:"node"`
+	Actions []providers.Action `json:"actions"`
+	Reason  string             `json:"reason,omitempty"`
+	Before  *ResourceValues    `json:"before"`
+	After   *ResourceValues    `json:"after"`
+	// Operations are the exact operations the steps will run.
+	Operations   []string `json:"operations"`
+	DestroysData bool     `json:"destroys_data"`
+	Optional     bool     `json:"optional,omitempty"`
+	// spec order of attributes, for rendering
+	attrOrder []string
+}
+
+// Has reports whether the change includes action a.
+func (c *Change) Has(a providers.Action) bool { return slices.Contains(c.Actions, a) }
+
+// ResourceValues is a resource's state on one side of a change.
+type ResourceValues struct {
+	Status      providers.State `json:"status"`
+	Provisioned bool            `json:"provisioned"`
+	Config      Values          `json:"config,omitempty"`
+	// Unknown lists the attributes known only after apply.
+	Unknown []string `json:"config_unknown,omitempty"`
+}
+
+// Step is one driver call. A stop acts on the resource as it was last
+// applied when the node has a record of it (the old side of a replace, a
+// resource removed from the configuration).
+type Step struct {
+	Address string           `json:"address"`
+	Service string           `json:"service"`
+	RID     string           `json:"rid"`
+	Action  providers.Action `json:"action"`
+	// Optional: a failure is reported but does not fail the service.
+	Optional bool `json:"optional,omitempty"`
+}
+
+// Empty reports whether the plan changes nothing.
+func (p *Plan) Empty() bool { return len(p.Steps) == 0 }
+
+// Address is a resource's address in plans: "svc1.fs#app".
+func Address(svc, rid string) string { return svc + "." + rid }

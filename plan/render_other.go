@@ -1,0 +1,77 @@
+package plan
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/omhcl/omhcl/providers"
+)
+
+// WriteJSON writes the versioned plan document (what -json prints and -out
+// saves, minus the configuration sources).
+func WriteJSON(w io.Writer, p *Plan) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(p)
+}
+
+// WriteMarkdown renders a compact summary for pull-request comments:
+// counts first, data-destroying actions called out, then a line per change.
+func WriteMarkdown(w io.Writer, p *Plan) {
+	fmt.Fprintf(w, "### omplan: node `%s`\n\n", p.Node)
+	if p.Empty() {
+		fmt.Fprintln(w, "**No changes.** The node matches the configuration.")
+		return
+	}
+	counts := map[string]int{}
+	var order []string
+	for _, c := range p.Changes {
+		k := actionWord(c)
+		if counts[k] == 0 {
+			order = append(order, k)
+		}
+		counts[k]++
+	}
+	fmt.Fprintln(w, "| action | resources |\n|---|---:|")
+	for _, k := range order {
+		fmt.Fprintf(w, "| %s | %d |\n", k, counts[k])
+	}
+	var destroy []string
+	for _, c := range p.Changes {
+		if c.DestroysData {
+			destroy = append(destroy, "`"+c.Address+"`")
+		}
+	}
+	if len(destroy) > 0 {
+		fmt.Fprintf(w, "\n> [!CAUTION]\n> **Data will be destroyed**: %s will be unprovisioned.\n", strings.Join(destroy, ", "))
+	}
+	fmt.Fprintln(w)
+	for _, c := range p.Changes {
+		line := fmt.Sprintf("- `%s` **%s** `%s`", c.Symbol(), actionWord(c), c.Address)
+		if c.Reason != "" {
+			line += ": " + c.Reason
+		}
+		fmt.Fprintln(w, line)
+	}
+}
+
+func actionWord(c *Change) string {
+	switch {
+	case c.Has(providers.ActUnprovision):
+		return "unprovision"
+	case c.Has(providers.ActStop) && c.Has(providers.ActStart):
+		if strings.HasPrefix(c.Reason, "restart") {
+			return "restart"
+		}
+		return "replace"
+	case c.Has(providers.ActProvision):
+		return "provision+start"
+	case c.Has(providers.ActStart):
+		return "start"
+	case c.Has(providers.ActStop):
+		return "stop"
+	}
+	return "update"
+}

@@ -1,0 +1,239 @@
+package plan
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/omhcl/omhcl/providers"
+	"github.com/zclconf/go-cty/cty"
+)
+
+// Colors turns terminal colors on or off in renderings.
+type Colors bool
+
+func (c Colors) wrap(code, s string) string {
+	if !c {
+		return s
+	}
+	return "\x1b[" + code + "m" + s + "\x1b[0m"
+}
+
+func (c Colors) Green(s string) string  { return c.wrap("32", s) }
+func (c Colors) Red(s string) string    { return c.wrap("31", s) }
+func (c Colors) Yellow(s string) string { return c.wrap("33", s) }
+func (c Colors) Bold(s string) string   { return c.wrap("1", s) }
+func (c Colors) Gray(s string) string   { return c.wrap("90", s) }
+
+// Symbol is the terraform-style marker of a change.
+func (c *Change) Symbol() string {
+	switch {
+	case c.Has(providers.ActUnprovision):
+		return "!"
+	case c.Has(providers.ActStop) && c.Has(providers.ActStart):
+		return "-/+"
+	case c.Has(providers.ActStart):
+		return "+"
+	case c.Has(providers.ActStop):
+		return "-"
+	case c.Has(ActUpdate):
+		return "~"
+	}
+	return " "
+}
+
+// Verb says what happens in words: "will be started".
+func (c *Change) Verb() string {
+	switch {
+	case c.Has(providers.ActUnprovision) && c.Has(providers.ActStop):
+		return "will be stopped and UNPROVISIONED: its data will be destroyed"
+	case c.Has(providers.ActUnprovision):
+		return "will be UNPROVISIONED: its data will be destroyed"
+	case c.Has(providers.ActStop) && c.Has(providers.ActStart):
+		if strings.HasPrefix(c.Reason, "restart") {
+			return "will be restarted"
+		}
+		return "will be replaced (stopped, then started with the new settings)"
+	case c.Has(providers.ActProvision):
+		return "will be provisioned and started"
+	case c.Has(providers.ActStart):
+		return "will be started"
+	case c.Has(providers.ActStop):
+		return "will be stopped"
+	case c.Has(ActUpdate):
+		return "will be updated in place"
+	}
+	return "is unchanged"
+}
+
+// WriteText renders the plan in the spirit of terraform plan.
+func WriteText(w io.Writer, p *Plan, col Colors) {
+	if p.Empty() {
+		fmt.Fprintf(w, "%s Node %s matches the configuration.\n", col.Green("No changes."), p.Node)
+		return
+	}
+	fmt.Fprintf(w, "omhcl will perform the following actions on node %s:\n", col.Bold(p.Node))
+	for _, c := range p.Changes {
+		writeChange(w, c, col)
+	}
+	fmt.Fprintf(w, "\n%s\n", col.Bold(Summary(p)))
+	fmt.Fprintln(w, "\nExecution order:")
+	for i, s := range p.Steps {
+		fmt.Fprintf(w, "  %2d. %-11s %s\n", i+1, s.Action, s.Address)
+	}
+	if n := countDestroying(p); n > 0 {
+		fmt.Fprintf(w, "\n%s\n", col.Red(fmt.Sprintf("WARNING: %d resource(s) will be unprovisioned: their data will be destroyed.", n)))
+	}
+}
+
+func writeChange(w io.Writer, c *Change, col Colors) {
+	sym := c.Symbol()
+	color := col.Green
+	switch sym {
+	case "-", "!":
+		color = col.Red
+	case "-/+", "~":
+		color = col.Yellow
+	}
+	head := fmt.Sprintf("# %s %s", c.Address, c.Verb())
+	if c.Reason != "" && !c.Has(providers.ActUnprovision) {
+		head += col.Gray(" (" + c.Reason + ")")
+	}
+	fmt.Fprintf(w, "\n  %s\n", col.Bold(head))
+	fmt.Fprintf(w, "%s %s %q {\n", color(fmt.Sprintf("%3s", sym)), c.Kind, c.RID[len(c.Kind)+1:])
+	for _, line := range attrLines(c) {
+		fmt.Fprintf(w, "      %s\n", line)
+	}
+	fmt.Fprintln(w, "    }")
+	for _, op := range c.Operations {
+		fmt.Fprintf(w, "      %s %s\n", col.Gray(">"), op)
+	}
+}
+
+// attrLines shows the settings of a change: changed ones as old -> new.
+func attrLines(c *Change) []string {
+	after := c.After.Config
+	before := c.Before.Config
+	names := c.attrOrder
+	if len(names) == 0 {
+		for k := range before {
+			names = append(names, k)
+		}
+		for k := range after {
+			names = append(names, k)
+		}
+		sort.Strings(names)
+		names = dedupe(names)
+	}
+	width := 0
+	for _, n := range names {
+		if shown(before[n]) || shown(after[n]) {
+			width = max(width, len(n))
+		}
+	}
+	var out []string
+	for _, n := range names {
+		b, a := before[n], after[n]
+		if !shown(b) && !shown(a) {
+			continue
+		}
+		pad := n + strings.Repeat(" ", width-len(n))
+		switch {
+		case len(after) == 0 || !c.After.hasConfig():
+			out = append(out, fmt.Sprintf("  %s = %s", pad, render(b)))
+		case shown(b) && !equalKnown(b, a):
+			out = append(out, fmt.Sprintf("~ %s = %s -> %s", pad, render(b), render(a)))
+		default:
+			out = append(out, fmt.Sprintf("  %s = %s", pad, render(a)))
+		}
+	}
+	return out
+}
+
+func (v *ResourceValues) hasConfig() bool { return v != nil && len(v.Config) > 0 }
+
+func shown(v cty.Value) bool { return v != cty.NilVal && !v.IsNull() }
+
+func equalKnown(a, b cty.Value) bool {
+	if !shown(b) {
+		return !shown(a)
+	}
+	return b.IsWhollyKnown() && equalValues(a, b)
+}
+
+// render prints a value as HCL would write it.
+func render(v cty.Value) string {
+	switch {
+	case v == cty.NilVal || v.IsNull():
+		return "null"
+	case !v.IsKnown():
+		return providers.Unknown
+	case v.Type() == cty.String:
+		return fmt.Sprintf("%q", v.AsString())
+	case v.Type() == cty.Bool:
+		return fmt.Sprint(v.True())
+	case v.Type() == cty.Number:
+		return v.AsBigFloat().Text('f', -1)
+	case v.Type().IsListType() || v.Type().IsTupleType() || v.Type().IsSetType():
+		var parts []string
+		for it := v.ElementIterator(); it.Next(); {
+			_, e := it.Element()
+			parts = append(parts, render(e))
+		}
+		return "[" + strings.Join(parts, ", ") + "]"
+	case v.Type().IsMapType() || v.Type().IsObjectType():
+		var parts []string
+		for it := v.ElementIterator(); it.Next(); {
+			k, e := it.Element()
+			parts = append(parts, fmt.Sprintf("%s = %s", k.AsString(), render(e)))
+		}
+		return "{ " + strings.Join(parts, ", ") + " }"
+	}
+	return v.GoString()
+}
+
+// Summary counts the changes by kind of action.
+func Summary(p *Plan) string {
+	var start, stop, replace, prov, unprov, update int
+	for _, c := range p.Changes {
+		switch {
+		case c.Has(providers.ActStop) && c.Has(providers.ActStart):
+			replace++
+		case c.Has(providers.ActStart):
+			start++
+		case c.Has(providers.ActStop):
+			stop++
+		case c.Has(ActUpdate):
+			update++
+		}
+		if c.Has(providers.ActProvision) {
+			prov++
+		}
+		if c.Has(providers.ActUnprovision) {
+			unprov++
+		}
+	}
+	return fmt.Sprintf("Plan: %d to start, %d to stop, %d to replace, %d to update in place, %d to provision, %d to unprovision.",
+		start, stop, replace, update, prov, unprov)
+}
+
+func countDestroying(p *Plan) int {
+	n := 0
+	for _, c := range p.Changes {
+		if c.DestroysData {
+			n++
+		}
+	}
+	return n
+}
+
+func dedupe(s []string) []string {
+	var out []string
+	for i, v := range s {
+		if i == 0 || v != s[i-1] {
+			out = append(out, v)
+		}
+	}
+	return out
+}

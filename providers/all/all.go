@@ -1,0 +1,12 @@
+// Package all links every resource driver into a binary: import it for
+// its side effect, as the commands do.
+package all
+
+import (
+	_ "github.com/omhcl/omhcl/providers/app"
+	_ "github.com/omhcl/omhcl/providers/diskloop"
+	_ "github.com/omhcl/omhcl/providers/disklv"
+	_ "github.com/omhcl/omhcl/providers/diskvg"
+	_ "github.com/omhcl/omhcl/providers/fs"
+	_ "github.com/omhcl/omhcl/providers/iphost"
+)
