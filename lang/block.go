@@ -32,6 +32,10 @@ type Block struct {
 	// to build evaluation contexts.
 	refs   []int
 	byKind []kindRefs
+	// What other blocks read of this one: the named attributes, or the
+	// whole object (disk.vg, values(disk)). Evaluate builds only that.
+	refAttrs map[string]bool
+	wholeRef bool
 }
 
 type kindRefs struct {

@@ -33,21 +33,29 @@ var commonNames = func() map[string]bool {
 }()
 
 // commonFrom fills providers.Common from the evaluated, wholly known common
-// attribute values. A resource is encap when encap = true or tagged "encap",
-// as the seeds tag encapsulated resources.
-func commonFrom(vals map[string]cty.Value, dependsOn []string) providers.Common {
+// attribute values (in commonSlots' order). A resource is encap when encap =
+// true or tagged "encap", as the seeds tag encapsulated resources.
+func commonFrom(vals []cty.Value, dependsOn []string) providers.Common {
+	get := func(name string) cty.Value {
+		for i, c := range commonSlots {
+			if c.name == name {
+				return vals[i]
+			}
+		}
+		return cty.NilVal
+	}
 	c := providers.Common{
-		Disable:   boolOf(vals["disable"]),
-		Optional:  boolOf(vals["optional"]),
-		Monitor:   boolOf(vals["monitor"]),
-		Standby:   boolOf(vals["standby"]),
-		Encap:     boolOf(vals["encap"]),
-		Provision: boolOf(vals["provision"]),
-		Restart:   intOf(vals["restart"]),
-		Tags:      stringsOf(vals["tags"]),
+		Disable:   boolOf(get("disable")),
+		Optional:  boolOf(get("optional")),
+		Monitor:   boolOf(get("monitor")),
+		Standby:   boolOf(get("standby")),
+		Encap:     boolOf(get("encap")),
+		Provision: boolOf(get("provision")),
+		Restart:   intOf(get("restart")),
+		Tags:      stringsOf(get("tags")),
 		DependsOn: dependsOn,
 	}
-	if s := stringOf(vals["restart_delay"]); s != "" {
+	if s := stringOf(get("restart_delay")); s != "" {
 		c.RestartDelay, _ = time.ParseDuration(s) // checked by checkDuration
 	}
 	for _, t := range c.Tags {

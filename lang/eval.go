@@ -82,8 +82,39 @@ func (e *evaluator) context(b *Block) *hcl.EvalContext {
 
 // block evaluates one resource block and records what references see.
 func (e *evaluator) block(b *Block) (*providers.Resource, hcl.Diagnostics) {
+	vals, diags := e.slots(b)
+	var dependsOn []string
+	if a := b.attrs.pick(dependsOnAttr, &e.m); a != nil {
+		for _, i := range a.refs {
+			dependsOn = append(dependsOn, e.s.Blocks[i].RID())
+		}
+	}
+	// The common attributes leave vals, which becomes Resource.Attrs.
+	commons := make([]cty.Value, len(commonSlots))
+	for i, c := range commonSlots {
+		commons[i] = vals[c.name]
+		if b.slotByName[c.name] == c {
+			delete(vals, c.name)
+		}
+	}
+	r := &providers.Resource{
+		Service: e.s.Name, Node: e.m.node, Kind: b.Kind, Type: b.Type, Name: b.Name,
+		Attrs:  vals,
+		Common: commonFrom(commons, dependsOn),
+	}
+	exposed, d := e.expose(b, r)
+	diags = append(diags, d...)
+	if b.wholeRef || len(b.refAttrs) > 0 {
+		e.objs[b.index] = b.object(r, commons, exposed, dependsOn)
+	}
+	return r, diags
+}
+
+// slots evaluates every attribute the block accepts, as the node sees it,
+// then checks the values.
+func (e *evaluator) slots(b *Block) (map[string]cty.Value, hcl.Diagnostics) {
 	ctx := e.context(b)
-	vals := make(map[string]cty.Value, len(b.slots)+8)
+	vals := make(map[string]cty.Value, len(b.slots))
 	picks := make([]*attr, len(b.slots))
 	var diags hcl.Diagnostics
 	for i, sl := range b.slots {
@@ -99,51 +130,72 @@ func (e *evaluator) block(b *Block) (*providers.Resource, hcl.Diagnostics) {
 		vals[sl.name] = v
 	}
 	for i, sl := range b.slots {
-		if a := picks[i]; a != nil {
-			diags = append(diags, runChecks(sl, a, vals[sl.name], vals)...)
-			if sl.common && !vals[sl.name].IsWhollyKnown() {
-				diags = append(diags, errorIn(a.Expr.Range(), a.Range, "Value known only after apply",
-					"%s must be known when the configuration is evaluated, but it depends on a value exposed by a running resource.", a.Name))
+		a := picks[i]
+		if a == nil {
+			continue
+		}
+		diags = append(diags, runChecks(sl, a, vals[sl.name], vals)...)
+		if sl.common && !vals[sl.name].IsWhollyKnown() {
+			diags = append(diags, errorIn(a.Expr.Range(), a.Range, "Value known only after apply",
+				"%s must be known when the configuration is evaluated, but it depends on a value exposed by a running resource.", a.Name))
+		}
+	}
+	return vals, diags
+}
+
+// object is what references to b see: the attributes other blocks read,
+// or all of them when one reads the whole object.
+func (b *Block) object(r *providers.Resource, commons []cty.Value, exposed map[string]cty.Value, dependsOn []string) cty.Value {
+	get := func(name string) cty.Value {
+		switch name {
+		case "rid":
+			return cty.StringVal(b.RID())
+		case "type":
+			return cty.StringVal(b.Type)
+		case dependsOnAttr:
+			return stringList(dependsOn)
+		}
+		if v, ok := r.Attrs[name]; ok {
+			return v
+		}
+		for i, c := range commonSlots {
+			if c.name == name {
+				return commons[i]
 			}
 		}
+		if v, ok := exposed[name]; ok {
+			return v
+		}
+		if name == "name" {
+			return cty.StringVal(b.Name)
+		}
+		return cty.NullVal(cty.DynamicPseudoType)
 	}
-	var dependsOn []string
-	if a := b.attrs.pick(dependsOnAttr, &e.m); a != nil {
-		for _, i := range a.refs {
-			dependsOn = append(dependsOn, e.s.Blocks[i].RID())
+	names := b.refAttrs
+	if b.wholeRef {
+		names = map[string]bool{}
+		for _, n := range b.refAttrNames() {
+			names[n] = true
 		}
 	}
-	r := &providers.Resource{
-		Service: e.s.Name, Node: e.m.node, Kind: b.Kind, Type: b.Type, Name: b.Name,
-		Attrs:  make(map[string]cty.Value, len(b.slots)),
-		Common: commonFrom(vals, dependsOn),
+	obj := make(map[string]cty.Value, len(names))
+	for n := range names {
+		obj[n] = get(n)
 	}
-	for _, sl := range b.slots {
-		if !sl.common {
-			r.Attrs[sl.name] = vals[sl.name]
-		}
-	}
-	diags = append(diags, e.expose(b, r, vals)...)
-	vals[dependsOnAttr] = stringList(dependsOn)
-	if _, ok := vals["name"]; !ok {
-		vals["name"] = cty.StringVal(b.Name)
-	}
-	vals["rid"] = cty.StringVal(b.RID())
-	vals["type"] = cty.StringVal(b.Type)
-	e.objs[b.index] = cty.ObjectVal(vals)
-	return r, diags
+	return cty.ObjectVal(obj)
 }
 
 // expose asks the exposer for the live values of the driver's exposed
-// attributes and adds them to vals; what it does not know is unknown.
-func (e *evaluator) expose(b *Block, r *providers.Resource, vals map[string]cty.Value) hcl.Diagnostics {
+// attributes; what it does not tell is unknown.
+func (e *evaluator) expose(b *Block, r *providers.Resource) (map[string]cty.Value, hcl.Diagnostics) {
 	if b.Spec == nil || len(b.Spec.Exposed) == 0 {
-		return nil
+		return nil, nil
 	}
 	var live map[string]cty.Value
 	if e.exposer != nil {
 		live = e.exposer(r)
 	}
+	out := make(map[string]cty.Value, len(b.Spec.Exposed))
 	var diags hcl.Diagnostics
 	for _, x := range b.Spec.Exposed {
 		typ := x.Type
@@ -152,7 +204,7 @@ func (e *evaluator) expose(b *Block, r *providers.Resource, vals map[string]cty.
 		}
 		v, ok := live[x.Name]
 		if !ok || v == cty.NilVal {
-			vals[x.Name] = cty.UnknownVal(typ)
+			out[x.Name] = cty.UnknownVal(typ)
 			continue
 		}
 		cv, err := convert.Convert(v, typ)
@@ -161,9 +213,9 @@ func (e *evaluator) expose(b *Block, r *providers.Resource, vals map[string]cty.
 				"The %s driver exposed %s.%s with a value of the wrong type: %s.", b.typeKey(), b.RID(), x.Name, err))
 			cv = cty.UnknownVal(typ)
 		}
-		vals[x.Name] = cv
+		out[x.Name] = cv
 	}
-	return diags
+	return out, diags
 }
 
 // withoutRepeats returns first followed by the diagnostics of more that are

@@ -73,8 +73,30 @@ func (r *resolver) expression(a *attr, inSettings bool) hcl.Diagnostics {
 		idx, d := r.traversal(t, inSettings)
 		diags = append(diags, d...)
 		a.refs = append(a.refs, idx...)
+		r.markUse(t, idx)
 	}
 	return diags
+}
+
+// markUse records which attributes of the referenced blocks t reads.
+func (r *resolver) markUse(t hcl.Traversal, idx []int) {
+	name, whole := "", true
+	if len(t) > 2 {
+		if n, ok := stepName(t[2]); ok {
+			name, whole = n, false
+		}
+	}
+	for _, i := range idx {
+		b := r.blocks[i]
+		switch {
+		case whole:
+			b.wholeRef = true
+		case b.refAttrs == nil:
+			b.refAttrs = map[string]bool{name: true}
+		default:
+			b.refAttrs[name] = true
+		}
+	}
 }
 
 func (r *resolver) traversal(t hcl.Traversal, inSettings bool) ([]int, hcl.Diagnostics) {
