@@ -2,7 +2,6 @@ package lang
 
 import (
 	"reflect"
-	"strings"
 	"testing"
 	"time"
 
@@ -162,23 +161,22 @@ service "s" {
       lower("ABC"),
       replace("a-b-c", "-", "+"),
       element(split(",", "x,y,z"), 1),
-      tostr(length(service.nodes)),
+      tostring(length(service.nodes)),
       lookup({ k = "v" }, "k", "d"),
-      tostr(contains(service.nodes, node.name)),
+      tostring(contains(service.nodes, node.name)),
       coalesce(null, "first"),
       trimspace("  t  "),
       substr("hello", 1, 3),
-      tostr(max(3, 9, 4)),
+      tostring(max(3, 9, 4)),
       jsonencode({ a = 1 }),
       regex("[0-9]+", "ab123"),
       join("", keys({ b = 1, a = 2 })),
-      tostr(length("four")),
+      tostring(length("four")),
       service.app,
     ])
   }
 }
 `
-	src = strings.ReplaceAll(src, "tostr(", "format(\"%v\", ")
 	in := mustEval(t, src, "n2", nil)
 	want := `abc a+b+c y 2 v true first t ell 9 {"a":1} 123 ab 4 S-007`
 	if got := in.Resource("app#a").Str("start"); got != want {

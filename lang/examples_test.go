@@ -281,3 +281,22 @@ func TestAllExamples(t *testing.T) {
 		t.Errorf("only %d examples found", n)
 	}
 }
+
+// The language page lists every function, and every example directory.
+func TestReadmeIsComplete(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join(examplesDir, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.Join(strings.Fields(string(b)), " ")
+	for _, f := range FunctionNames() {
+		if !strings.Contains(text, " "+f+",") && !strings.Contains(text, " "+f+".") {
+			t.Errorf("README does not list function %s", f)
+		}
+	}
+	for _, dir := range []string{"getting-started", "ip-failover", "ip-flex", "container", "container-encap", "encap", "docker-netns"} {
+		if !strings.Contains(text, "| "+dir+" |") {
+			t.Errorf("README does not list example %s", dir)
+		}
+	}
+}

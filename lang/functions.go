@@ -8,6 +8,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/convert"
 	"github.com/zclconf/go-cty/cty/function"
 	"github.com/zclconf/go-cty/cty/function/stdlib"
 )
@@ -72,6 +73,22 @@ var functions = map[string]function.Function{
 	"csvdecode":       stdlib.CSVDecodeFunc,
 	"formatdate":      stdlib.FormatDateFunc,
 	"timeadd":         stdlib.TimeAddFunc,
+	"tostring":        convertFunc(cty.String),
+	"tonumber":        convertFunc(cty.Number),
+	"tobool":          convertFunc(cty.Bool),
+}
+
+// convertFunc converts its argument to a primitive type, as Terraform's
+// tostring, tonumber and tobool do.
+func convertFunc(t cty.Type) function.Function {
+	return function.New(&function.Spec{
+		Description: "Converts a value to " + t.FriendlyName() + ".",
+		Params:      []function.Parameter{{Name: "v", Type: cty.DynamicPseudoType, AllowNull: true, AllowDynamicType: true}},
+		Type:        function.StaticReturnType(t),
+		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+			return convert.Convert(args[0], t)
+		},
+	})
 }
 
 // lengthFunc counts the elements of a collection, or the characters of a
