@@ -35,8 +35,8 @@ func (l *Live) Service(svc string) *LiveInstance {
 
 // LiveInstance is one service on one node.
 type LiveInstance struct {
-	Service string         `json:"service"`
-	Node    string         `json:"node"`
+	Service string          `json:"service"`
+	Node    string          `json:"node"`
 	Status  providers.State `json:"status"`
 	// Role is how the node takes part: "primary", "secondary", "drp",
 	// "encap" or "" when the node is not in the service's node sets.
@@ -83,9 +83,9 @@ type LiveResource struct {
 	Skipped string `json:"skipped,omitempty"`
 	// Orphan marks a resource the node still runs but the configuration no
 	// longer has.
-	Orphan  bool      `json:"orphan,omitempty"`
-	Exposed Values    `json:"exposed,omitempty"`
-	Applied *Values   `json:"applied,omitempty"`
+	Orphan  bool    `json:"orphan,omitempty"`
+	Exposed Values  `json:"exposed,omitempty"`
+	Applied *Values `json:"applied,omitempty"`
 }
 
 // Values is a set of attribute values that survives a JSON round trip with

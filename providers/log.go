@@ -19,21 +19,22 @@ type Log struct {
 	mu     *sync.Mutex
 	w      io.Writer
 	header string
-	shown  *bool
-	lines  *[]string
+	// last is the header printed last, shared by every log of one run, so
+	// a header repeats only when another resource logged in between.
+	last  *string
+	lines *[]string
 }
 
 // NewLog returns a log writing to w (io.Discard for none).
 func NewLog(w io.Writer) *Log {
-	shown := false
-	return &Log{mu: &sync.Mutex{}, w: w, shown: &shown, lines: &[]string{}}
+	last := ""
+	return &Log{mu: &sync.Mutex{}, w: w, last: &last, lines: &[]string{}}
 }
 
 // For returns a log whose lines carry the header of resource rid of service
 // svc on node. It shares the writer and line record of l.
 func (l *Log) For(node, svc, rid string) *Log {
-	shown := false
-	return &Log{mu: l.mu, w: l.w, header: fmt.Sprintf("@ n:%s o:%s r:%s sc:n", node, svc, rid), shown: &shown, lines: l.lines}
+	return &Log{mu: l.mu, w: l.w, header: fmt.Sprintf("@ n:%s o:%s r:%s sc:n", node, svc, rid), last: l.last, lines: l.lines}
 }
 
 // Op logs an operation about to change the system: a command line or a
@@ -62,8 +63,8 @@ func (l *Log) Lines() []string {
 func (l *Log) line(prefix, s string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.header != "" && !*l.shown {
-		*l.shown = true
+	if l.header != "" && *l.last != l.header {
+		*l.last = l.header
 		*l.lines = append(*l.lines, l.header)
 		fmt.Fprintln(l.w, l.header)
 	}

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"errors"
 	"encoding/json"
 	"os"
 	"os/exec"
@@ -164,7 +165,7 @@ func TestSnapshotPlanMatchesTheNode(t *testing.T) {
 	cmd.Env = append(os.Environ(), "OMHCL_STATE_DIR="+t.TempDir()) // not the node's
 	out, err := cmd.Output()
 	if err != nil {
-		t.Fatalf("snapshot plan: %v", err)
+		t.Fatalf("snapshot plan: %v: %s", err, stderrOf(err))
 	}
 	fromSnap := planSteps(t, string(out))
 	if len(onNode) == 0 || !slices.Equal(onNode, fromSnap) {
@@ -188,4 +189,12 @@ func planSteps(t *testing.T, doc string) []string {
 		out = append(out, s.Action+" "+s.Address)
 	}
 	return out
+}
+
+func stderrOf(err error) string {
+	var exit *exec.ExitError
+	if errors.As(err, &exit) {
+		return string(exit.Stderr)
+	}
+	return ""
 }

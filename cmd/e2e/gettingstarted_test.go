@@ -184,4 +184,3 @@ func losetupJ(t *testing.T, file string) string {
 	}
 	return strings.TrimSpace(string(out))
 }
-

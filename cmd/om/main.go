@@ -12,8 +12,7 @@ import (
 
 func main() {
 	root := newRoot(cli.New())
-	root.SetArgs(seedOrder(root, os.Args[1:]))
-	cli.Main(root)
+	cli.Main(root, seedOrder(root, os.Args[1:]))
 }
 
 // configFlags are shared by every om subcommand.

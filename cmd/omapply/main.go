@@ -12,7 +12,7 @@ import (
 	"github.com/spf13/cobra"
 )
 
-func main() { cli.Main(newRoot(cli.New())) }
+func main() { cli.Main(newRoot(cli.New()), os.Args[1:]) }
 
 func newRoot(e *cli.Env) *cobra.Command {
 	var sel cli.Selection

@@ -3,6 +3,7 @@ package main
 
 import (
 	"github.com/omhcl/omhcl/cmd/internal/cli"
+	"os"
 )
 
-func main() { cli.Main(newRoot(cli.New())) }
+func main() { cli.Main(newRoot(cli.New()), os.Args[1:]) }

@@ -35,6 +35,7 @@ Exit codes: 0 success (with -detailed-exitcode: no changes), 1 error,
   omplan --node demo2 --snapshot demo2-status.json services/
   omplan -out svc1.plan /etc/omhcl && omapply svc1.plan
   omplan -markdown -detailed-exitcode services/ > plan.md`,
+		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error { return runPlan(cmd.Context(), e, f, args) },
 	}
 	cmd.SetContext(context.Background())

@@ -4,13 +4,15 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"regexp"
 
 	"github.com/spf13/cobra"
 )
 
-// Main runs a root command and exits with the documented codes: 0 success,
-// 1 error, or the code an ExitError carries.
-func Main(root *cobra.Command) {
+// Main runs a root command on args and exits with the documented codes: 0
+// success, 1 error, or the code an ExitError carries.
+func Main(root *cobra.Command, args []string) {
+	root.SetArgs(TerraformFlags(args))
 	root.SilenceUsage = true
 	root.SilenceErrors = true
 	err := root.Execute()
@@ -26,4 +28,23 @@ func Main(root *cobra.Command) {
 		fmt.Fprintf(os.Stderr, "%s: %v\n", root.Name(), err)
 		os.Exit(1)
 	}
+}
+
+var singleDash = regexp.MustCompile(`^-[a-z][a-z0-9-]+(=.*)?$`)
+
+// TerraformFlags accepts the single-dash long flags of terraform habits
+// (-json, -out=FILE, -detailed-exitcode, -auto-approve) by doubling their
+// dash. omhcl defines no single-letter flags besides -h, so nothing clashes.
+func TerraformFlags(args []string) []string {
+	out := make([]string, 0, len(args))
+	for i, a := range args {
+		if a == "--" {
+			return append(out, args[i:]...)
+		}
+		if singleDash.MatchString(a) {
+			a = "-" + a
+		}
+		out = append(out, a)
+	}
+	return out
 }
