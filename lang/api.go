@@ -61,6 +61,10 @@ type Instance struct {
 	// DependsOn maps a rid to the rids it directly depends on (references,
 	// depends_on and the default kind order).
 	DependsOn map[string][]string
+	// References maps a rid to the rids it names itself (references and
+	// depends_on), without the default kind order: a resource whose
+	// settings come from another must restart when that one is replaced.
+	References map[string][]string
 	// Ranges maps a rid to its block's declaration range, for errors.
 	Ranges map[string]hcl.Range
 }

@@ -38,12 +38,13 @@ func (s *Service) Evaluate(node string, exposer Exposer) (*Instance, hcl.Diagnos
 		nodeObj:    cty.ObjectVal(map[string]cty.Value{"name": cty.StringVal(node)}),
 	}
 	in := &Instance{
-		Service:   s.Name,
-		Node:      node,
-		Settings:  set,
-		Resources: make([]*providers.Resource, 0, len(s.Blocks)),
-		DependsOn: make(map[string][]string, len(s.Blocks)),
-		Ranges:    make(map[string]hcl.Range, len(s.Blocks)),
+		Service:    s.Name,
+		Node:       node,
+		Settings:   set,
+		Resources:  make([]*providers.Resource, 0, len(s.Blocks)),
+		DependsOn:  make(map[string][]string, len(s.Blocks)),
+		References: make(map[string][]string, len(s.Blocks)),
+		Ranges:     make(map[string]hcl.Range, len(s.Blocks)),
 	}
 	for _, i := range s.order {
 		r, d := e.block(s.Blocks[i])
@@ -56,6 +57,11 @@ func (s *Service) Evaluate(node string, exposer Exposer) (*Instance, hcl.Diagnos
 			rids[k] = s.Blocks[j].RID()
 		}
 		in.DependsOn[b.RID()] = rids
+		refs := make([]string, len(b.refs))
+		for k, j := range b.refs {
+			refs[k] = s.Blocks[j].RID()
+		}
+		in.References[b.RID()] = refs
 		in.Ranges[b.RID()] = b.DeclRange
 	}
 	return in, withoutRepeats(s.errs, diags)

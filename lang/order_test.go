@@ -116,6 +116,13 @@ service "s" {
 	if got, want := deps["app#a"], []string{"ip#y", "disk#d", "container#c", "ip#x"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("app#a deps %v, want %v", got, want)
 	}
+	// References holds only what a resource names itself.
+	if got := in.References["ip#x"]; !reflect.DeepEqual(got, []string{"container#c"}) {
+		t.Errorf("ip#x references %v", got)
+	}
+	if got := in.References["app#a"]; len(got) != 0 {
+		t.Errorf("app#a references %v, want none", got)
+	}
 }
 
 func TestOrderDependsOn(t *testing.T) {
@@ -144,6 +151,9 @@ service "s" {
 	}
 	if got := in.DependsOn["app#second"]; !reflect.DeepEqual(got, []string{"app#first"}) {
 		t.Errorf("DependsOn %v", got)
+	}
+	if got := in.References["app#second"]; !reflect.DeepEqual(got, []string{"app#first"}) {
+		t.Errorf("References %v", got)
 	}
 }
 
