@@ -165,6 +165,9 @@ func newChange(inst *lang.Instance, r *providers.Resource, lr *LiveResource) *Ch
 		if v == cty.NilVal {
 			continue
 		}
+		if a.Default != cty.NilVal && v.IsWhollyKnown() && equalValues(v, a.Default) {
+			c.defaults = append(c.defaults, a.Name)
+		}
 		if !v.IsWhollyKnown() {
 			c.After.Unknown = append(c.After.Unknown, a.Name)
 		}
@@ -197,11 +200,13 @@ func (c *Change) fillOperations(r *providers.Resource, lr *LiveResource) error {
 	return nil
 }
 
-// cascadeRestarts restarts the running dependents of a replaced resource:
-// an app on a filesystem that moves to a new device must stop first.
+// cascadeRestarts restarts the running resources that refer to a replaced
+// one: an app bound to a service address that changes must stop first.
+// Only explicit references count; the default kind order would restart
+// every disk and filesystem for a new address.
 func (sp *servicePlan) cascadeRestarts(in Input) error {
 	dependents := map[string][]string{}
-	for rid, deps := range sp.inst.DependsOn {
+	for rid, deps := range sp.inst.References {
 		for _, d := range deps {
 			dependents[d] = append(dependents[d], rid)
 		}

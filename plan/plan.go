@@ -97,8 +97,10 @@ type Change struct {
 	Operations   []string `json:"operations"`
 	DestroysData bool     `json:"destroys_data"`
 	Optional     bool     `json:"optional,omitempty"`
-	// spec order of attributes, for rendering
+	// spec order of attributes, and those left at their default, for
+	// rendering
 	attrOrder []string
+	defaults  []string
 }
 
 // Has reports whether the change includes action a.

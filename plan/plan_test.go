@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -134,9 +135,9 @@ func TestStartFromScratchProvisionsThenStartsInOrder(t *testing.T) {
 	}
 	var text bytes.Buffer
 	plan.WriteText(&text, p, false)
-	for _, want := range []string{"+ fs \"app\"", "dev   = (known after apply)", "Plan: 4 to start, 0 to stop, 0 to replace, 0 to update in place, 2 to provision, 0 to unprovision."} {
-		if !strings.Contains(text.String(), want) {
-			t.Errorf("text plan lacks %q:\n%s", want, text.String())
+	for _, want := range []string{`\+ fs "app" \{`, `dev +\= \(known after apply\)`, `Plan: 4 to start, 0 to stop, 0 to replace, 0 to update in place, 2 to provision, 0 to unprovision\.`} {
+		if !regexp.MustCompile(want).MatchString(text.String()) {
+			t.Errorf("text plan lacks %s:\n%s", want, text.String())
 		}
 	}
 }

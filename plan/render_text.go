@@ -3,6 +3,7 @@ package plan
 import (
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 
@@ -126,6 +127,10 @@ func attrLines(c *Change) []string {
 		sort.Strings(names)
 		names = dedupe(names)
 	}
+	// settings left at their default are noise unless they change
+	names = slices.DeleteFunc(slices.Clone(names), func(n string) bool {
+		return slices.Contains(c.defaults, n) && (!shown(before[n]) || equalKnown(before[n], after[n]))
+	})
 	width := 0
 	for _, n := range names {
 		if shown(before[n]) || shown(after[n]) {
@@ -195,6 +200,15 @@ func render(v cty.Value) string {
 
 // Summary counts the changes by kind of action.
 func Summary(p *Plan) string {
+	return "Plan: " + counts(p, "to start", "to stop", "to replace", "to update in place", "to provision", "to unprovision") + "."
+}
+
+// AppliedSummary counts what an apply of p did.
+func AppliedSummary(p *Plan) string {
+	return "Resources: " + counts(p, "started", "stopped", "replaced", "updated in place", "provisioned", "unprovisioned") + "."
+}
+
+func counts(p *Plan, words ...string) string {
 	var start, stop, replace, prov, unprov, update int
 	for _, c := range p.Changes {
 		switch {
@@ -214,8 +228,12 @@ func Summary(p *Plan) string {
 			unprov++
 		}
 	}
-	return fmt.Sprintf("Plan: %d to start, %d to stop, %d to replace, %d to update in place, %d to provision, %d to unprovision.",
-		start, stop, replace, update, prov, unprov)
+	n := []int{start, stop, replace, update, prov, unprov}
+	parts := make([]string, len(n))
+	for i := range n {
+		parts[i] = fmt.Sprintf("%d %s", n[i], words[i])
+	}
+	return strings.Join(parts, ", ")
 }
 
 func countDestroying(p *Plan) int {

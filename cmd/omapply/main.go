@@ -78,7 +78,7 @@ func applyPaths(ctx context.Context, e *cli.Env, sel cli.Selection, autoApprove 
 	if err := e.Apply(ctx, cfg, p, verify); err != nil {
 		return err
 	}
-	fmt.Fprintf(e.Out, "\n%s %s\n", e.Colors(e.Out).Green("Apply complete!"), plan.Summary(p)[len("Plan: "):])
+	fmt.Fprintf(e.Out, "\n%s %s\n", e.Colors(e.Out).Green("Apply complete!"), plan.AppliedSummary(p))
 	return nil
 }
 
@@ -105,6 +105,6 @@ func applySaved(ctx context.Context, e *cli.Env, path string) error {
 	if err := e.Apply(ctx, cfg, saved.Plan, verify); err != nil {
 		return err
 	}
-	fmt.Fprintf(e.Out, "\n%s %s\n", e.Colors(e.Out).Green("Apply complete!"), plan.Summary(saved.Plan)[len("Plan: "):])
+	fmt.Fprintf(e.Out, "\n%s %s\n", e.Colors(e.Out).Green("Apply complete!"), plan.AppliedSummary(saved.Plan))
 	return nil
 }

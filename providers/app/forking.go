@@ -67,7 +67,8 @@ func (f *forking) Stop(ctx context.Context, log *providers.Log) error {
 	return f.exec(ctx, log, rn, c.stop, c.stopTimeout)
 }
 
-// Operations lists the command start or stop would run now.
+// Operations lists the command start or stop runs, from the settings
+// alone: the planner, not the driver, decides whether the action is due.
 func (f *forking) Operations(ctx context.Context, a providers.Action) []string {
 	c, err := f.config()
 	if err != nil {
@@ -75,13 +76,9 @@ func (f *forking) Operations(ctx context.Context, a providers.Action) []string {
 	}
 	switch a {
 	case providers.ActStart:
-		if f.Status(ctx).State == providers.Up {
-			return nil
-		}
 		return []string{f.opExec(c.start, c)}
 	case providers.ActStop:
-		hasCheck := c.check != nil || !f.r.Known("check")
-		if (c.stop == nil && f.r.Known("stop")) || (hasCheck && f.Status(ctx).State == providers.Down) {
+		if c.stop == nil && f.r.Known("stop") {
 			return nil
 		}
 		return []string{f.opExec(c.stop, c)}

@@ -44,8 +44,11 @@ func TestForkingLifecycle(t *testing.T) {
 	if ops := d.Operations(ctx, providers.ActStart); !reflect.DeepEqual(ops, []string{wantOp}) {
 		t.Errorf("Operations(start) = %q, want %q", ops, wantOp)
 	}
-	if ops := d.Operations(ctx, providers.ActStop); ops != nil {
-		t.Errorf("Operations(stop) while down = %q, want none", ops)
+	// Operations follow the settings, not the state: the planner decides
+	// whether an action is due.
+	wantStopOp := "exec " + l + " stop as user " + me()
+	if ops := d.Operations(ctx, providers.ActStop); !reflect.DeepEqual(ops, []string{wantStopOp}) {
+		t.Errorf("Operations(stop) while down = %q, want %q", ops, wantStopOp)
 	}
 
 	log := providers.NewLog(io.Discard).For("n1", r.Service, r.RID())
@@ -69,7 +72,7 @@ func TestForkingLifecycle(t *testing.T) {
 	if err := d.Start(ctx, log); err != nil || !logHas(log, "app#web is already up") || logHas(log, "exec ") {
 		t.Errorf("second Start: err %v, log %q; want already up and no exec", err, log.Lines())
 	}
-	if ops := d.Operations(ctx, providers.ActStart); ops != nil {
+	if ops := d.Operations(ctx, providers.ActStart); !reflect.DeepEqual(ops, []string{wantOp}) {
 		t.Errorf("Operations(start) while up = %q", ops)
 	}
 	if ops := d.Operations(ctx, providers.ActStop); len(ops) != 1 || ops[0] != "exec "+l+" stop as user "+me() {

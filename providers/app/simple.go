@@ -89,26 +89,20 @@ func (s *simple) Status(ctx context.Context) providers.Status {
 	return providers.Status{State: providers.Warn, Messages: append([]string{msg}, st.Messages...)}
 }
 
-// Operations lists what start or stop would do now.
+// Operations lists what start or stop runs, from the settings alone.
 func (s *simple) Operations(ctx context.Context, a providers.Action) []string {
 	c, err := s.config()
 	if err != nil {
 		return nil
 	}
-	t, _ := s.tracked()
-	rest := t.leftovers()
-	switch {
-	case a == providers.ActStart && !t.alive:
-		var ops []string
-		if len(rest) > 0 {
-			ops = append(ops, killOp("TERM", rest))
-		}
-		return append(ops, s.opExec(c.start, c))
-	case a == providers.ActStop && len(rest) > 0:
+	switch a {
+	case providers.ActStart:
+		return []string{s.opExec(c.start, c)}
+	case providers.ActStop:
 		if c.stop != nil {
 			return []string{s.opExec(c.stop, c)}
 		}
-		return []string{killOp("TERM", rest)}
+		return []string{fmt.Sprintf("kill -TERM the processes of %s, -KILL after %s", s.r.RID(), c.killTimeout)}
 	}
 	return nil
 }

@@ -45,8 +45,9 @@ func TestSimpleLifecycle(t *testing.T) {
 	if st := d.Status(ctx); st.State != providers.Down {
 		t.Fatalf("Status before start = %+v", st)
 	}
-	if ops := d.Operations(ctx, providers.ActStop); ops != nil {
-		t.Errorf("Operations(stop) while down = %q", ops)
+	wantStop := []string{"kill -TERM the processes of app#web, -KILL after 10s"}
+	if ops := d.Operations(ctx, providers.ActStop); !reflect.DeepEqual(ops, wantStop) {
+		t.Errorf("Operations(stop) while down = %q, want %q", ops, wantStop)
 	}
 	log := startSimple(t, d)
 	pf := pidFile(t, r)
@@ -78,10 +79,9 @@ func TestSimpleLifecycle(t *testing.T) {
 	if again := pidFile(t, r); again != pf {
 		t.Errorf("second Start replaced the pid file: %+v, was %+v", again, pf)
 	}
-	if ops := d.Operations(ctx, providers.ActStart); ops != nil {
+	if ops := d.Operations(ctx, providers.ActStart); len(ops) != 1 || "  "+ops[0] != wantExec {
 		t.Errorf("Operations(start) while up = %q", ops)
 	}
-	wantStop := []string{fmt.Sprintf("kill -TERM %d", pf.Pid)}
 	if ops := d.Operations(ctx, providers.ActStop); !reflect.DeepEqual(ops, wantStop) {
 		t.Errorf("Operations(stop) = %q, want %q", ops, wantStop)
 	}
@@ -90,7 +90,7 @@ func TestSimpleLifecycle(t *testing.T) {
 	if err := d.Stop(ctx, log); err != nil {
 		t.Fatalf("Stop: %v", err)
 	}
-	if !logHas(log, wantStop[0]) || logHas(log, "kill -KILL") {
+	if !logHas(log, fmt.Sprintf("kill -TERM %d", pf.Pid)) || logHas(log, "kill -KILL") {
 		t.Errorf("stop log = %q, want SIGTERM to be enough", log.Lines())
 	}
 	if proc.Alive(pf.Pid, pf.StartTime) {

@@ -2,15 +2,13 @@ package iphost
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/netip"
 
 	"github.com/omhcl/omhcl/providers"
-	"github.com/vishvananda/netlink"
 )
 
-// Operations lists what start or stop would do from the current state.
+// Operations lists what start or stop runs, from the settings alone.
 func (d *driver) Operations(ctx context.Context, a providers.Action) []string {
 	s, err := parseSettings(d.r)
 	if err != nil {
@@ -23,40 +21,21 @@ func (d *driver) Operations(ctx context.Context, a providers.Action) []string {
 	if err != nil {
 		return []string{"error: " + err.Error()}
 	}
-	link, err := openLink(s.netns, s.dev)
-	if err != nil && !errors.Is(err, errNoDev) {
-		return []string{"error: " + err.Error()}
+	// Pure: a plan made from a snapshot on a CI runner, without ipdev,
+	// must read the same. A prefix taken from ipdev's own address at start
+	// is named, not looked up.
+	prefix := fmt.Sprintf("(prefix of %s)", s.dev)
+	if s.prefix != noPrefix {
+		prefix = fmt.Sprint(s.prefix)
 	}
-	var cur *netlink.Addr
-	if link != nil {
-		defer link.Close()
-		if cur, err = link.find(ip); err != nil {
-			return []string{"error: " + err.Error()}
-		}
-	}
+	cidr := fmt.Sprintf("%s/%s", ip, prefix)
 	switch a {
 	case providers.ActStart:
-		if cur != nil {
-			return nil
-		}
-		cidr := fmt.Sprintf("%s/%s", ip, d.plannedPrefix(s, ip, link))
 		return startOps(s, ip.String(), protocol(ip), cidr)
 	case providers.ActStop:
-		if cur == nil {
-			return nil
-		}
-		return []string{delCommand(s, cur.IPNet.String())}
+		return []string{delCommand(s, cidr)}
 	}
 	return nil
-}
-
-// plannedPrefix prints the prefix start would give ip, or why it has none.
-func (d *driver) plannedPrefix(s settings, ip netip.Addr, link *hostLink) string {
-	p, err := d.prefix(s, ip, link, nil)
-	if err != nil {
-		return fmt.Sprintf("(%v)", err)
-	}
-	return fmt.Sprint(p)
 }
 
 // plannedOps lists the operations of a resource whose attributes are not
