@@ -264,3 +264,22 @@ func TestFingerprintFollowsTheLiveState(t *testing.T) {
 		t.Fatal("a resource came up and the fingerprint did not change")
 	}
 }
+
+func TestChangedCheckCommandUpdatesInPlace(t *testing.T) {
+	cfg := config(t, "198.18.0.10/24", false)
+	live := snapshot(t, cfg, "demo1", providers.Up, true)
+	settle(t, cfg, live)
+	app := live.Services[0].Resource("app#web")
+	(*app.Applied)["check"] = cty.StringVal("/svc1/app/launcher old-status")
+	p := makePlan(t, cfg, live, plan.Options{})
+	if got := steps(p); !slices.Equal(got, []string{"update app#web"}) {
+		t.Fatalf("steps %q, want an in-place update", got)
+	}
+	if p.Changes[0].Symbol() != "~" {
+		t.Fatalf("symbol %q", p.Changes[0].Symbol())
+	}
+	(*app.Applied)["start"] = cty.StringVal("/svc1/app/launcher start-old")
+	if got := steps(makePlan(t, cfg, live, plan.Options{})); !slices.Equal(got, []string{"stop app#web", "start app#web"}) {
+		t.Fatalf("a changed start command must restart the app, got %q", got)
+	}
+}

@@ -28,8 +28,8 @@ var Spec = &providers.Spec{
 		{Name: "ipdev", Type: cty.String, Required: true, Doc: "The interface the address is added to."},
 		{Name: "netmask", Type: cty.String, Doc: `Prefix length ("24") or dotted mask ("255.255.255.0"). Absent: the prefix of an address of ipdev in the same subnet.`},
 		{Name: "netns", Type: cty.String, Doc: "The network namespace holding ipdev: a name under /run/netns or a path (/proc/PID/ns/net). Absent: the engine's namespace."},
-		{Name: "arp_probe_wait", Type: cty.String, Default: cty.StringVal("300ms"), Doc: `How long the conflict probe listens for another holder of the address before start. "0s" disables the probe.`},
-		{Name: "check_carrier", Type: cty.Bool, Default: cty.True, Doc: "Status warns when ipdev has no carrier."},
+		{Name: "arp_probe_wait", Type: cty.String, Default: cty.StringVal("300ms"), InPlace: true, Doc: `How long the conflict probe listens for another holder of the address before start. "0s" disables the probe.`},
+		{Name: "check_carrier", Type: cty.Bool, Default: cty.True, InPlace: true, Doc: "Status warns when ipdev has no carrier."},
 	},
 	Exposed: []providers.AttrSpec{
 		{Name: "ipaddr", Type: cty.String, Doc: "The address ipname resolves to."},
