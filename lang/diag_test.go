@@ -134,7 +134,7 @@ var diagCases = []diagCase{
 	{name: "exposed attribute set", src: "service \"s\" {\n  disk \"vg\" {\n    type = \"ltvg\"\n    name = \"v\"\n    exposed_devs = []\n  }\n}\n",
 		summary: "Read-only attribute", at: "exposed_devs ="},
 	{name: "common attribute known after apply", src: "service \"s\" {\n  disk \"vg\" {\n    type = \"ltvg\"\n    name = \"v\"\n  }\n  fs \"a\" {\n    type = \"ltfs\"\n    mnt = \"/a\"\n    disable = length(disk.vg.exposed_devs) > 0\n  }\n}\n",
-		node: "n1", summary: "Value known only after apply", at: "length(disk.vg"},
+		node: "n1", summary: "Value known only after apply", detail: "its default (false) applies", at: "length(disk.vg", warning: true},
 	{name: "flex bounds", src: "service \"s\" {\n  nodes = [\"n1\", \"n2\"]\n  flex_min = 3\n}\n",
 		node: "n1", summary: "Invalid flex bounds", detail: "flex_min (3) is greater than flex_max (2)", at: `service "s"`},
 	{name: "missing label", src: "service \"s\" {\n  fs {\n    mnt = \"/a\"\n  }\n}\n",

@@ -1,6 +1,8 @@
 package lang
 
 import (
+	"fmt"
+
 	"github.com/hashicorp/hcl/v2"
 	"github.com/omhcl/omhcl/providers"
 	"github.com/zclconf/go-cty/cty"
@@ -142,8 +144,16 @@ func (e *evaluator) slots(b *Block) (map[string]cty.Value, hcl.Diagnostics) {
 		}
 		diags = append(diags, runChecks(sl, a, vals[sl.name], vals)...)
 		if sl.common && !vals[sl.name].IsWhollyKnown() {
-			diags = append(diags, errorIn(a.Expr.Range(), a.Range, "Value known only after apply",
-				"%s must be known when the configuration is evaluated, but it depends on a value exposed by a running resource.", a.Name))
+			// Unknowns are never errors, but the engine needs a value now.
+			vals[sl.name] = sl.absent()
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagWarning,
+				Summary:  "Value known only after apply",
+				Detail: fmt.Sprintf("%s of %s depends on a value exposed by a running resource; its default (%s) applies until that value is known.",
+					a.Name, b.RID(), showValue(sl.absent())),
+				Subject: a.Expr.Range().Ptr(),
+				Context: a.Range.Ptr(),
+			})
 		}
 	}
 	return vals, diags
@@ -250,4 +260,21 @@ func sameRange(a, b *hcl.Range) bool {
 		return a == b
 	}
 	return *a == *b
+}
+
+// showValue renders a default value for messages.
+func showValue(v cty.Value) string {
+	switch {
+	case v.IsNull():
+		return "null"
+	case v.Type() == cty.String:
+		return fmt.Sprintf("%q", v.AsString())
+	case v.Type() == cty.Bool:
+		return fmt.Sprint(v.True())
+	case v.Type() == cty.Number:
+		return v.AsBigFloat().Text('g', 10)
+	case v.CanIterateElements() && v.LengthInt() == 0:
+		return "[]"
+	}
+	return "a default"
 }

@@ -241,3 +241,35 @@ service "s" {
 		t.Errorf("order %v", got)
 	}
 }
+
+// A common attribute computed from an exposed value takes its default (with
+// a warning) until the value is known, then the computed value.
+func TestCommonFromExposedValue(t *testing.T) {
+	src := `
+service "s" {
+  disk "vg" {
+    type = "ltvg"
+    name = "v"
+  }
+  fs "a" {
+    type    = "ltfs"
+    mnt     = "/a"
+    monitor = length(disk.vg.exposed_devs) > 0
+  }
+}
+`
+	cfg := mustLoad(t, src)
+	in, diags := cfg.Services[0].Evaluate("n1", nil)
+	if diags.HasErrors() || findDiag(diags, "Value known only after apply") == nil {
+		t.Fatalf("want a warning only: %s", render(cfg, diags))
+	}
+	if in.Resource("fs#a").Common.Monitor {
+		t.Errorf("monitor must default to false while unknown")
+	}
+	in = mustEval(t, src, "n1", staticExposer(map[string]map[string]cty.Value{
+		"disk#vg": {"exposed_devs": cty.ListVal([]cty.Value{cty.StringVal("/dev/v/x")})},
+	}))
+	if !in.Resource("fs#a").Common.Monitor {
+		t.Errorf("monitor must be true once the devices are known")
+	}
+}
