@@ -153,27 +153,19 @@ func (b *Block) resolveDriver(typeRange hcl.Range) hcl.Diagnostics {
 // buildSlots lists the attributes the block accepts: the driver's (or, with
 // no driver, every attribute written, untyped) and the common ones.
 func (b *Block) buildSlots() {
-	b.slotByName = map[string]*slot{}
-	add := func(s *slot) {
-		if b.slotByName[s.name] == nil {
-			b.slotByName[s.name] = s
-			b.slots = append(b.slots, s)
-		}
-	}
 	if b.Spec != nil {
-		for _, a := range b.Spec.Attrs {
-			add(driverSlot(b.Spec, a))
-		}
-	} else {
-		for _, n := range b.attrs.names {
-			if !commonNames[n] {
-				add(untypedSlot(b.Kind, b.Type, n))
-			}
+		set := slotsOfSpec(b.Spec)
+		b.slots, b.slotByName = set.list, set.byName
+		return
+	}
+	var set slotSet
+	for _, n := range b.attrs.names {
+		if !commonNames[n] {
+			set.add(untypedSlot(b.Kind, b.Type, n))
 		}
 	}
-	for _, s := range commonSlots {
-		add(s)
-	}
+	set.addCommon()
+	b.slots, b.slotByName = set.list, set.byName
 }
 
 func (b *Block) typeKey() string { return b.Kind + "." + b.Type }

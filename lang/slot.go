@@ -1,6 +1,8 @@
 package lang
 
 import (
+	"sync"
+
 	"github.com/omhcl/omhcl/providers"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
@@ -57,4 +59,45 @@ func driverSlot(spec *providers.Spec, a providers.AttrSpec) *slot {
 // driver; the semantic checks of well-known attributes still apply.
 func untypedSlot(kind, typ, name string) *slot {
 	return &slot{name: name, typ: cty.DynamicPseudoType, checks: checksFor(kind, typ, name, cty.DynamicPseudoType)}
+}
+
+// slotSet is the attributes a block accepts, in schema order.
+type slotSet struct {
+	list   []*slot
+	byName map[string]*slot
+}
+
+// add adds s unless a slot of that name exists: a driver attribute named
+// like a common one wins.
+func (ss *slotSet) add(s *slot) {
+	if ss.byName == nil {
+		ss.byName = map[string]*slot{}
+	}
+	if ss.byName[s.name] == nil {
+		ss.byName[s.name] = s
+		ss.list = append(ss.list, s)
+	}
+}
+
+func (ss *slotSet) addCommon() {
+	for _, s := range commonSlots {
+		ss.add(s)
+	}
+}
+
+// specSlots caches the slots of each driver: they never change, and every
+// block of the driver shares them read-only.
+var specSlots sync.Map // *providers.Spec -> *slotSet
+
+func slotsOfSpec(spec *providers.Spec) *slotSet {
+	if v, ok := specSlots.Load(spec); ok {
+		return v.(*slotSet)
+	}
+	set := &slotSet{}
+	for _, a := range spec.Attrs {
+		set.add(driverSlot(spec, a))
+	}
+	set.addCommon()
+	v, _ := specSlots.LoadOrStore(spec, set)
+	return v.(*slotSet)
 }
