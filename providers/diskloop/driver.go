@@ -40,9 +40,6 @@ func (d *driver) dir() string {
 }
 
 func (d *driver) fileExists() bool {
-	if d.file() == providers.Unknown {
-		return false
-	}
 	_, err := os.Stat(d.file())
 	return err == nil
 }
@@ -85,22 +82,25 @@ func (d *driver) Describe() string {
 }
 
 func (d *driver) Start(ctx context.Context, log *providers.Log) error {
-	cmds := d.startCmds()
-	if len(cmds) == 0 {
+	if devs, err := d.devices(); err == nil && len(devs) > 0 {
 		log.Info("%s is already up", d.Describe())
 		return nil
 	}
 	if !d.fileExists() {
 		return fmt.Errorf("%s: backing file %s does not exist (provision creates it)", d.r.RID(), d.file())
 	}
-	return run(ctx, log, cmds)
+	return run(ctx, log, [][]string{d.attachCmd()})
 }
 
 func (d *driver) Stop(ctx context.Context, log *providers.Log) error {
-	cmds := d.stopCmds()
-	if len(cmds) == 0 {
+	devs, _ := d.devices()
+	if len(devs) == 0 {
 		log.Info("%s is already down", d.Describe())
 		return nil
+	}
+	var cmds [][]string
+	for _, dev := range devs {
+		cmds = append(cmds, []string{"losetup", "-d", dev})
 	}
 	if err := run(ctx, log, cmds); err != nil {
 		return err
@@ -109,13 +109,13 @@ func (d *driver) Stop(ctx context.Context, log *providers.Log) error {
 }
 
 func (d *driver) Provision(ctx context.Context, log *providers.Log) error {
-	cmds, err := d.provisionCmds()
-	if err != nil {
-		return err
-	}
-	if len(cmds) == 0 {
+	if d.fileExists() {
 		log.Info("%s already exists, skip create", d.file())
 		return nil
+	}
+	cmds, err := d.createCmds()
+	if err != nil {
+		return err
 	}
 	return run(ctx, log, cmds)
 }
@@ -128,67 +128,57 @@ func (d *driver) Unprovision(ctx context.Context, log *providers.Log) error {
 		log.Info("%s is already removed", d.file())
 		return nil
 	}
-	return run(ctx, log, d.removeCmds())
+	return run(ctx, log, [][]string{d.removeCmd()})
 }
 
+// Operations derives the lines from the attributes alone. The device stop
+// detaches is named, not looked up. Unprovision lists only the removal: a
+// plan stops an attached loop first, so Unprovision's own stop finds
+// nothing left to detach.
 func (d *driver) Operations(ctx context.Context, a providers.Action) []string {
-	var cmds [][]string
 	switch a {
 	case providers.ActStart:
-		cmds = d.startCmds()
+		return render([][]string{d.attachCmd()})
 	case providers.ActStop:
-		cmds = d.stopCmds()
+		dev := providers.Unknown
+		if d.file() != providers.Unknown {
+			dev = "(the loop device of " + d.file() + ")"
+		}
+		return []string{"losetup -d " + dev}
 	case providers.ActProvision:
-		var err error
-		if cmds, err = d.provisionCmds(); err != nil {
+		cmds, err := d.createCmds()
+		if err != nil {
 			return []string{"error: " + err.Error()}
 		}
+		lines := render(cmds)
+		what := d.file()
+		if what == providers.Unknown {
+			what = "the file"
+		}
+		lines[len(lines)-1] += " (skipped when " + what + " exists)"
+		return lines
 	case providers.ActUnprovision:
-		cmds = append(d.stopCmds(), d.removeCmds()...)
+		return render([][]string{d.removeCmd()})
 	}
-	return render(cmds)
+	return nil
 }
 
-func (d *driver) startCmds() [][]string {
-	if devs, _ := d.devices(); len(devs) > 0 {
-		return nil
-	}
-	return [][]string{{"losetup", "-f", "--show", d.file()}}
-}
+func (d *driver) attachCmd() []string { return []string{"losetup", "-f", "--show", d.file()} }
 
-func (d *driver) stopCmds() [][]string {
-	devs, _ := d.devices()
-	var cmds [][]string
-	for _, dev := range devs {
-		cmds = append(cmds, []string{"losetup", "-d", dev})
-	}
-	return cmds
-}
-
-func (d *driver) provisionCmds() ([][]string, error) {
-	if d.fileExists() {
-		return nil, nil
-	}
+// createCmds make the backing file, and its directory (mkdir -p does
+// nothing when it exists).
+func (d *driver) createCmds() ([][]string, error) {
 	size := d.r.Str("size")
 	if size == "" {
 		return nil, fmt.Errorf("%s: size is required to create %s", d.r.RID(), d.file())
 	}
-	var cmds [][]string
-	if dir := d.dir(); dir == providers.Unknown || !isDir(dir) {
-		cmds = append(cmds, []string{"mkdir", "-p", dir})
-	}
 	if size != providers.Unknown {
 		size = canonicalSize(size)
 	}
-	return append(cmds, []string{"truncate", "-s", size, d.file()}), nil
+	return [][]string{{"mkdir", "-p", d.dir()}, {"truncate", "-s", size, d.file()}}, nil
 }
 
-func (d *driver) removeCmds() [][]string {
-	if d.file() != providers.Unknown && !d.fileExists() {
-		return nil
-	}
-	return [][]string{{"rm", "-f", d.file()}}
-}
+func (d *driver) removeCmd() []string { return []string{"rm", "-f", d.file()} }
 
 // waitDetached waits for the devices to leave the file: losetup -d on a
 // device still open (mounted) only marks it for release on last close.
@@ -211,11 +201,6 @@ func (d *driver) waitDetached(ctx context.Context) error {
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
-}
-
-func isDir(path string) bool {
-	st, err := os.Stat(path)
-	return err == nil && st.IsDir()
 }
 
 // run executes cmds in order, stopping at the first failure.

@@ -50,6 +50,26 @@ func exposedDevs(t *testing.T, d providers.Driver) []string {
 	return out
 }
 
+// allOps returns the operations of every action.
+func allOps(d providers.Driver) map[providers.Action][]string {
+	ops := map[providers.Action][]string{}
+	for _, a := range []providers.Action{providers.ActStart, providers.ActStop, providers.ActProvision, providers.ActUnprovision} {
+		ops[a] = d.Operations(context.Background(), a)
+	}
+	return ops
+}
+
+// checkOps fails unless every action's operations are want's, whatever
+// state the system is in when asked (when says which).
+func checkOps(t *testing.T, d providers.Driver, when string, want map[providers.Action][]string) {
+	t.Helper()
+	for a, ops := range allOps(d) {
+		if !slices.Equal(ops, want[a]) {
+			t.Errorf("%s operations %s = %q, want %q", a, when, ops, want[a])
+		}
+	}
+}
+
 func TestNewRejectsBadAttrs(t *testing.T) {
 	spec, _ := providers.Lookup("disk", "loop")
 	for name, attrs := range map[string]map[string]cty.Value{
@@ -73,14 +93,12 @@ func TestUnknownFileAtPlanning(t *testing.T) {
 	if devs := exposedDevs(t, d); devs != nil {
 		t.Errorf("exposed_devs = %v, want unknown", devs)
 	}
-	ops := d.Operations(ctx, providers.ActProvision)
-	want := []string{"mkdir -p (known after apply)", "truncate -s 10M (known after apply)"}
-	if !slices.Equal(ops, want) {
-		t.Errorf("provision operations = %q, want %q", ops, want)
-	}
-	if ops := d.Operations(ctx, providers.ActStart); !slices.Equal(ops, []string{"losetup -f --show (known after apply)"}) {
-		t.Errorf("start operations = %q", ops)
-	}
+	checkOps(t, d, "at planning", map[providers.Action][]string{
+		providers.ActStart:       {"losetup -f --show (known after apply)"},
+		providers.ActStop:        {"losetup -d (known after apply)"},
+		providers.ActProvision:   {"mkdir -p (known after apply)", "truncate -s 10M (known after apply) (skipped when the file exists)"},
+		providers.ActUnprovision: {"rm -f (known after apply)"},
+	})
 	if got := d.Describe(); got != "loop (known after apply)" {
 		t.Errorf("Describe = %q", got)
 	}
@@ -94,8 +112,8 @@ func TestProvisionWithoutSizeFails(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "size is required") {
 		t.Fatalf("Provision without size: %v, want a size error", err)
 	}
-	if ops := d.Operations(context.Background(), providers.ActProvision); len(ops) != 1 || !strings.HasPrefix(ops[0], "error: ") {
-		t.Errorf("provision operations = %q, want the error", ops)
+	if ops := d.Operations(context.Background(), providers.ActProvision); len(ops) != 1 || !strings.HasPrefix(ops[0], "error: ") || !strings.Contains(ops[0], "size is required") {
+		t.Errorf("provision operations = %q, want the size error", ops)
 	}
 }
 
@@ -123,9 +141,15 @@ func TestLifecycle(t *testing.T) {
 	d := newDriver(t, loopAttrs(file, "8m"))
 
 	wantProv := []string{"mkdir -p " + filepath.Dir(file), "truncate -s 8M " + file}
-	if ops := d.Operations(ctx, providers.ActProvision); !slices.Equal(ops, wantProv) {
-		t.Fatalf("provision operations = %q, want %q", ops, wantProv)
+	// The plan lines are the same whatever the state: a plan made from a
+	// snapshot elsewhere must read like the node's own.
+	wantOps := map[providers.Action][]string{
+		providers.ActStart:       {"losetup -f --show " + file},
+		providers.ActStop:        {"losetup -d (the loop device of " + file + ")"},
+		providers.ActProvision:   {wantProv[0], wantProv[1] + " (skipped when " + file + " exists)"},
+		providers.ActUnprovision: {"rm -f " + file},
 	}
+	checkOps(t, d, "before provision", wantOps)
 	log := disklab.Log(t)
 	if err := d.Provision(ctx, log); err != nil {
 		t.Fatal(err)
@@ -147,9 +171,7 @@ func TestLifecycle(t *testing.T) {
 	if devs := exposedDevs(t, d); devs != nil {
 		t.Errorf("exposed_devs before start = %v, want unknown", devs)
 	}
-	if ops := d.Operations(ctx, providers.ActStop); ops != nil {
-		t.Errorf("stop operations while down = %q, want none", ops)
-	}
+	checkOps(t, d, "while down", wantOps)
 
 	log = disklab.Log(t)
 	if err := d.Start(ctx, log); err != nil {
@@ -172,18 +194,13 @@ func TestLifecycle(t *testing.T) {
 	if got, want := d.Describe(), "loop "+file+" "+dev; got != want {
 		t.Errorf("Describe = %q, want %q", got, want)
 	}
-	if ops := d.Operations(ctx, providers.ActStart); ops != nil {
-		t.Errorf("start operations while up = %q, want none", ops)
-	}
+	checkOps(t, d, "while up", wantOps)
 
 	log = disklab.Log(t)
 	if err := d.Start(ctx, log); err != nil || !slices.Equal(disklab.Ops(log), []string{"loop " + file + " " + dev + " is already up"}) {
 		t.Errorf("second start: %v, log %q", err, log.Lines())
 	}
 
-	if ops, want := d.Operations(ctx, providers.ActUnprovision), []string{"losetup -d " + dev, "rm -f " + file}; !slices.Equal(ops, want) {
-		t.Errorf("unprovision operations = %q, want %q", ops, want)
-	}
 	log = disklab.Log(t)
 	if err := d.Stop(ctx, log); err != nil {
 		t.Fatal(err)
@@ -199,12 +216,17 @@ func TestLifecycle(t *testing.T) {
 		t.Errorf("second stop: %v, log %q", err, log.Lines())
 	}
 
-	if err := d.Unprovision(ctx, disklab.Log(t)); err != nil {
+	log = disklab.Log(t)
+	if err := d.Unprovision(ctx, log); err != nil {
 		t.Fatal(err)
+	}
+	if got, want := disklab.Ops(log), []string{"loop " + file + " is already down", "rm -f " + file}; !slices.Equal(got, want) {
+		t.Errorf("unprovision ran %q, want %q", got, want)
 	}
 	if _, err := os.Stat(file); !os.IsNotExist(err) {
 		t.Errorf("backing file still there after unprovision: %v", err)
 	}
+	checkOps(t, d, "after unprovision", wantOps)
 }
 
 // TestUnprovisionDetaches checks unprovision of an attached file detaches

@@ -34,11 +34,8 @@ func (d *driver) known() bool {
 func (d *driver) Describe() string { return "lv " + d.path() }
 
 // state reads the volume's attributes; the fifth lv_attr character is its
-// activation state ("-wi-a-----" is active). Not known yet reads as absent.
+// activation state ("-wi-a-----" is active).
 func (d *driver) state(ctx context.Context) (lvState, error) {
-	if !d.known() {
-		return lvState{}, nil
-	}
 	out, err := d.probe(ctx, "lvs", "--noheadings", "-o", "lv_attr", d.path())
 	if diskvg.NotFound(err) {
 		return lvState{}, nil
@@ -75,91 +72,94 @@ func (d *driver) Exposed(ctx context.Context) map[string]cty.Value {
 
 func (d *driver) Start(ctx context.Context, log *providers.Log) error {
 	st, err := d.state(ctx)
-	if err != nil {
+	switch {
+	case err != nil:
 		return err
-	}
-	if !st.exists {
+	case !st.exists:
 		return fmt.Errorf("%s: lv %s not found (provision creates it)", d.r.RID(), d.path())
+	case st.active:
+		log.Info("%s is already up", d.Describe())
+		return nil
 	}
-	return d.runOrSay(ctx, log, d.startCmds(st), "%s is already up", d.Describe())
+	return d.runAll(ctx, log, d.activateCmd("y"))
 }
 
 func (d *driver) Stop(ctx context.Context, log *providers.Log) error {
 	st, err := d.state(ctx)
-	if err != nil {
+	switch {
+	case err != nil:
 		return err
-	}
-	if !st.exists {
+	case !st.exists:
 		log.Info("lv %s not found, nothing to stop", d.path())
 		return nil
+	case !st.active:
+		log.Info("%s is already down", d.Describe())
+		return nil
 	}
-	return d.runOrSay(ctx, log, d.stopCmds(st), "%s is already down", d.Describe())
+	return d.runAll(ctx, log, d.activateCmd("n"))
 }
 
 func (d *driver) Provision(ctx context.Context, log *providers.Log) error {
 	st, err := d.state(ctx)
-	if err != nil {
-		return err
-	}
-	cmds, err := d.provisionCmds(st)
-	if err != nil {
-		return err
-	}
-	return d.runOrSay(ctx, log, cmds, "lv %s already exists, skip create", d.path())
-}
-
-func (d *driver) Unprovision(ctx context.Context, log *providers.Log) error {
-	st, err := d.state(ctx)
-	if err != nil {
-		return err
-	}
-	return d.runOrSay(ctx, log, d.unprovisionCmds(st), "lv %s is already removed", d.path())
-}
-
-func (d *driver) Operations(ctx context.Context, a providers.Action) []string {
-	st, err := d.state(ctx)
-	var cmds [][]string
 	switch {
 	case err != nil:
-	case a == providers.ActStart:
-		cmds = d.startCmds(st)
-	case a == providers.ActStop:
-		cmds = d.stopCmds(st)
-	case a == providers.ActProvision:
-		cmds, err = d.provisionCmds(st)
-	case a == providers.ActUnprovision:
-		cmds = d.unprovisionCmds(st)
+		return err
+	case st.exists:
+		log.Info("lv %s already exists, skip create", d.path())
+		return nil
 	}
+	cmd, err := d.createCmd()
 	if err != nil {
-		return []string{"error: " + err.Error()}
+		return err
 	}
-	var out []string
-	for _, c := range cmds {
-		out = append(out, strings.Join(c, " "))
-	}
-	return out
+	return d.runAll(ctx, log, cmd)
 }
 
-func (d *driver) startCmds(st lvState) [][]string {
-	if st.active {
+// Unprovision deactivates the volume when it is active, then removes it.
+func (d *driver) Unprovision(ctx context.Context, log *providers.Log) error {
+	st, err := d.state(ctx)
+	switch {
+	case err != nil:
+		return err
+	case !st.exists:
+		log.Info("lv %s is already removed", d.path())
+		return nil
+	case st.active:
+		return d.runAll(ctx, log, d.activateCmd("n"), d.removeCmd())
+	}
+	return d.runAll(ctx, log, d.removeCmd())
+}
+
+// Operations derives the lines from the attributes alone. Unprovision does
+// not repeat the deactivation a plan runs first as the stop.
+func (d *driver) Operations(ctx context.Context, a providers.Action) []string {
+	var cmd []string
+	switch a {
+	case providers.ActStart:
+		cmd = d.activateCmd("y")
+	case providers.ActStop:
+		cmd = d.activateCmd("n")
+	case providers.ActProvision:
+		var err error
+		if cmd, err = d.createCmd(); err != nil {
+			return []string{"error: " + err.Error()}
+		}
+	case providers.ActUnprovision:
+		cmd = d.removeCmd()
+	default:
 		return nil
 	}
-	return [][]string{{"lvchange", "-a", "y", d.path()}}
+	return []string{strings.Join(cmd, " ")}
 }
 
-func (d *driver) stopCmds(st lvState) [][]string {
-	if !st.active {
-		return nil
-	}
-	return [][]string{{"lvchange", "-a", "n", d.path()}}
-}
+// activateCmd sets the activation: "y" or "n".
+func (d *driver) activateCmd(yn string) []string { return []string{"lvchange", "-a", yn, d.path()} }
 
-// provisionCmds create the volume: -L for an absolute size, -l for a share
+func (d *driver) removeCmd() []string { return []string{"lvremove", "-f", d.path()} }
+
+// createCmd creates the volume: -L for an absolute size, -l for a share
 // of the VG ("50%FREE").
-func (d *driver) provisionCmds(st lvState) ([][]string, error) {
-	if st.exists {
-		return nil, nil
-	}
+func (d *driver) createCmd() ([]string, error) {
 	size := d.r.Str("size")
 	if size == "" {
 		return nil, fmt.Errorf("%s: size is required to create lv %s", d.r.RID(), d.path())
@@ -168,22 +168,11 @@ func (d *driver) provisionCmds(st lvState) ([][]string, error) {
 	if strings.Contains(size, "%") {
 		flag = "-l"
 	}
-	return [][]string{{"lvcreate", "-n", d.r.Str("name"), flag, size, d.r.Str("vg")}}, nil
+	return []string{"lvcreate", "-n", d.r.Str("name"), flag, size, d.r.Str("vg")}, nil
 }
 
-func (d *driver) unprovisionCmds(st lvState) [][]string {
-	if !st.exists {
-		return nil
-	}
-	return append(d.stopCmds(st), []string{"lvremove", "-f", d.path()})
-}
-
-// runOrSay runs cmds, or logs the remark when there is nothing to do.
-func (d *driver) runOrSay(ctx context.Context, log *providers.Log, cmds [][]string, format string, args ...any) error {
-	if len(cmds) == 0 {
-		log.Info(format, args...)
-		return nil
-	}
+// runAll runs cmds in order, stopping at the first failure.
+func (d *driver) runAll(ctx context.Context, log *providers.Log, cmds ...[]string) error {
 	for _, c := range cmds {
 		if _, err := d.run(ctx, log, c...); err != nil {
 			return err

@@ -2,6 +2,7 @@ package disklv
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"slices"
@@ -28,6 +29,26 @@ func fakeDriver(t *testing.T, f *fakeLVM, r *providers.Resource) *driver {
 		t.Fatal(err)
 	}
 	return d
+}
+
+// opsOf returns the operations of every action.
+func opsOf(d *driver) map[providers.Action][]string {
+	ops := map[providers.Action][]string{}
+	for _, a := range []providers.Action{providers.ActStart, providers.ActStop, providers.ActProvision, providers.ActUnprovision} {
+		ops[a] = d.Operations(context.Background(), a)
+	}
+	return ops
+}
+
+// checkOps fails unless every action's operations are want's, whatever
+// state LVM is in when asked (when says which).
+func checkOps(t *testing.T, d *driver, when string, want map[providers.Action][]string) {
+	t.Helper()
+	for a, ops := range opsOf(d) {
+		if !slices.Equal(ops, want[a]) {
+			t.Errorf("%s operations %s = %q, want %q", a, when, ops, want[a])
+		}
+	}
 }
 
 func TestNewRejectsBadAttrs(t *testing.T) {
@@ -60,10 +81,13 @@ func TestUnknownAttrsAtPlanning(t *testing.T) {
 	if v := d.Exposed(ctx)["exposed_devs"]; v.IsKnown() {
 		t.Errorf("exposed_devs = %#v, want unknown", v)
 	}
-	want := []string{"lvcreate -n app -L 10m (known after apply)"}
-	if ops := d.Operations(ctx, providers.ActProvision); !slices.Equal(ops, want) {
-		t.Errorf("provision operations = %q, want %q", ops, want)
-	}
+	path := providers.Unknown + "/app"
+	checkOps(t, d, "at planning", map[providers.Action][]string{
+		providers.ActStart:       {"lvchange -a y " + path},
+		providers.ActStop:        {"lvchange -a n " + path},
+		providers.ActProvision:   {"lvcreate -n app -L 10m " + providers.Unknown},
+		providers.ActUnprovision: {"lvremove -f " + path},
+	})
 	if got := d.Describe(); got != "lv (known after apply)/app" {
 		t.Errorf("Describe = %q", got)
 	}
@@ -86,27 +110,32 @@ func TestCommands(t *testing.T) {
 		t.Errorf("exposed_devs = %#v, want %#v", v, want)
 	}
 
+	// The plan lines are the same in every state: a plan made from a
+	// snapshot elsewhere must read like the node's own.
+	wantOps := map[providers.Action][]string{
+		providers.ActStart:       {"lvchange -a y vgsvc1/app"},
+		providers.ActStop:        {"lvchange -a n vgsvc1/app"},
+		providers.ActProvision:   {"lvcreate -n app -L 100m vgsvc1"},
+		providers.ActUnprovision: {"lvremove -f vgsvc1/app"},
+	}
 	steps := []struct {
 		name  string
 		do    func(context.Context, *providers.Log) error
-		a     providers.Action
 		ran   []string
 		say   string // the remark when nothing runs
 		state providers.State
 	}{
-		{"provision", d.Provision, providers.ActProvision, []string{"lvcreate -n app -L 100m vgsvc1"}, "", providers.Up},
-		{"provision again", d.Provision, providers.ActProvision, nil, "lv vgsvc1/app already exists, skip create", providers.Up},
-		{"stop", d.Stop, providers.ActStop, []string{"lvchange -a n vgsvc1/app"}, "", providers.Down},
-		{"stop again", d.Stop, providers.ActStop, nil, "lv vgsvc1/app is already down", providers.Down},
-		{"start", d.Start, providers.ActStart, []string{"lvchange -a y vgsvc1/app"}, "", providers.Up},
-		{"start again", d.Start, providers.ActStart, nil, "lv vgsvc1/app is already up", providers.Up},
-		{"unprovision", d.Unprovision, providers.ActUnprovision, []string{"lvchange -a n vgsvc1/app", "lvremove -f vgsvc1/app"}, "", providers.Down},
-		{"unprovision again", d.Unprovision, providers.ActUnprovision, nil, "lv vgsvc1/app is already removed", providers.Down},
+		{"provision", d.Provision, []string{"lvcreate -n app -L 100m vgsvc1"}, "", providers.Up},
+		{"provision again", d.Provision, nil, "lv vgsvc1/app already exists, skip create", providers.Up},
+		{"stop", d.Stop, []string{"lvchange -a n vgsvc1/app"}, "", providers.Down},
+		{"stop again", d.Stop, nil, "lv vgsvc1/app is already down", providers.Down},
+		{"start", d.Start, []string{"lvchange -a y vgsvc1/app"}, "", providers.Up},
+		{"start again", d.Start, nil, "lv vgsvc1/app is already up", providers.Up},
+		{"unprovision", d.Unprovision, []string{"lvchange -a n vgsvc1/app", "lvremove -f vgsvc1/app"}, "", providers.Down},
+		{"unprovision again", d.Unprovision, nil, "lv vgsvc1/app is already removed", providers.Down},
 	}
 	for _, s := range steps {
-		if ops := d.Operations(ctx, s.a); !slices.Equal(ops, s.ran) {
-			t.Errorf("%s: operations = %q, want %q", s.name, ops, s.ran)
-		}
+		checkOps(t, d, "before "+s.name, wantOps)
 		log := disklab.Log(t)
 		if err := s.do(ctx, log); err != nil {
 			t.Fatalf("%s: %v", s.name, err)
@@ -120,6 +149,26 @@ func TestCommands(t *testing.T) {
 		if st := d.Status(ctx); st.State != s.state {
 			t.Errorf("after %s: status %v, want %v", s.name, st.State, s.state)
 		}
+	}
+}
+
+// TestOperationsArePure: operations never query LVM; a missing size
+// makes provision impossible and reads as an error.
+func TestOperationsArePure(t *testing.T) {
+	probe := func(ctx context.Context, argv ...string) (string, error) {
+		t.Errorf("Operations probed %q", argv)
+		return "", fmt.Errorf("no probe")
+	}
+	d, err := newDriver(lvResource("vgsvc1", "data", ""), newFakeLVM(t).run, probe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ops := opsOf(d)
+	if got := ops[providers.ActProvision]; len(got) != 1 || !strings.HasPrefix(got[0], "error: ") || !strings.Contains(got[0], "size is required") {
+		t.Errorf("provision operations without size = %q, want the size error", got)
+	}
+	if got := ops[providers.ActStart]; !slices.Equal(got, []string{"lvchange -a y vgsvc1/data"}) {
+		t.Errorf("start operations = %q", got)
 	}
 }
 

@@ -62,107 +62,53 @@ func (d *driver) Exposed(ctx context.Context) map[string]cty.Value {
 }
 
 func (d *driver) Start(ctx context.Context, log *providers.Log) error {
-	st, err := d.state(ctx)
-	if err != nil {
+	if err := d.requireNode(); err != nil {
 		return err
 	}
-	if !st.exists {
+	st, err := d.state(ctx)
+	switch {
+	case err != nil:
+		return err
+	case !st.exists:
 		return fmt.Errorf("%s: vg %s not found (provision creates it)", d.r.RID(), d.name())
+	case st.owned(d.r.Node):
+		log.Info("%s is already up", d.Describe())
+		return nil
 	}
-	if d.r.Node == "" {
-		return fmt.Errorf("%s: no node name to tag vg %s with", d.r.RID(), d.name())
+	var foreign []string
+	for _, t := range st.foreign(d.r.Node) {
+		foreign = append(foreign, tagArg(t))
 	}
-	return d.runOrSay(ctx, log, d.startCmds(st), "%s is already up", d.Describe())
+	return run(ctx, log, d.startCmds(foreign))
 }
 
 func (d *driver) Stop(ctx context.Context, log *providers.Log) error {
 	st, err := d.state(ctx)
-	if err != nil {
+	switch {
+	case err != nil:
 		return err
-	}
-	if !st.exists {
+	case !st.exists:
 		log.Info("vg %s not found, nothing to stop", d.name())
 		return nil
+	case !st.owned(d.r.Node):
+		log.Info("%s is already down", d.Describe())
+		return nil
 	}
-	return d.runOrSay(ctx, log, d.stopCmds(st), "%s is already down", d.Describe())
+	return run(ctx, log, d.stopCmds())
 }
 
 func (d *driver) Provision(ctx context.Context, log *providers.Log) error {
-	cmds, err := d.provisionCmds(ctx)
-	if err != nil {
-		return err
-	}
-	return d.runOrSay(ctx, log, cmds, "vg %s already exists, skip create", d.name())
-}
-
-func (d *driver) Unprovision(ctx context.Context, log *providers.Log) error {
-	cmds, err := d.unprovisionCmds(ctx)
-	if err != nil {
-		return err
-	}
-	return d.runOrSay(ctx, log, cmds, "vg %s is already removed", d.name())
-}
-
-func (d *driver) Operations(ctx context.Context, a providers.Action) []string {
-	var cmds [][]string
 	st, err := d.state(ctx)
 	switch {
 	case err != nil:
-	case a == providers.ActStart:
-		cmds = d.startCmds(st)
-	case a == providers.ActStop:
-		cmds = d.stopCmds(st)
-	case a == providers.ActProvision:
-		cmds, err = d.provisionCmds(ctx)
-	case a == providers.ActUnprovision:
-		cmds, err = d.unprovisionCmds(ctx)
+		return err
+	case st.exists:
+		log.Info("vg %s already exists, skip create", d.name())
+		return nil
 	}
+	pvs, err := d.requirePVs()
 	if err != nil {
-		return []string{"error: " + err.Error()}
-	}
-	var out []string
-	for _, c := range cmds {
-		out = append(out, strings.Join(c, " "))
-	}
-	return out
-}
-
-// startCmds take the VG over from other nodes, tag it for this one and
-// activate it; nothing when it is already this node's.
-func (d *driver) startCmds(st vgState) [][]string {
-	node := d.r.Node
-	if st.owned(node) {
-		return nil
-	}
-	var cmds [][]string
-	for _, t := range st.foreign(node) {
-		cmds = append(cmds, []string{"vgchange", "--deltag", tagArg(t), d.name()})
-	}
-	return append(cmds,
-		[]string{"vgchange", "--addtag", tagArg(node), d.name()},
-		[]string{"vgchange", "-a", "y", d.name()})
-}
-
-func (d *driver) stopCmds(st vgState) [][]string {
-	if !st.exists || !st.owned(d.r.Node) {
-		return nil
-	}
-	return [][]string{
-		{"vgchange", "-a", "n", d.name()},
-		{"vgchange", "--deltag", tagArg(d.r.Node), d.name()},
-	}
-}
-
-// provisionCmds label the pvs that are not PVs yet and create the VG on
-// them; nothing when the VG exists.
-func (d *driver) provisionCmds(ctx context.Context) ([][]string, error) {
-	st, err := d.state(ctx)
-	if err != nil || st.exists {
-		return nil, err
-	}
-	pvs := d.pvs()
-	if len(pvs) == 0 {
-		return nil, fmt.Errorf("%s: pvs is required to create vg %s", d.r.RID(), d.name())
+		return err
 	}
 	var cmds [][]string
 	for _, pv := range pvs {
@@ -170,15 +116,15 @@ func (d *driver) provisionCmds(ctx context.Context) ([][]string, error) {
 			cmds = append(cmds, []string{"pvcreate", pv})
 		}
 	}
-	return append(cmds, append([]string{"vgcreate", d.name()}, pvs...)), nil
+	return run(ctx, log, append(cmds, d.vgcreateCmd(pvs)))
 }
 
-// unprovisionCmds stop and remove the VG, then wipe the PV labels of its
+// Unprovision stops and removes the VG, then wipes the PV labels of its
 // pvs (the pvs attribute, or the VG's own PVs when it is not set).
-func (d *driver) unprovisionCmds(ctx context.Context) ([][]string, error) {
+func (d *driver) Unprovision(ctx context.Context, log *providers.Log) error {
 	st, err := d.state(ctx)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	pvs := d.pvs()
 	var cmds [][]string
@@ -186,14 +132,110 @@ func (d *driver) unprovisionCmds(ctx context.Context) ([][]string, error) {
 		if len(pvs) == 0 {
 			pvs = d.vgPVs(ctx)
 		}
-		cmds = append(d.stopCmds(st), []string{"vgremove", "-f", d.name()})
+		if st.owned(d.r.Node) {
+			cmds = d.stopCmds()
+		}
+		cmds = append(cmds, d.vgremoveCmd())
 	}
 	for _, pv := range pvs {
 		if d.isPV(ctx, pv) {
 			cmds = append(cmds, []string{"pvremove", pv})
 		}
 	}
-	return cmds, nil
+	if len(cmds) == 0 {
+		log.Info("vg %s is already removed", d.name())
+		return nil
+	}
+	return run(ctx, log, cmds)
+}
+
+// Operations derives the lines from the attributes alone: what only LVM
+// knows (other nodes' tags, the VG's own PVs) is named, not looked up.
+// Unprovision does not repeat the stop a plan runs first.
+func (d *driver) Operations(ctx context.Context, a providers.Action) []string {
+	var cmds [][]string
+	var err error
+	switch a {
+	case providers.ActStart:
+		if err = d.requireNode(); err == nil {
+			cmds = d.startCmds([]string{"(tags of other nodes, if any)"})
+		}
+	case providers.ActStop:
+		if err = d.requireNode(); err == nil {
+			cmds = d.stopCmds()
+		}
+	case providers.ActProvision:
+		return d.provisionLines()
+	case providers.ActUnprovision:
+		pvs := d.pvs()
+		if len(pvs) == 0 {
+			pvs = []string{"(the physical volumes of " + d.name() + ")"}
+		}
+		cmds = [][]string{d.vgremoveCmd()}
+		for _, pv := range pvs {
+			cmds = append(cmds, []string{"pvremove", pv})
+		}
+	}
+	if err != nil {
+		return []string{"error: " + err.Error()}
+	}
+	return render(cmds)
+}
+
+// provisionLines are the provision operations: pvcreate only labels a
+// device that is not a PV yet.
+func (d *driver) provisionLines() []string {
+	pvs, err := d.requirePVs()
+	if err != nil {
+		return []string{"error: " + err.Error()}
+	}
+	var lines []string
+	for _, pv := range pvs {
+		lines = append(lines, "pvcreate "+pv+" (skipped when already a PV)")
+	}
+	return append(lines, strings.Join(d.vgcreateCmd(pvs), " "))
+}
+
+// startCmds take the VG over from other nodes (their tags as written on
+// the command line), tag it for this one and activate it.
+func (d *driver) startCmds(foreignTags []string) [][]string {
+	var cmds [][]string
+	for _, t := range foreignTags {
+		cmds = append(cmds, []string{"vgchange", "--deltag", t, d.name()})
+	}
+	return append(cmds,
+		[]string{"vgchange", "--addtag", tagArg(d.r.Node), d.name()},
+		[]string{"vgchange", "-a", "y", d.name()})
+}
+
+func (d *driver) stopCmds() [][]string {
+	return [][]string{
+		{"vgchange", "-a", "n", d.name()},
+		{"vgchange", "--deltag", tagArg(d.r.Node), d.name()},
+	}
+}
+
+func (d *driver) vgremoveCmd() []string { return []string{"vgremove", "-f", d.name()} }
+
+func (d *driver) vgcreateCmd(pvs []string) []string {
+	return append([]string{"vgcreate", d.name()}, pvs...)
+}
+
+// requireNode fails when there is no node name to tag the VG with.
+func (d *driver) requireNode() error {
+	if d.r.Node == "" {
+		return fmt.Errorf("%s: no node name to tag vg %s with", d.r.RID(), d.name())
+	}
+	return nil
+}
+
+// requirePVs returns the pvs provision creates the VG on.
+func (d *driver) requirePVs() ([]string, error) {
+	pvs := d.pvs()
+	if len(pvs) == 0 {
+		return nil, fmt.Errorf("%s: pvs is required to create vg %s", d.r.RID(), d.name())
+	}
+	return pvs, nil
 }
 
 // pvs is the pvs attribute; a list not known yet reads as one unknown PV so
@@ -205,16 +247,20 @@ func (d *driver) pvs() []string {
 	return d.r.Strings("pvs")
 }
 
-// runOrSay runs cmds, or logs the remark when there is nothing to do.
-func (d *driver) runOrSay(ctx context.Context, log *providers.Log, cmds [][]string, format string, args ...any) error {
-	if len(cmds) == 0 {
-		log.Info(format, args...)
-		return nil
-	}
+// run executes cmds in order, stopping at the first failure.
+func run(ctx context.Context, log *providers.Log, cmds [][]string) error {
 	for _, c := range cmds {
 		if _, err := Run(ctx, log, c...); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+func render(cmds [][]string) []string {
+	var out []string
+	for _, c := range cmds {
+		out = append(out, strings.Join(c, " "))
+	}
+	return out
 }

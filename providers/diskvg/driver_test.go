@@ -56,6 +56,26 @@ func exposed(t *testing.T, d *driver) cty.Value {
 	return v
 }
 
+// opsOf returns the operations of every action.
+func opsOf(d *driver) map[providers.Action][]string {
+	ops := map[providers.Action][]string{}
+	for _, a := range []providers.Action{providers.ActStart, providers.ActStop, providers.ActProvision, providers.ActUnprovision} {
+		ops[a] = d.Operations(context.Background(), a)
+	}
+	return ops
+}
+
+// checkOps fails unless every action's operations are want's, whatever
+// state LVM is in when asked (when says which).
+func checkOps(t *testing.T, d *driver, when string, want map[providers.Action][]string) {
+	t.Helper()
+	for a, ops := range opsOf(d) {
+		if !slices.Equal(ops, want[a]) {
+			t.Errorf("%s operations %s = %q, want %q", a, when, ops, want[a])
+		}
+	}
+}
+
 func requireLVM(t *testing.T) {
 	t.Helper()
 	disklab.RequireRoot(t)
@@ -88,10 +108,16 @@ func TestUnknownAttrsAtPlanning(t *testing.T) {
 	if v := exposed(t, d); v.IsKnown() {
 		t.Errorf("exposed_devs = %#v, want unknown", v)
 	}
-	want := []string{"pvcreate (known after apply)", "vgcreate (known after apply) (known after apply)"}
-	if ops := d.Operations(ctx, providers.ActProvision); !slices.Equal(ops, want) {
-		t.Errorf("provision operations = %q, want %q", ops, want)
-	}
+	unknown := providers.Unknown
+	checkOps(t, d, "at planning", map[providers.Action][]string{
+		providers.ActStart: {
+			"vgchange --deltag (tags of other nodes, if any) " + unknown,
+			"vgchange --addtag @n1 " + unknown, "vgchange -a y " + unknown,
+		},
+		providers.ActStop:        {"vgchange -a n " + unknown, "vgchange --deltag @n1 " + unknown},
+		providers.ActProvision:   {"pvcreate " + unknown + " (skipped when already a PV)", "vgcreate " + unknown + " " + unknown},
+		providers.ActUnprovision: {"vgremove -f " + unknown, "pvremove " + unknown},
+	})
 	if got := d.Describe(); got != "vg (known after apply)" {
 		t.Errorf("Describe = %q", got)
 	}
@@ -116,6 +142,29 @@ func TestExposedListsLVs(t *testing.T) {
 	}
 	if v := exposed(t, d); !v.RawEquals(cty.ListValEmpty(cty.String)) {
 		t.Errorf("exposed_devs of a missing vg = %#v, want an empty list", v)
+	}
+}
+
+// TestOperationsArePure: operations never query LVM, and name what only
+// LVM knows; settings that make an action impossible read as an error.
+func TestOperationsArePure(t *testing.T) {
+	d := newVG(t, "n1", vgAttrs("vgdata"))
+	d.probe = func(ctx context.Context, argv ...string) (string, error) {
+		t.Errorf("Operations probed %q", argv)
+		return "", errors.New("no probe")
+	}
+	ops := opsOf(d)
+	if want := []string{"vgremove -f vgdata", "pvremove (the physical volumes of vgdata)"}; !slices.Equal(ops[providers.ActUnprovision], want) {
+		t.Errorf("unprovision operations = %q, want %q", ops[providers.ActUnprovision], want)
+	}
+	if got := ops[providers.ActProvision]; len(got) != 1 || !strings.HasPrefix(got[0], "error: ") || !strings.Contains(got[0], "pvs is required") {
+		t.Errorf("provision operations without pvs = %q, want the pvs error", got)
+	}
+	nodeless := newVG(t, "", vgAttrs("vgdata"))
+	for _, a := range []providers.Action{providers.ActStart, providers.ActStop} {
+		if got := nodeless.Operations(context.Background(), a); len(got) != 1 || !strings.Contains(got[0], "no node name") {
+			t.Errorf("%s operations without a node = %q, want the node error", a, got)
+		}
 	}
 }
 
@@ -159,11 +208,20 @@ func TestLifecycle(t *testing.T) {
 	disklab.RemoveVGAtCleanup(t, vg, pv)
 	d := newVG(t, "n1", vgAttrs(vg, pv))
 
-	step := func(name string, do func(context.Context, *providers.Log) error, a providers.Action, want []string) {
+	// The plan lines are the same in every state: a plan made from a
+	// snapshot elsewhere must read like the node's own.
+	wantOps := map[providers.Action][]string{
+		providers.ActStart: {
+			"vgchange --deltag (tags of other nodes, if any) " + vg,
+			"vgchange --addtag @n1 " + vg, "vgchange -a y " + vg,
+		},
+		providers.ActStop:        {"vgchange -a n " + vg, "vgchange --deltag @n1 " + vg},
+		providers.ActProvision:   {"pvcreate " + pv + " (skipped when already a PV)", "vgcreate " + vg + " " + pv},
+		providers.ActUnprovision: {"vgremove -f " + vg, "pvremove " + pv},
+	}
+	step := func(name string, do func(context.Context, *providers.Log) error, want []string) {
 		t.Helper()
-		if ops := d.Operations(ctx, a); !slices.Equal(ops, want) {
-			t.Errorf("%s: operations = %q, want %q", name, ops, want)
-		}
+		checkOps(t, d, "before "+name, wantOps)
 		log := disklab.Log(t)
 		if err := do(ctx, log); err != nil {
 			t.Fatalf("%s: %v", name, err)
@@ -179,14 +237,14 @@ func TestLifecycle(t *testing.T) {
 		}
 	}
 
-	step("provision", d.Provision, providers.ActProvision, []string{"pvcreate " + pv, "vgcreate " + vg + " " + pv})
+	step("provision", d.Provision, []string{"pvcreate " + pv, "vgcreate " + vg + " " + pv})
 	state(providers.Down)
-	step("provision again", d.Provision, providers.ActProvision, nil)
+	step("provision again", d.Provision, nil)
 	if v := exposed(t, d); !v.RawEquals(cty.ListValEmpty(cty.String)) {
 		t.Errorf("exposed_devs of a vg without lv = %#v", v)
 	}
 
-	step("start", d.Start, providers.ActStart, []string{"vgchange --addtag @n1 " + vg, "vgchange -a y " + vg})
+	step("start", d.Start, []string{"vgchange --addtag @n1 " + vg, "vgchange -a y " + vg})
 	if tags := vgTags(t, vg); !slices.Equal(tags, []string{"n1"}) {
 		t.Errorf("tags after start = %q, want [n1]", tags)
 	}
@@ -196,7 +254,7 @@ func TestLifecycle(t *testing.T) {
 		t.Errorf("second start: %v, log %q", err, log.Lines())
 	}
 
-	step("stop", d.Stop, providers.ActStop, []string{"vgchange -a n " + vg, "vgchange --deltag @n1 " + vg})
+	step("stop", d.Stop, []string{"vgchange -a n " + vg, "vgchange --deltag @n1 " + vg})
 	if tags := vgTags(t, vg); tags != nil {
 		t.Errorf("tags after stop = %q, want none", tags)
 	}
@@ -206,7 +264,7 @@ func TestLifecycle(t *testing.T) {
 		t.Errorf("second stop: %v, log %q", err, log.Lines())
 	}
 
-	step("unprovision", d.Unprovision, providers.ActUnprovision, []string{"vgremove -f " + vg, "pvremove " + pv})
+	step("unprovision", d.Unprovision, []string{"vgremove -f " + vg, "pvremove " + pv})
 	if out, err := Probe(ctx, "vgs", vg); err == nil {
 		t.Errorf("vg %s still exists: %s", vg, out)
 	}
@@ -217,6 +275,7 @@ func TestLifecycle(t *testing.T) {
 	if err := d.Unprovision(ctx, log); err != nil || !slices.Equal(disklab.Ops(log), []string{"vg " + vg + " is already removed"}) {
 		t.Errorf("second unprovision: %v, log %q", err, log.Lines())
 	}
+	checkOps(t, d, "after unprovision", wantOps)
 }
 
 // TestStartTakesOver checks a start removes another node's tag, as on a
@@ -232,12 +291,18 @@ func TestStartTakesOver(t *testing.T) {
 	if st.State != providers.Down || !slices.Equal(st.Messages, []string{"tagged for n2"}) {
 		t.Errorf("status on n1 = %+v, want down, tagged for n2", st)
 	}
-	want := []string{"vgchange --deltag @n2 " + vg, "vgchange --addtag @n1 " + vg, "vgchange -a y " + vg}
-	if ops := d.Operations(ctx, providers.ActStart); !slices.Equal(ops, want) {
-		t.Errorf("start operations = %q, want %q", ops, want)
-	}
-	if err := d.Start(ctx, disklab.Log(t)); err != nil {
+	planned := d.Operations(ctx, providers.ActStart)
+	log := disklab.Log(t)
+	if err := d.Start(ctx, log); err != nil {
 		t.Fatal(err)
+	}
+	want := []string{"vgchange --deltag @n2 " + vg, "vgchange --addtag @n1 " + vg, "vgchange -a y " + vg}
+	if got := disklab.Ops(log); !slices.Equal(got, want) {
+		t.Errorf("start ran %q, want %q", got, want)
+	}
+	planWant := []string{"vgchange --deltag (tags of other nodes, if any) " + vg, want[1], want[2]}
+	if after := d.Operations(ctx, providers.ActStart); !slices.Equal(planned, planWant) || !slices.Equal(after, planWant) {
+		t.Errorf("start operations before/after the takeover = %q / %q, want %q both times", planned, after, planWant)
 	}
 	if tags := vgTags(t, vg); !slices.Equal(tags, []string{"n1"}) {
 		t.Errorf("tags after takeover = %q, want [n1]", tags)

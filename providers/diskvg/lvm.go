@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-
-	"github.com/omhcl/omhcl/providers"
 )
 
 // vgState is what LVM says of the volume group now.
@@ -14,11 +12,8 @@ type vgState struct {
 	tags   []string
 }
 
-// state reads the VG's tags. A VG not known yet (planning) reads as absent.
+// state reads the VG's tags.
 func (d *driver) state(ctx context.Context) (vgState, error) {
-	if d.name() == providers.Unknown {
-		return vgState{}, nil
-	}
 	out, err := d.probe(ctx, "vgs", "--noheadings", "-o", "vg_tags", d.name())
 	if err != nil {
 		if NotFound(err) {
@@ -67,9 +62,6 @@ func (d *driver) lvNames(ctx context.Context) ([]string, error) {
 
 // isPV reports whether dev carries an LVM physical volume label.
 func (d *driver) isPV(ctx context.Context, dev string) bool {
-	if dev == providers.Unknown {
-		return false
-	}
 	_, err := d.probe(ctx, "pvs", "--noheadings", "-o", "pv_name", dev)
 	return err == nil
 }

@@ -34,9 +34,6 @@ func (s signature) describe(want string) string {
 // signature probes dev with blkid. -p reads the device itself rather than
 // blkid's cache, which may remember a filesystem wiped a moment ago.
 func (d *driver) signature(ctx context.Context) (signature, error) {
-	if ctx == nil { // a caller's slip must not panic a plan
-		ctx = context.Background()
-	}
 	out, err := providers.Output(ctx, "blkid", "-p", "-o", "export", d.dev())
 	var exit *exec.ExitError
 	if errors.As(err, &exit) && exit.ExitCode() == 2 {

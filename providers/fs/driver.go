@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/omhcl/omhcl/providers"
@@ -81,7 +80,7 @@ func (d *driver) Start(ctx context.Context, log *providers.Log) error {
 	case !d.typ.noDev && !exists(d.dev()):
 		return fmt.Errorf("%s: dev %s does not exist", d.r.RID(), d.dev())
 	}
-	return runSteps(ctx, log, d.startSteps(st))
+	return runSteps(ctx, log, d.startSteps())
 }
 
 func (d *driver) Stop(ctx context.Context, log *providers.Log) error {
@@ -96,7 +95,7 @@ func (d *driver) Stop(ctx context.Context, log *providers.Log) error {
 		log.Info("%s is mounted from %s, not %s: left alone", d.mnt(), st.source, d.source())
 		return nil
 	}
-	return runSteps(ctx, log, d.stopSteps(st))
+	return runSteps(ctx, log, d.stopSteps())
 }
 
 func (d *driver) Provision(ctx context.Context, log *providers.Log) error {
@@ -122,48 +121,38 @@ func (d *driver) Unprovision(ctx context.Context, log *providers.Log) error {
 	if err := d.Stop(ctx, log); err != nil || d.typ.mkfs == nil {
 		return err // tmpfs and bind mounts have no device to wipe
 	}
-	steps, err := d.wipeSteps(ctx)
-	if err != nil {
-		return err
+	sig := signature{}
+	if exists(d.dev()) {
+		var err error
+		if sig, err = d.signature(ctx); err != nil {
+			return err
+		}
 	}
-	if len(steps) == 0 {
+	if sig.empty() {
 		log.Info("%s holds no filesystem, nothing to wipe", d.source())
 		return nil
 	}
-	return runSteps(ctx, log, steps)
+	return runSteps(ctx, log, d.wipeSteps())
 }
 
+// Operations derives the lines from the attributes alone, never from the
+// mount table or blkid. Unprovision does not repeat the umount a plan
+// runs first as the stop.
 func (d *driver) Operations(ctx context.Context, a providers.Action) []string {
-	st, err := d.state()
-	var steps []step
-	switch {
-	case err != nil:
-	case a == providers.ActStart:
-		steps = d.startSteps(st)
-	case a == providers.ActStop:
-		steps = d.stopSteps(st)
-	case a == providers.ActProvision:
-		steps, err = d.provisionSteps(ctx)
-	case a == providers.ActUnprovision:
-		steps, err = d.wipeSteps(ctx)
-		steps = append(d.stopSteps(st), steps...)
+	switch a {
+	case providers.ActStart:
+		return render(d.startSteps())
+	case providers.ActStop:
+		return render(d.stopSteps())
+	case providers.ActProvision:
+		return render(d.mkfsSteps())
+	case providers.ActUnprovision:
+		return render(d.wipeSteps())
 	}
-	if err != nil {
-		return []string{"error: " + err.Error()}
-	}
-	var out []string
-	for _, s := range steps {
-		out = append(out, strings.Join(s.argv, " "))
-	}
-	return out
+	return nil
 }
 
 func exists(path string) bool {
 	_, err := os.Stat(path)
 	return err == nil
-}
-
-func isDir(path string) bool {
-	st, err := os.Stat(path)
-	return err == nil && st.IsDir()
 }

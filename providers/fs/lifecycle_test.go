@@ -27,8 +27,15 @@ func TestProvision(t *testing.T) {
 	attrs := strs("dev", dev, "mnt", disklab.MountDir(t))
 	attrs["mkfs_opt"] = cty.ListVal([]cty.Value{cty.StringVal("-L"), cty.StringVal("omtdata")})
 	d := newFS(t, "ext4", attrs)
+	wantProv := []string{"mkfs.ext4 -F -q -L omtdata " + dev + " (skipped when " + dev + " already holds a filesystem)"}
 
+	if ops := d.Operations(context.Background(), providers.ActProvision); !slices.Equal(ops, wantProv) {
+		t.Errorf("provision operations on a blank device = %q, want %q", ops, wantProv)
+	}
 	act(t, d, providers.ActProvision, "mkfs.ext4 -F -q -L omtdata "+dev)
+	if ops := d.Operations(context.Background(), providers.ActProvision); !slices.Equal(ops, wantProv) {
+		t.Errorf("provision operations on a formatted device = %q, want %q", ops, wantProv)
+	}
 	if typ, label := blkidValue(t, dev, "TYPE"), blkidValue(t, dev, "LABEL"); typ != "ext4" || label != "omtdata" {
 		t.Fatalf("after provision blkid says TYPE=%q LABEL=%q", typ, label)
 	}
@@ -62,9 +69,17 @@ func TestLifecycle(t *testing.T) {
 	dev := disklab.Ext4(t, "32m")
 	mnt := disklab.MountDir(t)
 	d := newFS(t, "ext4", strs("dev", dev, "mnt", mnt, "mnt_opt", "noatime", "perm", "0750"))
+	start := []string{"mkdir -p " + mnt, "e2fsck -p " + dev, "mount -t ext4 -o noatime " + dev + " " + mnt, "chmod 0750 " + mnt}
+	wantOps := map[providers.Action][]string{
+		providers.ActStart:       start,
+		providers.ActStop:        {"umount " + mnt + " (retried while busy)"},
+		providers.ActProvision:   {"mkfs.ext4 -F -q " + dev + " (skipped when " + dev + " already holds a filesystem)"},
+		providers.ActUnprovision: {"wipefs -a " + dev},
+	}
 
 	wantState(t, d, providers.Down)
-	act(t, d, providers.ActStart, "mkdir -p "+mnt, "e2fsck -p "+dev, "mount -t ext4 -o noatime "+dev+" "+mnt, "chmod 0750 "+mnt)
+	checkOps(t, d, "while down", wantOps)
+	act(t, d, providers.ActStart, start...)
 	if !disklab.IsMounted(mnt) {
 		t.Fatalf("%s is not mounted after start", mnt)
 	}
@@ -72,6 +87,7 @@ func TestLifecycle(t *testing.T) {
 		t.Errorf("mount point mode = %v, %v; want 0750", st.Mode(), err)
 	}
 	wantState(t, d, providers.Up)
+	checkOps(t, d, "while up", wantOps)
 	if got := d.Describe(); got != "ext4 "+dev+"@"+mnt {
 		t.Errorf("Describe = %q", got)
 	}
@@ -91,9 +107,10 @@ func TestLifecycle(t *testing.T) {
 	wantState(t, d, providers.Down)
 	act(t, d, providers.ActStop, "ext4 "+dev+"@"+mnt+" is already down")
 
-	// Restart (mnt exists now: no mkdir), then unprovision destroys it all.
-	act(t, d, providers.ActStart, "e2fsck -p "+dev, "mount -t ext4 -o noatime "+dev+" "+mnt, "chmod 0750 "+mnt)
+	// Restart, then unprovision destroys it all.
+	act(t, d, providers.ActStart, start...)
 	act(t, d, providers.ActUnprovision, "umount "+mnt, "wipefs -a "+dev)
+	checkOps(t, d, "after unprovision", wantOps)
 	if typ := blkidValue(t, dev, "TYPE"); typ != "" {
 		t.Errorf("after unprovision blkid still finds %q", typ)
 	}
@@ -120,8 +137,9 @@ func TestForeignMount(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "already mounted from "+theirs) {
 		t.Errorf("Start = %v, want an already mounted error", err)
 	}
-	if ops := d.Operations(context.Background(), providers.ActStop); ops != nil {
-		t.Errorf("stop operations = %q, want none", ops)
+	// The plan lines ignore what is mounted: stop still reads as our umount.
+	if ops, want := d.Operations(context.Background(), providers.ActStop), []string{"umount " + mnt + " (retried while busy)"}; !slices.Equal(ops, want) {
+		t.Errorf("stop operations = %q, want %q", ops, want)
 	}
 	act(t, d, providers.ActStop, mnt+" is mounted from "+theirs+", not "+ours+": left alone")
 	if !disklab.IsMounted(mnt) {

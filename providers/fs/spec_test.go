@@ -48,23 +48,18 @@ func TestNewRejectsBadAttrs(t *testing.T) {
 // TestPlanningWithUnknownDev is a filesystem on a loop device not attached
 // yet: its device is known only after apply.
 func TestPlanningWithUnknownDev(t *testing.T) {
-	ctx := context.Background()
 	mnt := t.TempDir() + "/app"
 	attrs := strs("mnt", mnt)
 	attrs["dev"] = cty.UnknownVal(cty.String)
 	attrs["mkfs_opt"] = cty.ListVal([]cty.Value{cty.StringVal("-L"), cty.StringVal("app")})
 	d := newFS(t, "ext4", attrs)
 	wantState(t, d, providers.Down)
-	want := []string{"mkdir -p " + mnt, "e2fsck -p (known after apply)", "mount -t ext4 (known after apply) " + mnt}
-	if ops := d.Operations(ctx, providers.ActStart); !slices.Equal(ops, want) {
-		t.Errorf("start operations = %q, want %q", ops, want)
-	}
-	if ops := d.Operations(ctx, providers.ActProvision); !slices.Equal(ops, []string{"mkfs.ext4 -F -q -L app (known after apply)"}) {
-		t.Errorf("provision operations = %q", ops)
-	}
-	if ops := d.Operations(ctx, providers.ActStop); ops != nil {
-		t.Errorf("stop operations = %q, want none", ops)
-	}
+	checkOps(t, d, "at planning", map[providers.Action][]string{
+		providers.ActStart:       {"mkdir -p " + mnt, "e2fsck -p (known after apply)", "mount -t ext4 (known after apply) " + mnt},
+		providers.ActStop:        {"umount " + mnt + " (retried while busy)"},
+		providers.ActProvision:   {"mkfs.ext4 -F -q -L app (known after apply) (skipped when the device already holds a filesystem)"},
+		providers.ActUnprovision: {"wipefs -a (known after apply)"},
+	})
 	if got := d.Describe(); got != "ext4 (known after apply)@"+mnt {
 		t.Errorf("Describe = %q", got)
 	}

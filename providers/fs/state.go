@@ -15,11 +15,8 @@ type mountState struct {
 	source  string // what is mounted there
 }
 
-// state reads the mount table. Unknown values read as nothing mounted.
+// state reads the mount table. An unknown dev reads as not ours.
 func (d *driver) state() (mountState, error) {
-	if d.mnt() == providers.Unknown {
-		return mountState{}, nil
-	}
 	mounts, err := readMounts()
 	if err != nil {
 		return mountState{}, fmt.Errorf("%s: read the mount table: %w", d.r.RID(), err)

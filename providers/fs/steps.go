@@ -8,10 +8,25 @@ import (
 )
 
 // step is one command an action runs. exec runs it; nil runs it once and
-// fails on any error.
+// fails on any error. note, shown after the command in plans, says how it
+// runs when that depends on the system: "(retried while busy)".
 type step struct {
 	argv []string
 	exec func(ctx context.Context, log *providers.Log, argv []string) error
+	note string
+}
+
+// render is the plan line of each step.
+func render(steps []step) []string {
+	var out []string
+	for _, s := range steps {
+		line := strings.Join(s.argv, " ")
+		if s.note != "" {
+			line += " " + s.note
+		}
+		out = append(out, line)
+	}
+	return out
 }
 
 func runSteps(ctx context.Context, log *providers.Log, steps []step) error {
@@ -29,16 +44,11 @@ func runSteps(ctx context.Context, log *providers.Log, steps []step) error {
 	return nil
 }
 
-// startSteps create the mount point, check the filesystem, mount it and
-// set its root's owner and mode; nothing when it is already mounted.
-func (d *driver) startSteps(st mountState) []step {
-	if st.ours {
-		return nil
-	}
-	var steps []step
-	if mnt := d.mnt(); mnt == providers.Unknown || !isDir(mnt) {
-		steps = append(steps, step{argv: []string{"mkdir", "-p", mnt}})
-	}
+// startSteps create the mount point (mkdir -p does nothing when it
+// exists), check the filesystem, mount it and set its root's owner and
+// mode.
+func (d *driver) startSteps() []step {
+	steps := []step{{argv: []string{"mkdir", "-p", d.mnt()}}}
 	if d.typ.fsck && d.check() {
 		steps = append(steps, step{argv: []string{"e2fsck", "-p", d.dev()}, exec: d.fsck})
 	}
@@ -84,42 +94,31 @@ func (d *driver) ownershipSteps() []step {
 	return steps
 }
 
-func (d *driver) stopSteps(st mountState) []step {
-	if !st.ours {
+func (d *driver) stopSteps() []step {
+	return []step{{argv: []string{"umount", d.mnt()}, exec: d.umount, note: "(retried while busy)"}}
+}
+
+// mkfsSteps make the filesystem; provision runs them only on a blank dev,
+// never over a filesystem or a partition table.
+func (d *driver) mkfsSteps() []step {
+	if d.typ.mkfs == nil {
 		return nil
 	}
-	return []step{{argv: []string{"umount", d.mnt()}, exec: d.umount}}
-}
-
-// provisionSteps make the filesystem unless dev already holds one. A dev
-// that is not known yet or does not exist yet (made by the same apply) is
-// taken as blank: provision probes it again before running mkfs.
-func (d *driver) provisionSteps(ctx context.Context) ([]step, error) {
-	if d.typ.mkfs == nil {
-		return nil, nil
-	}
-	if d.dev() != providers.Unknown && exists(d.dev()) {
-		if sig, err := d.signature(ctx); err != nil || !sig.empty() {
-			return nil, err
-		}
-	}
-	return d.mkfsSteps(), nil
-}
-
-func (d *driver) mkfsSteps() []step {
 	argv := append([]string(nil), d.typ.mkfs...)
 	argv = append(argv, d.r.Strings("mkfs_opt")...)
-	return []step{{argv: append(argv, d.dev())}}
+	dev := d.dev()
+	if dev == providers.Unknown {
+		dev = "the device"
+	}
+	note := "(skipped when " + dev + " already holds a filesystem)"
+	return []step{{argv: append(argv, d.dev()), note: note}}
 }
 
-// wipeSteps erase the filesystem signatures of dev, when it has any.
-func (d *driver) wipeSteps(ctx context.Context) ([]step, error) {
-	if d.typ.mkfs == nil || d.dev() == providers.Unknown || !exists(d.dev()) {
-		return nil, nil
+// wipeSteps erase the filesystem signatures of dev; unprovision runs them
+// only when it has any.
+func (d *driver) wipeSteps() []step {
+	if d.typ.mkfs == nil {
+		return nil
 	}
-	sig, err := d.signature(ctx)
-	if err != nil || sig.empty() {
-		return nil, err
-	}
-	return []step{{argv: []string{"wipefs", "-a", d.dev()}}}, nil
+	return []step{{argv: []string{"wipefs", "-a", d.dev()}}}
 }

@@ -1,7 +1,6 @@
 package fs
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"testing"
@@ -17,9 +16,16 @@ func TestTmpfs(t *testing.T) {
 	if got := d.Describe(); got != "tmpfs tmpfs@"+mnt {
 		t.Errorf("Describe = %q", got)
 	}
+	start := []string{"mkdir -p " + mnt, "mount -t tmpfs -o size=1m tmpfs " + mnt, "chown root:root " + mnt, "chmod 1777 " + mnt}
+	wantOps := map[providers.Action][]string{
+		providers.ActStart: start,
+		providers.ActStop:  {"umount " + mnt + " (retried while busy)"},
+	}
+	checkOps(t, d, "while down", wantOps)
 	act(t, d, providers.ActProvision, "tmpfs tmpfs@"+mnt+" has nothing to provision")
-	act(t, d, providers.ActStart, "mkdir -p "+mnt, "mount -t tmpfs -o size=1m tmpfs "+mnt, "chown root:root "+mnt, "chmod 1777 "+mnt)
+	act(t, d, providers.ActStart, start...)
 	wantState(t, d, providers.Up)
+	checkOps(t, d, "while up", wantOps)
 	if st, err := os.Stat(mnt); err != nil || st.Mode()&os.ModeSticky == 0 || st.Mode().Perm() != 0o777 {
 		t.Errorf("mount point mode = %v, %v; want 1777", st.Mode(), err)
 	}
@@ -44,9 +50,10 @@ func TestBindMount(t *testing.T) {
 		t.Errorf("bound directory not visible: %v", err)
 	}
 	wantState(t, newFS(t, "none", strs("dev", other, "mnt", mnt)), providers.Warn)
-	if ops := d.Operations(context.Background(), providers.ActProvision); ops != nil {
-		t.Errorf("provision operations = %q, want none", ops)
-	}
+	checkOps(t, d, "while up", map[providers.Action][]string{
+		providers.ActStart: {"mkdir -p " + mnt, "mount -t none -o bind,ro " + src + " " + mnt},
+		providers.ActStop:  {"umount " + mnt + " (retried while busy)"},
+	})
 	act(t, d, providers.ActUnprovision, "umount "+mnt)
 	wantState(t, d, providers.Down)
 	if readFile(t, filepath.Join(src, "marker")) != "x" {
