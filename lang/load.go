@@ -82,7 +82,7 @@ func load(names []string, srcs map[string][]byte) (*Config, hcl.Diagnostics) {
 	seen := map[string]*Service{}
 	for _, name := range names {
 		f, d := hclsyntax.ParseConfig(srcs[name], name, hcl.InitialPos)
-		diags = append(diags, d...)
+		diags = append(diags, capSyntaxErrors(name, d)...)
 		if f == nil {
 			continue
 		}
@@ -105,6 +105,24 @@ func load(names []string, srcs map[string][]byte) (*Config, hcl.Diagnostics) {
 	}
 	sort.Slice(cfg.Services, func(i, j int) bool { return cfg.Services[i].Name < cfg.Services[j].Name })
 	return cfg, diags
+}
+
+// maxSyntaxErrors caps the syntax errors reported per file: past the first
+// few they are echoes of one mistake, and a binary file yields thousands,
+// each printed with its line.
+const maxSyntaxErrors = 20
+
+func capSyntaxErrors(name string, diags hcl.Diagnostics) hcl.Diagnostics {
+	if len(diags) <= maxSyntaxErrors {
+		return diags
+	}
+	rest := diags[maxSyntaxErrors]
+	return append(diags[:maxSyntaxErrors:maxSyntaxErrors], &hcl.Diagnostic{
+		Severity: hcl.DiagError,
+		Summary:  "Too many syntax errors",
+		Detail:   fmt.Sprintf("%s has %d more syntax errors, from here on; fix the ones above first.", name, len(diags)-maxSyntaxErrors),
+		Subject:  rest.Subject,
+	})
 }
 
 // decodeFile reads the service blocks of a file; nothing else is allowed at

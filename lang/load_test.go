@@ -174,3 +174,19 @@ func derefString(s *string) string {
 	}
 	return *s
 }
+
+// A binary file gives a bounded list of syntax errors, not one per byte.
+func TestSyntaxErrorsCapped(t *testing.T) {
+	src := "$^" + strings.Repeat("\x05", 5000)
+	cfg, diags := loadSrc(t, src)
+	if len(diags) != maxSyntaxErrors+1 {
+		t.Fatalf("%d diagnostics, want %d", len(diags), maxSyntaxErrors+1)
+	}
+	last := diags[len(diags)-1]
+	if last.Summary != "Too many syntax errors" || last.Subject == nil || !strings.Contains(last.Detail, "test.hcl has") {
+		t.Errorf("last diagnostic %+v", last)
+	}
+	if _, err := DiagnosticsJSON(diags, cfg.Files); err != nil {
+		t.Fatal(err)
+	}
+}
