@@ -1,0 +1,67 @@
+package cluster
+
+import (
+	"testing"
+	"time"
+)
+
+func TestVotes(t *testing.T) {
+	for _, c := range []struct {
+		name          string
+		v             Votes
+		quorum, fence bool
+	}{
+		{"single node", Votes{Alive: 1, Nodes: 1}, true, false},
+		{"3 nodes, all up", Votes{Alive: 3, Nodes: 3}, true, false},
+		{"3 nodes, majority side", Votes{Alive: 2, Nodes: 3}, true, false},
+		{"3 nodes, isolated node", Votes{Alive: 1, Nodes: 3}, false, true},
+		{"2 nodes, split, no arbitrator", Votes{Alive: 1, Nodes: 2}, false, false},
+		{"2 nodes, split, arbitrator reached", Votes{Alive: 1, Nodes: 2, Reached: 1, Arbitrators: 1}, true, false},
+		{"2 nodes, split, arbitrator lost", Votes{Alive: 1, Nodes: 2, Arbitrators: 1}, false, true},
+		{"4 nodes, even split", Votes{Alive: 2, Nodes: 4}, false, false},
+	} {
+		if got := c.v.Quorum(); got != c.quorum {
+			t.Errorf("%s: quorum %v, want %v", c.name, got, c.quorum)
+		}
+		if got := c.v.MustFence(); got != c.fence {
+			t.Errorf("%s: fence %v, want %v", c.name, got, c.fence)
+		}
+	}
+}
+
+func TestConfigRoundTripAndSettings(t *testing.T) {
+	dir := t.TempDir()
+	c, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Key(); err != nil {
+		t.Fatalf("new secret: %v", err)
+	}
+	again, err := Load(dir)
+	if err != nil || again.Secret != c.Secret {
+		t.Fatalf("the secret changed between loads: %v", err)
+	}
+	if err := c.Set("cluster.secret", "nothex"); err == nil {
+		t.Fatal("accepted an invalid secret")
+	}
+	if err := c.Set("profile", "fast"); err != nil {
+		t.Fatal(err)
+	}
+	tm, err := c.Timings()
+	if err != nil || tm.ProbeInterval != 200*time.Millisecond {
+		t.Fatalf("fast profile: %+v %v", tm, err)
+	}
+	if err := c.Set("timings.grace", "50ms"); err == nil {
+		t.Fatal("accepted a grace shorter than the quorum grace")
+	}
+	if err := c.Set("timings.grace", "2s"); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := c.Get("timings.grace"); got != "2s" {
+		t.Fatalf("timings.grace = %q", got)
+	}
+	if _, err := c.Get("cluster.nope"); err == nil {
+		t.Fatal("unknown keyword accepted")
+	}
+}

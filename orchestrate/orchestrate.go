@@ -1,0 +1,217 @@
+// Package orchestrate decides, for one node, what to do with a service
+// given the cluster as the node sees it. It is pure: the daemon feeds it
+// membership, instance reports and the service's cluster-wide state, and
+// acts on the decision through the engine.
+//
+// The safety rule: a node starts a failover service only when it holds
+// quorum, no node it cannot rule out reports the service running, and it
+// is the one target every node with the same view computes.
+package orchestrate
+
+import (
+	"slices"
+	"sort"
+
+	"github.com/omhcl/omhcl/lang"
+)
+
+// Node is a cluster member as this node sees it.
+type Node struct {
+	Name string
+	// Alive: a member serf considers alive.
+	Alive bool
+	// Gone: failed (or left) for longer than the grace period; its
+	// instances count as stopped. A node failed for less than the grace
+	// is neither alive nor gone: its last report still counts.
+	Gone  bool
+	Score int
+	Load  float64
+}
+
+// Instance is a node's report of its copy of a service.
+type Instance struct {
+	Node string
+	// Running: some resource of the instance that is not a standby
+	// resource is up.
+	Running bool
+	// MonitorFailed: the node's monitor gave up on the service here (its
+	// restarts are exhausted); the node is no candidate until cleared.
+	MonitorFailed bool
+}
+
+// Intent is what the operator asked of a service cluster-wide.
+type Intent string
+
+const (
+	IntentNone    Intent = ""        // follow the orchestrate setting
+	IntentStarted Intent = "started" // om SVC start
+	IntentStopped Intent = "stopped" // om SVC stop: stopped everywhere, not failed over
+)
+
+// Service is a service as this node sees it cluster-wide.
+type Service struct {
+	Name     string
+	Settings lang.Settings
+	Intent   Intent
+	Frozen   bool
+	// Preferred overrides placement: set by switch, takeover, giveback.
+	Preferred string
+	// Instances by node, from the latest reports.
+	Instances map[string]Instance
+	// Booting: the daemon just started; orchestrate = "start" acts only now.
+	Booting bool
+}
+
+// View is the cluster as this node sees it.
+type View struct {
+	Self   string
+	Nodes  map[string]Node
+	Quorum bool
+}
+
+// Action is what this node should do.
+type Action string
+
+const (
+	None  Action = ""
+	Start Action = "start"
+	Stop  Action = "stop"
+)
+
+// Decision is an action and why.
+type Decision struct {
+	Action Action
+	Reason string
+	// Target is the node that should run the service (failover), for
+	// status ("placement").
+	Target string
+}
+
+// Decide returns what v.Self should do with s.
+func Decide(v View, s Service) Decision {
+	self := s.Instances[v.Self]
+	running := runningNodes(v, s)
+	target := Target(v, s)
+	d := Decision{Target: target}
+	switch {
+	case s.Frozen:
+		d.Reason = "frozen"
+		return d
+	case s.Intent == IntentStopped:
+		if self.Running {
+			d.Action, d.Reason = Stop, "stop requested"
+		}
+		return d
+	case s.Settings.Orchestrate == "no" && s.Intent != IntentStarted:
+		return d
+	case s.Settings.Orchestrate == "start" && !s.Booting && s.Intent != IntentStarted:
+		return d
+	}
+	if s.Settings.Topology == "flex" {
+		return decideFlex(v, s, running)
+	}
+	if self.Running {
+		others := slices.DeleteFunc(slices.Clone(running), func(n string) bool { return n == v.Self })
+		switch {
+		case len(others) > 0 && target != v.Self:
+			d.Action, d.Reason = Stop, "also running on "+others[0]+", the placement target"
+		case s.Preferred != "" && target == s.Preferred && target != v.Self:
+			d.Action, d.Reason = Stop, "relocating to "+target
+		}
+		return d
+	}
+	switch {
+	case len(running) > 0:
+	case target != v.Self:
+	case !v.Quorum:
+		d.Reason = "no quorum"
+	default:
+		d.Action, d.Reason = Start, "not running anywhere, this node is the placement target"
+	}
+	return d
+}
+
+// runningNodes lists the nodes whose copy may be running: those reporting
+// it running, except gone nodes.
+func runningNodes(v View, s Service) []string {
+	var out []string
+	for name, in := range s.Instances {
+		if in.Running && !v.Nodes[name].Gone {
+			out = append(out, name)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Target is the node that should run a failover service: the preferred
+// node when it can, else the first candidate in placement order.
+func Target(v View, s Service) string {
+	cands := Candidates(v, s)
+	if s.Preferred != "" && slices.Contains(cands, s.Preferred) {
+		return s.Preferred
+	}
+	if len(cands) == 0 {
+		return ""
+	}
+	return cands[0]
+}
+
+// Candidates are the alive nodes of the service, without monitor
+// failures, in placement order. drpnodes are candidates only when
+// preferred explicitly (takeover).
+func Candidates(v View, s Service) []string {
+	var out []string
+	for _, name := range s.Settings.Nodes {
+		if n, ok := v.Nodes[name]; ok && n.Alive && !s.Instances[name].MonitorFailed {
+			out = append(out, name)
+		}
+	}
+	if s.Preferred != "" && slices.Contains(s.Settings.DrpNodes, s.Preferred) {
+		if n := v.Nodes[s.Preferred]; n.Alive {
+			out = append(out, s.Preferred)
+		}
+	}
+	order := func(a, b string) int { return slices.Index(s.Settings.Nodes, a) - slices.Index(s.Settings.Nodes, b) }
+	switch s.Settings.Placement {
+	case "score":
+		slices.SortStableFunc(out, func(a, b string) int {
+			if d := v.Nodes[b].Score - v.Nodes[a].Score; d != 0 {
+				return d
+			}
+			return order(a, b)
+		})
+	case "load avg":
+		slices.SortStableFunc(out, func(a, b string) int {
+			la, lb := v.Nodes[a].Load, v.Nodes[b].Load
+			switch {
+			case la < lb:
+				return -1
+			case la > lb:
+				return 1
+			}
+			return order(a, b)
+		})
+	}
+	return out
+}
+
+// decideFlex keeps between flex_min and flex_max instances up, on the
+// first candidates in placement order.
+func decideFlex(v View, s Service, running []string) Decision {
+	cands := Candidates(v, s)
+	max := s.Settings.FlexMax
+	if max <= 0 || max > len(cands) {
+		max = len(cands)
+	}
+	want := cands[:max]
+	self := s.Instances[v.Self]
+	d := Decision{}
+	switch {
+	case self.Running && !slices.Contains(want, v.Self) && len(running) > max:
+		d.Action, d.Reason = Stop, "more instances than flex_max"
+	case !self.Running && slices.Contains(want, v.Self) && v.Quorum:
+		d.Action, d.Reason = Start, "flex: below target instance count"
+	}
+	return d
+}

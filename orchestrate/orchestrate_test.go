@@ -1,0 +1,124 @@
+package orchestrate
+
+import (
+	"testing"
+
+	"github.com/omhcl/omhcl/lang"
+)
+
+func view(self string, quorum bool, nodes ...Node) View {
+	v := View{Self: self, Quorum: quorum, Nodes: map[string]Node{}}
+	for _, n := range nodes {
+		v.Nodes[n.Name] = n
+	}
+	return v
+}
+
+func alive(name string) Node  { return Node{Name: name, Alive: true} }
+func failed(name string) Node { return Node{Name: name} }
+func gone(name string) Node   { return Node{Name: name, Gone: true} }
+
+func ha(running ...string) Service {
+	s := Service{
+		Name:      "web",
+		Settings:  lang.Settings{Nodes: []string{"node1", "node2", "node3"}, Orchestrate: "ha", Topology: "failover"},
+		Instances: map[string]Instance{},
+	}
+	for _, n := range running {
+		s.Instances[n] = Instance{Node: n, Running: true}
+	}
+	return s
+}
+
+func TestFailoverNeedsGoneQuorumAndTarget(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		v    View
+		s    Service
+		want Action
+	}{
+		{"running elsewhere: nothing", view("node2", true, alive("node1"), alive("node2"), alive("node3")), ha("node1"), None},
+		{"leader failed within grace: wait", view("node2", true, failed("node1"), alive("node2"), alive("node3")), ha("node1"), None},
+		{"leader gone: first survivor starts", view("node2", true, gone("node1"), alive("node2"), alive("node3")), ha("node1"), Start},
+		{"leader gone: second survivor waits", view("node3", true, gone("node1"), alive("node2"), alive("node3")), ha("node1"), None},
+		{"no quorum: never start", view("node2", false, gone("node1"), alive("node2"), gone("node3")), ha("node1"), None},
+		{"nowhere running: leader starts", view("node1", true, alive("node1"), alive("node2"), alive("node3")), ha(), Start},
+		{"double copy: the non-target stops", view("node2", true, alive("node1"), alive("node2"), alive("node3")), ha("node1", "node2"), Stop},
+		{"double copy: the target keeps it", view("node1", true, alive("node1"), alive("node2"), alive("node3")), ha("node1", "node2"), None},
+	} {
+		if got := Decide(c.v, c.s); got.Action != c.want {
+			t.Errorf("%s: %+v, want %q", c.name, got, c.want)
+		}
+	}
+}
+
+// Every node with the same view picks the same single starter.
+func TestOneStarter(t *testing.T) {
+	nodes := []Node{gone("node1"), alive("node2"), alive("node3")}
+	starters := 0
+	for _, self := range []string{"node2", "node3"} {
+		if Decide(view(self, true, nodes...), ha("node1")).Action == Start {
+			starters++
+		}
+	}
+	if starters != 1 {
+		t.Fatalf("%d nodes would start the service", starters)
+	}
+}
+
+func TestSwitchFreezeStopIntent(t *testing.T) {
+	all := []Node{alive("node1"), alive("node2"), alive("node3")}
+	s := ha("node1")
+	s.Preferred = "node2"
+	if d := Decide(view("node1", true, all...), s); d.Action != Stop {
+		t.Fatalf("switch: the current node must stop, got %+v", d)
+	}
+	if d := Decide(view("node2", true, all...), s); d.Action != None {
+		t.Fatalf("switch: the target waits for the stop, got %+v", d)
+	}
+	s.Instances = map[string]Instance{}
+	if d := Decide(view("node2", true, all...), s); d.Action != Start {
+		t.Fatalf("switch: the target starts once stopped, got %+v", d)
+	}
+	s.Frozen = true
+	if d := Decide(view("node2", true, all...), s); d.Action != None {
+		t.Fatalf("frozen service orchestrated: %+v", d)
+	}
+	s = ha("node1")
+	s.Intent = IntentStopped
+	if d := Decide(view("node1", true, all...), s); d.Action != Stop {
+		t.Fatalf("stop intent: %+v", d)
+	}
+}
+
+func TestMonitorFailureMovesTheTarget(t *testing.T) {
+	s := ha()
+	s.Instances["node1"] = Instance{Node: "node1", MonitorFailed: true}
+	all := []Node{alive("node1"), alive("node2"), alive("node3")}
+	if got := Target(view("node2", true, all...), s); got != "node2" {
+		t.Fatalf("target %q, want node2", got)
+	}
+}
+
+func TestDrpNodesOnlyByTakeover(t *testing.T) {
+	s := ha()
+	s.Settings.Nodes = []string{"node1"}
+	s.Settings.DrpNodes = []string{"drp1"}
+	v := view("drp1", true, gone("node1"), alive("drp1"))
+	if d := Decide(v, s); d.Action != None {
+		t.Fatalf("a drp node started without a takeover: %+v", d)
+	}
+	s.Preferred = "drp1"
+	if d := Decide(v, s); d.Action != Start {
+		t.Fatalf("takeover on the drp node: %+v", d)
+	}
+}
+
+func TestPlacementByScore(t *testing.T) {
+	s := ha()
+	s.Settings.Placement = "score"
+	v := view("node3", true, Node{Name: "node1", Alive: true, Score: 10}, Node{Name: "node2", Alive: true, Score: 50}, Node{Name: "node3", Alive: true, Score: 90})
+	if got := Target(v, s); got != "node3" {
+		t.Fatalf("target %q, want the best score node3", got)
+	}
+}
