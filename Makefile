@@ -32,7 +32,7 @@ bench: build
 # Coverage-guided fuzzing of parse+evaluate; FUZZTIME=10m for a longer run.
 FUZZTIME ?= 60s
 fuzz:
-	$(GO) test ./lang -run '^$$' -fuzz FuzzLoadEvaluate -fuzztime $(FUZZTIME)
+	$(GO) test ./lang -run '^$$' -fuzz FuzzLoadEvaluate -fuzztime $(FUZZTIME) -fuzzminimizetime 2s
 
 clean:
 	rm -rf $(BIN)

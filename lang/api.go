@@ -26,6 +26,20 @@ func (c *Config) Service(name string) *Service {
 	return nil
 }
 
+// ServiceSource returns the HCL text of the service block named name, as
+// written: the unit the cluster distributes.
+func (c *Config) ServiceSource(name string) []byte {
+	s := c.Service(name)
+	if s == nil {
+		return nil
+	}
+	f := c.Files[s.Range.Filename]
+	if f == nil || s.Range.End.Byte > len(f.Bytes) || s.Range.Start.Byte > s.Range.End.Byte {
+		return nil
+	}
+	return append([]byte(nil), f.Bytes[s.Range.Start.Byte:s.Range.End.Byte]...)
+}
+
 // Exposer returns the exposed attributes (providers.Spec.Exposed) of an
 // evaluated resource, as the live system shows them. A nil map or a missing
 // key means unknown.

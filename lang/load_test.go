@@ -190,3 +190,18 @@ func TestSyntaxErrorsCapped(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestServiceSourceIsTheWholeBlock(t *testing.T) {
+	src := "# header\nservice \"a\" {\n  nodes = [\"n1\"]\n}\n\nservice \"b\" {\n  nodes = [\"n2\"]\n}\n"
+	cfg, diags := LoadFiles(map[string][]byte{"x.hcl": []byte(src)})
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	if got := string(cfg.ServiceSource("b")); got != "service \"b\" {\n  nodes = [\"n2\"]\n}" {
+		t.Fatalf("source of b: %q", got)
+	}
+	again, diags := LoadFiles(map[string][]byte{"b.hcl": cfg.ServiceSource("b")})
+	if diags.HasErrors() || again.Service("b") == nil {
+		t.Fatalf("the extracted source does not load alone: %s", diags.Error())
+	}
+}

@@ -13,6 +13,8 @@ import (
 type Service struct {
 	Name      string
 	DeclRange hcl.Range
+	// Range covers the whole block, for handing its source to the cluster.
+	Range hcl.Range
 	// Blocks are the resource blocks in declaration order.
 	Blocks []*Block
 
@@ -46,7 +48,7 @@ func (s *Service) Order() []string {
 }
 
 func decodeService(hb *hclsyntax.Block) (*Service, hcl.Diagnostics) {
-	s := &Service{DeclRange: hb.DefRange()}
+	s := &Service{DeclRange: hb.DefRange(), Range: hb.Range()}
 	var diags hcl.Diagnostics
 	if len(hb.Labels) != 1 {
 		return nil, hcl.Diagnostics{errorf(hb.DefRange(), "Invalid service block",
