@@ -20,6 +20,13 @@ CYCLES=${BENCH_CYCLES:-10}
 BUDGET=${BENCH_BUDGET:-60}
 NODE=bench1
 
+for v in $SIZES "$CYCLES" "$BUDGET"; do
+	[[ $v =~ ^[1-9][0-9]*$ ]] || {
+		echo "bench: BENCH_SIZES, BENCH_CYCLES and BENCH_BUDGET take positive integers, not \"$v\"" >&2
+		exit 1
+	}
+done
+
 WORK=$(mktemp -d /var/tmp/ombench-work.XXXXXX)
 LAB_ACTIVE=
 cleanup() {
@@ -87,14 +94,14 @@ plan_runs() {
 }
 
 # plan_measure N MODE RUNS: time omplan on the N-service set, output to
-# /dev/null. The configuration directory is passed as $OMHCL_CONFIG.
+# /dev/null.
 plan_measure() {
 	local n=$1 mode=$2 runs=$3 dir=$WORK/plan-$1 warmup=1 res med lo hi rss
 	local flags=()
-	[ "$mode" = json ] && flags=(--json)
+	[ "$mode" = json ] && flags=(-json)
 	[ "$n" -gt 1000 ] && warmup=0 # the generator just wrote the files: they are in the page cache
-	res=$(OMHCL_CONFIG=$dir/services measure -runs "$runs" -warmup "$warmup" -warmup-out "$dir/plan.$mode" -- \
-		"$BIN/omplan" --snapshot "$dir/snapshot.json" --node "$NODE" "${flags[@]}")
+	res=$(measure -runs "$runs" -warmup "$warmup" -warmup-out "$dir/plan.$mode" -- \
+		"$BIN/omplan" --snapshot "$dir/snapshot.json" --node "$NODE" "${flags[@]}" "$dir/services")
 	read -r med lo hi rss <<<"$res"
 	PLAN_MS[$n,$mode]=$med
 	PLAN_RSS[$n,$mode]=$rss
@@ -156,7 +163,7 @@ apply_lab_up() {
 	mkdir -p "$WORK/demo"
 	sed "s#/var/tmp/omdemo#$LAB#g" examples/demo/service.hcl >"$WORK/demo/service.hcl"
 	export OMHCL_NODE=demo1 OMHCL_STATE_DIR=$LAB/state OMHCL_CONFIG=$WORK/demo BENCH_LAB=$LAB
-	in_node "$BIN/omapply" --auto-approve "$WORK/demo" >"$WORK/provision.log" 2>&1 ||
+	in_node "$BIN/omapply" -auto-approve "$WORK/demo" >"$WORK/provision.log" 2>&1 ||
 		die "provisioning the demo service failed:$(printf '\n'; tail -20 "$WORK/provision.log")"
 	check_up "provision"
 	in_node "$BIN/om" web stop >>"$WORK/provision.log" 2>&1 || die "om web stop after provisioning failed"
@@ -164,7 +171,7 @@ apply_lab_up() {
 }
 
 omhcl_cycle() {
-	timed omhcl.start "$1" "$BIN/omapply" --auto-approve --target up "$WORK/demo"
+	timed omhcl.start "$1" "$BIN/omapply" -auto-approve --target up "$WORK/demo"
 	check_up "omapply, cycle $1"
 	timed omhcl.stop "$1" "$BIN/om" web stop
 	check_down "om web stop, cycle $1"
@@ -224,7 +231,7 @@ apply_report() {
 		"$(calc '%f' "${MED[omhcl.start]} / ${MED[shell.start]}")" \
 		"$(calc '%f' "${MED[omhcl.stop]} / ${MED[shell.stop]}")" \
 		"$(calc '%f' "${MED[omhcl.cycle]} / ${MED[shell.cycle]}")"
-	echo "   medians of $CYCLES cycles; omhcl: omapply --auto-approve --target up, om web stop; shell: testfixtures/benchshell"
+	echo "   medians of $CYCLES cycles; omhcl: omapply -auto-approve --target up, om web stop; shell: testfixtures/benchshell"
 }
 
 echo "== make bench on $(uname -n): $(nproc) cpus, $(awk '{ print "load " $1 " " $2 " " $3 }' /proc/loadavg), $(go env GOVERSION)"
@@ -235,8 +242,10 @@ go build -o "$WORK/benchgen" ./testfixtures/benchgen
 
 plan_bench
 echo
-if [ "$(id -u)" != 0 ]; then
+if [ "$(id -u)" = 0 ]; then
+	apply_bench
+else
 	echo "== part 2 (omapply vs shell) skipped: it needs root for network namespaces, loop devices and mount"
-	exit 0
 fi
-apply_bench
+echo
+echo "== make bench took $SECONDS s"
