@@ -53,13 +53,13 @@ measure() { "$WORK/benchgen" measure "$@"; }
 
 # ---- part 1: omplan from a snapshot -------------------------------------
 
-declare -A PLAN_MS PLAN_RSS PLAN_WORK
+declare -A PLAN_MS PLAN_CPU PLAN_RSS PLAN_WORK
 PLAN_DONE=()
 
 plan_bench() {
 	echo "== part 1: omplan --snapshot on generated services (10 resources each: ip, 2 disk.loop, 3 fs, 4 app)"
 	echo "   half up and converged, a quarter down, a quarter up with a moved address and a stopped app"
-	printf '%9s  %-6s %4s  %9s %9s %9s  %9s  %11s\n' services output runs median min max 'peak RSS' 'per service'
+	printf '%9s  %-6s %4s  %9s %9s %9s  %9s  %9s  %11s\n' services output runs median min max 'cpu' 'peak RSS' 'per service'
 	local n mode runs
 	for n in $SIZES; do
 		PLAN_WORK[$n]=$("$WORK/benchgen" -services "$n" -dir "$WORK/plan-$n" -node "$NODE")
@@ -95,21 +95,29 @@ plan_runs() {
 
 # plan_measure N MODE RUNS: time omplan on the N-service set, output to
 # /dev/null.
+# shellcheck disable=SC2034 # PLAN_CPU and PLAN_RSS are read through ratio's nameref
 plan_measure() {
-	local n=$1 mode=$2 runs=$3 dir=$WORK/plan-$1 warmup=1 res med lo hi rss
+	local n=$1 mode=$2 runs=$3 dir=$WORK/plan-$1 warmup=1 res med lo hi rss cpu
 	local flags=()
 	[ "$mode" = json ] && flags=(-json)
 	[ "$n" -gt 1000 ] && warmup=0 # the generator just wrote the files: they are in the page cache
 	res=$(measure -runs "$runs" -warmup "$warmup" -warmup-out "$dir/plan.$mode" -- \
 		"$BIN/omplan" --snapshot "$dir/snapshot.json" --node "$NODE" "${flags[@]}" "$dir/services")
-	read -r med lo hi rss <<<"$res"
+	read -r med lo hi rss cpu <<<"$res"
 	PLAN_MS[$n,$mode]=$med
+	PLAN_CPU[$n,$mode]=$cpu
 	PLAN_RSS[$n,$mode]=$rss
 	if [ "$mode" = text ] && [ -s "$dir/plan.text" ]; then
 		PLAN_WORK[$n]+=$'\n'"   $(grep -m1 '^Plan:' "$dir/plan.text" || echo 'no Plan: line in the output')"
 	fi
-	printf '%9s  %-6s %4s  %6.0f ms %6.0f ms %6.0f ms  %6.0f MB  %8.2f ms\n' \
-		"$n" "$mode" "$runs" "$med" "$lo" "$hi" "$(calc '%f' "$rss / 1024")" "$(calc '%f' "$med / $n")"
+	printf '%9s  %-6s %4s  %6.0f ms %6.0f ms %6.0f ms  %6.0f ms  %6.0f MB  %8.2f ms\n' \
+		"$n" "$mode" "$runs" "$med" "$lo" "$hi" "$cpu" "$(calc '%f' "$rss / 1024")" "$(calc '%f' "$med / $n")"
+}
+
+# ratio ARRAY A B MODE: ARRAY[B,MODE] / ARRAY[A,MODE].
+ratio() {
+	local -n arr=$1
+	calc '%.1f' "${arr[$3,$4]} / ${arr[$2,$4]}"
 }
 
 plan_summary() {
@@ -121,7 +129,7 @@ plan_summary() {
 	for mode in text json; do
 		for ((i = 1; i < ${#PLAN_DONE[@]}; i++)); do
 			a=${PLAN_DONE[i - 1]} b=${PLAN_DONE[i]}
-			echo "   growth ($mode): $a -> $b services: time x$(calc '%.1f' "${PLAN_MS[$b,$mode]} / ${PLAN_MS[$a,$mode]}"), peak RSS x$(calc '%.1f' "${PLAN_RSS[$b,$mode]} / ${PLAN_RSS[$a,$mode]}") (linear: x$(calc '%g' "$b / $a"))"
+			echo "   growth ($mode): $a -> $b services: time x$(ratio PLAN_MS "$a" "$b" "$mode"), cpu x$(ratio PLAN_CPU "$a" "$b" "$mode"), peak RSS x$(ratio PLAN_RSS "$a" "$b" "$mode") (linear: x$(calc '%g' "$b / $a"))"
 		done
 	done
 	if [ -n "${PLAN_MS[1000,text]:-}" ]; then

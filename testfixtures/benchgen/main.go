@@ -8,9 +8,10 @@
 //
 //	benchgen measure [-runs N] [-warmup N] [-out FILE] [-warmup-out FILE] -- COMMAND [ARG...]
 //	    runs COMMAND N times and prints one line:
-//	    MEDIAN_MS MIN_MS MAX_MS MAXRSS_KB
-//	    wall time of the command alone (not this runner's), and the largest
-//	    peak resident set size among its runs. A failing run is an error.
+//	    MEDIAN_MS MIN_MS MAX_MS MAXRSS_KB MEDIAN_CPU_MS
+//	    wall time of the command alone (not this runner's), the largest
+//	    peak resident set size among its runs, and its user+system CPU time.
+//	    A failing run is an error.
 package main
 
 import (

@@ -15,6 +15,7 @@ import (
 // sample is one run of the measured command.
 type sample struct {
 	wall     time.Duration
+	cpu      time.Duration // user + system, less sensitive than wall to a busy machine
 	maxRSSKB int64
 }
 
@@ -50,7 +51,7 @@ func measureMain(args []string) error {
 		samples = append(samples, s)
 	}
 	med, lo, hi, rss := summarize(samples)
-	fmt.Printf("%.1f %.1f %.1f %d\n", ms(med), ms(lo), ms(hi), rss)
+	fmt.Printf("%.1f %.1f %.1f %d %.1f\n", ms(med), ms(lo), ms(hi), rss, ms(medianCPU(samples)))
 	return nil
 }
 
@@ -75,6 +76,7 @@ func runOnce(argv []string, outPath string) (sample, error) {
 	s := sample{wall: wall}
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 		s.maxRSSKB = ru.Maxrss // kilobytes on Linux
+		s.cpu = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 	}
 	return s, nil
 }
@@ -87,13 +89,26 @@ func summarize(samples []sample) (med, lo, hi time.Duration, rss int64) {
 		walls[i] = s.wall
 		rss = max(rss, s.maxRSSKB)
 	}
-	slices.Sort(walls)
-	n := len(walls)
-	med = walls[n/2]
+	med = median(walls)
+	return med, slices.Min(walls), slices.Max(walls), rss
+}
+
+// median of at least one duration; ds is reordered.
+func median(ds []time.Duration) time.Duration {
+	slices.Sort(ds)
+	n := len(ds)
 	if n%2 == 0 {
-		med = (walls[n/2-1] + walls[n/2]) / 2
+		return (ds[n/2-1] + ds[n/2]) / 2
 	}
-	return med, walls[0], walls[n-1], rss
+	return ds[n/2]
+}
+
+func medianCPU(samples []sample) time.Duration {
+	cpus := make([]time.Duration, len(samples))
+	for i, s := range samples {
+		cpus[i] = s.cpu
+	}
+	return median(cpus)
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
