@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"time"
 
 	"github.com/omhcl/omhcl/cmd/internal/cli"
+	"github.com/omhcl/omhcl/daemon"
 	"github.com/omhcl/omhcl/plan"
 	"github.com/spf13/cobra"
 )
@@ -22,13 +24,29 @@ var actionTargets = map[string]plan.Target{
 // as omapply.
 func newAction(e *cli.Env, cf *configFlags, name, short string) *cobra.Command {
 	var sel cli.Selection
-	var yes bool
+	var yes, local bool
+	var wait time.Duration
 	cmd := &cobra.Command{
 		Use:     name + " SERVICE...",
 		Short:   short,
 		Example: fmt.Sprintf("  om svc1 %s\n  om %s svc1 --rid app#web", name, name),
 		Args:    cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			// start and stop of whole services go through the cluster's
+			// orchestrator when a daemon runs; --local acts on this node
+			if orchestrated := (name == "start" || name == "stop") && !local && len(sel.RIDs) == 0 && len(sel.Tags) == 0; orchestrated {
+				if c, err := daemon.Connect(cmd.Context(), e.Store().Root); err == nil {
+					for _, svc := range args {
+						if err := c.Action(cmd.Context(), svc, daemon.ActionRequest{Action: name, From: e.NodeName()}); err != nil {
+							return err
+						}
+						if err := waitPlacement(cmd.Context(), e, c, svc, name, wait); err != nil {
+							return err
+						}
+					}
+					return nil
+				}
+			}
 			cfg, err := e.LoadConfig(cf.Paths())
 			if err != nil {
 				return err
@@ -62,6 +80,10 @@ func newAction(e *cli.Env, cf *configFlags, name, short string) *cobra.Command {
 	e.AddLockFlag(cmd.Flags())
 	sel.AddFlags(cmd.Flags(), false)
 	cmd.Flags().MarkHidden("service")
+	if name == "start" || name == "stop" {
+		cmd.Flags().BoolVar(&local, "local", false, "act on this node only, even when the cluster daemon runs")
+		cmd.Flags().DurationVar(&wait, "wait", 60*time.Second, "with the daemon: how long to wait for the cluster to get there")
+	}
 	if name == "unprovision" {
 		cmd.Flags().BoolVar(&yes, "yes", false, "do not ask for confirmation on a terminal")
 	}

@@ -49,7 +49,13 @@ Exit codes: 0 success, 1 error.`,
 		newSet(e, &cf),
 		newLs(e, &cf),
 		newCreate(e, &cf),
+		newDaemon(e),
+		newCluster(e),
+		newMon(e),
 	)
+	for _, name := range []string{"switch", "takeover", "giveback", "freeze", "thaw"} {
+		root.AddCommand(newOrchestration(e, name))
+	}
 	return root
 }
 

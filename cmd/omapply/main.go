@@ -6,8 +6,11 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"slices"
 
 	"github.com/omhcl/omhcl/cmd/internal/cli"
+	"github.com/omhcl/omhcl/daemon"
+	"github.com/omhcl/omhcl/lang"
 	"github.com/omhcl/omhcl/plan"
 	"github.com/spf13/cobra"
 )
@@ -53,6 +56,11 @@ func applyPaths(ctx context.Context, e *cli.Env, sel cli.Selection, autoApprove 
 	if err != nil {
 		return err
 	}
+	local, err := handToCluster(ctx, e, cfg, sel)
+	if err != nil || len(local) == 0 {
+		return err
+	}
+	sel.Services = local
 	req, err := e.Request(cfg, plan.Drivers{Store: e.Store()}, sel)
 	if err != nil {
 		return err
@@ -80,6 +88,43 @@ func applyPaths(ctx context.Context, e *cli.Env, sel cli.Selection, autoApprove 
 	}
 	fmt.Fprintf(e.Out, "\n%s %s\n", e.Colors(e.Out).Green("Apply complete!"), plan.AppliedSummary(p))
 	return nil
+}
+
+// handToCluster gives the services' configuration to the cluster daemon
+// when one runs here, and returns the services omapply still converges
+// itself: those the orchestrator does not place (orchestrate = "no"). With
+// no daemon every selected service stays local.
+func handToCluster(ctx context.Context, e *cli.Env, cfg *lang.Config, sel cli.Selection) ([]string, error) {
+	var names []string
+	for _, s := range cfg.Services {
+		if len(sel.Services) == 0 || slices.Contains(sel.Services, s.Name) {
+			names = append(names, s.Name)
+		}
+	}
+	c, err := daemon.Connect(ctx, e.Store().Root)
+	if err != nil {
+		return names, nil
+	}
+	sources := map[string]string{}
+	for _, n := range names {
+		sources[n] = string(cfg.ServiceSource(n))
+	}
+	versions, err := c.PushConfig(ctx, sources)
+	if err != nil {
+		return nil, fmt.Errorf("handing the configuration to the cluster: %w", err)
+	}
+	var local []string
+	for _, n := range names {
+		v := versions[n]
+		inst, _ := cfg.Service(n).Evaluate(e.NodeName(), nil)
+		if inst != nil && inst.Settings.Orchestrate != "no" {
+			fmt.Fprintf(e.Out, "%s: configuration generation %d (%s) handed to the cluster; its orchestrator places the service (om mon)\n", n, v.Gen, v.Hash)
+			continue
+		}
+		fmt.Fprintf(e.Out, "%s: configuration generation %d (%s) handed to the cluster\n", n, v.Gen, v.Hash)
+		local = append(local, n)
+	}
+	return local, nil
 }
 
 func applySaved(ctx context.Context, e *cli.Env, path string) error {

@@ -1,0 +1,155 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/omhcl/omhcl/cluster"
+	"github.com/omhcl/omhcl/cmd/internal/cli"
+	"github.com/omhcl/omhcl/daemon"
+	"github.com/spf13/cobra"
+)
+
+func newDaemon(e *cli.Env) *cobra.Command {
+	cmd := &cobra.Command{Use: "daemon", Short: "Run and join the cluster daemon"}
+	cmd.AddCommand(newDaemonRun(e), newDaemonJoin(e), newDaemonStatus(e))
+	return cmd
+}
+
+func newDaemonRun(e *cli.Env) *cobra.Command {
+	var bind, profile string
+	cmd := &cobra.Command{
+		Use:   "run",
+		Short: "Run the daemon in the foreground (systemd: contrib/omhcl.service)",
+		Long: `run starts the node's daemon: serf gossip on --bind (encrypted with the
+cluster secret), the peer API on the next port, and the local API on the
+unix socket STATE_DIR/daemon.sock (root only). On its first start the node
+makes a cluster of one with a new secret; "om daemon join" joins another.`,
+		Example: "  om daemon run --bind 198.18.10.1:7946 --profile fast",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			d, err := daemon.New(daemon.Options{Node: e.NodeName(), StateDir: e.StateDir, Bind: bind, Profile: profile})
+			if err != nil {
+				return err
+			}
+			ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+			defer stop()
+			return d.Run(ctx)
+		},
+	}
+	cmd.Flags().StringVar(&bind, "bind", "0.0.0.0:7946", "gossip address; the peer API listens on the next port")
+	cmd.Flags().StringVar(&profile, "profile", "", "timing profile: default or fast (saved in the cluster settings)")
+	return cmd
+}
+
+func newDaemonJoin(e *cli.Env) *cobra.Command {
+	var secret string
+	var nodes []string
+	cmd := &cobra.Command{
+		Use:     "join --secret SECRET --node ADDR",
+		Short:   "Make this node's daemon join a cluster",
+		Example: "  om daemon join --secret $(ssh node1 om cluster get --kw cluster.secret) --node 198.18.10.1",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if secret == "" || len(nodes) == 0 {
+				return fmt.Errorf("--secret and --node are required")
+			}
+			c, err := daemon.Connect(cmd.Context(), e.Store().Root)
+			if err != nil {
+				return fmt.Errorf("%w: start it first (om daemon run)", err)
+			}
+			steps, err := c.Join(cmd.Context(), daemon.JoinRequest{Secret: secret, Addrs: nodes})
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(e.Out, "@ n:%s\n", e.NodeName())
+			for _, s := range steps {
+				fmt.Fprintf(e.Out, "  %s\n", s)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&secret, "secret", "", "the cluster secret (om cluster get --kw cluster.secret on a member)")
+	cmd.Flags().StringSliceVar(&nodes, "node", nil, "gossip address (ip or ip:port) of a member")
+	return cmd
+}
+
+func newDaemonStatus(e *cli.Env) *cobra.Command {
+	return &cobra.Command{
+		Use:   "status",
+		Short: "Say whether the local daemon runs, and its view in brief",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := daemon.Connect(cmd.Context(), e.Store().Root)
+			if err != nil {
+				fmt.Fprintf(e.Out, "daemon: not running (%v)\n", err)
+				return cli.ErrReported
+			}
+			v, err := c.Mon(cmd.Context())
+			if err != nil {
+				return err
+			}
+			var alive []string
+			for _, n := range v.Nodes {
+				if n.Status == "alive" {
+					alive = append(alive, n.Name)
+				}
+			}
+			fmt.Fprintf(e.Out, "daemon: running on %s, profile %s, quorum %v, alive: %s\n", v.Node, v.Profile, v.Quorum, strings.Join(alive, " "))
+			return nil
+		},
+	}
+}
+
+func newCluster(e *cli.Env) *cobra.Command {
+	cmd := &cobra.Command{Use: "cluster", Short: "Read and change the cluster settings"}
+	var kw string
+	get := &cobra.Command{
+		Use:     "get --kw KEYWORD",
+		Short:   "Print a cluster setting (cluster.secret, cluster.profile, cluster.arbitrators, cluster.nodes, timings.NAME)",
+		Example: "  om cluster get --kw cluster.secret",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := cluster.Load(e.Store().Root)
+			if err != nil {
+				return err
+			}
+			v, err := c.Get(kw)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(e.Out, v)
+			return nil
+		},
+	}
+	get.Flags().StringVar(&kw, "kw", "", "the setting to print")
+	var kws []string
+	set := &cobra.Command{
+		Use:     "set --kw KEYWORD=VALUE",
+		Short:   "Change cluster settings (applied when the daemon restarts)",
+		Example: "  om cluster set --kw cluster.profile=fast\n  om cluster set --kw cluster.arbitrators=tcp://198.18.10.254:22",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := cluster.Load(e.Store().Root)
+			if err != nil {
+				return err
+			}
+			for _, kv := range kws {
+				k, v, ok := strings.Cut(kv, "=")
+				if !ok {
+					return fmt.Errorf("--kw %q: want KEYWORD=VALUE", kv)
+				}
+				if err := c.Set(k, v); err != nil {
+					return err
+				}
+			}
+			return c.Save(e.Store().Root)
+		},
+	}
+	set.Flags().StringSliceVar(&kws, "kw", nil, "KEYWORD=VALUE (repeatable)")
+	cmd.AddCommand(get, set)
+	return cmd
+}

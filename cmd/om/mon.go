@@ -1,0 +1,185 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/omhcl/omhcl/cmd/internal/cli"
+	"github.com/omhcl/omhcl/daemon"
+	"github.com/omhcl/omhcl/plan"
+	"github.com/spf13/cobra"
+)
+
+func newMon(e *cli.Env) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "mon",
+		Short: "Show the cluster: daemon threads, nodes, and each service on each node",
+		Long: `mon prints the daemon's view of the cluster. In the Services section each
+node column shows the service's instance there: O up, X down, ! warn, - no
+report; ^ marks the node that should run it (the placement target), * a
+frozen service. Notes follow under the table.`,
+		Example: "  om mon\n  om mon --json | jq '.services[] | {name, running_on}'",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := daemon.Connect(cmd.Context(), e.Store().Root)
+			if err != nil {
+				return fmt.Errorf("%w (om daemon run starts it)", err)
+			}
+			v, err := c.Mon(cmd.Context())
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				enc := json.NewEncoder(e.Out)
+				enc.SetIndent("", "  ")
+				return enc.Encode(v)
+			}
+			writeMon(e.Out, v, e.Colors(e.Out))
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the view as JSON")
+	return cmd
+}
+
+const monLabel = 33 // width of the row labels, as in the seed's om mon
+
+func writeMon(w io.Writer, v *daemon.MonView, col plan.Colors) {
+	names := make([]string, len(v.Nodes))
+	for i, n := range v.Nodes {
+		names[i] = n.Name
+	}
+	header := func(title string) {
+		fmt.Fprintf(w, "%-*s", monLabel+2, title)
+		for _, n := range names {
+			fmt.Fprintf(w, "%-10s", n)
+		}
+		fmt.Fprintln(w)
+	}
+	row := func(label string, cells []string) {
+		fmt.Fprintf(w, " %-*s| ", monLabel, label)
+		for _, c := range cells {
+			fmt.Fprintf(w, "%-10s", c)
+		}
+		fmt.Fprintln(w)
+	}
+
+	fmt.Fprintf(w, "%-*s%s\n", monLabel+2, "Threads", v.Node)
+	var threads []string
+	for t := range v.Threads {
+		threads = append(threads, t)
+	}
+	sort.Strings(threads)
+	for _, t := range threads {
+		fmt.Fprintf(w, " %-10s %s\n", t, col.Green(v.Threads[t]))
+	}
+
+	fmt.Fprintln(w)
+	header("Nodes")
+	var score, load, mem, st []string
+	for _, n := range v.Nodes {
+		score = append(score, fmt.Sprint(n.Facts.Score))
+		load = append(load, fmt.Sprintf("%.2f", n.Facts.Load15))
+		mem = append(mem, fmt.Sprintf("%d%%", n.Facts.MemPct))
+		s := n.Status
+		if n.Gone {
+			s += "!"
+		}
+		st = append(st, s)
+	}
+	row(" score", score)
+	row("  load 15m", load)
+	row("  mem", mem)
+	row(" state", st)
+	quorum := "yes"
+	if !v.Quorum {
+		quorum = "NO: this node fences its services"
+	}
+	fmt.Fprintf(w, " %-*s| %s\n", monLabel, " quorum", quorum)
+
+	fmt.Fprintln(w)
+	header("Services")
+	var notes []string
+	for _, s := range v.Services {
+		status := "down"
+		if len(s.Running) > 0 {
+			status = "up"
+		}
+		frozen := ""
+		if s.Frozen {
+			frozen = "*"
+		}
+		label := fmt.Sprintf("%-10s%-6s%-6s%d/1", s.Name+frozen, status, s.Orchestrate, len(s.Running))
+		if s.Topology == "flex" {
+			label = fmt.Sprintf("%-10s%-6s%-6s%d/%d", s.Name+frozen, status, s.Orchestrate, len(s.Running), len(s.Nodes))
+		}
+		var cells []string
+		for _, n := range names {
+			cells = append(cells, instanceCell(s, n))
+		}
+		row(label, cells)
+		notes = append(notes, serviceNotes(s)...)
+	}
+	if len(notes) > 0 {
+		fmt.Fprintln(w)
+		for _, n := range notes {
+			fmt.Fprintln(w, " "+n)
+		}
+	}
+}
+
+func instanceCell(s daemon.MonService, node string) string {
+	in := s.Instances[node]
+	c := "-"
+	switch {
+	case in == nil:
+	case in.Running:
+		c = "O"
+	case in.Status == "warn":
+		c = "!"
+	default:
+		c = "X"
+	}
+	if s.Target == node {
+		c += "^"
+	}
+	return c
+}
+
+func serviceNotes(s daemon.MonService) []string {
+	var out []string
+	if s.Frozen {
+		out = append(out, s.Name+": frozen, not orchestrated")
+	}
+	if s.Intent != "" {
+		out = append(out, fmt.Sprintf("%s: %s requested", s.Name, s.Intent))
+	}
+	if s.Placement != "optimal" && len(s.Running) > 0 {
+		out = append(out, fmt.Sprintf("%s: non-optimal placement (running on %s)", s.Name, strings.Join(s.Running, ", ")))
+	}
+	if len(s.Running) > 1 && s.Topology != "flex" {
+		out = append(out, fmt.Sprintf("%s: RUNNING ON %d NODES: %s", s.Name, len(s.Running), strings.Join(s.Running, ", ")))
+	}
+	var nodes []string
+	for n := range s.Instances {
+		nodes = append(nodes, n)
+	}
+	sort.Strings(nodes)
+	for _, n := range nodes {
+		in := s.Instances[n]
+		if in.Busy != "" {
+			out = append(out, fmt.Sprintf("%s@%s: %s in progress", s.Name, n, in.Busy))
+		}
+		if in.Note != "" {
+			out = append(out, fmt.Sprintf("%s@%s: %s", s.Name, n, in.Note))
+		}
+		if in.MonitorFailed {
+			out = append(out, fmt.Sprintf("%s@%s: monitor gave up here; not a candidate until an operator acts", s.Name, n))
+		}
+	}
+	return out
+}

@@ -1,0 +1,84 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/omhcl/omhcl/cmd/internal/cli"
+	"github.com/omhcl/omhcl/daemon"
+	"github.com/spf13/cobra"
+)
+
+var orchestrationShort = map[string]string{
+	"switch":   "Move a service to another node (the next one, or --to NODE)",
+	"takeover": "Move a service to this node (a drp node too)",
+	"giveback": "Move a service back to its first alive node",
+	"freeze":   "Stop orchestrating a service: no failover, no restarts",
+	"thaw":     "Resume orchestrating a service",
+}
+
+// newOrchestration builds switch, takeover, giveback, freeze and thaw:
+// requests to the daemon's orchestrator, which acts on every node.
+func newOrchestration(e *cli.Env, name string) *cobra.Command {
+	var to string
+	var wait time.Duration
+	cmd := &cobra.Command{
+		Use:     name + " SERVICE",
+		Short:   orchestrationShort[name],
+		Example: fmt.Sprintf("  om svc1 %s", name),
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := daemon.Connect(cmd.Context(), e.Store().Root)
+			if err != nil {
+				return fmt.Errorf("%s needs the cluster daemon: %w", name, err)
+			}
+			if err := c.Action(cmd.Context(), args[0], daemon.ActionRequest{Action: name, To: to, From: e.NodeName()}); err != nil {
+				return err
+			}
+			return waitPlacement(cmd.Context(), e, c, args[0], name, wait)
+		},
+	}
+	if name == "switch" {
+		cmd.Flags().StringVar(&to, "to", "", "the node to move to (default: the next alive node)")
+	}
+	cmd.Flags().DurationVar(&wait, "wait", 60*time.Second, "how long to wait for the cluster to get there (0: do not wait)")
+	return cmd
+}
+
+// waitPlacement waits until the service runs where the orchestrator wants
+// it (or nowhere, after a stop), then prints the placement.
+func waitPlacement(ctx context.Context, e *cli.Env, c *daemon.Client, svc, action string, wait time.Duration) error {
+	if wait == 0 || action == "freeze" || action == "thaw" {
+		fmt.Fprintf(e.Out, "%s: %s requested\n", svc, action)
+		return nil
+	}
+	deadline := time.Now().Add(wait)
+	for {
+		v, err := c.Mon(ctx)
+		if err != nil {
+			return err
+		}
+		for _, s := range v.Services {
+			if s.Name != svc {
+				continue
+			}
+			done := len(s.Running) == 1 && s.Running[0] == s.Target
+			if action == "stop" {
+				done = len(s.Running) == 0
+			}
+			if done {
+				where := "nowhere"
+				if len(s.Running) > 0 {
+					where = s.Running[0]
+				}
+				fmt.Fprintf(e.Out, "%s: %s done: running on %s\n", svc, action, where)
+				return nil
+			}
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%s: %s not done after %s: see om mon", svc, action, wait)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}

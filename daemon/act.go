@@ -1,0 +1,190 @@
+package daemon
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/omhcl/omhcl/engine"
+	"github.com/omhcl/omhcl/lang"
+	"github.com/omhcl/omhcl/orchestrate"
+	"github.com/omhcl/omhcl/plan"
+	"github.com/omhcl/omhcl/providers"
+)
+
+// serviceRun is the daemon's bookkeeping of one service on this node.
+type serviceRun struct {
+	busy          string    // the action running now, "" when idle
+	note          string    // the outcome of the last action
+	retryAfter    time.Time // back off after a failed action
+	restarts      map[string]int
+	monitorFailed bool
+	sharedGen     int64 // the shared state generation last seen
+	// appliedGen is the configuration generation this node last converged
+	// its running copy to.
+	appliedGen int64
+}
+
+func (d *Daemon) run(svc string) *serviceRun {
+	r := d.services[svc]
+	if r == nil {
+		r = &serviceRun{restarts: map[string]int{}}
+		d.services[svc] = r
+	}
+	return r
+}
+
+// orchestrate decides for one service and starts the action, one at a
+// time per service.
+func (d *Daemon) orchestrate(ctx context.Context, cfg *lang.Config, svc *lang.Service, view orchestrate.View) {
+	s, ok := d.serviceView(svc, view)
+	if !ok {
+		return
+	}
+	dec := orchestrate.Decide(view, s)
+	if dec.Action == orchestrate.None {
+		d.convergeChanges(ctx, cfg, svc.Name, s, view)
+		return
+	}
+	if dec.Action == orchestrate.Start && !d.reportsFrom(view, s.Settings) {
+		return // an alive node has not told us yet whether it runs the service
+	}
+	target := plan.TargetUp
+	if dec.Action == orchestrate.Stop {
+		target = plan.TargetDown
+	}
+	d.act(ctx, cfg, svc.Name, string(dec.Action), dec.Reason, engine.Request{Target: target})
+}
+
+// convergeChanges applies a new configuration generation to the copy this
+// node runs (a changed address is replaced, an app restarted).
+func (d *Daemon) convergeChanges(ctx context.Context, cfg *lang.Config, svc string, s orchestrate.Service, view orchestrate.View) {
+	e := d.configs.get(svc)
+	if e == nil || s.Frozen || s.Intent == orchestrate.IntentStopped || !s.Instances[view.Self].Running {
+		return
+	}
+	d.mu.Lock()
+	run := d.run(svc)
+	due := run.appliedGen != e.Gen && run.busy == ""
+	d.mu.Unlock()
+	if due {
+		d.act(ctx, cfg, svc, "converge", fmt.Sprintf("configuration generation %d", e.Gen), engine.Request{Target: plan.TargetUp})
+	}
+}
+
+// serviceView gathers what orchestration needs to know of svc; false when
+// this node takes no part in it.
+func (d *Daemon) serviceView(svc *lang.Service, view orchestrate.View) (orchestrate.Service, bool) {
+	inst, diags := svc.Evaluate(d.opts.Node, nil)
+	if diags.HasErrors() || plan.Role(inst.Settings, d.opts.Node) == "" {
+		return orchestrate.Service{}, false
+	}
+	sh := d.shared.get(svc.Name)
+	s := orchestrate.Service{
+		Name: svc.Name, Settings: inst.Settings, Intent: sh.Intent, Frozen: sh.Frozen, Preferred: sh.Preferred,
+		Instances: map[string]orchestrate.Instance{},
+		Booting:   time.Since(d.started) < d.timings.StartupWait+5*d.timings.Monitor,
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	run := d.run(svc.Name)
+	if sh.Gen != run.sharedGen { // an operator acted: forget the monitor's verdict
+		run.sharedGen, run.monitorFailed = sh.Gen, false
+	}
+	reports := map[string]*NodeReport{d.opts.Node: d.local}
+	for n, r := range d.reports {
+		reports[n] = r
+	}
+	for n, r := range reports {
+		if r == nil {
+			continue
+		}
+		if ir := r.Instances[svc.Name]; ir != nil {
+			failed := ir.MonitorFailed
+			if n == d.opts.Node {
+				failed = run.monitorFailed
+			}
+			s.Instances[n] = orchestrate.Instance{Node: n, Running: ir.Running, MonitorFailed: failed}
+		}
+	}
+	return s, true
+}
+
+// reportsFrom says whether every alive node of the service has reported.
+func (d *Daemon) reportsFrom(view orchestrate.View, s lang.Settings) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, n := range append(append([]string{}, s.Nodes...), s.DrpNodes...) {
+		if n == d.opts.Node || !view.Nodes[n].Alive {
+			continue
+		}
+		if _, ok := d.reports[n]; !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// act runs one engine convergence for svc in the background.
+func (d *Daemon) act(ctx context.Context, cfg *lang.Config, svc, what, why string, req engine.Request) bool {
+	d.mu.Lock()
+	run := d.run(svc)
+	if run.busy != "" || time.Now().Before(run.retryAfter) {
+		d.mu.Unlock()
+		return false
+	}
+	run.busy = what
+	d.mu.Unlock()
+	d.logf("%s: %s (%s)", svc, what, why)
+	go func() {
+		req.Config, req.Store, req.Node, req.Services = cfg, d.store, d.opts.Node, []string{svc}
+		req.Log = providers.NewLog(prefixWriter{d, svc})
+		p, res, err := engine.Converge(ctx, req)
+		if err == nil && res != nil {
+			err = res.Err()
+		}
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		run.busy = ""
+		switch {
+		case err != nil:
+			run.note = fmt.Sprintf("%s failed: %v", what, err)
+			run.retryAfter = time.Now().Add(max(2*time.Second, 10*d.timings.Monitor))
+			d.logf("%s: %s", svc, run.note)
+		case p != nil && !p.Empty():
+			run.note = what + " done"
+			d.logf("%s: %s done", svc, what)
+		}
+		if err == nil && (what == "start" || what == "converge") {
+			run.restarts = map[string]int{}
+			if e := d.configs.get(svc); e != nil {
+				run.appliedGen = e.Gen
+			}
+		}
+	}()
+	return true
+}
+
+// prefixWriter sends the engine's driver log to the daemon log.
+type prefixWriter struct {
+	d   *Daemon
+	svc string
+}
+
+func (w prefixWriter) Write(b []byte) (int, error) {
+	w.d.logMu.Lock()
+	defer w.d.logMu.Unlock()
+	w.d.opts.Log.Write(b)
+	return len(b), nil
+}
+
+func atoiTag(s string) int {
+	n, _ := strconv.Atoi(s)
+	return n
+}
+
+func atofTag(s string) float64 {
+	f, _ := strconv.ParseFloat(s, 64)
+	return f
+}

@@ -1,0 +1,218 @@
+package daemon
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"slices"
+	"time"
+
+	"github.com/omhcl/omhcl/cluster"
+	"github.com/omhcl/omhcl/lang"
+	"github.com/omhcl/omhcl/orchestrate"
+)
+
+// The local API: HTTP over a unix socket only root can open. om, omplan
+// and omapply use it through Client.
+
+// ActionRequest asks the orchestrator to act on a service.
+type ActionRequest struct {
+	Action string `json:"action"` // start stop freeze thaw switch takeover giveback
+	To     string `json:"to,omitempty"`
+	From   string `json:"from,omitempty"` // the node the command ran on (takeover)
+}
+
+// ConfigPush hands service sources to the cluster.
+type ConfigPush struct {
+	Services map[string]string `json:"services"` // name -> HCL source of the service block
+}
+
+// JoinRequest makes the daemon adopt a cluster secret and join a member.
+type JoinRequest struct {
+	Secret string   `json:"secret"`
+	Addrs  []string `json:"addrs"`
+}
+
+func (d *Daemon) serveAPI(ctx context.Context, ln net.Listener) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /v1/mon", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, d.mon()) })
+	mux.HandleFunc("POST /v1/services/{svc}/action", d.handleAction)
+	mux.HandleFunc("POST /v1/config", d.handleConfig)
+	mux.HandleFunc("POST /v1/join", d.handleJoin)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	go func() { <-ctx.Done(); srv.Close() }()
+	srv.Serve(ln)
+}
+
+func httpError(w http.ResponseWriter, code int, format string, args ...any) {
+	w.WriteHeader(code)
+	writeJSON(w, map[string]string{"error": fmt.Sprintf(format, args...)})
+}
+
+func (d *Daemon) handleAction(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("svc")
+	var req ActionRequest
+	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+		httpError(w, http.StatusBadRequest, "bad request: %v", err)
+		return
+	}
+	cfg := d.currentConfig()
+	svc := cfg.Service(name)
+	if svc == nil {
+		httpError(w, http.StatusNotFound, "no service %q in the cluster configuration (omapply hands it over)", name)
+		return
+	}
+	inst, diags := svc.Evaluate(d.opts.Node, nil)
+	if diags.HasErrors() {
+		httpError(w, http.StatusConflict, "%s", diags.Error())
+		return
+	}
+	st, err := d.applyAction(name, inst.Settings, req)
+	if err != nil {
+		httpError(w, http.StatusConflict, "%v", err)
+		return
+	}
+	writeJSON(w, st)
+}
+
+// applyAction turns an operator action into the service's shared state.
+func (d *Daemon) applyAction(name string, s lang.Settings, req ActionRequest) (sharedState, error) {
+	members := d.members.snapshot()
+	view := d.view(members, d.votes(members))
+	var set func(*sharedState)
+	switch req.Action {
+	case "start":
+		set = func(st *sharedState) { st.Intent = orchestrate.IntentStarted }
+	case "stop":
+		set = func(st *sharedState) { st.Intent = orchestrate.IntentStopped }
+	case "freeze":
+		set = func(st *sharedState) { st.Frozen = true }
+	case "thaw":
+		set = func(st *sharedState) { st.Frozen = false }
+	case "switch", "takeover", "giveback":
+		to, err := d.relocationTarget(name, s, view, req)
+		if err != nil {
+			return sharedState{}, err
+		}
+		set = func(st *sharedState) { st.Intent, st.Preferred = orchestrate.IntentStarted, to }
+	default:
+		return sharedState{}, fmt.Errorf("unknown action %q", req.Action)
+	}
+	st := d.shared.update(name, d.opts.Node, set)
+	d.logf("%s: %s requested (%+v)", name, req.Action, st)
+	return st, nil
+}
+
+// relocationTarget picks where switch, takeover and giveback move to.
+func (d *Daemon) relocationTarget(name string, s lang.Settings, view orchestrate.View, req ActionRequest) (string, error) {
+	alive := func(n string) bool { return view.Nodes[n].Alive }
+	switch req.Action {
+	case "takeover":
+		to := req.From
+		if to == "" {
+			to = d.opts.Node
+		}
+		if !slices.Contains(s.Nodes, to) && !slices.Contains(s.DrpNodes, to) {
+			return "", fmt.Errorf("%s is not a node of %s", to, name)
+		}
+		return to, nil
+	case "giveback":
+		for _, n := range s.Nodes {
+			if alive(n) {
+				return n, nil
+			}
+		}
+		return "", fmt.Errorf("no node of %s is alive", name)
+	}
+	if req.To != "" {
+		if !slices.Contains(s.Nodes, req.To) || !alive(req.To) {
+			return "", fmt.Errorf("cannot switch %s to %s: not an alive node of the service", name, req.To)
+		}
+		return req.To, nil
+	}
+	// the next alive node after the one running it, in nodes order
+	running := ""
+	for _, ms := range d.mon().Services {
+		if ms.Name == name && len(ms.Running) > 0 {
+			running = ms.Running[0]
+		}
+	}
+	i := slices.Index(s.Nodes, running)
+	for k := 1; k <= len(s.Nodes); k++ {
+		n := s.Nodes[(i+k+len(s.Nodes))%len(s.Nodes)]
+		if n != running && alive(n) {
+			return n, nil
+		}
+	}
+	return "", fmt.Errorf("no other alive node to switch %s to", name)
+}
+
+func (d *Daemon) handleConfig(w http.ResponseWriter, r *http.Request) {
+	var push ConfigPush
+	if err := json.NewDecoder(r.Body).Decode(&push); err != nil {
+		httpError(w, http.StatusBadRequest, "bad request: %v", err)
+		return
+	}
+	out := map[string]Version{}
+	for name, src := range push.Services {
+		cfg, diags := lang.LoadFiles(map[string][]byte{name + ".hcl": []byte(src)})
+		if diags.HasErrors() || cfg.Service(name) == nil {
+			httpError(w, http.StatusBadRequest, "service %s: %s", name, diags.Error())
+			return
+		}
+		e, changed, err := d.configs.ingest(name, src, d.opts.Node)
+		if err != nil {
+			httpError(w, http.StatusInternalServerError, "%v", err)
+			return
+		}
+		if changed {
+			d.logf("config %s: generation %d (%s) from omapply", name, e.Gen, e.Hash)
+		}
+		out[name] = e.version()
+	}
+	writeJSON(w, out)
+}
+
+func (d *Daemon) handleJoin(w http.ResponseWriter, r *http.Request) {
+	var req JoinRequest
+	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+		httpError(w, http.StatusBadRequest, "bad request: %v", err)
+		return
+	}
+	if _, err := cluster.DecodeSecret(req.Secret); err != nil {
+		httpError(w, http.StatusBadRequest, "%v", err)
+		return
+	}
+	var steps []string
+	d.mu.Lock()
+	rekey := d.cluster.Secret != req.Secret
+	if rekey {
+		d.cluster.Secret = req.Secret
+	}
+	err := d.cluster.Save(d.opts.StateDir)
+	d.mu.Unlock()
+	if err != nil {
+		httpError(w, http.StatusInternalServerError, "%v", err)
+		return
+	}
+	if rekey {
+		// The gossip key is fixed when serf starts: restart it with the
+		// cluster's secret.
+		d.members.stop(false)
+		if err := d.members.start(); err != nil {
+			httpError(w, http.StatusInternalServerError, "restart gossip with the new secret: %v", err)
+			return
+		}
+		steps = append(steps, "adopt the cluster secret")
+	}
+	n, err := d.members.join(req.Addrs...)
+	if err != nil {
+		httpError(w, http.StatusBadGateway, "join %v: %v", req.Addrs, err)
+		return
+	}
+	steps = append(steps, fmt.Sprintf("join %v: %d node(s) contacted", req.Addrs, n))
+	d.logf("joined %v", req.Addrs)
+	writeJSON(w, map[string][]string{"steps": steps})
+}

@@ -1,0 +1,162 @@
+// Package daemon is om daemon run: the process on each node that gossips
+// membership with serf, exchanges instance reports with its peers, and
+// starts and stops services through the engine so that an HA service runs
+// on exactly one node, moving when its node dies or its monitored
+// resources fail.
+package daemon
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/omhcl/omhcl/cluster"
+	"github.com/omhcl/omhcl/state"
+)
+
+// Options configure a daemon.
+type Options struct {
+	Node     string
+	StateDir string
+	// Bind is the serf gossip address; the peer API listens on the same
+	// IP, port+1.
+	Bind    string
+	Profile string // overrides the cluster profile when set
+	Log     io.Writer
+}
+
+// Daemon is a running node agent.
+type Daemon struct {
+	opts    Options
+	store   *state.Store
+	cluster *cluster.Config
+	timings cluster.Timings
+	members *membership
+	configs *configStore
+	shared  *sharedStates
+	started time.Time
+
+	mu       sync.Mutex
+	reports  map[string]*NodeReport // by node: the latest report of each peer
+	local    *NodeReport
+	services map[string]*serviceRun // orchestration bookkeeping per service
+	fencing  time.Time              // since when this node lacks quorum, zero when it has it
+	threads  map[string]string
+
+	logMu sync.Mutex
+}
+
+// SocketPath is the local API socket of a state directory.
+func SocketPath(stateDir string) string { return filepath.Join(stateDir, "daemon.sock") }
+
+// New prepares a daemon; Run starts it.
+func New(opts Options) (*Daemon, error) {
+	if opts.Log == nil {
+		opts.Log = os.Stderr
+	}
+	if opts.Bind == "" {
+		opts.Bind = "0.0.0.0:7946"
+	}
+	store := state.Open(opts.StateDir)
+	opts.StateDir = store.Root
+	cfg, err := cluster.Load(store.Root)
+	if err != nil {
+		return nil, err
+	}
+	if opts.Profile != "" && opts.Profile != cfg.Profile {
+		if err := cfg.Set("profile", opts.Profile); err != nil {
+			return nil, err
+		}
+		if err := cfg.Save(store.Root); err != nil {
+			return nil, err
+		}
+	}
+	t, err := cfg.Timings()
+	if err != nil {
+		return nil, err
+	}
+	d := &Daemon{
+		opts: opts, store: store, cluster: cfg, timings: t,
+		reports: map[string]*NodeReport{}, services: map[string]*serviceRun{},
+		threads: map[string]string{},
+	}
+	d.members = &membership{d: d}
+	d.configs = newConfigStore(filepath.Join(store.Root, "config"))
+	d.shared = newSharedStates(filepath.Join(store.Root, "services.json"))
+	return d, nil
+}
+
+// Run serves until ctx ends, then leaves the cluster.
+func (d *Daemon) Run(ctx context.Context) error {
+	d.started = time.Now()
+	if err := d.configs.load(); err != nil {
+		return err
+	}
+	if err := d.shared.load(); err != nil {
+		return err
+	}
+	if err := d.members.start(); err != nil {
+		return err
+	}
+	defer d.members.stop(true)
+	d.setThread("daemon", "running")
+	d.setThread("gossip", "running "+d.opts.Bind)
+
+	peerLn, err := net.Listen("tcp", d.peerAddr())
+	if err != nil {
+		return fmt.Errorf("peer api: %w", err)
+	}
+	apiLn, err := listenUnix(SocketPath(d.opts.StateDir))
+	if err != nil {
+		peerLn.Close()
+		return fmt.Errorf("api socket: %w", err)
+	}
+	go d.servePeers(ctx, peerLn)
+	go d.serveAPI(ctx, apiLn)
+	d.setThread("peers", "running "+d.peerAddr())
+	d.setThread("listener", "running "+SocketPath(d.opts.StateDir))
+	d.logf("node %s up: gossip %s, peers %s, profile %s", d.opts.Node, d.opts.Bind, d.peerAddr(), d.cluster.Profile)
+
+	d.loop(ctx)
+	return nil
+}
+
+func (d *Daemon) peerAddr() string {
+	host, port, _ := net.SplitHostPort(d.opts.Bind)
+	p, _ := strconv.Atoi(port)
+	return net.JoinHostPort(host, strconv.Itoa(p+1))
+}
+
+func (d *Daemon) logf(format string, args ...any) {
+	d.logMu.Lock()
+	defer d.logMu.Unlock()
+	fmt.Fprintf(d.opts.Log, "%s %s: %s\n", time.Now().Format("15:04:05.000"), d.opts.Node, fmt.Sprintf(format, args...))
+}
+
+func (d *Daemon) setThread(name, st string) {
+	d.mu.Lock()
+	d.threads[name] = st
+	d.mu.Unlock()
+}
+
+func listenUnix(path string) (net.Listener, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, err
+	}
+	os.Remove(path) // a stale socket from a killed daemon
+	ln, err := net.Listen("unix", path)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.Chmod(path, 0o600); err != nil { // root only
+		ln.Close()
+		return nil, err
+	}
+	return ln, nil
+}

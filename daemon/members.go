@@ -1,0 +1,182 @@
+package daemon
+
+import (
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/memberlist"
+	"github.com/hashicorp/serf/serf"
+)
+
+// member is a cluster node as serf reports it, with the time its status
+// last changed: failures are acted on only after a grace period.
+type member struct {
+	Name     string
+	Addr     net.IP
+	PeerPort int
+	Status   string // alive, failed, left
+	Since    time.Time
+	Tags     map[string]string
+}
+
+// membership wraps the serf agent.
+type membership struct {
+	d    *Daemon
+	mu   sync.Mutex
+	serf *serf.Serf
+	byID map[string]*member
+	evCh chan serf.Event
+}
+
+func (d *Daemon) serfConfig(key []byte) (*serf.Config, error) {
+	host, portStr, err := net.SplitHostPort(d.opts.Bind)
+	if err != nil {
+		return nil, fmt.Errorf("--bind %q: %w", d.opts.Bind, err)
+	}
+	port, err := strconv.Atoi(portStr)
+	if err != nil {
+		return nil, fmt.Errorf("--bind %q: bad port", d.opts.Bind)
+	}
+	t := d.timings
+	ml := memberlist.DefaultLANConfig()
+	ml.BindAddr, ml.BindPort = host, port
+	ml.ProbeInterval, ml.ProbeTimeout = t.ProbeInterval, t.ProbeTimeout
+	ml.SuspicionMult, ml.GossipInterval = t.SuspicionMult, t.GossipInterval
+	ml.SecretKey = key
+	ml.LogOutput = io.Discard
+	conf := serf.DefaultConfig()
+	conf.Init()
+	conf.NodeName = d.opts.Node
+	conf.MemberlistConfig = ml
+	conf.ReconnectInterval = t.ReconnectInterval
+	conf.ReconnectTimeout = 72 * time.Hour
+	conf.TombstoneTimeout = 72 * time.Hour
+	// The snapshot makes a restarted daemon rejoin the members it knew.
+	conf.SnapshotPath = filepath.Join(d.opts.StateDir, "serf.snapshot")
+	conf.LogOutput = io.Discard
+	if os.Getenv("OMHCL_SERF_LOG") != "" {
+		conf.Logger = log.New(os.Stderr, "serf: ", log.LstdFlags)
+		conf.LogOutput = nil
+		ml.Logger = conf.Logger
+		ml.LogOutput = nil
+	}
+	conf.Tags = d.tags()
+	return conf, nil
+}
+
+// start creates the serf agent with the cluster secret as gossip key.
+func (m *membership) start() error {
+	key, err := m.d.cluster.Key()
+	if err != nil {
+		return err
+	}
+	conf, err := m.d.serfConfig(key)
+	if err != nil {
+		return err
+	}
+	m.evCh = make(chan serf.Event, 256)
+	conf.EventCh = m.evCh
+	s, err := serf.Create(conf)
+	if err != nil {
+		return fmt.Errorf("serf on %s: %w", m.d.opts.Bind, err)
+	}
+	m.mu.Lock()
+	m.serf = s
+	m.byID = map[string]*member{}
+	m.mu.Unlock()
+	go m.events(m.evCh)
+	return nil
+}
+
+// stop leaves the cluster gracefully when asked to, else just shuts down.
+func (m *membership) stop(leave bool) {
+	m.mu.Lock()
+	s := m.serf
+	m.mu.Unlock()
+	if s == nil {
+		return
+	}
+	if leave {
+		s.Leave()
+	}
+	s.Shutdown()
+}
+
+func (m *membership) events(ch chan serf.Event) {
+	for e := range ch {
+		if me, ok := e.(serf.MemberEvent); ok {
+			for _, mb := range me.Members {
+				m.d.logf("member %s: %s", mb.Name, me.EventType())
+			}
+			m.refresh()
+		}
+	}
+}
+
+// refresh reads serf's member list, noting when each status changed.
+func (m *membership) refresh() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.serf == nil {
+		return
+	}
+	now := time.Now()
+	for _, mb := range m.serf.Members() {
+		st := statusName(mb.Status)
+		cur, ok := m.byID[mb.Name]
+		if !ok || cur.Status != st {
+			cur = &member{Name: mb.Name, Status: st, Since: now}
+			m.byID[mb.Name] = cur
+		}
+		cur.Addr = mb.Addr
+		cur.Tags = mb.Tags
+		cur.PeerPort, _ = strconv.Atoi(mb.Tags["peer"])
+	}
+}
+
+// snapshot returns a copy of the members.
+func (m *membership) snapshot() map[string]member {
+	m.refresh()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make(map[string]member, len(m.byID))
+	for k, v := range m.byID {
+		out[k] = *v
+	}
+	return out
+}
+
+func (m *membership) join(addrs ...string) (int, error) {
+	m.mu.Lock()
+	s := m.serf
+	m.mu.Unlock()
+	return s.Join(addrs, true)
+}
+
+func (m *membership) setTags(tags map[string]string) {
+	m.mu.Lock()
+	s := m.serf
+	m.mu.Unlock()
+	if s != nil {
+		s.SetTags(tags)
+	}
+}
+
+func statusName(s serf.MemberStatus) string {
+	switch s {
+	case serf.StatusAlive:
+		return "alive"
+	case serf.StatusFailed:
+		return "failed"
+	case serf.StatusLeft, serf.StatusLeaving:
+		return "left"
+	}
+	return "unknown"
+}

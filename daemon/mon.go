@@ -1,0 +1,114 @@
+package daemon
+
+import (
+	"sort"
+	"time"
+
+	"github.com/omhcl/omhcl/orchestrate"
+)
+
+// MonView is the cluster as this node sees it: what om mon prints.
+type MonView struct {
+	Node     string            `json:"node"`
+	Threads  map[string]string `json:"threads"`
+	Quorum   bool              `json:"quorum"`
+	Profile  string            `json:"profile"`
+	Nodes    []MonNode         `json:"nodes"`
+	Services []MonService      `json:"services"`
+}
+
+// MonNode is one member.
+type MonNode struct {
+	Name   string  `json:"name"`
+	Addr   string  `json:"addr"`
+	Status string  `json:"status"` // alive, failed, left
+	Since  string  `json:"since"`
+	Gone   bool    `json:"gone"`
+	Facts  Facts   `json:"facts"`
+	Age    float64 `json:"report_age_seconds"` // seconds since its last report
+}
+
+// MonService is one service across the nodes.
+type MonService struct {
+	Name        string                     `json:"name"`
+	Orchestrate string                     `json:"orchestrate"`
+	Topology    string                     `json:"topology"`
+	Nodes       []string                   `json:"nodes"`
+	Frozen      bool                       `json:"frozen"`
+	Intent      string                     `json:"intent,omitempty"`
+	Preferred   string                     `json:"preferred,omitempty"`
+	Target      string                     `json:"target"`
+	Config      Version                    `json:"config"`
+	Running     []string                   `json:"running_on"`
+	Placement   string                     `json:"placement"` // optimal, non-optimal
+	Instances   map[string]*InstanceReport `json:"instances"`
+	Configs     map[string]Version         `json:"configs"` // the version each node has
+}
+
+// mon builds the view.
+func (d *Daemon) mon() *MonView {
+	members := d.members.snapshot()
+	votes := d.votes(members)
+	view := d.view(members, votes)
+	d.mu.Lock()
+	v := &MonView{Node: d.opts.Node, Threads: map[string]string{}, Quorum: votes.Quorum(), Profile: d.cluster.Profile}
+	for k, t := range d.threads {
+		v.Threads[k] = t
+	}
+	reports := map[string]*NodeReport{}
+	for n, r := range d.reports {
+		reports[n] = r
+	}
+	d.mu.Unlock()
+	reports[d.opts.Node] = d.localReport()
+	for name, m := range members {
+		n := MonNode{Name: name, Addr: m.Addr.String(), Status: m.Status, Since: m.Since.Format(time.RFC3339), Gone: view.Nodes[name].Gone}
+		if r := reports[name]; r != nil {
+			n.Facts = r.Facts
+			if name != d.opts.Node {
+				n.Age = time.Since(r.Received).Seconds()
+			}
+		}
+		v.Nodes = append(v.Nodes, n)
+	}
+	sort.Slice(v.Nodes, func(i, j int) bool { return v.Nodes[i].Name < v.Nodes[j].Name })
+	cfg := d.currentConfig()
+	for _, svc := range cfg.Services {
+		inst, diags := svc.Evaluate(d.opts.Node, nil)
+		if diags.HasErrors() {
+			continue
+		}
+		s, _ := d.serviceView(svc, view)
+		ms := MonService{
+			Name: svc.Name, Orchestrate: inst.Settings.Orchestrate, Topology: inst.Settings.Topology,
+			Nodes: inst.Settings.Nodes, Frozen: s.Frozen, Intent: string(s.Intent), Preferred: s.Preferred,
+			Instances: map[string]*InstanceReport{}, Configs: map[string]Version{},
+		}
+		if s.Name != "" {
+			ms.Target = orchestrate.Target(view, s)
+		}
+		if e := d.configs.get(svc.Name); e != nil {
+			ms.Config = e.version()
+		}
+		for n, r := range reports {
+			if ir := r.Instances[svc.Name]; ir != nil {
+				ms.Instances[n] = ir
+				if ir.Running && !view.Nodes[n].Gone {
+					ms.Running = append(ms.Running, n)
+				}
+			}
+			if ver, ok := r.Configs[svc.Name]; ok {
+				ms.Configs[n] = ver
+			}
+		}
+		sort.Strings(ms.Running)
+		ms.Placement = "optimal"
+		natural := s
+		natural.Preferred = ""
+		if len(ms.Running) != 1 || ms.Running[0] != orchestrate.Target(view, natural) {
+			ms.Placement = "non-optimal"
+		}
+		v.Services = append(v.Services, ms)
+	}
+	return v
+}

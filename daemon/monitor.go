@@ -1,0 +1,131 @@
+package daemon
+
+import (
+	"context"
+	"fmt"
+	"os/exec"
+	"time"
+
+	"github.com/omhcl/omhcl/engine"
+	"github.com/omhcl/omhcl/lang"
+	"github.com/omhcl/omhcl/orchestrate"
+	"github.com/omhcl/omhcl/plan"
+	"github.com/omhcl/omhcl/providers"
+)
+
+// monitor restarts a monitored resource that went down on the node running
+// the service, up to its restart count, then runs the service's
+// monitor_action.
+func (d *Daemon) monitor(ctx context.Context, cfg *lang.Config, svc *lang.Service, li *plan.LiveInstance, view orchestrate.View) {
+	if li == nil {
+		return
+	}
+	sh := d.shared.get(svc.Name)
+	if sh.Frozen || sh.Intent == orchestrate.IntentStopped {
+		return
+	}
+	for _, lr := range li.Resources {
+		// down although this node started it: it died
+		if !lr.Monitor || lr.Skipped != "" || lr.Applied == nil || lr.Status != providers.Down {
+			continue
+		}
+		d.mu.Lock()
+		run := d.run(svc.Name)
+		busy := run.busy != ""
+		tries := run.restarts[lr.RID]
+		d.mu.Unlock()
+		if busy {
+			return
+		}
+		if tries < lr.Restart {
+			if d.act(ctx, cfg, svc.Name, "restart "+lr.RID, fmt.Sprintf("monitored resource down, restart %d/%d", tries+1, lr.Restart),
+				engine.Request{Target: plan.TargetUp, RIDs: []string{lr.RID}}) {
+				d.mu.Lock()
+				run.restarts[lr.RID]++
+				d.mu.Unlock()
+			}
+			return
+		}
+		d.monitorAction(ctx, cfg, svc, lr.RID)
+		return
+	}
+}
+
+// monitorAction runs once restarts are exhausted.
+func (d *Daemon) monitorAction(ctx context.Context, cfg *lang.Config, svc *lang.Service, rid string) {
+	inst, diags := svc.Evaluate(d.opts.Node, nil)
+	if diags.HasErrors() {
+		return
+	}
+	why := rid + " down, restarts exhausted"
+	switch action := inst.Settings.MonitorAction; action {
+	case "freezestop":
+		d.shared.update(svc.Name, d.opts.Node, func(s *sharedState) { s.Frozen = true })
+		d.act(ctx, cfg, svc.Name, "freezestop", why, engine.Request{Target: plan.TargetDown})
+	case "switch":
+		d.mu.Lock()
+		d.run(svc.Name).monitorFailed = true
+		d.mu.Unlock()
+		d.act(ctx, cfg, svc.Name, "stop", why+": relocating", engine.Request{Target: plan.TargetDown})
+	case "crash", "reboot":
+		// Only ever configured explicitly: the node goes down so the
+		// cluster fails the service over.
+		d.logf("%s: %s: monitor_action %s", svc.Name, why, action)
+		arg := map[string]string{"crash": "c", "reboot": "b"}[action]
+		exec.Command("sh", "-c", "echo 1 > /proc/sys/kernel/sysrq; echo "+arg+" > /proc/sysrq-trigger").Run()
+	default:
+		d.mu.Lock()
+		run := d.run(svc.Name)
+		if run.note != why {
+			run.note = why
+			d.logf("%s: %s, no monitor_action set", svc.Name, why)
+		}
+		d.mu.Unlock()
+	}
+}
+
+// fence stops this node's services when it lost quorum and the other side
+// could take them over: the service addresses go first, so they are gone
+// before the majority, waiting its longer grace, plumbs them.
+func (d *Daemon) fence(ctx context.Context, cfg *lang.Config, votes interface{ MustFence() bool }, lives map[string]*plan.LiveInstance) {
+	d.mu.Lock()
+	if !votes.MustFence() {
+		d.fencing = time.Time{}
+		d.mu.Unlock()
+		return
+	}
+	if d.fencing.IsZero() {
+		d.fencing = time.Now()
+		d.logf("quorum lost: fencing in %s unless it comes back", d.timings.QuorumGrace)
+	}
+	since := time.Since(d.fencing)
+	d.mu.Unlock()
+	if since < d.timings.QuorumGrace {
+		return
+	}
+	for name, li := range lives {
+		if !instanceReport(li).Running {
+			continue
+		}
+		d.fenceService(ctx, cfg, name)
+	}
+}
+
+// fenceService drops the service's addresses at once, then stops the rest.
+func (d *Daemon) fenceService(ctx context.Context, cfg *lang.Config, svc string) {
+	d.mu.Lock()
+	run := d.run(svc)
+	if run.busy == "fence" {
+		d.mu.Unlock()
+		return
+	}
+	run.busy, run.retryAfter = "", time.Time{} // fencing overrides any backoff
+	d.mu.Unlock()
+	d.logf("%s: fencing: no quorum", svc)
+	req := engine.Request{Config: cfg, Store: d.store, Node: d.opts.Node, Services: []string{svc},
+		Target: plan.TargetDown, RIDs: []string{"ip"}, Log: providers.NewLog(prefixWriter{d, svc}), LockTimeout: 5 * time.Second}
+	if _, res, err := engine.Converge(ctx, req); err != nil || (res != nil && res.Err() != nil) {
+		d.logf("%s: fencing addresses: %v %v", svc, err, res)
+	}
+	d.act(ctx, cfg, svc, "fence", "no quorum", engine.Request{Target: plan.TargetDown})
+}

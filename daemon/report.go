@@ -1,0 +1,78 @@
+package daemon
+
+import (
+	"time"
+
+	"github.com/omhcl/omhcl/plan"
+	"github.com/omhcl/omhcl/providers"
+)
+
+// NodeReport is what a node tells its peers every round.
+type NodeReport struct {
+	Node      string                     `json:"node"`
+	Time      time.Time                  `json:"time"`
+	Received  time.Time                  `json:"-"`
+	Quorum    bool                       `json:"quorum"`
+	Facts     Facts                      `json:"facts"`
+	Instances map[string]*InstanceReport `json:"instances"`
+	Shared    map[string]sharedState     `json:"shared"`
+	Configs   map[string]Version         `json:"configs"`
+}
+
+// InstanceReport is one service's copy on the reporting node.
+type InstanceReport struct {
+	Service string          `json:"service"`
+	Status  providers.State `json:"status"`
+	// Running: a resource that is not a standby resource is up.
+	Running       bool            `json:"running"`
+	MonitorFailed bool            `json:"monitor_failed,omitempty"`
+	Busy          string          `json:"busy,omitempty"` // the action in progress
+	Note          string          `json:"note,omitempty"` // the last orchestration outcome
+	Resources     []ResourceBrief `json:"resources"`
+}
+
+// ResourceBrief is a resource line of om mon.
+type ResourceBrief struct {
+	RID    string          `json:"rid"`
+	Status providers.State `json:"status"`
+	Flags  string          `json:"flags"`
+}
+
+// instanceReport summarizes a live instance.
+func instanceReport(li *plan.LiveInstance) *InstanceReport {
+	r := &InstanceReport{Service: li.Service, Status: li.Status}
+	for _, lr := range li.Resources {
+		r.Resources = append(r.Resources, ResourceBrief{RID: lr.RID, Status: lr.Status, Flags: lr.Flags})
+		if lr.Skipped != "" || lr.Standby {
+			continue
+		}
+		switch lr.Status {
+		case providers.Up, providers.Warn:
+			r.Running = true
+		case providers.NA:
+			r.Running = r.Running || lr.Applied != nil
+		}
+	}
+	return r
+}
+
+// localReport is this node's report, as served to peers.
+func (d *Daemon) localReport() *NodeReport {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	rep := &NodeReport{Node: d.opts.Node, Time: time.Now(), Instances: map[string]*InstanceReport{}}
+	if d.local != nil {
+		rep.Quorum = d.local.Quorum
+		rep.Facts = d.local.Facts
+		for k, v := range d.local.Instances {
+			cp := *v
+			if run := d.services[k]; run != nil {
+				cp.Busy, cp.Note, cp.MonitorFailed = run.busy, run.note, run.monitorFailed
+			}
+			rep.Instances[k] = &cp
+		}
+	}
+	rep.Shared = d.shared.all()
+	rep.Configs = d.configs.versions()
+	return rep
+}
