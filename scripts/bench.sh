@@ -44,8 +44,8 @@ die() {
 # calc evaluates an awk expression: calc '%.1f' '2/3'.
 calc() { awk "BEGIN { printf \"$1\", $2 }"; }
 
-# median of the numbers given as arguments.
-median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+# median of the numbers read, one a line.
+median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 # measure [benchgen measure flags] -- COMMAND...: "MEDIAN_MS MIN_MS MAX_MS
 # MAXRSS_KB" of the command alone.
@@ -219,27 +219,34 @@ check_down() {
 
 # apply_report prints the medians per operation and per cycle.
 apply_report() {
-	local who op i vals med
+	local who op
 	declare -A MED
-	printf '%10s  %9s %9s %9s\n' '' start stop cycle
+	printf '%11s  %9s %9s %9s  %13s\n' '' start stop cycle 'slowest cycle'
 	for who in omhcl shell; do
-		for op in start stop; do
-			vals=()
-			for ((i = 1; i <= CYCLES; i++)); do vals+=("${CYCLE_MS[$who.$op,$i]}"); done
-			MED[$who.$op]=$(median "${vals[@]}")
+		for op in start stop cycle; do
+			MED[$who.$op]=$(samples "$who" "$op" | median)
 		done
-		vals=()
-		for ((i = 1; i <= CYCLES; i++)); do
-			vals+=("$(calc '%f' "${CYCLE_MS[$who.start,$i]} + ${CYCLE_MS[$who.stop,$i]}")")
-		done
-		MED[$who.cycle]=$(median "${vals[@]}")
-		printf '%10s  %6.0f ms %6.0f ms %6.0f ms\n' "$who" "${MED[$who.start]}" "${MED[$who.stop]}" "${MED[$who.cycle]}"
+		printf '%11s  %6.0f ms %6.0f ms %6.0f ms  %10.0f ms\n' "$who" \
+			"${MED[$who.start]}" "${MED[$who.stop]}" "${MED[$who.cycle]}" "$(samples "$who" cycle | sort -g | tail -1)"
 	done
-	printf '%10s  %8.2fx %8.2fx %8.2fx   (target: within 1.5x)\n' omhcl/shell \
+	printf '%11s  %8.2fx %8.2fx %8.2fx   (target: within 1.5x)\n' omhcl/shell \
 		"$(calc '%f' "${MED[omhcl.start]} / ${MED[shell.start]}")" \
 		"$(calc '%f' "${MED[omhcl.stop]} / ${MED[shell.stop]}")" \
 		"$(calc '%f' "${MED[omhcl.cycle]} / ${MED[shell.cycle]}")"
 	echo "   medians of $CYCLES cycles; omhcl: omapply -auto-approve --target up, om web stop; shell: testfixtures/benchshell"
+}
+
+# samples WHO OP: the timings of OP (start, stop, or cycle: start + stop) in
+# every cycle, one a line.
+samples() {
+	local i
+	for ((i = 1; i <= CYCLES; i++)); do
+		if [ "$2" = cycle ]; then
+			calc '%f\n' "${CYCLE_MS[$1.start,$i]} + ${CYCLE_MS[$1.stop,$i]}"
+		else
+			echo "${CYCLE_MS[$1.$2,$i]}"
+		fi
+	done
 }
 
 echo "== make bench on $(uname -n): $(nproc) cpus, $(awk '{ print "load " $1 " " $2 " " $3 }' /proc/loadavg), $(go env GOVERSION)"
