@@ -1,0 +1,70 @@
+package clusterlab
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Cut sets node's veth down on the bridge side: the node lives on,
+// alone. Heal undoes it.
+func (r *Rig) Cut(node string) error { return r.setPort(node, "down") }
+
+// Heal sets node's veth up on the bridge side again.
+func (r *Rig) Heal(node string) error { return r.setPort(node, "up") }
+
+func (r *Rig) setPort(node, state string) error {
+	n, err := r.Node(node)
+	if err != nil {
+		return err
+	}
+	if _, err := runCmd("ip", "-n", r.Switch, "link", "set", n.Port, state); err != nil {
+		return fmt.Errorf("%s: link %s: %v", node, state, err)
+	}
+	r.log("%s: link %s", node, state)
+	return nil
+}
+
+// Kill is the node's sudden death: its link cut first (nothing answers
+// any more), every process in its network namespace killed with -9, then
+// its interface back to the state a reboot gives (only its own address),
+// as a dead machine holds no address. Bring it back with Heal and
+// StartDaemon. Mounts a service made are left: the lab's services have
+// none.
+func (r *Rig) Kill(node string) error {
+	n, err := r.Node(node)
+	if err != nil {
+		return err
+	}
+	if err := r.Cut(node); err != nil {
+		return err
+	}
+	if err := killNS(n.NS); err != nil {
+		return fmt.Errorf("%s: %v", node, err)
+	}
+	if err := resetAddrs(n); err != nil {
+		return fmt.Errorf("%s: %v", node, err)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n.Daemon, n.Killed = Proc{}, true
+	r.log("%s: killed (link cut, every process killed, addresses reset)", node)
+	return r.save()
+}
+
+// resetAddrs removes every global address of the node's eth0 but its own.
+func resetAddrs(n *Node) error {
+	out, err := runCmd("ip", "-n", n.NS, "-o", "addr", "show", "dev", NodeDev, "scope", "global")
+	if err != nil {
+		return err
+	}
+	for _, line := range strings.Split(out, "\n") {
+		f := strings.Fields(line)
+		if len(f) < 4 || f[3] == n.Addr+"/24" {
+			continue
+		}
+		if _, err := runCmd("ip", "-n", n.NS, "addr", "del", f[3], "dev", NodeDev); err != nil {
+			return err
+		}
+	}
+	return nil
+}
