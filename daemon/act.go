@@ -43,6 +43,11 @@ func (d *Daemon) orchestrate(ctx context.Context, cfg *lang.Config, svc *lang.Se
 		return
 	}
 	dec := orchestrate.Decide(view, s)
+	if !s.Instances[view.Self].Running && runsElsewhere(view, s) {
+		d.mu.Lock()
+		d.run(svc.Name).note = "" // a failed attempt is moot: it runs on a live node
+		d.mu.Unlock()
+	}
 	if dec.Action == orchestrate.None {
 		d.convergeChanges(ctx, cfg, svc.Name, s, view)
 		return
@@ -55,6 +60,15 @@ func (d *Daemon) orchestrate(ctx context.Context, cfg *lang.Config, svc *lang.Se
 		target = plan.TargetDown
 	}
 	d.act(ctx, cfg, svc.Name, string(dec.Action), dec.Reason, engine.Request{Target: target})
+}
+
+func runsElsewhere(view orchestrate.View, s orchestrate.Service) bool {
+	for n, in := range s.Instances {
+		if n != view.Self && in.Running && view.Nodes[n].Alive {
+			return true
+		}
+	}
+	return false
 }
 
 // convergeChanges applies a new configuration generation to the copy this
@@ -162,8 +176,20 @@ func (d *Daemon) act(ctx context.Context, cfg *lang.Config, svc, what, why strin
 				run.appliedGen = e.Gen
 			}
 		}
+		if err == nil && what == "start" {
+			// The service lives here now: a node coming back with a stale
+			// copy yields to this one instead of taking it back.
+			go d.claim(svc)
+		}
 	}()
 	return true
+}
+
+// claim makes this node the service's preferred node cluster-wide.
+func (d *Daemon) claim(svc string) {
+	if d.shared.get(svc).Preferred != d.opts.Node {
+		d.shared.update(svc, d.opts.Node, func(s *sharedState) { s.Preferred = d.opts.Node })
+	}
 }
 
 // prefixWriter sends the engine's driver log to the daemon log.

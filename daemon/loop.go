@@ -26,8 +26,11 @@ func (d *Daemon) loop(ctx context.Context) {
 		cfg := d.currentConfig()
 		lives := d.observe(ctx, cfg)
 		votes := d.votes(members)
-		d.fence(ctx, cfg, votes, lives)
+		// A daemon just started has not heard from its peers yet: no
+		// fencing (it would stop the services it should adopt) and no
+		// orchestration before the startup wait.
 		if time.Since(d.started) >= d.timings.StartupWait {
+			d.fence(ctx, cfg, votes, lives)
 			d.setThread("scheduler", "running")
 			view := d.view(members, votes)
 			for _, svc := range cfg.Services {
@@ -132,17 +135,31 @@ func (d *Daemon) votes(members map[string]member) cluster.Votes {
 	arbs := len(d.cluster.Arbitrators)
 	d.mu.Unlock()
 	v := cluster.Votes{Nodes: max(len(nodes), 1), Arbitrators: arbs, Reached: d.arbitratorsReached()}
-	for _, m := range members {
-		if m.Status == "alive" {
-			v.Alive++
+	d.mu.Lock()
+	for name, m := range members {
+		if m.Status != "alive" || m.Suspect {
+			continue
 		}
+		// A peer whose reports stopped coming is lost too: serf takes
+		// longer to declare it failed, and a node cut off must fence
+		// before the other side's grace runs out.
+		if r := d.reports[name]; name != d.opts.Node && r != nil && time.Since(r.Received) > d.staleAfter() {
+			continue
+		}
+		v.Alive++
 	}
+	d.mu.Unlock()
 	d.mu.Lock()
 	if d.local != nil {
 		d.local.Quorum = v.Quorum()
 	}
 	d.mu.Unlock()
 	return v
+}
+
+// staleAfter is the age at which a peer's last report means it is lost.
+func (d *Daemon) staleAfter() time.Duration {
+	return max(5*d.timings.Monitor, time.Second)
 }
 
 // view is the cluster as orchestration sees it this round.

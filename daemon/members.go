@@ -22,7 +22,11 @@ type member struct {
 	Addr     net.IP
 	PeerPort int
 	Status   string // alive, failed, left
-	Since    time.Time
+	// Suspect: memberlist suspects the node (it missed probes) but has not
+	// declared it failed yet. Quorum counts suspects as lost: a node cut
+	// off fences early, before the other side declares it failed.
+	Suspect bool
+	Since   time.Time
 	Tags     map[string]string
 }
 
@@ -128,6 +132,10 @@ func (m *membership) refresh() {
 		return
 	}
 	now := time.Now()
+	suspect := map[string]bool{}
+	for _, n := range m.serf.Memberlist().Members() {
+		suspect[n.Name] = n.State == memberlist.StateSuspect
+	}
 	for _, mb := range m.serf.Members() {
 		st := statusName(mb.Status)
 		cur, ok := m.byID[mb.Name]
@@ -137,6 +145,7 @@ func (m *membership) refresh() {
 		}
 		cur.Addr = mb.Addr
 		cur.Tags = mb.Tags
+		cur.Suspect = suspect[mb.Name]
 		cur.PeerPort, _ = strconv.Atoi(mb.Tags["peer"])
 	}
 }

@@ -20,7 +20,7 @@ func newMon(e *cli.Env) *cobra.Command {
 		Short: "Show the cluster: daemon threads, nodes, and each service on each node",
 		Long: `mon prints the daemon's view of the cluster. In the Services section each
 node column shows the service's instance there: O up, X down, ! warn, - no
-report; ^ marks the node that should run it (the placement target), * a
+report, ? node not alive; ^ marks the node that should run it (the placement target), * a
 frozen service. Notes follow under the table.`,
 		Example: "  om mon\n  om mon --json | jq '.services[] | {name, running_on}'",
 		Args:    cobra.NoArgs,
@@ -91,15 +91,15 @@ func writeMon(w io.Writer, v *daemon.MonView, col plan.Colors) {
 		}
 		st = append(st, s)
 	}
-	row(" score", score)
-	row("  load 15m", load)
-	row("  mem", mem)
-	row(" state", st)
+	row("score", score)
+	row(" load 15m", load)
+	row(" mem", mem)
+	row("state", st)
 	quorum := "yes"
 	if !v.Quorum {
 		quorum = "NO: this node fences its services"
 	}
-	fmt.Fprintf(w, " %-*s| %s\n", monLabel, " quorum", quorum)
+	fmt.Fprintf(w, " %-*s| %s\n", monLabel, "quorum", quorum)
 
 	fmt.Fprintln(w)
 	header("Services")
@@ -118,7 +118,7 @@ func writeMon(w io.Writer, v *daemon.MonView, col plan.Colors) {
 			label = fmt.Sprintf("%-10s%-6s%-6s%d/%d", s.Name+frozen, status, s.Orchestrate, len(s.Running), len(s.Nodes))
 		}
 		var cells []string
-		for _, n := range names {
+		for _, n := range v.Nodes {
 			cells = append(cells, instanceCell(s, n))
 		}
 		row(label, cells)
@@ -132,10 +132,13 @@ func writeMon(w io.Writer, v *daemon.MonView, col plan.Colors) {
 	}
 }
 
-func instanceCell(s daemon.MonService, node string) string {
+func instanceCell(s daemon.MonService, n daemon.MonNode) string {
+	node := n.Name
 	in := s.Instances[node]
 	c := "-"
 	switch {
+	case n.Status != "alive":
+		c = "?" // its last report may be stale
 	case in == nil:
 	case in.Running:
 		c = "O"
