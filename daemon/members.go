@@ -27,7 +27,7 @@ type member struct {
 	// off fences early, before the other side declares it failed.
 	Suspect bool
 	Since   time.Time
-	Tags     map[string]string
+	Tags    map[string]string
 }
 
 // membership wraps the serf agent.
