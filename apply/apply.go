@@ -51,16 +51,28 @@ type Result struct{ Services []*ServiceResult }
 // Err summarizes the failures, nil when every service succeeded.
 func (r *Result) Err() error {
 	var msgs []string
+	var errs []error
 	for _, s := range r.Services {
 		if s.Err != nil {
 			msgs = append(msgs, s.Message())
+			errs = append(errs, s.Err)
 		}
 	}
 	if len(msgs) == 0 {
 		return nil
 	}
-	return errors.New(strings.Join(msgs, "\n"))
+	return &resultError{msg: strings.Join(msgs, "\n"), errs: errs}
 }
+
+// resultError reads as the services' messages and unwraps to their errors,
+// so callers can test errors.Is(err, providers.ErrConflict).
+type resultError struct {
+	msg  string
+	errs []error
+}
+
+func (e *resultError) Error() string   { return e.msg }
+func (e *resultError) Unwrap() []error { return e.errs }
 
 // Message says what failed and what was rolled back.
 func (s *ServiceResult) Message() string {

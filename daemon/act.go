@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"errors"
 	"context"
 	"fmt"
 	"strconv"
@@ -20,6 +21,7 @@ type serviceRun struct {
 	retryAfter    time.Time // back off after a failed action
 	restarts      map[string]int
 	monitorFailed bool
+	conflict      bool // the last start found the address in use elsewhere
 	sharedGen     int64 // the shared state generation last seen
 	// appliedGen is the configuration generation this node last converged
 	// its running copy to.
@@ -45,7 +47,8 @@ func (d *Daemon) orchestrate(ctx context.Context, cfg *lang.Config, svc *lang.Se
 	dec := orchestrate.Decide(view, s)
 	if !s.Instances[view.Self].Running && runsElsewhere(view, s) {
 		d.mu.Lock()
-		d.run(svc.Name).note = "" // a failed attempt is moot: it runs on a live node
+		run := d.run(svc.Name)
+		run.note, run.conflict = "", false // a failed attempt is moot: it runs on a live node
 		d.mu.Unlock()
 	}
 	if dec.Action == orchestrate.None {
@@ -161,6 +164,7 @@ func (d *Daemon) act(ctx context.Context, cfg *lang.Config, svc, what, why strin
 		d.mu.Lock()
 		defer d.mu.Unlock()
 		run.busy = ""
+		run.conflict = errors.Is(err, providers.ErrConflict)
 		switch {
 		case err != nil:
 			run.note = fmt.Sprintf("%s failed: %v", what, err)

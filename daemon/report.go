@@ -28,6 +28,9 @@ type InstanceReport struct {
 	MonitorFailed bool            `json:"monitor_failed,omitempty"`
 	Busy          string          `json:"busy,omitempty"` // the action in progress
 	Note          string          `json:"note,omitempty"` // the last orchestration outcome
+	// Conflict: this node's last start found the service's address in use
+	// on the network, a copy no daemon manages.
+	Conflict  bool            `json:"conflict,omitempty"`
 	Resources     []ResourceBrief `json:"resources"`
 }
 
@@ -67,7 +70,7 @@ func (d *Daemon) localReport() *NodeReport {
 		for k, v := range d.local.Instances {
 			cp := *v
 			if run := d.services[k]; run != nil {
-				cp.Busy, cp.Note, cp.MonitorFailed = run.busy, run.note, run.monitorFailed
+				cp.Busy, cp.Note, cp.MonitorFailed, cp.Conflict = run.busy, run.note, run.monitorFailed, run.conflict
 			}
 			rep.Instances[k] = &cp
 		}

@@ -108,6 +108,8 @@ func writeMon(w io.Writer, v *daemon.MonView, col plan.Colors) {
 		status := "down"
 		if len(s.Running) > 0 {
 			status = "up"
+		} else if unmanaged(s) != "" {
+			status = "up?"
 		}
 		frozen := ""
 		if s.Frozen {
@@ -153,8 +155,29 @@ func instanceCell(s daemon.MonService, n daemon.MonNode) string {
 	return c
 }
 
+// unmanaged names the node that found the service's address answering
+// while no daemon reports running it: a copy nobody manages (its node's
+// daemon died), which the conflict check keeps from doubling.
+func unmanaged(s daemon.MonService) string {
+	if len(s.Running) > 0 {
+		return ""
+	}
+	for n, in := range s.Instances {
+		if in.Conflict {
+			return n
+		}
+	}
+	return ""
+}
+
 func serviceNotes(s daemon.MonService) []string {
 	var out []string
+	if n := unmanaged(s); n != "" {
+		out = append(out, fmt.Sprintf("%s: an UNMANAGED copy answers on the network (found by %s's start conflict check); not started again", s.Name, n))
+	}
+	if v := configSpread(s); v != "" {
+		out = append(out, v)
+	}
 	if s.Frozen {
 		out = append(out, s.Name+": frozen, not orchestrated")
 	}
@@ -185,4 +208,19 @@ func serviceNotes(s daemon.MonService) []string {
 		}
 	}
 	return out
+}
+
+// configSpread says which nodes lag behind the newest configuration.
+func configSpread(s daemon.MonService) string {
+	var lagging []string
+	for n, v := range s.Configs {
+		if v != s.Config {
+			lagging = append(lagging, fmt.Sprintf("%s has %d", n, v.Gen))
+		}
+	}
+	sort.Strings(lagging)
+	if len(lagging) == 0 {
+		return fmt.Sprintf("%s: configuration generation %d (%s) on every node", s.Name, s.Config.Gen, s.Config.Hash)
+	}
+	return fmt.Sprintf("%s: configuration generation %d (%s) here; %s", s.Name, s.Config.Gen, s.Config.Hash, strings.Join(lagging, ", "))
 }
