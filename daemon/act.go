@@ -1,8 +1,8 @@
 package daemon
 
 import (
-	"errors"
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -21,7 +21,7 @@ type serviceRun struct {
 	retryAfter    time.Time // back off after a failed action
 	restarts      map[string]int
 	monitorFailed bool
-	conflict      bool // the last start found the address in use elsewhere
+	conflict      bool  // the last start found the address in use elsewhere
 	sharedGen     int64 // the shared state generation last seen
 	// appliedGen is the configuration generation this node last converged
 	// its running copy to.

@@ -12,6 +12,7 @@ import (
 	"github.com/omhcl/omhcl/cluster"
 	"github.com/omhcl/omhcl/lang"
 	"github.com/omhcl/omhcl/orchestrate"
+	"github.com/omhcl/omhcl/plan"
 )
 
 // The local API: HTTP over a unix socket only root can open. om, omplan
@@ -39,6 +40,7 @@ func (d *Daemon) serveAPI(ctx context.Context, ln net.Listener) {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /v1/mon", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, d.mon()) })
 	mux.HandleFunc("POST /v1/services/{svc}/action", d.handleAction)
+	mux.HandleFunc("GET /v1/live/{node}", d.handleLive)
 	mux.HandleFunc("POST /v1/config", d.handleConfig)
 	mux.HandleFunc("POST /v1/join", d.handleJoin)
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
@@ -215,4 +217,25 @@ func (d *Daemon) handleJoin(w http.ResponseWriter, r *http.Request) {
 	steps = append(steps, fmt.Sprintf("join %v: %d node(s) contacted", req.Addrs, n))
 	d.logf("joined %v", req.Addrs)
 	writeJSON(w, map[string][]string{"steps": steps})
+}
+
+// handleLive returns a node's live state: this node's, or a peer's fetched
+// through the peer API.
+func (d *Daemon) handleLive(w http.ResponseWriter, r *http.Request) {
+	node := r.PathValue("node")
+	if node == d.opts.Node {
+		writeJSON(w, d.liveState())
+		return
+	}
+	m, ok := d.members.snapshot()[node]
+	if !ok || m.Status != "alive" {
+		httpError(w, http.StatusNotFound, "node %s is not an alive member", node)
+		return
+	}
+	var live plan.Live
+	if err := newPeerClient(2*time.Second).get(r.Context(), d.secret(), m, "/peer/v1/live", &live); err != nil {
+		httpError(w, http.StatusBadGateway, "live state of %s: %v", node, err)
+		return
+	}
+	writeJSON(w, &live)
 }

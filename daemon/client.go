@@ -10,6 +10,8 @@ import (
 	"net/http"
 	"os"
 	"time"
+
+	"github.com/omhcl/omhcl/plan"
 )
 
 // Client talks to the local daemon over its unix socket.
@@ -96,4 +98,10 @@ func (c *Client) Join(ctx context.Context, req JoinRequest) ([]string, error) {
 		Steps []string `json:"steps"`
 	}
 	return out.Steps, c.do(ctx, http.MethodPost, "/v1/join", req, &out)
+}
+
+// Live returns a node's live state document.
+func (c *Client) Live(ctx context.Context, node string) (*plan.Live, error) {
+	var l plan.Live
+	return &l, c.do(ctx, http.MethodGet, "/v1/live/"+node, nil, &l)
 }

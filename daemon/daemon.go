@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/omhcl/omhcl/cluster"
+	"github.com/omhcl/omhcl/plan"
 	"github.com/omhcl/omhcl/state"
 )
 
@@ -45,8 +46,9 @@ type Daemon struct {
 	mu       sync.Mutex
 	reports  map[string]*NodeReport // by node: the latest report of each peer
 	local    *NodeReport
-	services map[string]*serviceRun // orchestration bookkeeping per service
-	fencing  time.Time              // since when this node lacks quorum, zero when it has it
+	lives    map[string]*plan.LiveInstance // this node's live state, from the last round
+	services map[string]*serviceRun        // orchestration bookkeeping per service
+	fencing  time.Time                     // since when this node lacks quorum, zero when it has it
 	threads  map[string]string
 
 	logMu sync.Mutex
@@ -92,7 +94,7 @@ func New(opts Options) (*Daemon, error) {
 	return d, nil
 }
 
-// Run serves until ctx ends, then leaves the cluster.
+// Run serves until ctx ends. The services keep running.
 func (d *Daemon) Run(ctx context.Context) error {
 	d.started = time.Now()
 	if err := d.configs.load(); err != nil {
@@ -104,7 +106,10 @@ func (d *Daemon) Run(ctx context.Context) error {
 	if err := d.members.start(); err != nil {
 		return err
 	}
-	defer d.members.stop(true)
+	// No graceful leave: peers would count the node gone at once while its
+	// services still run here. They see it fail, and their start conflict
+	// check finds the running copy, as when the daemon is killed.
+	defer d.members.stop(false)
 	d.setThread("daemon", "running")
 	d.setThread("gossip", "running "+d.opts.Bind)
 

@@ -124,6 +124,7 @@ func (d *Daemon) observe(ctx context.Context, cfg *lang.Config) map[string]*plan
 		rep.Quorum = d.local.Quorum
 	}
 	d.local = rep
+	d.lives = lives
 	d.mu.Unlock()
 	return lives
 }

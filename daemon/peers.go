@@ -60,6 +60,9 @@ func (d *Daemon) servePeers(ctx context.Context, ln net.Listener) {
 	mux.HandleFunc("GET /peer/v1/report", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, d.localReport())
 	})
+	mux.HandleFunc("GET /peer/v1/live", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, d.liveState())
+	})
 	mux.HandleFunc("GET /peer/v1/config/{svc}", func(w http.ResponseWriter, r *http.Request) {
 		e := d.configs.get(r.PathValue("svc"))
 		if e == nil {

@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"sort"
 	"time"
 
 	"github.com/omhcl/omhcl/plan"
@@ -24,14 +25,14 @@ type InstanceReport struct {
 	Service string          `json:"service"`
 	Status  providers.State `json:"status"`
 	// Running: a resource that is not a standby resource is up.
-	Running       bool            `json:"running"`
-	MonitorFailed bool            `json:"monitor_failed,omitempty"`
-	Busy          string          `json:"busy,omitempty"` // the action in progress
-	Note          string          `json:"note,omitempty"` // the last orchestration outcome
+	Running       bool   `json:"running"`
+	MonitorFailed bool   `json:"monitor_failed,omitempty"`
+	Busy          string `json:"busy,omitempty"` // the action in progress
+	Note          string `json:"note,omitempty"` // the last orchestration outcome
 	// Conflict: this node's last start found the service's address in use
 	// on the network, a copy no daemon manages.
 	Conflict  bool            `json:"conflict,omitempty"`
-	Resources     []ResourceBrief `json:"resources"`
+	Resources []ResourceBrief `json:"resources"`
 }
 
 // ResourceBrief is a resource line of om mon.
@@ -78,4 +79,17 @@ func (d *Daemon) localReport() *NodeReport {
 	rep.Shared = d.shared.all()
 	rep.Configs = d.configs.versions()
 	return rep
+}
+
+// liveState is this node's live state document (what om status --json
+// prints), from the last round: omplan --cluster plans every node from it.
+func (d *Daemon) liveState() *plan.Live {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	l := &plan.Live{FormatVersion: plan.LiveFormatVersion, Node: d.opts.Node}
+	for _, li := range d.lives {
+		l.Services = append(l.Services, li)
+	}
+	sort.Slice(l.Services, func(i, j int) bool { return l.Services[i].Service < l.Services[j].Service })
+	return l
 }

@@ -16,6 +16,7 @@ type planFlags struct {
 	json, markdown   bool
 	out              string
 	snapshot         string
+	cluster          bool
 	detailedExitcode bool
 }
 
@@ -34,7 +35,8 @@ Exit codes: 0 success (with -detailed-exitcode: no changes), 1 error,
   omplan -json examples/getting-started | jq '.resource_changes[].actions'
   omplan --node demo2 --snapshot demo2-status.json services/
   omplan -out svc1.plan /etc/omhcl && omapply svc1.plan
-  omplan -markdown -detailed-exitcode services/ > plan.md`,
+  omplan -markdown -detailed-exitcode services/ > plan.md
+  omplan --cluster services/     # every node, with the orchestrator's placement`,
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error { return runPlan(cmd.Context(), e, f, args) },
 	}
@@ -46,6 +48,7 @@ Exit codes: 0 success (with -detailed-exitcode: no changes), 1 error,
 	fs.BoolVar(&f.markdown, "markdown", false, "print a compact markdown summary (for pull-request comments)")
 	fs.StringVar(&f.out, "out", "", "save the plan to this file, for omapply FILE")
 	fs.StringVar(&f.snapshot, "snapshot", "", "plan against this live state (om status --json output) instead of the node's drivers")
+	fs.BoolVar(&f.cluster, "cluster", false, "plan every alive node of the cluster from its live state, with the orchestrator's placement (needs the daemon)")
 	fs.BoolVar(&f.detailedExitcode, "detailed-exitcode", false, "exit 0 when there are no changes, 2 when there are, 1 on error")
 	cmd.AddCommand(newValidate(e), newFmt(e), newShow(e))
 	return cmd
@@ -55,6 +58,9 @@ func runPlan(ctx context.Context, e *cli.Env, f planFlags, args []string) error 
 	cfg, err := e.LoadConfig(cli.ConfigPaths(args))
 	if err != nil {
 		return err
+	}
+	if f.cluster {
+		return planCluster(ctx, e, cfg, f)
 	}
 	var src plan.Source = plan.Drivers{Store: e.Store()}
 	if f.snapshot != "" {
