@@ -29,6 +29,16 @@ vet:
 bench: build
 	./scripts/bench.sh
 
+# A 3-node cluster lab with an HA service to try by hand (root):
+# scripts/lab.sh status|mon|kill NODE|cut NODE|heal NODE|down ...
+.PHONY: lab bench-failover
+lab: build
+	./scripts/lab.sh up
+
+# Failover time and daemon idle cost, in labs of its own (root).
+bench-failover: build
+	./scripts/bench-failover.sh
+
 # Coverage-guided fuzzing of parse+evaluate; FUZZTIME=10m for a longer run.
 FUZZTIME ?= 60s
 fuzz:

@@ -44,12 +44,7 @@ func (r *Rig) Join(timeout time.Duration) error {
 		}
 		r.log("%s: joined %s\n%s", n.Name, first.Name, strings.TrimRight(res.Stdout, "\n"))
 	}
-	for _, n := range r.Nodes {
-		if err := r.WaitMembers(n.Name, r.NodeNames(), timeout); err != nil {
-			return err
-		}
-	}
-	return nil
+	return r.WaitAllMembers(timeout)
 }
 
 // WaitMembers waits until node's daemon sees every one of want as an
@@ -60,7 +55,7 @@ func (r *Rig) WaitMembers(node string, want []string, timeout time.Duration) err
 		view, err := r.Mon(node)
 		var missing []string
 		if err == nil {
-			missing = view.missing(want)
+			missing = missingAlive(view, want)
 			if len(missing) == 0 {
 				return nil
 			}

@@ -54,7 +54,8 @@ func (l *Lab) DumpLogs() {
 	}
 }
 
-func (l *Lab) check(err error) {
+// Check fails the test on err, naming the lab.
+func (l *Lab) Check(err error) {
 	l.t.Helper()
 	if err != nil {
 		l.t.Fatalf("cluster lab: %v", err)
@@ -62,28 +63,28 @@ func (l *Lab) check(err error) {
 }
 
 // Kill kills node: link cut, every process killed, addresses reset.
-func (l *Lab) Kill(node string) { l.t.Helper(); l.check(l.Rig.Kill(node)) }
+func (l *Lab) Kill(node string) { l.t.Helper(); l.Check(l.Rig.Kill(node)) }
 
 // KillDaemon kills node's daemon only.
-func (l *Lab) KillDaemon(node string) { l.t.Helper(); l.check(l.Rig.KillDaemon(node)) }
+func (l *Lab) KillDaemon(node string) { l.t.Helper(); l.Check(l.Rig.KillDaemon(node)) }
 
 // StartDaemon starts node's daemon again.
-func (l *Lab) StartDaemon(node string) { l.t.Helper(); l.check(l.Rig.StartDaemon(node)) }
+func (l *Lab) StartDaemon(node string) { l.t.Helper(); l.Check(l.Rig.StartDaemon(node)) }
 
 // Cut sets node's link down on the bridge side.
-func (l *Lab) Cut(node string) { l.t.Helper(); l.check(l.Rig.Cut(node)) }
+func (l *Lab) Cut(node string) { l.t.Helper(); l.Check(l.Rig.Cut(node)) }
 
 // Heal sets node's link up again.
-func (l *Lab) Heal(node string) { l.t.Helper(); l.check(l.Rig.Heal(node)) }
+func (l *Lab) Heal(node string) { l.t.Helper(); l.Check(l.Rig.Heal(node)) }
 
 // Join forms the cluster and waits until every node sees every other.
-func (l *Lab) Join() { l.t.Helper(); l.check(l.Rig.Join(30 * time.Second)) }
+func (l *Lab) Join() { l.t.Helper(); l.Check(l.Rig.Join(30 * time.Second)) }
 
 // WaitDaemons waits until every daemon answers on its socket.
 func (l *Lab) WaitDaemons() {
 	l.t.Helper()
 	for _, n := range l.Nodes {
-		l.check(l.Rig.WaitDaemon(n.Name, 30*time.Second))
+		l.Check(l.Rig.WaitDaemon(n.Name, 30*time.Second))
 	}
 }
 
@@ -92,7 +93,7 @@ func (l *Lab) WaitDaemons() {
 func (l *Lab) Run(node string, argv ...string) Result {
 	l.t.Helper()
 	res, err := l.Rig.Run(node, argv...)
-	l.check(err)
+	l.Check(err)
 	l.t.Logf("%s: %s", node, res)
 	return res
 }
@@ -101,7 +102,7 @@ func (l *Lab) Run(node string, argv ...string) Result {
 func (l *Lab) Must(node string, argv ...string) string {
 	l.t.Helper()
 	res := l.Run(node, argv...)
-	l.check(res.Err())
+	l.Check(res.Err())
 	return res.Stdout
 }
 
@@ -109,7 +110,7 @@ func (l *Lab) Must(node string, argv ...string) string {
 func (l *Lab) Addrs(node string) []netip.Prefix {
 	l.t.Helper()
 	a, err := l.Rig.Addrs(node)
-	l.check(err)
+	l.Check(err)
 	return a
 }
 
@@ -128,9 +129,9 @@ func (l *Lab) Watch(ip netip.Addr) *Watcher {
 func (l *Lab) DeployExample(node string, src []byte) {
 	l.t.Helper()
 	cfg, err := l.Adapt(src)
-	l.check(err)
+	l.Check(err)
 	res, err := l.Deploy(node, "web.hcl", cfg)
-	l.check(err)
+	l.Check(err)
 	l.t.Logf("%s: %s", node, res)
-	l.check(res.Err())
+	l.Check(res.Err())
 }

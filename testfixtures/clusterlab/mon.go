@@ -4,18 +4,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
-	"sort"
+	"time"
+
+	"github.com/omhcl/omhcl/daemon"
 )
 
-// MonView is node's `om mon --json`, decoded loosely: the lab reads only
-// which members are alive.
-type MonView struct {
-	Node string
-	Raw  map[string]any
-}
-
 // Mon runs `om mon --json` as node and decodes it.
-func (r *Rig) Mon(node string) (*MonView, error) {
+func (r *Rig) Mon(node string) (*daemon.MonView, error) {
 	res, err := r.Run(node, "om", "mon", "--json")
 	if err != nil {
 		return nil, err
@@ -23,68 +18,78 @@ func (r *Rig) Mon(node string) (*MonView, error) {
 	if err := res.Err(); err != nil {
 		return nil, err
 	}
-	v := &MonView{Node: node}
-	if err := json.Unmarshal([]byte(res.Stdout), &v.Raw); err != nil {
-		return nil, fmt.Errorf("%s: om mon --json: %v", node, err)
+	var v daemon.MonView
+	if err := json.Unmarshal([]byte(res.Stdout), &v); err != nil {
+		return nil, fmt.Errorf("%s: om mon --json: %v\n%s", node, err, res.Stdout)
 	}
-	return v, nil
+	return &v, nil
 }
 
-// AliveNodes returns the members the view holds alive, sorted.
-func (v *MonView) AliveNodes() []string {
-	var alive []string
-	for name, n := range objects(v.Raw["nodes"]) {
-		if isAlive(n) {
-			alive = append(alive, name)
-		}
-	}
-	sort.Strings(alive)
-	return alive
-}
-
-// missing returns those of want the view does not hold alive.
-func (v *MonView) missing(want []string) []string {
-	alive := v.AliveNodes()
+// missingAlive returns those of want the view does not hold alive.
+func missingAlive(v *daemon.MonView, want []string) []string {
 	var out []string
 	for _, w := range want {
-		if !slices.Contains(alive, w) {
+		if !slices.ContainsFunc(v.Nodes, func(n daemon.MonNode) bool { return n.Name == w && n.Status == "alive" }) {
 			out = append(out, w)
 		}
 	}
 	return out
 }
 
-// objects maps a JSON object of objects, or an array of objects with a
-// "name", to name -> object.
-func objects(x any) map[string]map[string]any {
-	out := map[string]map[string]any{}
-	switch x := x.(type) {
-	case map[string]any:
-		for k, v := range x {
-			if o, ok := v.(map[string]any); ok {
-				out[k] = o
-			}
-		}
-	case []any:
-		for _, v := range x {
-			if o, ok := v.(map[string]any); ok {
-				if name, ok := o["name"].(string); ok {
-					out[name] = o
-				}
-			}
+// MonServiceOf returns the service named name in the view, nil if absent.
+func MonServiceOf(v *daemon.MonView, name string) *daemon.MonService {
+	for i := range v.Services {
+		if v.Services[i].Name == name {
+			return &v.Services[i]
 		}
 	}
-	return out
+	return nil
 }
 
-func isAlive(n map[string]any) bool {
-	if b, ok := n["alive"].(bool); ok {
-		return b
+// WaitSettled waits until every node whose daemon runs shows service
+// running on the same single node, with no action in progress on any
+// instance, and returns that node. Act on a service only once settled: an
+// operation sent in the middle of a start races with it.
+func (r *Rig) WaitSettled(service string, timeout time.Duration) (string, error) {
+	deadline := time.Now().Add(timeout)
+	for {
+		node, err := r.settledOn(service)
+		if err == nil {
+			return node, nil
+		}
+		if time.Now().After(deadline) {
+			return "", fmt.Errorf("%s not settled after %s: %v", service, timeout, err)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
-	for _, k := range []string{"state", "status"} {
-		if s, ok := n[k].(string); ok {
-			return s == "alive" || s == "up"
+}
+
+func (r *Rig) settledOn(service string) (string, error) {
+	on := ""
+	for _, n := range r.Nodes {
+		if r.DaemonPID(n.Name) == 0 {
+			continue
+		}
+		v, err := r.Mon(n.Name)
+		if err != nil {
+			return "", err
+		}
+		s := MonServiceOf(v, service)
+		if s == nil {
+			return "", fmt.Errorf("%s: no service %s in om mon", n.Name, service)
+		}
+		if len(s.Running) != 1 || (on != "" && s.Running[0] != on) {
+			return "", fmt.Errorf("%s sees %s running on %v", n.Name, service, s.Running)
+		}
+		on = s.Running[0]
+		for node, in := range s.Instances {
+			if in != nil && in.Busy != "" {
+				return "", fmt.Errorf("%s sees %s busy on %s: %s", n.Name, service, node, in.Busy)
+			}
 		}
 	}
-	return false
+	if on == "" {
+		return "", fmt.Errorf("no daemon runs")
+	}
+	return on, nil
 }

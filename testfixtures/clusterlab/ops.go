@@ -68,3 +68,26 @@ func resetAddrs(n *Node) error {
 	}
 	return nil
 }
+
+// LinkUp tells whether node's link is up on the bridge side (not cut).
+func (r *Rig) LinkUp(node string) (bool, error) {
+	n, err := r.Node(node)
+	if err != nil {
+		return false, err
+	}
+	out, err := runCmd("ip", "-n", r.Switch, "-o", "link", "show", n.Port)
+	if err != nil {
+		return false, err
+	}
+	// "3: v-node1@if2: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu ..."
+	start, end := strings.IndexByte(out, '<'), strings.IndexByte(out, '>')
+	if start < 0 || end < start {
+		return false, fmt.Errorf("%s: unexpected ip link output %q", node, out)
+	}
+	for _, flag := range strings.Split(out[start+1:end], ",") {
+		if flag == "UP" {
+			return true, nil
+		}
+	}
+	return false, nil
+}

@@ -1,0 +1,102 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/omhcl/omhcl/testfixtures/clusterlab"
+)
+
+const waitLong = 60 * time.Second
+
+func say(format string, args ...any) { fmt.Printf("lab: "+format+"\n", args...) }
+
+func open(g *globals) (*clusterlab.Rig, error) { return clusterlab.Open(g.root, say) }
+
+func cmdUp(g *globals, args []string) error {
+	fs := flag.NewFlagSet("up", flag.ExitOnError)
+	n := fs.Int("n", 3, "number of nodes")
+	profile := fs.String("profile", "fast", "daemon timing profile: fast or default")
+	service := fs.String("service", clusterlab.ExampleService, "the service to deploy")
+	_ = fs.Parse(args)
+	src, err := os.ReadFile(*service)
+	if err != nil {
+		return err
+	}
+	bin, err := filepath.Abs(g.bin)
+	if err != nil {
+		return err
+	}
+	r, err := clusterlab.Create(*n, clusterlab.Options{Root: g.root, Prefix: "omlab", BinDir: bin, Profile: *profile, Logf: say})
+	if err != nil {
+		return err
+	}
+	if err := formCluster(r, src); err != nil {
+		return fmt.Errorf("%v\nthe lab is left up for a look (daemon logs in %s/NODE/daemon.log); scripts/lab.sh down removes it", err, g.root)
+	}
+	printHelp(r)
+	return nil
+}
+
+// formCluster waits for the daemons, joins them, deploys the service on
+// the first node and waits until it answers.
+func formCluster(r *clusterlab.Rig, src []byte) error {
+	for _, n := range r.Nodes {
+		if err := r.WaitDaemon(n.Name, waitLong); err != nil {
+			return err
+		}
+	}
+	if err := r.Join(waitLong); err != nil {
+		return err
+	}
+	say("cluster formed: %v", r.NodeNames())
+	cfg, err := r.Adapt(src)
+	if err != nil {
+		return err
+	}
+	first := r.Nodes[0].Name
+	res, err := r.Deploy(first, "web.hcl", cfg)
+	if err != nil {
+		return err
+	}
+	fmt.Print(res.Stdout, res.Stderr)
+	if err := res.Err(); err != nil {
+		return err
+	}
+	node, err := r.WaitServed(clusterlab.ServiceURL, waitLong)
+	if err != nil {
+		return err
+	}
+	say("service web answers on %s, from %s", clusterlab.ServiceURL, node)
+	return nil
+}
+
+func printHelp(r *clusterlab.Rig) {
+	fmt.Printf(`
+The lab is up: %d nodes in network namespaces %s-node1.. on a bridge, the
+client in %s, state in %s.
+
+  scripts/lab.sh status              nodes, daemons, links, where the service is
+  scripts/lab.sh mon [NODE]          om mon as a node
+  scripts/lab.sh watch               where the service address is, live
+  scripts/lab.sh get                 the web page, from the client
+  scripts/lab.sh kill NODE           the node dies; boot NODE brings it back
+  scripts/lab.sh cut NODE            cut its link; heal NODE restores it
+  scripts/lab.sh daemon-kill NODE    kill its daemon only; daemon-start NODE
+  scripts/lab.sh failover            kill the node running web, time the failover
+  scripts/lab.sh run NODE om web switch --to node2
+  scripts/lab.sh run NODE om web freeze|thaw|takeover|giveback
+  scripts/lab.sh down                remove everything
+`, len(r.Nodes), r.Prefix, r.Client, r.Root)
+}
+
+func cmdDown(g *globals, args []string) error {
+	r, err := open(g)
+	if err != nil {
+		return err
+	}
+	return r.Down()
+}

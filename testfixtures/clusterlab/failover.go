@@ -1,0 +1,76 @@
+package clusterlab
+
+import (
+	"fmt"
+	"time"
+)
+
+// Failover is one measured failover of the example service.
+type Failover struct {
+	From, To string
+	// Moved: from the kill to the address on exactly one other node.
+	Moved time.Duration
+	// Served: from the kill to the client's HTTP request answered by the
+	// app on the new node.
+	Served time.Duration
+}
+
+// MeasureFailover kills the node holding the service address (w watches
+// it) and times the failover, until the app answers url from the client
+// on another node.
+func (r *Rig) MeasureFailover(w *Watcher, url string, timeout time.Duration) (Failover, error) {
+	h := w.Holders()
+	if len(h) != 1 {
+		return Failover{}, fmt.Errorf("failover: the service address is on %v, not on one node", h)
+	}
+	f := Failover{From: h[0]}
+	start := time.Now()
+	if err := r.Kill(f.From); err != nil {
+		return f, err
+	}
+	deadline := start.Add(timeout)
+	for {
+		if f.Moved == 0 && Single(f.From)(w.Holders()) {
+			f.Moved = time.Since(start)
+		}
+		if body, err := r.Get(url, 300*time.Millisecond); err == nil {
+			if node := ServedBy(body); node != "" && node != f.From {
+				f.Served, f.To = time.Since(start), node
+				if f.Moved == 0 { // answered before the watcher's next sample
+					f.Moved = f.Served
+				}
+				return f, nil
+			}
+		}
+		if time.Now().After(deadline) {
+			return f, fmt.Errorf("failover from %s: the service does not answer on another node %s after the kill (address on %v)",
+				f.From, timeout, w.Holders())
+		}
+		time.Sleep(WatchInterval)
+	}
+}
+
+// Revive brings a killed node back as a rebooted machine: link up, daemon
+// started, and waits until every node sees every other alive again.
+func (r *Rig) Revive(node string, timeout time.Duration) error {
+	if err := r.Heal(node); err != nil {
+		return err
+	}
+	if err := r.StartDaemon(node); err != nil {
+		return err
+	}
+	if err := r.WaitDaemon(node, timeout); err != nil {
+		return err
+	}
+	return r.WaitAllMembers(timeout)
+}
+
+// WaitAllMembers waits until every node sees every node alive.
+func (r *Rig) WaitAllMembers(timeout time.Duration) error {
+	for _, n := range r.Nodes {
+		if err := r.WaitMembers(n.Name, r.NodeNames(), timeout); err != nil {
+			return err
+		}
+	}
+	return nil
+}
