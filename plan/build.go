@@ -205,10 +205,11 @@ func (c *Change) fillOperations(r *providers.Resource, lr *LiveResource) error {
 // Only explicit references count; the default kind order would restart
 // every disk and filesystem for a new address.
 func (sp *servicePlan) cascadeRestarts(in Input) error {
+	// in start order, so every run lists the restarts alike
 	dependents := map[string][]string{}
-	for rid, deps := range sp.inst.References {
-		for _, d := range deps {
-			dependents[d] = append(dependents[d], rid)
+	for _, r := range sp.inst.Resources {
+		for _, d := range sp.inst.References[r.RID()] {
+			dependents[d] = append(dependents[d], r.RID())
 		}
 	}
 	var visit func(rid, cause string) error
