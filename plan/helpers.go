@@ -40,30 +40,6 @@ func changedAttrs(applied *Values, want map[string]cty.Value) []string {
 	return out
 }
 
-// equalValues compares values across the JSON round trip of the record,
-// which turns lists into tuples and maps into objects.
-func equalValues(a, b cty.Value) bool {
-	if a.IsNull() || b.IsNull() {
-		return a.IsNull() == b.IsNull()
-	}
-	ja, err1 := json.Marshal(Values{"v": a})
-	jb, err2 := json.Marshal(Values{"v": b})
-	if err1 != nil || err2 != nil {
-		return a.RawEquals(b)
-	}
-	return stripTypes(ja) == stripTypes(jb)
-}
-
-func stripTypes(b []byte) string {
-	var m map[string]struct {
-		Value json.RawMessage `json:"value"`
-	}
-	if json.Unmarshal(b, &m) != nil {
-		return string(b)
-	}
-	return string(m["v"].Value)
-}
-
 func allInPlace(spec *providers.Spec, names []string) bool {
 	for _, n := range names {
 		inPlace := false

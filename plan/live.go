@@ -1,11 +1,7 @@
 package plan
 
 import (
-	"encoding/json"
-
 	"github.com/omhcl/omhcl/providers"
-	"github.com/zclconf/go-cty/cty"
-	ctyjson "github.com/zclconf/go-cty/cty/json"
 )
 
 // LiveFormatVersion versions the live state document (om status --json),
@@ -86,35 +82,6 @@ type LiveResource struct {
 	Orphan  bool    `json:"orphan,omitempty"`
 	Exposed Values  `json:"exposed,omitempty"`
 	Applied *Values `json:"applied,omitempty"`
-}
-
-// Values is a set of attribute values that survives a JSON round trip with
-// its types (unknown values cannot be serialized and are dropped).
-type Values map[string]cty.Value
-
-// MarshalJSON encodes each value with its type.
-func (v Values) MarshalJSON() ([]byte, error) {
-	out := map[string]ctyjson.SimpleJSONValue{}
-	for k, val := range v {
-		if val == cty.NilVal || !val.IsWhollyKnown() {
-			continue
-		}
-		out[k] = ctyjson.SimpleJSONValue{Value: val}
-	}
-	return json.Marshal(out)
-}
-
-// UnmarshalJSON decodes what MarshalJSON wrote.
-func (v *Values) UnmarshalJSON(b []byte) error {
-	var in map[string]ctyjson.SimpleJSONValue
-	if err := json.Unmarshal(b, &in); err != nil {
-		return err
-	}
-	*v = Values{}
-	for k, val := range in {
-		(*v)[k] = val.Value
-	}
-	return nil
 }
 
 // Flags renders the 8 status flag columns of the seed's status tree:

@@ -1,0 +1,110 @@
+package plan_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"testing"
+
+	"github.com/omhcl/omhcl/lang"
+	"github.com/omhcl/omhcl/plan"
+)
+
+// The BenchmarkPlan benchmarks run what `omplan --snapshot SNAPSHOT --node
+// bench1 [-json] SERVICES` does (load, decode the snapshot, observe, plan,
+// render) on the services testfixtures/benchgen generates, as make bench
+// measures it (docs/bench.md). Profile with:
+//
+//	go test ./plan -run '^$' -bench Plan1000 -cpuprofile cpu.out -memprofile mem.out
+
+func BenchmarkPlan100(b *testing.B)        { benchPlan(b, 100, false) }
+func BenchmarkPlan1000(b *testing.B)       { benchPlan(b, 1000, false) }
+func BenchmarkPlan1000JSON(b *testing.B)   { benchPlan(b, 1000, true) }
+func BenchmarkPlan10000(b *testing.B)      { benchPlan(b, 10000, false) }
+func BenchmarkDecodeSnapshot(b *testing.B) { benchDecode(b, 1000) }
+
+// generated caches the directories benchgen wrote, by size, for every
+// benchmark of the run; TestMain removes them.
+var generated = map[int]string{}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	for _, dir := range generated {
+		os.RemoveAll(dir)
+	}
+	os.Exit(code)
+}
+
+// generate writes n services and their snapshot with benchgen.
+func generate(b *testing.B, n int) string {
+	b.Helper()
+	if dir := generated[n]; dir != "" {
+		return dir
+	}
+	dir, err := os.MkdirTemp("", "omplan-bench-")
+	if err != nil {
+		b.Fatal(err)
+	}
+	generated[n] = dir
+	cmd := exec.Command("go", "run", "github.com/omhcl/omhcl/testfixtures/benchgen",
+		"-services", strconv.Itoa(n), "-dir", dir, "-node", "bench1")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		b.Fatalf("benchgen: %v\n%s", err, out)
+	}
+	return dir
+}
+
+func benchPlan(b *testing.B, n int, asJSON bool) {
+	dir := generate(b, n)
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := omplan(dir, asJSON, io.Discard); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N)/float64(n), "µs/service")
+}
+
+func benchDecode(b *testing.B, n int) {
+	raw, err := os.ReadFile(filepath.Join(generate(b, n), "snapshot.json"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		var live plan.Live
+		if err := json.Unmarshal(raw, &live); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// omplan is cmd/omplan's runPlan with a snapshot, without its flags.
+func omplan(dir string, asJSON bool, w io.Writer) error {
+	cfg, diags := lang.Load(filepath.Join(dir, "services"))
+	if diags.HasErrors() {
+		return diags
+	}
+	raw, err := os.ReadFile(filepath.Join(dir, "snapshot.json"))
+	if err != nil {
+		return err
+	}
+	var live plan.Live
+	if err := json.Unmarshal(raw, &live); err != nil {
+		return err
+	}
+	req := plan.Request{Config: cfg, Source: plan.Snapshot{Live: &live}, Options: plan.Options{Node: live.Node}}
+	p, _, diags := plan.Make(context.Background(), req)
+	if diags.HasErrors() {
+		return diags
+	}
+	if asJSON {
+		return plan.WriteJSON(w, p)
+	}
+	plan.WriteText(w, p, false)
+	return nil
+}

@@ -1,0 +1,84 @@
+package plan
+
+import (
+	"encoding/json"
+	"unicode/utf8"
+
+	"github.com/zclconf/go-cty/cty"
+)
+
+// appendJSONValue appends the JSON of a known value, byte for byte what
+// cty's JSON package and encoding/json write (HTML-escaped strings, object
+// attributes sorted, numbers in 'f' format). errNotSimple: the cty path
+// must decide (marks, unknowns, capsules, infinities).
+func appendJSONValue(out []byte, v cty.Value) ([]byte, error) {
+	if v.IsMarked() || !v.IsKnown() {
+		return out, errNotSimple
+	}
+	if v.IsNull() {
+		return append(out, "null"...), nil
+	}
+	t := v.Type()
+	switch {
+	case t == cty.String:
+		return appendJSONString(out, v.AsString()), nil
+	case t == cty.Bool:
+		if v.True() {
+			return append(out, "true"...), nil
+		}
+		return append(out, "false"...), nil
+	case t == cty.Number:
+		f := v.AsBigFloat()
+		if f.IsInf() {
+			return out, errNotSimple
+		}
+		return f.Append(out, 'f', -1), nil
+	case t.IsListType() || t.IsSetType() || t.IsTupleType():
+		out = append(out, '[')
+		first := true
+		for it := v.ElementIterator(); it.Next(); {
+			if !first {
+				out = append(out, ',')
+			}
+			first = false
+			_, e := it.Element()
+			var err error
+			if out, err = appendJSONValue(out, e); err != nil {
+				return out, err
+			}
+		}
+		return append(out, ']'), nil
+	case t.IsMapType() || t.IsObjectType():
+		// cty iterates both in key order, as JSON objects are written
+		out = append(out, '{')
+		first := true
+		for it := v.ElementIterator(); it.Next(); {
+			if !first {
+				out = append(out, ',')
+			}
+			first = false
+			k, e := it.Element()
+			out = appendJSONString(out, k.AsString())
+			out = append(out, ':')
+			var err error
+			if out, err = appendJSONValue(out, e); err != nil {
+				return out, err
+			}
+		}
+		return append(out, '}'), nil
+	}
+	return out, errNotSimple
+}
+
+// appendJSONString quotes s as encoding/json does by default.
+func appendJSONString(out []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= utf8.RuneSelf || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			b, _ := json.Marshal(s) // a string always encodes
+			return append(out, b...)
+		}
+	}
+	out = append(out, '"')
+	out = append(out, s...)
+	return append(out, '"')
+}
