@@ -77,23 +77,21 @@ func LoadFiles(files map[string][]byte) (*Config, hcl.Diagnostics) {
 }
 
 func load(names []string, srcs map[string][]byte) (*Config, hcl.Diagnostics) {
+	// Files parse and decode on their own; the results are merged in name
+	// order, as if read one by one.
+	parsed := make([]parsedFile, len(names))
+	parallel(len(names), func(i int) { parsed[i] = parseFile(names[i], srcs[names[i]]) })
 	cfg := &Config{Files: make(map[string]*hcl.File, len(names))}
 	var diags hcl.Diagnostics
 	seen := map[string]*Service{}
-	for _, name := range names {
-		f, d := hclsyntax.ParseConfig(srcs[name], name, hcl.InitialPos)
-		diags = append(diags, capSyntaxErrors(name, d)...)
-		if f == nil {
+	for i, name := range names {
+		pf := parsed[i]
+		diags = append(diags, pf.diags...)
+		if pf.file == nil {
 			continue
 		}
-		cfg.Files[name] = f
-		body, ok := f.Body.(*hclsyntax.Body)
-		if !ok {
-			continue
-		}
-		services, d := decodeFile(body)
-		diags = append(diags, d...)
-		for _, s := range services {
+		cfg.Files[name] = pf.file
+		for _, s := range pf.services {
 			if first := seen[s.Name]; first != nil {
 				diags = append(diags, duplicate("Duplicate service",
 					fmt.Sprintf("A service named %q", s.Name), s.DeclRange, first.DeclRange))
@@ -105,6 +103,28 @@ func load(names []string, srcs map[string][]byte) (*Config, hcl.Diagnostics) {
 	}
 	sort.Slice(cfg.Services, func(i, j int) bool { return cfg.Services[i].Name < cfg.Services[j].Name })
 	return cfg, diags
+}
+
+// parsedFile is one file parsed and its service blocks decoded.
+type parsedFile struct {
+	file     *hcl.File
+	services []*Service
+	diags    hcl.Diagnostics
+}
+
+func parseFile(name string, src []byte) parsedFile {
+	f, d := hclsyntax.ParseConfig(src, name, hcl.InitialPos)
+	pf := parsedFile{file: f, diags: capSyntaxErrors(name, d)}
+	if f == nil {
+		return pf
+	}
+	body, ok := f.Body.(*hclsyntax.Body)
+	if !ok {
+		return pf
+	}
+	services, d := decodeFile(body)
+	pf.services, pf.diags = services, append(pf.diags, d...)
+	return pf
 }
 
 // maxSyntaxErrors caps the syntax errors reported per file: past the first
