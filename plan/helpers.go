@@ -3,7 +3,6 @@ package plan
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"sort"
 	"strings"
 
@@ -70,27 +69,13 @@ func joinWords(names []string) string {
 // are left out: they do not change what the plan does.
 func Fingerprint(lives []*LiveInstance) string {
 	h := sha256.New()
-	type res struct {
-		RID         string
-		Status      providers.State
-		Provisioned bool
-		Exposed     Values
-		Applied     *Values
-	}
+	var buf []byte
 	for _, li := range lives {
 		if li == nil {
 			continue
 		}
-		rs := make([]res, 0, len(li.Resources))
-		for _, r := range li.Resources {
-			rs = append(rs, res{r.RID, r.Status, r.Provisioned, r.Exposed, r.Applied})
-		}
-		b, _ := json.Marshal(struct {
-			Service string
-			Frozen  bool
-			R       []res
-		}{li.Service, li.Frozen, rs})
-		h.Write(b)
+		buf = appendFingerprint(buf[:0], li)
+		h.Write(buf)
 		h.Write([]byte{0})
 	}
 	return hex.EncodeToString(h.Sum(nil))[:32]

@@ -25,14 +25,24 @@ var errNotSimple = errors.New("value needs the cty JSON path")
 
 // MarshalJSON encodes each value as plain JSON, keys sorted.
 func (v Values) MarshalJSON() ([]byte, error) {
-	keys := make([]string, 0, len(v))
+	out, err := v.appendJSON(make([]byte, 0, 64*len(v)+2))
+	if err != nil {
+		return valuesSlow{}.marshal(v)
+	}
+	return out, nil
+}
+
+// appendJSON appends what MarshalJSON writes; errNotSimple when a value
+// needs the cty path.
+func (v Values) appendJSON(out []byte) ([]byte, error) {
+	var small [16]string
+	keys := small[:0]
 	for k, val := range v {
 		if val != cty.NilVal && val.IsWhollyKnown() {
 			keys = append(keys, k)
 		}
 	}
 	slices.Sort(keys)
-	out := make([]byte, 0, 32*len(keys)+2)
 	out = append(out, '{')
 	for i, k := range keys {
 		if i > 0 {
@@ -42,7 +52,7 @@ func (v Values) MarshalJSON() ([]byte, error) {
 		out = append(out, ':')
 		var err error
 		if out, err = appendJSONValue(out, v[k]); err != nil {
-			return valuesSlow{}.marshal(v)
+			return out, err
 		}
 	}
 	return append(out, '}'), nil

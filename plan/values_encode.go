@@ -2,6 +2,8 @@ package plan
 
 import (
 	"encoding/json"
+	"math/big"
+	"strconv"
 	"unicode/utf8"
 
 	"github.com/zclconf/go-cty/cty"
@@ -28,11 +30,7 @@ func appendJSONValue(out []byte, v cty.Value) ([]byte, error) {
 		}
 		return append(out, "false"...), nil
 	case t == cty.Number:
-		f := v.AsBigFloat()
-		if f.IsInf() {
-			return out, errNotSimple
-		}
-		return f.Append(out, 'f', -1), nil
+		return appendJSONNumber(out, v.AsBigFloat())
 	case t.IsListType() || t.IsSetType() || t.IsTupleType():
 		out = append(out, '[')
 		first := true
@@ -68,6 +66,27 @@ func appendJSONValue(out []byte, v cty.Value) ([]byte, error) {
 		return append(out, '}'), nil
 	}
 	return out, errNotSimple
+}
+
+// appendJSONNumber writes a number as cty does: the shortest decimal that
+// reads back to it at its precision. Whole numbers below 2^53 at float64
+// precision or more are their digits: formatted without big's rounding.
+func appendJSONNumber(out []byte, f *big.Float) ([]byte, error) {
+	if f.IsInf() {
+		return out, errNotSimple
+	}
+	if i, ok := smallInt(f); ok {
+		return strconv.AppendInt(out, i, 10), nil
+	}
+	return f.Append(out, 'f', -1), nil
+}
+
+func smallInt(f *big.Float) (int64, bool) {
+	if !f.IsInt() || f.Prec() < 53 || f.Sign() == 0 && f.Signbit() {
+		return 0, false
+	}
+	i, acc := f.Int64()
+	return i, acc == big.Exact && i < 1<<53 && i > -(1<<53)
 }
 
 // appendJSONString quotes s as encoding/json does by default.

@@ -34,6 +34,11 @@ func sameJSON(a, b cty.Value) (bool, error) {
 		if fa.IsInf() || fb.IsInf() {
 			return false, errNotSimple
 		}
+		ia, oka := smallInt(fa)
+		ib, okb := smallInt(fb)
+		if oka && okb {
+			return ia == ib, nil
+		}
 		// the JSON text, not the value: it depends on the precision
 		return fa.Text('f', -1) == fb.Text('f', -1), nil
 	}

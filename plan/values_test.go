@@ -2,6 +2,7 @@ package plan
 
 import (
 	"encoding/json"
+	"math/big"
 	"strings"
 	"testing"
 
@@ -158,5 +159,28 @@ func TestChangedAttrsSeesAMapChange(t *testing.T) {
 	got := changedAttrs(&applied, map[string]cty.Value{"environment": env("info"), "start": cty.StringVal("x")})
 	if strings.Join(got, ",") != "environment" {
 		t.Errorf("environment changed: changed %v", got)
+	}
+}
+
+func TestNumbersWriteAsCtyDoes(t *testing.T) {
+	ints := []int64{0, 1, -1, 9, 10, 16, 100, 1000000, -123456789, 1<<53 - 1, -(1<<53 - 1), 1 << 53, 1 << 60, 999999999999999999}
+	for _, i := range ints {
+		for _, prec := range []uint{24, 53, 64, 512} {
+			f := new(big.Float).SetPrec(prec).SetInt64(i)
+			got, err := appendJSONNumber(nil, f)
+			if want := f.Text('f', -1); err != nil || string(got) != want {
+				t.Errorf("%d at precision %d: %s (%v), want %s", i, prec, got, err, want)
+			}
+		}
+	}
+	negZero := new(big.Float).Neg(new(big.Float).SetPrec(64))
+	if got, _ := appendJSONNumber(nil, negZero); string(got) != negZero.Text('f', -1) {
+		t.Errorf("-0: %s, want %s", got, negZero.Text('f', -1))
+	}
+	for _, s := range []string{"0.5", "1e300", "-2.5e-9", "12345678901234567890"} {
+		f := cty.MustParseNumberVal(s).AsBigFloat()
+		if got, _ := appendJSONNumber(nil, f); string(got) != f.Text('f', -1) {
+			t.Errorf("%s: %s, want %s", s, got, f.Text('f', -1))
+		}
 	}
 }
