@@ -265,3 +265,7 @@ else
 fi
 echo
 echo "== make bench took $SECONDS s"
+
+# Part 3: failover time and daemon idle cost (make bench-failover alone).
+echo
+./scripts/bench-failover.sh

@@ -197,3 +197,17 @@ func TestClusterRejoinStartsNoSecondCopy(t *testing.T) {
 		}
 	}
 }
+
+// 6b. Nodes die one after the other, each brought back before the next
+// death: a revived node is a candidate again, so the service always comes
+// back (the third death leaves only revived nodes to run it).
+func TestClusterRevivedNodesTakeTheirTurn(t *testing.T) {
+	h := newHALab(t)
+	for i := 1; i <= len(h.NodeNames()); i++ {
+		dead := h.holder
+		h.Kill(dead)
+		h.holder = h.waitServed(fmt.Sprintf("death %d: after %s died", i, dead), dead)
+		h.Check(h.Revive(dead, settleWithin))
+		h.settle(fmt.Sprintf("death %d: after %s came back", i, dead), h.holder)
+	}
+}

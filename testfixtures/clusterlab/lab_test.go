@@ -314,3 +314,23 @@ func TestProcIdentity(t *testing.T) {
 		t.Error("the zero Proc is alive")
 	}
 }
+
+func TestUsageOfThisProcess(t *testing.T) {
+	before, err := cpuTime(os.Getpid())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for end := time.Now().Add(100 * time.Millisecond); time.Now().Before(end); {
+	} // burn CPU: the counter must move
+	after, _ := cpuTime(os.Getpid())
+	if after-before < 30*time.Millisecond {
+		t.Errorf("100 ms of busy loop counted as %s of CPU", after-before)
+	}
+	rss, err := rssKB(os.Getpid())
+	if err != nil || rss < 1024 || rss > 4<<20 {
+		t.Errorf("RSS %d kB (err %v)", rss, err)
+	}
+	if _, err := rssKB(-1); err == nil {
+		t.Error("RSS of pid -1")
+	}
+}

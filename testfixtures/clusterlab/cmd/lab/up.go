@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/omhcl/omhcl/testfixtures/clusterlab"
@@ -26,7 +27,7 @@ func cmdUp(g *globals, args []string) error {
 	if err != nil {
 		return err
 	}
-	bin, err := filepath.Abs(g.bin)
+	bin, err := absBin(g)
 	if err != nil {
 		return err
 	}
@@ -34,7 +35,7 @@ func cmdUp(g *globals, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := formCluster(r, src); err != nil {
+	if _, err := formCluster(r, src, say); err != nil {
 		return fmt.Errorf("%v\nthe lab is left up for a look (daemon logs in %s/NODE/daemon.log); scripts/lab.sh down removes it", err, g.root)
 	}
 	printHelp(r)
@@ -42,37 +43,44 @@ func cmdUp(g *globals, args []string) error {
 }
 
 // formCluster waits for the daemons, joins them, deploys the service on
-// the first node and waits until it answers.
-func formCluster(r *clusterlab.Rig, src []byte) error {
+// the first node, waits until it answers and the daemons agree where it
+// runs, and returns that node.
+func formCluster(r *clusterlab.Rig, src []byte, logf func(string, ...any)) (string, error) {
 	for _, n := range r.Nodes {
 		if err := r.WaitDaemon(n.Name, waitLong); err != nil {
-			return err
+			return "", err
 		}
 	}
 	if err := r.Join(waitLong); err != nil {
-		return err
+		return "", err
 	}
-	say("cluster formed: %v", r.NodeNames())
+	logf("cluster formed: %v", r.NodeNames())
 	cfg, err := r.Adapt(src)
 	if err != nil {
-		return err
+		return "", err
 	}
-	first := r.Nodes[0].Name
-	res, err := r.Deploy(first, "web.hcl", cfg)
+	res, err := r.Deploy(r.Nodes[0].Name, "web.hcl", cfg)
 	if err != nil {
-		return err
+		return "", err
 	}
-	fmt.Print(res.Stdout, res.Stderr)
 	if err := res.Err(); err != nil {
-		return err
+		return "", err
 	}
+	logf("%s", strings.TrimSpace(res.Stdout))
 	node, err := r.WaitServed(clusterlab.ServiceURL, waitLong)
 	if err != nil {
-		return err
+		return "", err
 	}
-	say("service web answers on %s, from %s", clusterlab.ServiceURL, node)
-	return nil
+	if _, err := r.WaitSettled("web", waitLong); err != nil {
+		return "", err
+	}
+	logf("service web answers on %s, from %s", clusterlab.ServiceURL, node)
+	return node, nil
 }
+
+// absBin is the binaries' directory as an absolute path: the daemons run
+// from other directories.
+func absBin(g *globals) (string, error) { return filepath.Abs(g.bin) }
 
 func printHelp(r *clusterlab.Rig) {
 	fmt.Printf(`

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# make bench-failover (and the end of make bench): failover time of the lab's
+# HA service after its node dies, over BENCH_FAILOVER_TRIALS (20) trials with
+# the fast profile and BENCH_FAILOVER_DEFAULT_TRIALS (5) with the default one
+# (min, median, p95), and the daemons' idle RSS and CPU over
+# BENCH_FAILOVER_IDLE (10s). Figures printed, never asserted. Each profile
+# runs in a 3-node lab of its own (testfixtures/clusterlab, `lab bench`).
+# BENCH_FAILOVER_DOC=docs/bench-failover.md also writes the method and
+# figures there. docs/bench-failover.md has the method and figures.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ "$(id -u)" != 0 ]; then
+	echo "== failover bench skipped: it needs root for network namespaces"
+	exit 0
+fi
+for b in om omapply omplan demoweb; do
+	[ -x "bin/$b" ] || { echo "bench-failover: bin/$b is missing: run make build" >&2; exit 1; }
+done
+WORK=$(mktemp -d /var/tmp/ombench-failover.XXXXXX)
+trap 'rm -rf "$WORK"' EXIT
+CGO_ENABLED=0 go build -o "$WORK/lab" ./testfixtures/clusterlab/cmd/lab
+
+args=(-trials "${BENCH_FAILOVER_TRIALS:-20}" -default-trials "${BENCH_FAILOVER_DEFAULT_TRIALS:-5}" -idle "${BENCH_FAILOVER_IDLE:-10s}")
+[ -n "${BENCH_FAILOVER_DOC:-}" ] && args+=(-doc "$BENCH_FAILOVER_DOC")
+echo "== failover bench on $(uname -n): $(nproc) cpus, $(awk '{ print "load " $1 " " $2 " " $3 }' /proc/loadavg)"
+exec "$WORK/lab" -bin bin bench "${args[@]}"
