@@ -22,17 +22,26 @@ type Input struct {
 }
 
 // Build computes the plan for node. It reads nothing but its arguments.
+// Services are planned in parallel and their changes and steps listed in
+// the order of inputs.
 func Build(node string, inputs []Input, opts Options) (*Plan, error) {
 	p := &Plan{FormatVersion: FormatVersion, ID: newID(), Node: node, CreatedAt: time.Now().UTC()}
-	var lives []*LiveInstance
-	for _, in := range inputs {
-		sp, err := buildService(in, opts)
-		if err != nil {
-			return nil, err
+	plans := make([]*servicePlan, len(inputs))
+	errs := make([]error, len(inputs))
+	parallel(len(inputs), func(i int) {
+		plans[i], errs[i] = buildService(inputs[i], opts)
+		if errs[i] == nil {
+			plans[i].stepList = plans[i].steps()
+		}
+	})
+	lives := make([]*LiveInstance, len(inputs))
+	for i, sp := range plans {
+		if errs[i] != nil {
+			return nil, errs[i]
 		}
 		p.Changes = append(p.Changes, sp.changes...)
-		p.Steps = append(p.Steps, sp.steps()...)
-		lives = append(lives, in.Live)
+		p.Steps = append(p.Steps, sp.stepList...)
+		lives[i] = inputs[i].Live
 	}
 	p.Fingerprint = Fingerprint(lives)
 	return p, nil
@@ -45,6 +54,8 @@ type servicePlan struct {
 	inst    *lang.Instance
 	changes []*Change
 	byRID   map[string]*Change
+	// stepList is steps(), once the changes are final
+	stepList []Step
 }
 
 func buildService(in Input, opts Options) (*servicePlan, error) {

@@ -19,29 +19,54 @@ type Request struct {
 
 // Observe evaluates every selected service for the node and reads its live
 // state. Services the node takes no part in and has no record of are left
-// out: nothing can change for them here.
+// out: nothing can change for them here. A snapshot is read for several
+// services at once; the node's drivers one service at a time.
 func Observe(ctx context.Context, req Request) ([]Input, hcl.Diagnostics) {
+	var svcs []*lang.Service
+	for _, svc := range req.Config.Services {
+		if len(req.Services) == 0 || slices.Contains(req.Services, svc.Name) {
+			svcs = append(svcs, svc)
+		}
+	}
+	src := req.Source
+	if s, ok := src.(Snapshot); ok && len(svcs) > 1 {
+		src = s.indexed()
+	}
+	seen := make([]observation, len(svcs))
+	observe := func(i int) {
+		seen[i].inst, seen[i].live, seen[i].diags = src.Instance(ctx, svcs[i], req.Options.Node)
+	}
+	if _, ok := src.(indexedSnapshot); ok {
+		parallel(len(svcs), observe)
+	} else {
+		for i := range svcs {
+			observe(i)
+		}
+	}
 	var inputs []Input
 	var diags hcl.Diagnostics
-	for _, svc := range req.Config.Services {
-		if len(req.Services) > 0 && !slices.Contains(req.Services, svc.Name) {
+	for _, o := range seen {
+		diags = append(diags, o.diags...)
+		if o.diags.HasErrors() {
 			continue
 		}
-		inst, live, d := req.Source.Instance(ctx, svc, req.Options.Node)
-		diags = append(diags, d...)
-		if d.HasErrors() {
-			continue
-		}
-		if live.Role == "" && !hasApplied(live) {
+		if o.live.Role == "" && !hasApplied(o.live) {
 			continue
 		}
 		t := req.Options.Target
 		if t == "" {
-			t = DefaultTarget(inst.Settings, req.Options.Node)
+			t = DefaultTarget(o.inst.Settings, req.Options.Node)
 		}
-		inputs = append(inputs, Input{Instance: inst, Live: live, Target: t})
+		inputs = append(inputs, Input{Instance: o.inst, Live: o.live, Target: t})
 	}
 	return inputs, diags
+}
+
+// observation is what a Source says of one service.
+type observation struct {
+	inst  *lang.Instance
+	live  *LiveInstance
+	diags hcl.Diagnostics
 }
 
 func hasApplied(li *LiveInstance) bool {

@@ -98,7 +98,35 @@ type Snapshot struct{ Live *Live }
 // Instance evaluates svc with the snapshot's exposed values and returns
 // the snapshot's state of it.
 func (s Snapshot) Instance(_ context.Context, svc *lang.Service, node string) (*lang.Instance, *LiveInstance, hcl.Diagnostics) {
-	snap := s.Live.Service(svc.Name)
+	return snapshotInstance(s.Live.Service(svc.Name), svc, node)
+}
+
+// indexedSnapshot finds services by name in a map: Observe looks up every
+// service of the configuration. Its Instance is safe for concurrent use.
+type indexedSnapshot struct {
+	byName map[string]*LiveInstance
+}
+
+func (s Snapshot) indexed() indexedSnapshot {
+	ix := indexedSnapshot{byName: map[string]*LiveInstance{}}
+	if s.Live == nil {
+		return ix
+	}
+	for _, li := range s.Live.Services {
+		if _, dup := ix.byName[li.Service]; !dup { // Live.Service finds the first
+			ix.byName[li.Service] = li
+		}
+	}
+	return ix
+}
+
+func (s indexedSnapshot) Instance(_ context.Context, svc *lang.Service, node string) (*lang.Instance, *LiveInstance, hcl.Diagnostics) {
+	return snapshotInstance(s.byName[svc.Name], svc, node)
+}
+
+// snapshotInstance evaluates svc with the exposed values of snap, its
+// state in a snapshot (nil when the snapshot does not have it).
+func snapshotInstance(snap *LiveInstance, svc *lang.Service, node string) (*lang.Instance, *LiveInstance, hcl.Diagnostics) {
 	exposer := func(r *providers.Resource) map[string]cty.Value {
 		if lr := snap.Resource(r.RID()); lr != nil {
 			return lr.Exposed

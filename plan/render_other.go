@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"bufio"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -19,7 +20,9 @@ func WriteJSON(w io.Writer, p *Plan) error {
 
 // WriteMarkdown renders a compact summary for pull-request comments:
 // counts first, data-destroying actions called out, then a line per change.
-func WriteMarkdown(w io.Writer, p *Plan) {
+func WriteMarkdown(out io.Writer, p *Plan) {
+	w := bufio.NewWriterSize(out, 64<<10)
+	defer w.Flush()
 	fmt.Fprintf(w, "### omplan: node `%s`\n\n", p.Node)
 	if p.Empty() {
 		fmt.Fprintln(w, "**No changes.** The node matches the configuration.")

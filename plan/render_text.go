@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"bufio"
 	"fmt"
 	"io"
 	"slices"
@@ -69,7 +70,9 @@ func (c *Change) Verb() string {
 }
 
 // WriteText renders the plan in the spirit of terraform plan.
-func WriteText(w io.Writer, p *Plan, col Colors) {
+func WriteText(out io.Writer, p *Plan, col Colors) {
+	w := bufio.NewWriterSize(out, 64<<10) // a write per line is a syscall per line on a terminal or file
+	defer w.Flush()
 	if p.Empty() {
 		fmt.Fprintf(w, "%s Node %s matches the configuration.\n", col.Green("No changes."), p.Node)
 		return

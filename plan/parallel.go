@@ -1,0 +1,31 @@
+package plan
+
+import (
+	"runtime"
+	"sync"
+	"sync/atomic"
+)
+
+// parallel calls f(0) to f(n-1) on up to GOMAXPROCS goroutines and returns
+// once all calls are done. Each f(i) writes only its own results, which the
+// caller then reads in index order: output stays deterministic. (lang has
+// the same helper; neither package may import the other's internals.)
+func parallel(n int, f func(i int)) {
+	workers := min(runtime.GOMAXPROCS(0), n)
+	if workers <= 1 {
+		for i := range n {
+			f(i)
+		}
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
+				f(i)
+			}
+		})
+	}
+	wg.Wait()
+}
