@@ -2,9 +2,10 @@ package clusterlab
 
 import (
 	"net/netip"
-	"os"
 	"testing"
 	"time"
+
+	"github.com/omhcl/omhcl/testfixtures/netlab"
 )
 
 // Lab is a Rig for a test: every failure is fatal, everything is removed
@@ -14,20 +15,11 @@ type Lab struct {
 	t testing.TB
 }
 
-// RequireRoot skips t unless it runs as root: the lab creates network
-// namespaces, veth pairs, a bridge and addresses.
-func RequireRoot(t testing.TB) {
-	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("needs root: the cluster lab creates network namespaces, a bridge, veth pairs and addresses")
-	}
-}
-
 // New builds a lab of n nodes with their daemons started. Options.BinDir
 // must hold the built binaries. Call Join to form the cluster.
 func New(t testing.TB, n int, opts Options) *Lab {
 	t.Helper()
-	RequireRoot(t)
+	netlab.RequireRoot(t) // skips unless root with working network namespaces
 	if opts.Logf == nil {
 		opts.Logf = t.Logf
 	}

@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/omhcl/omhcl/testfixtures/netlab"
 )
 
 // fakeDaemon stands in for `om daemon run` in the tests of the lab alone.
@@ -239,7 +241,7 @@ func TestKillIsADeathAndBootRevives(t *testing.T) {
 // TestOpenAndDown drives a lab the way the lab tool does: created in one
 // run, reopened from lab.json in the next, then taken down.
 func TestOpenAndDown(t *testing.T) {
-	RequireRoot(t)
+	netlab.RequireRoot(t)
 	root := t.TempDir() + "/lab"
 	r, err := Create(2, Options{Root: root, DaemonArgv: fakeDaemon, Prefix: fmt.Sprintf("clt%d", os.Getpid())})
 	if err != nil {

@@ -89,7 +89,7 @@ client in %s, state in %s.
 
   scripts/lab.sh status              nodes, daemons, links, where the service is
   scripts/lab.sh mon [NODE]          om mon as a node
-  scripts/lab.sh watch               where the service address is, live
+  scripts/lab.sh watch               where the service address is, live (Ctrl-C ends)
   scripts/lab.sh get                 the web page, from the client
   scripts/lab.sh kill NODE           the node dies; boot NODE brings it back
   scripts/lab.sh cut NODE            cut its link; heal NODE restores it
