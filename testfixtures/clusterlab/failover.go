@@ -19,11 +19,11 @@ type Failover struct {
 // it) and times the failover, until the app answers url from the client
 // on another node.
 func (r *Rig) MeasureFailover(w *Watcher, url string, timeout time.Duration) (Failover, error) {
-	h := w.Holders()
-	if len(h) != 1 {
-		return Failover{}, fmt.Errorf("failover: the service address is on %v, not on one node", h)
+	from, err := w.WaitHolder(5 * time.Second)
+	if err != nil {
+		return Failover{}, fmt.Errorf("failover: %v", err)
 	}
-	f := Failover{From: h[0]}
+	f := Failover{From: from}
 	start := time.Now()
 	if err := r.Kill(f.From); err != nil {
 		return f, err

@@ -69,52 +69,61 @@ func cmdBench(g *globals, args []string) error {
 	return nil
 }
 
-// benchProfile runs one profile in a lab of its own: idle cost first, then
-// the failovers, each followed by the dead node's revival.
-func benchProfile(bin string, src []byte, profile string, trials int, idle time.Duration) (run profileRun) {
-	run = profileRun{Profile: profile, Wanted: trials, IdleFor: idle, Nodes: 3}
-	r, err := clusterlab.Create(3, clusterlab.Options{BinDir: bin, Profile: profile})
-	if err != nil {
-		run.ErrReason = err.Error()
-		return run
-	}
-	defer func() {
-		if err := r.Down(); err != nil {
-			fmt.Fprintln(os.Stderr, "lab:", err)
-		}
-	}()
-	fail := func(err error) profileRun {
-		run.ErrReason = fmt.Sprintf("%v\n%s", err, daemonLogs(r))
-		return run
-	}
-	if _, err := formCluster(r, src, func(string, ...any) {}); err != nil {
-		return fail(err)
-	}
-	w := r.Watch(clusterlab.ServiceIP)
-	defer w.Stop()
-	if run.Idle, err = r.IdleCost(idle); err != nil {
-		return fail(err)
-	}
+// benchProfile runs one profile. Each trial runs in a fresh lab, so every
+// failover starts from the same steady state (web on node1, three healthy
+// nodes) and trials are independent; the first lab also measures the idle
+// daemons.
+func benchProfile(bin string, src []byte, profile string, trials int, idle time.Duration) profileRun {
+	run := profileRun{Profile: profile, Wanted: trials, IdleFor: idle, Nodes: 3}
 	for i := 1; i <= trials; i++ {
-		f, err := r.MeasureFailover(w, clusterlab.ServiceURL, waitLong)
+		window := idle
+		if i > 1 {
+			window = 0
+		}
+		f, err := benchTrial(bin, src, profile, window, &run)
 		if err != nil {
-			return fail(err)
+			run.ErrReason = err.Error()
+			return run
 		}
 		run.Trials = append(run.Trials, f)
 		fmt.Printf("   %2d: %s died, web answering from %s after %s (address moved after %s)\n",
 			i, f.From, f.To, ms(f.Served), ms(f.Moved))
-		if err := r.Revive(f.From, waitLong); err != nil {
-			return fail(err)
-		}
-		if _, err := r.WaitSettled("web", waitLong); err != nil {
-			return fail(err)
-		}
-	}
-	_, run.Doubles = w.Doubles()
-	if run.Doubles > 0 {
-		fmt.Print(w.Report())
 	}
 	return run
+}
+
+// benchTrial builds a lab, measures the idle daemons for idle (0: not),
+// kills the node running the service and times the failover.
+func benchTrial(bin string, src []byte, profile string, idle time.Duration, run *profileRun) (f clusterlab.Failover, err error) {
+	r, err := clusterlab.Create(run.Nodes, clusterlab.Options{BinDir: bin, Profile: profile})
+	if err != nil {
+		return f, err
+	}
+	defer func() {
+		if derr := r.Down(); derr != nil {
+			fmt.Fprintln(os.Stderr, "lab:", derr)
+		}
+	}()
+	withLogs := func(err error) error { return fmt.Errorf("%v\n%s", err, daemonLogs(r)) }
+	if _, err := formCluster(r, src, func(string, ...any) {}); err != nil {
+		return f, withLogs(err)
+	}
+	w := r.Watch(clusterlab.ServiceIP)
+	defer w.Stop()
+	if idle > 0 {
+		if run.Idle, err = r.IdleCost(idle); err != nil {
+			return f, withLogs(err)
+		}
+	}
+	if f, err = r.MeasureFailover(w, clusterlab.ServiceURL, waitLong); err != nil {
+		return f, withLogs(err)
+	}
+	w.Stop()
+	if doubles, n := w.Doubles(); n > 0 {
+		run.Doubles += n
+		fmt.Printf("   the address was on two nodes at once, first at %s:\n%s", doubles[0], w.Report())
+	}
+	return f, nil
 }
 
 func daemonLogs(r *clusterlab.Rig) string {

@@ -111,14 +111,16 @@ and what an idle daemon costs. It needs root. The code is the lab's
 
 ## Method
 
-- A lab of 3 nodes per timing profile, built afresh: each node a network
+- Every trial runs in a fresh lab of 3 nodes: each node a network
   namespace on a bridge, its own UTS namespace (host name), state directory
   and ` + "`om daemon run --profile P`" + `; the cluster formed with ` + "`om daemon join`" + `,
-  the service deployed with omapply on node1.
-- Idle cost: once the service runs and every daemon agrees where, each
-  daemon's CPU time (utime+stime from /proc/PID/stat) over the idle window,
-  as a percentage of one CPU, and its VmRSS (/proc/PID/status) at the end.
-  The table gives the worst node.
+  the service deployed with omapply on node1, then the bench waits until it
+  answers and every daemon agrees where it runs. Every failover thus starts
+  from the same steady state, and trials are independent.
+- Idle cost, in the first lab of each profile: each daemon's CPU time
+  (utime+stime from /proc/PID/stat) over the idle window, as a percentage
+  of one CPU, and its VmRSS (/proc/PID/status) at the end. The table gives
+  the worst node.
 - A trial: the node running the service dies at t0: its link is cut (the
   bridge side of its veth set down), every process in its network namespace
   is killed with -9, and its interface keeps only its own address, as a
@@ -127,10 +129,7 @@ and what an idle daemon costs. It needs root. The code is the lab's
   trial ends at the first answer naming another node. "address moved" is
   when a watcher sampling every node's addresses every 20 ms first saw the
   address on exactly one other node.
-- Between trials the dead node comes back (link up, daemon started), the
-  bench waits until every node sees every other alive and the daemons agree
-  where the service runs, then kills the node now running it.
-- The watcher runs through the whole bench: any sample with the address on
-  two nodes at once is reported (and fails the bench).
+- The watcher also reports any sample with the address on two nodes at
+  once (it fails the bench).
 - The figures are printed, never asserted: a loaded machine slows them.
 `
