@@ -23,7 +23,8 @@ type Block struct {
 	Planned   bool
 	DeclRange hcl.Range
 
-	index      int // declaration order in the service
+	rid        string // Kind#Name, once the name is read
+	index      int    // declaration order in the service
 	rank       int // index of Kind in providers.KindOrder
 	attrs      scopedAttrs
 	slots      []*slot
@@ -44,7 +45,12 @@ type kindRefs struct {
 }
 
 // RID is the resource id: "fs#app".
-func (b *Block) RID() string { return b.Kind + "#" + b.Name }
+func (b *Block) RID() string {
+	if b.rid == "" { // a Block not made by decodeBlock
+		return b.Kind + "#" + b.Name
+	}
+	return b.rid
+}
 
 func kindRank(kind string) int {
 	for i, k := range providers.KindOrder {
@@ -84,6 +90,7 @@ func (b *Block) readName(hb *hclsyntax.Block) hcl.Diagnostics {
 			"A %s block takes exactly one label, its name, as in %s \"main\" { ... }.", hb.Type, hb.Type)}
 	}
 	b.Name = hb.Labels[0]
+	b.rid = b.Kind + "#" + b.Name
 	if !validName(b.Name) {
 		return hcl.Diagnostics{errorf(hb.LabelRanges[0], "Invalid resource name",
 			"%q is not a valid resource name: it must match %s.", b.Name, namePattern)}

@@ -24,6 +24,12 @@ var commonSlots = []*slot{
 	{name: "tags", typ: cty.List(cty.String), def: cty.ListValEmpty(cty.String), common: true, checks: []checkFunc{checkNoNullElements}},
 }
 
+func init() {
+	for i, s := range commonSlots {
+		s.commonIndex = i
+	}
+}
+
 var commonNames = func() map[string]bool {
 	m := map[string]bool{dependsOnAttr: true}
 	for _, s := range commonSlots {

@@ -18,6 +18,21 @@ type evaluator struct {
 	objs       []cty.Value
 	serviceObj cty.Value
 	nodeObj    cty.Value
+	baseCtx    *hcl.EvalContext // for blocks without references
+	// scratch of slots, reused from block to block
+	picks   []*attr
+	values  []cty.Value
+	commons []cty.Value
+}
+
+// scratch returns s cleared to n elements, reusing its array when it can.
+func scratch[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n)
+	}
+	s = s[:n]
+	clear(s)
+	return s
 }
 
 // Evaluate evaluates the service as node sees it: scoped attributes,
@@ -70,7 +85,14 @@ func (s *Service) Evaluate(node string, exposer Exposer) (*Instance, hcl.Diagnos
 }
 
 // context exposes to b the service, the node and the resources b refers to.
+// Blocks that refer to no resource share one context.
 func (e *evaluator) context(b *Block) *hcl.EvalContext {
+	if len(b.byKind) == 0 {
+		if e.baseCtx == nil {
+			e.baseCtx = &hcl.EvalContext{Variables: map[string]cty.Value{"service": e.serviceObj, "node": e.nodeObj}, Functions: functions}
+		}
+		return e.baseCtx
+	}
 	vars := make(map[string]cty.Value, 2+len(b.byKind))
 	vars["service"] = e.serviceObj
 	vars["node"] = e.nodeObj
@@ -90,19 +112,11 @@ func (e *evaluator) context(b *Block) *hcl.EvalContext {
 
 // block evaluates one resource block and records what references see.
 func (e *evaluator) block(b *Block) (*providers.Resource, hcl.Diagnostics) {
-	vals, diags := e.slots(b)
+	vals, commons, diags := e.slots(b)
 	var dependsOn []string
 	if a := b.attrs.pick(dependsOnAttr, &e.m); a != nil {
 		for _, i := range a.refs {
 			dependsOn = append(dependsOn, e.s.Blocks[i].RID())
-		}
-	}
-	// The common attributes leave vals, which becomes Resource.Attrs.
-	commons := make([]cty.Value, len(commonSlots))
-	for i, c := range commonSlots {
-		commons[i] = vals[c.name]
-		if b.slotByName[c.name] == c {
-			delete(vals, c.name)
 		}
 	}
 	r := &providers.Resource{
@@ -119,12 +133,17 @@ func (e *evaluator) block(b *Block) (*providers.Resource, hcl.Diagnostics) {
 }
 
 // slots evaluates every attribute the block accepts, as the node sees it,
-// then checks the values.
-func (e *evaluator) slots(b *Block) (map[string]cty.Value, hcl.Diagnostics) {
+// then checks the values. The driver's attributes go to vals (which
+// becomes Resource.Attrs), the common ones to commons, in commonSlots'
+// order; a driver attribute named like a common one is both. commons is
+// scratch: valid until the next block.
+func (e *evaluator) slots(b *Block) (vals map[string]cty.Value, commons []cty.Value, diags hcl.Diagnostics) {
 	ctx := e.context(b)
-	vals := make(map[string]cty.Value, len(b.slots))
-	picks := make([]*attr, len(b.slots))
-	var diags hcl.Diagnostics
+	vals = make(map[string]cty.Value, len(b.slots)-len(commonSlots))
+	e.commons = scratch(e.commons, len(commonSlots))
+	e.picks = scratch(e.picks, len(b.slots))
+	e.values = scratch(e.values, len(b.slots))
+	commons, picks, values := e.commons, e.picks, e.values
 	for i, sl := range b.slots {
 		a := b.attrs.pick(sl.name, &e.m)
 		picks[i] = a
@@ -135,17 +154,20 @@ func (e *evaluator) slots(b *Block) (map[string]cty.Value, hcl.Diagnostics) {
 				"The argument %q is required by %s, but node %q gets no value for it: its on blocks set it for other nodes only.",
 				sl.name, b.typeKey(), e.m.node))
 		}
-		vals[sl.name] = v
+		values[i] = v
+		if !sl.common {
+			vals[sl.name] = v
+		}
 	}
 	for i, sl := range b.slots {
 		a := picks[i]
 		if a == nil {
 			continue
 		}
-		diags = append(diags, runChecks(sl, a, vals[sl.name], vals)...)
-		if sl.common && !vals[sl.name].IsWhollyKnown() {
+		diags = append(diags, runChecks(sl, a, values[i], vals)...)
+		if sl.common && !values[i].IsWhollyKnown() {
 			// Unknowns are never errors, but the engine needs a value now.
-			vals[sl.name] = sl.absent()
+			values[i] = sl.absent()
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagWarning,
 				Summary:  "Value known only after apply",
@@ -156,7 +178,17 @@ func (e *evaluator) slots(b *Block) (map[string]cty.Value, hcl.Diagnostics) {
 			})
 		}
 	}
-	return vals, diags
+	for i, sl := range b.slots {
+		if sl.common {
+			commons[sl.commonIndex] = values[i]
+		}
+	}
+	for i, c := range commonSlots {
+		if sl := b.slotByName[c.name]; sl != nil && sl != c { // the driver's attribute of that name
+			commons[i] = vals[c.name]
+		}
+	}
+	return vals, commons, diags
 }
 
 // object is what references to b see: the attributes other blocks read,

@@ -21,7 +21,9 @@ type slot struct {
 	def      cty.Value // cty.NilVal: null when absent
 	checks   []checkFunc
 	common   bool
-	doc      string
+	// commonIndex is the position of a common slot in commonSlots.
+	commonIndex int
+	doc         string
 }
 
 // absent is the value of the slot when the node gets no assignment.
