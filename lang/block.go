@@ -25,7 +25,7 @@ type Block struct {
 
 	rid        string // Kind#Name, once the name is read
 	index      int    // declaration order in the service
-	rank       int // index of Kind in providers.KindOrder
+	rank       int    // index of Kind in providers.KindOrder
 	attrs      scopedAttrs
 	slots      []*slot
 	slotByName map[string]*slot
