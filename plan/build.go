@@ -116,6 +116,7 @@ func isActive(lr *LiveResource) bool {
 func resourceChange(in Input, r *providers.Resource, lr *LiveResource) (*Change, error) {
 	spec := specOf(r)
 	c := newChange(in.Instance, r, lr)
+	withConfig := false // the settings the resource gets, shown when it ends up
 	up := isActive(lr)
 	canProvision := spec.Provisionable && r.Common.Provision
 	switch {
@@ -129,6 +130,7 @@ func resourceChange(in Input, r *providers.Resource, lr *LiveResource) (*Change,
 		}
 		c.After = &ResourceValues{Status: providers.Down}
 	case wantUp(in.Target, r):
+		withConfig = true
 		if canProvision && !up && (!lr.Provisioned || in.Target == TargetProvision) {
 			c.Actions = append(c.Actions, providers.ActProvision)
 		}
@@ -157,18 +159,30 @@ func resourceChange(in Input, r *providers.Resource, lr *LiveResource) (*Change,
 	if in.Target == TargetUnprovision {
 		c.Reason = "unprovision requested: the resource's data is destroyed"
 	}
+	c.describe(r, withConfig)
 	return c, c.fillOperations(r, lr)
 }
 
+// newChange starts the change of r: what it is and was. describe adds
+// what it becomes, once the change is known to be needed.
 func newChange(inst *lang.Instance, r *providers.Resource, lr *LiveResource) *Change {
 	c := &Change{
 		Address: Address(inst.Service, r.RID()), Service: inst.Service, RID: r.RID(),
 		Kind: r.Kind, Type: r.Type, Node: inst.Node, Optional: r.Common.Optional,
 		Before: &ResourceValues{Status: lr.Status, Provisioned: lr.Provisioned},
-		After:  &ResourceValues{Status: providers.Up, Provisioned: lr.Provisioned, Config: Values{}},
+		After:  &ResourceValues{Status: providers.Up, Provisioned: lr.Provisioned},
 	}
 	if lr.Applied != nil {
 		c.Before.Config = *lr.Applied
+	}
+	return c
+}
+
+// describe records the attributes of r in spec order, those left at their
+// default and, withConfig, their values after the change.
+func (c *Change) describe(r *providers.Resource, withConfig bool) {
+	if withConfig {
+		c.After.Config = Values{}
 	}
 	for _, a := range specOf(r).Attrs {
 		c.attrOrder = append(c.attrOrder, a.Name)
@@ -179,12 +193,14 @@ func newChange(inst *lang.Instance, r *providers.Resource, lr *LiveResource) *Ch
 		if a.Default != cty.NilVal && v.IsWhollyKnown() && equalValues(v, a.Default) {
 			c.defaults = append(c.defaults, a.Name)
 		}
+		if !withConfig {
+			continue
+		}
 		if !v.IsWhollyKnown() {
 			c.After.Unknown = append(c.After.Unknown, a.Name)
 		}
 		c.After.Config[a.Name] = v
 	}
-	return c
 }
 
 // fillOperations asks the driver for the exact operations of each action;
@@ -235,6 +251,7 @@ func (sp *servicePlan) cascadeRestarts(in Input) error {
 				continue
 			}
 			c := newChange(sp.inst, r, lr)
+			c.describe(r, true)
 			c.Actions = []providers.Action{providers.ActStop, providers.ActStart}
 			c.Reason = fmt.Sprintf("restart: depends on %s, which is replaced", cause)
 			if err := c.fillOperations(r, lr); err != nil {
