@@ -5,7 +5,6 @@ import (
 	"strconv"
 
 	"github.com/hashicorp/hcl/v2"
-	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/omhcl/omhcl/providers"
 	"github.com/zclconf/go-cty/cty"
 )
@@ -66,8 +65,7 @@ func stepName(t hcl.Traverser) (string, bool) {
 // calls, and records the blocks it refers to in a.refs. inSettings limits
 // references to service.name and node.name.
 func (r *resolver) expression(a *attr, inSettings bool) hcl.Diagnostics {
-	diags := checkFunctions(a.Expr)
-	vars := hclsyntax.Variables(a.Expr)
+	vars, diags := exprVariables(a.Expr)
 	a.hasVars = len(vars) > 0
 	for _, t := range vars {
 		idx, d := r.traversal(t, inSettings)
