@@ -71,7 +71,11 @@ func printTable(w io.Writer, runs []profileRun) {
 		fmt.Fprintf(w, "%-8s %6s %8s %8s %8s %8s   %-22s %s\n", r.Profile, fmt.Sprintf("%d/%d", len(r.Trials), r.Wanted),
 			ms(s.min), ms(s.median), ms(s.p95), ms(s.max), ms(m.median), idle)
 	}
-	fmt.Fprintln(w, "targets (fast profile): median <= 2s, p95 <= 3s; idle daemon <= 40 MB RSS, < 1% CPU")
+	for _, r := range runs {
+		if r.Profile == "fast" {
+			fmt.Fprintln(w, verdicts(r))
+		}
+	}
 	for _, r := range runs {
 		fmt.Fprintf(w, "%s profile: the watcher saw the address on two nodes at once in %d samples\n", r.Profile, r.Doubles)
 		if r.ErrReason != "" {
@@ -79,6 +83,29 @@ func printTable(w io.Writer, runs []profileRun) {
 			fmt.Fprintf(w, "%s profile: stopped after %d of %d trials: %s\n", r.Profile, len(r.Trials), r.Wanted, first)
 		}
 	}
+}
+
+// verdicts compares the fast profile's figures with the issue's targets.
+func verdicts(r profileRun) string {
+	check := func(ok bool) string {
+		if ok {
+			return "met"
+		}
+		return "NOT met"
+	}
+	var parts []string
+	if s, ok := summarize(served(r)); ok {
+		parts = append(parts,
+			fmt.Sprintf("median %s <= 2s %s", ms(s.median), check(s.median <= 2*time.Second)),
+			fmt.Sprintf("p95 %s <= 3s %s", ms(s.p95), check(s.p95 <= 3*time.Second)))
+	}
+	if len(r.Idle) > 0 {
+		rss, cpu := idleMax(r)
+		parts = append(parts,
+			fmt.Sprintf("idle RSS %.1f MB <= 40 MB %s", rss, check(rss <= 40)),
+			fmt.Sprintf("idle CPU %.2f%% < 1%% %s", cpu, check(cpu < 1)))
+	}
+	return "targets (fast profile): " + strings.Join(parts, "; ")
 }
 
 // writeDoc writes docs/bench-failover.md: the method, then the figures.
@@ -132,4 +159,17 @@ and what an idle daemon costs. It needs root. The code is the lab's
 - The watcher also reports any sample with the address on two nodes at
   once (it fails the bench).
 - The figures are printed, never asserted: a loaded machine slows them.
+
+## What a failover's time is made of
+
+As a survivor's daemon log shows it, with the fast profile (timings in
+cluster/timings.go): serf declares the dead member failed about 0.8 s
+after the kill (a probe every 200 ms, 100 ms probe timeout, suspicion
+multiplier 2); the survivors then wait the grace period (600 ms: serf
+reports false failures right after a partition heals) and the next
+orchestration round; the start itself takes about 0.5 s: the ip driver's
+conflict probe (300 ms of ARP, the last guard against a second copy)
+before the address is plumbed, then app.simple's check that the process
+stays up (about 200 ms). The default profile detects a failure in about
+6 s and waits 3 s of grace.
 `
