@@ -25,29 +25,33 @@ func inNS(ns string, f func() error) error {
 	ch := make(chan error, 1)
 	go func() {
 		runtime.LockOSThread()
-		orig, err := netns.Get()
-		if err != nil {
-			ch <- fmt.Errorf("current netns: %v", err)
-			return
-		}
-		defer orig.Close()
-		target, err := netns.GetFromName(ns)
-		if err != nil {
-			ch <- fmt.Errorf("open netns %s: %v", ns, err)
-			return
-		}
-		defer target.Close()
-		if err := netns.Set(target); err != nil {
-			ch <- fmt.Errorf("enter netns %s: %v", ns, err)
-			return
-		}
-		err = f()
-		if netns.Set(orig) == nil {
+		back, err := runSwitched(ns, f)
+		if back {
 			runtime.UnlockOSThread()
 		}
 		ch <- err
 	}()
 	return <-ch
+}
+
+// runSwitched runs f with the calling (locked) thread in namespace ns and
+// says whether the thread is back in its own namespace.
+func runSwitched(ns string, f func() error) (back bool, err error) {
+	orig, err := netns.Get()
+	if err != nil {
+		return true, fmt.Errorf("current netns: %v", err)
+	}
+	defer orig.Close()
+	target, err := netns.GetFromName(ns)
+	if err != nil {
+		return true, fmt.Errorf("open netns %s: %v", ns, err)
+	}
+	defer target.Close()
+	if err := netns.Set(target); err != nil {
+		return true, fmt.Errorf("enter netns %s: %v", ns, err)
+	}
+	err = f()
+	return netns.Set(orig) == nil, err
 }
 
 // dialIn opens a connection from inside network namespace ns.
