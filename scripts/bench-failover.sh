@@ -24,4 +24,4 @@ CGO_ENABLED=0 go build -o "$WORK/lab" ./testfixtures/clusterlab/cmd/lab
 args=(-trials "${BENCH_FAILOVER_TRIALS:-20}" -default-trials "${BENCH_FAILOVER_DEFAULT_TRIALS:-5}" -idle "${BENCH_FAILOVER_IDLE:-10s}")
 [ -n "${BENCH_FAILOVER_DOC:-}" ] && args+=(-doc "$BENCH_FAILOVER_DOC")
 echo "== failover bench on $(uname -n): $(nproc) cpus, $(awk '{ print "load " $1 " " $2 " " $3 }' /proc/loadavg)"
-exec "$WORK/lab" -bin bin bench "${args[@]}"
+"$WORK/lab" -bin bin bench "${args[@]}"

@@ -5,6 +5,8 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"os/signal"
+	"syscall"
 	"time"
 
 	"github.com/omhcl/omhcl/testfixtures/clusterlab"
@@ -99,6 +101,7 @@ func benchTrial(bin string, src []byte, profile string, idle time.Duration, run 
 	if err != nil {
 		return f, err
 	}
+	defer downOnSignal(r)()
 	defer func() {
 		if derr := r.Down(); derr != nil {
 			fmt.Fprintln(os.Stderr, "lab:", derr)
@@ -124,6 +127,29 @@ func benchTrial(bin string, src []byte, profile string, idle time.Duration, run 
 		fmt.Printf("   the address was on two nodes at once, first at %s:\n%s", doubles[0], w.Report())
 	}
 	return f, nil
+}
+
+// downOnSignal takes the lab down and exits on Ctrl-C or SIGTERM, until
+// the returned function is called: an interrupted bench leaves nothing.
+func downOnSignal(r *clusterlab.Rig) (stop func()) {
+	sigs := make(chan os.Signal, 1)
+	done := make(chan struct{})
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		select {
+		case sig := <-sigs:
+			fmt.Fprintf(os.Stderr, "lab: %v: taking the bench lab down\n", sig)
+			if err := r.Down(); err != nil {
+				fmt.Fprintln(os.Stderr, "lab:", err)
+			}
+			os.Exit(130)
+		case <-done:
+		}
+	}()
+	return func() {
+		signal.Stop(sigs)
+		close(done)
+	}
 }
 
 func daemonLogs(r *clusterlab.Rig) string {
