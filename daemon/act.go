@@ -18,6 +18,7 @@ import (
 type serviceRun struct {
 	busy          string    // the action running now, "" when idle
 	note          string    // the outcome of the last action
+	noteAt        time.Time
 	retryAfter    time.Time // back off after a failed action
 	restarts      map[string]int
 	monitorFailed bool
@@ -56,7 +57,7 @@ func (d *Daemon) orchestrate(ctx context.Context, cfg *lang.Config, svc *lang.Se
 		return
 	}
 	if dec.Action == orchestrate.Start && !d.reportsFrom(view, s.Settings) {
-		return // an alive node has not told us yet whether it runs the service
+		return // an alive node has not told us lately whether it runs the service
 	}
 	target := plan.TargetUp
 	if dec.Action == orchestrate.Stop {
@@ -128,15 +129,19 @@ func (d *Daemon) serviceView(svc *lang.Service, view orchestrate.View) (orchestr
 	return s, true
 }
 
-// reportsFrom says whether every alive node of the service has reported.
+// reportsFrom says whether every alive node of the service has reported
+// since it last became alive, and lately: a node that just rejoined holds
+// reports from before the partition, when the service ran elsewhere.
 func (d *Daemon) reportsFrom(view orchestrate.View, s lang.Settings) bool {
+	members := d.members.snapshot()
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	for _, n := range append(append([]string{}, s.Nodes...), s.DrpNodes...) {
 		if n == d.opts.Node || !view.Nodes[n].Alive {
 			continue
 		}
-		if _, ok := d.reports[n]; !ok {
+		r, ok := d.reports[n]
+		if !ok || !r.Received.After(members[n].Since) || time.Since(r.Received) > d.staleAfter() {
 			return false
 		}
 	}
@@ -163,7 +168,7 @@ func (d *Daemon) act(ctx context.Context, cfg *lang.Config, svc, what, why strin
 		}
 		d.mu.Lock()
 		defer d.mu.Unlock()
-		run.busy = ""
+		run.busy, run.noteAt = "", time.Now()
 		run.conflict = errors.Is(err, providers.ErrConflict)
 		switch {
 		case err != nil:
@@ -192,7 +197,7 @@ func (d *Daemon) act(ctx context.Context, cfg *lang.Config, svc, what, why strin
 // claim makes this node the service's preferred node cluster-wide.
 func (d *Daemon) claim(svc string) {
 	if d.shared.get(svc).Preferred != d.opts.Node {
-		d.shared.update(svc, d.opts.Node, func(s *sharedState) { s.Preferred = d.opts.Node })
+		d.shared.update(svc, d.opts.Node, func(s *ServiceState) { s.Preferred = d.opts.Node })
 	}
 }
 

@@ -80,27 +80,31 @@ func (d *Daemon) handleAction(w http.ResponseWriter, r *http.Request) {
 }
 
 // applyAction turns an operator action into the service's shared state.
-func (d *Daemon) applyAction(name string, s lang.Settings, req ActionRequest) (sharedState, error) {
+func (d *Daemon) applyAction(name string, s lang.Settings, req ActionRequest) (ServiceState, error) {
 	members := d.members.snapshot()
 	view := d.view(members, d.votes(members))
-	var set func(*sharedState)
+	var set func(*ServiceState)
 	switch req.Action {
 	case "start":
-		set = func(st *sharedState) { st.Intent = orchestrate.IntentStarted }
+		set = func(st *ServiceState) { st.Intent = orchestrate.IntentStarted }
 	case "stop":
-		set = func(st *sharedState) { st.Intent = orchestrate.IntentStopped }
+		set = func(st *ServiceState) { st.Intent = orchestrate.IntentStopped }
 	case "freeze":
-		set = func(st *sharedState) { st.Frozen = true }
+		set = func(st *ServiceState) { st.Frozen = true }
 	case "thaw":
-		set = func(st *sharedState) { st.Frozen = false }
+		set = func(st *ServiceState) { st.Frozen = false }
+	case "clear":
+		// a new generation is all it takes: every node forgets its
+		// monitor's verdict on the service
+		set = func(st *ServiceState) {}
 	case "switch", "takeover", "giveback":
 		to, err := d.relocationTarget(name, s, view, req)
 		if err != nil {
-			return sharedState{}, err
+			return ServiceState{}, err
 		}
-		set = func(st *sharedState) { st.Intent, st.Preferred = orchestrate.IntentStarted, to }
+		set = func(st *ServiceState) { st.Intent, st.Preferred = orchestrate.IntentStarted, to }
 	default:
-		return sharedState{}, fmt.Errorf("unknown action %q", req.Action)
+		return ServiceState{}, fmt.Errorf("unknown action %q", req.Action)
 	}
 	st := d.shared.update(name, d.opts.Node, set)
 	d.logf("%s: %s requested (%+v)", name, req.Action, st)

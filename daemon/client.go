@@ -80,9 +80,11 @@ func (c *Client) Mon(ctx context.Context) (*MonView, error) {
 	return &v, c.do(ctx, http.MethodGet, "/v1/mon", nil, &v)
 }
 
-// Action asks the orchestrator to act on a service.
-func (c *Client) Action(ctx context.Context, svc string, req ActionRequest) error {
-	return c.do(ctx, http.MethodPost, "/v1/services/"+svc+"/action", req, nil)
+// Action asks the orchestrator to act on a service and returns the
+// service's new cluster-wide state.
+func (c *Client) Action(ctx context.Context, svc string, req ActionRequest) (ServiceState, error) {
+	var st ServiceState
+	return st, c.do(ctx, http.MethodPost, "/v1/services/"+svc+"/action", req, &st)
 }
 
 // PushConfig hands service sources to the cluster and returns the

@@ -157,3 +157,18 @@ func (c *configStore) config() (*lang.Config, hcl.Diagnostics) {
 	c.cached = cfg
 	return cfg, diags
 }
+
+// StoredSources returns the service configurations the daemon of stateDir
+// keeps (what the cluster distributed), for commands run on a node whose
+// own configuration directory has none.
+func StoredSources(stateDir string) map[string][]byte {
+	c := newConfigStore(filepath.Join(stateDir, "config"))
+	if c.load() != nil {
+		return nil
+	}
+	out := map[string][]byte{}
+	for name, e := range c.entries {
+		out[filepath.Join(c.dir, name+".hcl")] = []byte(e.Source)
+	}
+	return out
+}

@@ -97,6 +97,7 @@ func New(opts Options) (*Daemon, error) {
 // Run serves until ctx ends. The services keep running.
 func (d *Daemon) Run(ctx context.Context) error {
 	d.started = time.Now()
+	d.servePprof()
 	if err := d.configs.load(); err != nil {
 		return err
 	}

@@ -113,18 +113,36 @@ func (m *membership) stop(leave bool) {
 	s.Shutdown()
 }
 
+// events records every status change when serf reports it, so a member
+// that flaps (failed, joined, failed again) restarts its grace period at
+// its last failure: a poll of the member list could miss the join between.
 func (m *membership) events(ch chan serf.Event) {
 	for e := range ch {
-		if me, ok := e.(serf.MemberEvent); ok {
-			for _, mb := range me.Members {
-				m.d.logf("member %s: %s", mb.Name, me.EventType())
-			}
-			m.refresh()
+		me, ok := e.(serf.MemberEvent)
+		if !ok {
+			continue
 		}
+		st := map[serf.EventType]string{
+			serf.EventMemberJoin: "alive", serf.EventMemberFailed: "failed",
+			serf.EventMemberLeave: "left", serf.EventMemberReap: "left",
+		}[me.EventType()]
+		now := time.Now()
+		m.mu.Lock()
+		for _, mb := range me.Members {
+			m.d.logf("member %s: %s", mb.Name, me.EventType())
+			cur, known := m.byID[mb.Name]
+			if st != "" && (!known || cur.Status != st || st == "failed") {
+				m.byID[mb.Name] = &member{Name: mb.Name, Status: st, Since: now, Addr: mb.Addr, Tags: mb.Tags}
+			}
+		}
+		m.mu.Unlock()
+		m.refresh()
 	}
 }
 
-// refresh reads serf's member list, noting when each status changed.
+// refresh reads serf's member list for addresses, tags and suspicion; it
+// sets the status of members no event told about yet (this node itself,
+// members learned from the snapshot).
 func (m *membership) refresh() {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -137,10 +155,9 @@ func (m *membership) refresh() {
 		suspect[n.Name] = n.State == memberlist.StateSuspect
 	}
 	for _, mb := range m.serf.Members() {
-		st := statusName(mb.Status)
 		cur, ok := m.byID[mb.Name]
-		if !ok || cur.Status != st {
-			cur = &member{Name: mb.Name, Status: st, Since: now}
+		if !ok {
+			cur = &member{Name: mb.Name, Status: statusName(mb.Status), Since: now}
 			m.byID[mb.Name] = cur
 		}
 		cur.Addr = mb.Addr

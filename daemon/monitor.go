@@ -21,7 +21,10 @@ func (d *Daemon) monitor(ctx context.Context, cfg *lang.Config, svc *lang.Servic
 		return
 	}
 	sh := d.shared.get(svc.Name)
-	if sh.Frozen || sh.Intent == orchestrate.IntentStopped {
+	// Only the node running the service restarts its resources: a node
+	// revived after a crash holds records of an app that died with it,
+	// and that is the orchestrator's business, not a restart's.
+	if sh.Frozen || sh.Intent == orchestrate.IntentStopped || !instanceReport(li).Running {
 		return
 	}
 	for _, lr := range li.Resources {
@@ -60,7 +63,7 @@ func (d *Daemon) monitorAction(ctx context.Context, cfg *lang.Config, svc *lang.
 	why := rid + " down, restarts exhausted"
 	switch action := inst.Settings.MonitorAction; action {
 	case "freezestop":
-		d.shared.update(svc.Name, d.opts.Node, func(s *sharedState) { s.Frozen = true })
+		d.shared.update(svc.Name, d.opts.Node, func(s *ServiceState) { s.Frozen = true })
 		d.act(ctx, cfg, svc.Name, "freezestop", why, engine.Request{Target: plan.TargetDown})
 	case "switch":
 		d.mu.Lock()
@@ -77,7 +80,7 @@ func (d *Daemon) monitorAction(ctx context.Context, cfg *lang.Config, svc *lang.
 		d.mu.Lock()
 		run := d.run(svc.Name)
 		if run.note != why {
-			run.note = why
+			run.note, run.noteAt = why, time.Now()
 			d.logf("%s: %s, no monitor_action set", svc.Name, why)
 		}
 		d.mu.Unlock()

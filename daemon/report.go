@@ -16,7 +16,7 @@ type NodeReport struct {
 	Quorum    bool                       `json:"quorum"`
 	Facts     Facts                      `json:"facts"`
 	Instances map[string]*InstanceReport `json:"instances"`
-	Shared    map[string]sharedState     `json:"shared"`
+	Shared    map[string]ServiceState     `json:"shared"`
 	Configs   map[string]Version         `json:"configs"`
 }
 
@@ -60,6 +60,9 @@ func instanceReport(li *plan.LiveInstance) *InstanceReport {
 	return r
 }
 
+// noteTTL is how long om mon shows the outcome of an action.
+const noteTTL = 30 * time.Second
+
 // localReport is this node's report, as served to peers.
 func (d *Daemon) localReport() *NodeReport {
 	d.mu.Lock()
@@ -71,7 +74,10 @@ func (d *Daemon) localReport() *NodeReport {
 		for k, v := range d.local.Instances {
 			cp := *v
 			if run := d.services[k]; run != nil {
-				cp.Busy, cp.Note, cp.MonitorFailed, cp.Conflict = run.busy, run.note, run.monitorFailed, run.conflict
+				cp.Busy, cp.MonitorFailed, cp.Conflict = run.busy, run.monitorFailed, run.conflict
+				if time.Since(run.noteAt) < noteTTL {
+					cp.Note = run.note
+				}
 			}
 			rep.Instances[k] = &cp
 		}

@@ -9,10 +9,10 @@ import (
 	"github.com/omhcl/omhcl/orchestrate"
 )
 
-// sharedState is the cluster-wide state of a service that operators
+// ServiceState is the cluster-wide state of a service that operators
 // change: frozen, the intent (started, stopped), the preferred node. Every
 // node keeps a copy; the highest generation wins (ties: the node name).
-type sharedState struct {
+type ServiceState struct {
 	Frozen    bool               `json:"frozen"`
 	Intent    orchestrate.Intent `json:"intent,omitempty"`
 	Preferred string             `json:"preferred,omitempty"`
@@ -20,7 +20,7 @@ type sharedState struct {
 	By        string             `json:"by"`
 }
 
-func (s sharedState) newer(o sharedState) bool {
+func (s ServiceState) newer(o ServiceState) bool {
 	if s.Gen != o.Gen {
 		return s.Gen > o.Gen
 	}
@@ -30,11 +30,11 @@ func (s sharedState) newer(o sharedState) bool {
 type sharedStates struct {
 	path string
 	mu   sync.Mutex
-	m    map[string]sharedState
+	m    map[string]ServiceState
 }
 
 func newSharedStates(path string) *sharedStates {
-	return &sharedStates{path: path, m: map[string]sharedState{}}
+	return &sharedStates{path: path, m: map[string]ServiceState{}}
 }
 
 func (s *sharedStates) load() error {
@@ -50,16 +50,16 @@ func (s *sharedStates) load() error {
 	return json.Unmarshal(b, &s.m)
 }
 
-func (s *sharedStates) get(svc string) sharedState {
+func (s *sharedStates) get(svc string) ServiceState {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.m[svc]
 }
 
-func (s *sharedStates) all() map[string]sharedState {
+func (s *sharedStates) all() map[string]ServiceState {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make(map[string]sharedState, len(s.m))
+	out := make(map[string]ServiceState, len(s.m))
 	for k, v := range s.m {
 		out[k] = v
 	}
@@ -67,7 +67,7 @@ func (s *sharedStates) all() map[string]sharedState {
 }
 
 // merge adopts newer states from a peer.
-func (s *sharedStates) merge(in map[string]sharedState) {
+func (s *sharedStates) merge(in map[string]ServiceState) {
 	s.mu.Lock()
 	changed := false
 	for k, v := range in {
@@ -83,7 +83,7 @@ func (s *sharedStates) merge(in map[string]sharedState) {
 }
 
 // update changes a service's state locally with a new generation.
-func (s *sharedStates) update(svc, by string, f func(*sharedState)) sharedState {
+func (s *sharedStates) update(svc, by string, f func(*ServiceState)) ServiceState {
 	s.mu.Lock()
 	st := s.m[svc]
 	f(&st)

@@ -37,10 +37,10 @@ func newAction(e *cli.Env, cf *configFlags, name, short string) *cobra.Command {
 			if orchestrated := (name == "start" || name == "stop") && !local && len(sel.RIDs) == 0 && len(sel.Tags) == 0; orchestrated {
 				if c, err := daemon.Connect(cmd.Context(), e.Store().Root); err == nil {
 					for _, svc := range args {
-						if err := c.Action(cmd.Context(), svc, daemon.ActionRequest{Action: name, From: e.NodeName()}); err != nil {
+						if _, err := c.Action(cmd.Context(), svc, daemon.ActionRequest{Action: name, From: e.NodeName()}); err != nil {
 							return err
 						}
-						if err := waitPlacement(cmd.Context(), e, c, svc, name, wait); err != nil {
+						if err := waitPlacement(cmd.Context(), e, c, svc, name, "", wait); err != nil {
 							return err
 						}
 					}

@@ -53,7 +53,7 @@ Exit codes: 0 success, 1 error.`,
 		newCluster(e),
 		newMon(e),
 	)
-	for _, name := range []string{"switch", "takeover", "giveback", "freeze", "thaw"} {
+	for _, name := range []string{"switch", "takeover", "giveback", "freeze", "thaw", "clear"} {
 		root.AddCommand(newOrchestration(e, name))
 	}
 	return root

@@ -124,7 +124,7 @@ func writeMon(w io.Writer, v *daemon.MonView, col plan.Colors) {
 			cells = append(cells, instanceCell(s, n))
 		}
 		row(label, cells)
-		notes = append(notes, serviceNotes(s)...)
+		notes = append(notes, serviceNotes(s, v.Nodes)...)
 	}
 	if len(notes) > 0 {
 		fmt.Fprintln(w)
@@ -170,7 +170,7 @@ func unmanaged(s daemon.MonService) string {
 	return ""
 }
 
-func serviceNotes(s daemon.MonService) []string {
+func serviceNotes(s daemon.MonService, members []daemon.MonNode) []string {
 	var out []string
 	if n := unmanaged(s); n != "" {
 		out = append(out, fmt.Sprintf("%s: an UNMANAGED copy answers on the network (found by %s's start conflict check); not started again", s.Name, n))
@@ -191,10 +191,11 @@ func serviceNotes(s daemon.MonService) []string {
 		out = append(out, fmt.Sprintf("%s: RUNNING ON %d NODES: %s", s.Name, len(s.Running), strings.Join(s.Running, ", ")))
 	}
 	var nodes []string
-	for n := range s.Instances {
-		nodes = append(nodes, n)
+	for _, m := range members { // a node not alive reports nothing current
+		if _, ok := s.Instances[m.Name]; ok && m.Status == "alive" {
+			nodes = append(nodes, m.Name)
+		}
 	}
-	sort.Strings(nodes)
 	for _, n := range nodes {
 		in := s.Instances[n]
 		if in.Busy != "" {

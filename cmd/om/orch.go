@@ -16,6 +16,7 @@ var orchestrationShort = map[string]string{
 	"giveback": "Move a service back to its first alive node",
 	"freeze":   "Stop orchestrating a service: no failover, no restarts",
 	"thaw":     "Resume orchestrating a service",
+	"clear":    "Forget the monitor's verdicts: nodes where the service failed are candidates again",
 }
 
 // newOrchestration builds switch, takeover, giveback, freeze and thaw:
@@ -33,10 +34,11 @@ func newOrchestration(e *cli.Env, name string) *cobra.Command {
 			if err != nil {
 				return fmt.Errorf("%s needs the cluster daemon: %w", name, err)
 			}
-			if err := c.Action(cmd.Context(), args[0], daemon.ActionRequest{Action: name, To: to, From: e.NodeName()}); err != nil {
+			st, err := c.Action(cmd.Context(), args[0], daemon.ActionRequest{Action: name, To: to, From: e.NodeName()})
+			if err != nil {
 				return err
 			}
-			return waitPlacement(cmd.Context(), e, c, args[0], name, wait)
+			return waitPlacement(cmd.Context(), e, c, args[0], name, st.Preferred, wait)
 		},
 	}
 	if name == "switch" {
@@ -46,10 +48,11 @@ func newOrchestration(e *cli.Env, name string) *cobra.Command {
 	return cmd
 }
 
-// waitPlacement waits until the service runs where the orchestrator wants
-// it (or nowhere, after a stop), then prints the placement.
-func waitPlacement(ctx context.Context, e *cli.Env, c *daemon.Client, svc, action string, wait time.Duration) error {
-	if wait == 0 || action == "freeze" || action == "thaw" {
+// waitPlacement waits until the service runs where the action wants it:
+// on the node it moves to (switch, takeover, giveback), on exactly one node
+// (start), nowhere (stop). Then it prints the placement.
+func waitPlacement(ctx context.Context, e *cli.Env, c *daemon.Client, svc, action, to string, wait time.Duration) error {
+	if wait == 0 || action == "freeze" || action == "thaw" || action == "clear" {
 		fmt.Fprintf(e.Out, "%s: %s requested\n", svc, action)
 		return nil
 	}
@@ -63,9 +66,14 @@ func waitPlacement(ctx context.Context, e *cli.Env, c *daemon.Client, svc, actio
 			if s.Name != svc {
 				continue
 			}
-			done := len(s.Running) == 1 && s.Running[0] == s.Target
-			if action == "stop" {
+			var done bool
+			switch action {
+			case "stop":
 				done = len(s.Running) == 0
+			case "switch", "takeover", "giveback":
+				done = len(s.Running) == 1 && s.Running[0] == to
+			default:
+				done = len(s.Running) == 1 || (s.Topology == "flex" && len(s.Running) > 0)
 			}
 			if done {
 				where := "nowhere"

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/omhcl/omhcl/daemon"
 	"github.com/omhcl/omhcl/lang"
 	"github.com/omhcl/omhcl/plan"
 	_ "github.com/omhcl/omhcl/providers/all" // every driver, for every command
@@ -106,9 +107,17 @@ func ConfigPaths(args []string) []string {
 }
 
 // LoadConfig loads the configuration, printing diagnostics with source
-// snippets. It fails with ErrReported when there are errors.
+// snippets. It fails with ErrReported when there are errors. When the
+// paths hold no .hcl file but the cluster daemon distributed services to
+// this node, those are the configuration.
 func (e *Env) LoadConfig(paths []string) (*lang.Config, error) {
-	cfg, diags := lang.Load(paths...)
+	var cfg *lang.Config
+	var diags hcl.Diagnostics
+	if stored := daemon.StoredSources(e.Store().Root); !hasHCL(paths) && len(stored) > 0 {
+		cfg, diags = lang.LoadFiles(stored)
+	} else {
+		cfg, diags = lang.Load(paths...)
+	}
 	if len(diags) > 0 {
 		var files map[string]*hcl.File
 		if cfg != nil {
@@ -120,4 +129,21 @@ func (e *Env) LoadConfig(paths []string) (*lang.Config, error) {
 		return nil, ErrReported
 	}
 	return cfg, nil
+}
+
+// hasHCL reports whether paths name .hcl files or directories holding some.
+func hasHCL(paths []string) bool {
+	for _, p := range paths {
+		fi, err := os.Stat(p)
+		if err != nil {
+			return true // let Load report it
+		}
+		if !fi.IsDir() {
+			return true
+		}
+		if m, _ := filepath.Glob(filepath.Join(p, "*.hcl")); len(m) > 0 {
+			return true
+		}
+	}
+	return false
 }
