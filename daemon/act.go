@@ -16,8 +16,8 @@ import (
 
 // serviceRun is the daemon's bookkeeping of one service on this node.
 type serviceRun struct {
-	busy          string    // the action running now, "" when idle
-	note          string    // the outcome of the last action
+	busy          string // the action running now, "" when idle
+	note          string // the outcome of the last action
 	noteAt        time.Time
 	retryAfter    time.Time // back off after a failed action
 	restarts      map[string]int

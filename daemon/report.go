@@ -16,7 +16,7 @@ type NodeReport struct {
 	Quorum    bool                       `json:"quorum"`
 	Facts     Facts                      `json:"facts"`
 	Instances map[string]*InstanceReport `json:"instances"`
-	Shared    map[string]ServiceState     `json:"shared"`
+	Shared    map[string]ServiceState    `json:"shared"`
 	Configs   map[string]Version         `json:"configs"`
 }
 
