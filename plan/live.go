@@ -22,7 +22,7 @@ func (l *Live) Service(svc string) *LiveInstance {
 		return nil
 	}
 	for _, s := range l.Services {
-		if s.Service == svc {
+		if s != nil && s.Service == svc {
 			return s
 		}
 	}
@@ -49,7 +49,7 @@ func (li *LiveInstance) Resource(rid string) *LiveResource {
 		return nil
 	}
 	for _, r := range li.Resources {
-		if r.RID == rid {
+		if r != nil && r.RID == rid {
 			return r
 		}
 	}

@@ -113,6 +113,9 @@ func (s Snapshot) indexed() indexedSnapshot {
 		return ix
 	}
 	for _, li := range s.Live.Services {
+		if li == nil {
+			continue
+		}
 		if _, dup := ix.byName[li.Service]; !dup { // Live.Service finds the first
 			ix.byName[li.Service] = li
 		}
@@ -127,6 +130,7 @@ func (s indexedSnapshot) Instance(_ context.Context, svc *lang.Service, node str
 // snapshotInstance evaluates svc with the exposed values of snap, its
 // state in a snapshot (nil when the snapshot does not have it).
 func snapshotInstance(snap *LiveInstance, svc *lang.Service, node string) (*lang.Instance, *LiveInstance, hcl.Diagnostics) {
+	snap = withoutNullResources(snap)
 	exposer := func(r *providers.Resource) map[string]cty.Value {
 		if lr := snap.Resource(r.RID()); lr != nil {
 			return lr.Exposed
@@ -146,6 +150,17 @@ func snapshotInstance(snap *LiveInstance, svc *lang.Service, node string) (*lang
 		snap.finish()
 	}
 	return inst, snap, diags
+}
+
+// withoutNullResources drops the null entries a hand-written snapshot may
+// hold ("resources": [null]), copying the instance only then.
+func withoutNullResources(li *LiveInstance) *LiveInstance {
+	if li == nil || !slices.Contains(li.Resources, nil) {
+		return li
+	}
+	clean := *li
+	clean.Resources = slices.DeleteFunc(slices.Clone(li.Resources), func(r *LiveResource) bool { return r == nil })
+	return &clean
 }
 
 func newLiveInstance(inst *lang.Instance, rec *state.Record) *LiveInstance {
