@@ -91,9 +91,32 @@ func (d *Daemon) convergeChanges(ctx context.Context, cfg *lang.Config, svc stri
 	}
 }
 
-// serviceView gathers what orchestration needs to know of svc; false when
-// this node takes no part in it.
+// serviceView gathers what orchestration needs to know of svc, peers'
+// beliefs included; false when this node takes no part in it.
 func (d *Daemon) serviceView(svc *lang.Service, view orchestrate.View) (orchestrate.Service, bool) {
+	s, ok := d.ownView(svc, view)
+	if !ok {
+		return s, false
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for peer, r := range d.reports {
+		if !view.Nodes[peer].Alive || time.Since(r.Received) > d.staleAfter() {
+			continue
+		}
+		for _, n := range r.Running[svc.Name] {
+			if n != d.opts.Node {
+				in := s.Instances[n]
+				in.Node, in.Claimed = n, true
+				s.Instances[n] = in
+			}
+		}
+	}
+	return s, true
+}
+
+// ownView is svc as this node's own reports show it.
+func (d *Daemon) ownView(svc *lang.Service, view orchestrate.View) (orchestrate.Service, bool) {
 	inst, diags := svc.Evaluate(d.opts.Node, nil)
 	if diags.HasErrors() || plan.Role(inst.Settings, d.opts.Node) == "" {
 		return orchestrate.Service{}, false

@@ -43,13 +43,17 @@ type Daemon struct {
 	shared  *sharedStates
 	started time.Time
 
-	mu       sync.Mutex
-	reports  map[string]*NodeReport // by node: the latest report of each peer
-	local    *NodeReport
-	lives    map[string]*plan.LiveInstance // this node's live state, from the last round
-	services map[string]*serviceRun        // orchestration bookkeeping per service
-	fencing  time.Time                     // since when this node lacks quorum, zero when it has it
-	threads  map[string]string
+	mu      sync.Mutex
+	reports map[string]*NodeReport // by node: the latest report of each peer
+	local   *NodeReport
+	// runningView is where this node believes each service runs.
+	runningView map[string][]string
+	lives       map[string]*plan.LiveInstance // this node's live state, from the last round
+	services    map[string]*serviceRun        // orchestration bookkeeping per service
+	fencing     time.Time                     // since when this node lacks quorum, zero when it has it
+	// quorumSince is since when this node has had quorum without a break.
+	quorumSince time.Time
+	threads     map[string]string
 
 	logMu sync.Mutex
 }

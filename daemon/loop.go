@@ -33,6 +33,7 @@ func (d *Daemon) loop(ctx context.Context) {
 			d.fence(ctx, cfg, votes, lives)
 			d.setThread("scheduler", "running")
 			view := d.view(members, votes)
+			d.publishRunning(cfg, view)
 			for _, svc := range cfg.Services {
 				d.monitor(ctx, cfg, svc, lives[svc.Name], view)
 				d.orchestrate(ctx, cfg, svc, view)
@@ -154,6 +155,12 @@ func (d *Daemon) votes(members map[string]member) cluster.Votes {
 	if d.local != nil {
 		d.local.Quorum = v.Quorum()
 	}
+	switch {
+	case !v.Quorum():
+		d.quorumSince = time.Time{}
+	case d.quorumSince.IsZero():
+		d.quorumSince = time.Now()
+	}
 	d.mu.Unlock()
 	return v
 }
@@ -166,12 +173,36 @@ func (d *Daemon) staleAfter() time.Duration {
 // view is the cluster as orchestration sees it this round.
 func (d *Daemon) view(members map[string]member, votes cluster.Votes) orchestrate.View {
 	v := orchestrate.View{Self: d.opts.Node, Quorum: votes.Quorum(), Nodes: map[string]orchestrate.Node{}}
+	d.mu.Lock()
+	quorumSince := d.quorumSince
+	d.mu.Unlock()
 	for name, m := range members {
 		n := orchestrate.Node{Name: name, Alive: m.Status == "alive"}
-		n.Gone = m.Status == "left" || (m.Status == "failed" && time.Since(m.Since) >= d.timings.Grace)
+		// A failure seen while this node lacked quorum proves nothing: it
+		// was the one cut off. The grace counts from when it rejoined the
+		// majority at the earliest.
+		failedAt := m.Since
+		if quorumSince.After(failedAt) {
+			failedAt = quorumSince
+		}
+		n.Gone = m.Status == "left" || (m.Status == "failed" && !quorumSince.IsZero() && time.Since(failedAt) >= d.timings.Grace)
 		n.Score = atoiTag(m.Tags["score"])
 		n.Load = atofTag(m.Tags["load"])
 		v.Nodes[name] = n
 	}
 	return v
+}
+
+// publishRunning records where this node believes each service runs, for
+// its report.
+func (d *Daemon) publishRunning(cfg *lang.Config, view orchestrate.View) {
+	out := map[string][]string{}
+	for _, svc := range cfg.Services {
+		if s, ok := d.ownView(svc, view); ok {
+			out[svc.Name] = orchestrate.RunningNodes(view, s)
+		}
+	}
+	d.mu.Lock()
+	d.runningView = out
+	d.mu.Unlock()
 }

@@ -18,6 +18,11 @@ type NodeReport struct {
 	Instances map[string]*InstanceReport `json:"instances"`
 	Shared    map[string]ServiceState    `json:"shared"`
 	Configs   map[string]Version         `json:"configs"`
+	// Running is where the reporter believes each service runs (its
+	// running set, gone nodes left out). A node starts a service only
+	// when no peer believes it runs elsewhere: a node back from a
+	// partition has stale news of the others; its peers do not.
+	Running map[string][]string `json:"running"`
 }
 
 // InstanceReport is one service's copy on the reporting node.
@@ -84,6 +89,7 @@ func (d *Daemon) localReport() *NodeReport {
 	}
 	rep.Shared = d.shared.all()
 	rep.Configs = d.configs.versions()
+	rep.Running = d.runningView
 	return rep
 }
 

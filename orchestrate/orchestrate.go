@@ -37,6 +37,10 @@ type Instance struct {
 	// MonitorFailed: the node's monitor gave up on the service here (its
 	// restarts are exhausted); the node is no candidate until cleared.
 	MonitorFailed bool
+	// Claimed: a peer with fresh news believes the service runs on this
+	// node. It counts even when this node thinks the node gone: this
+	// node's news may be the stale ones (it was cut off itself).
+	Claimed bool
 }
 
 // Intent is what the operator asked of a service cluster-wide.
@@ -90,7 +94,7 @@ type Decision struct {
 // Decide returns what v.Self should do with s.
 func Decide(v View, s Service) Decision {
 	self := s.Instances[v.Self]
-	running := runningNodes(v, s)
+	running := RunningNodes(v, s)
 	target := Target(v, s)
 	d := Decision{Target: target}
 	switch {
@@ -131,12 +135,12 @@ func Decide(v View, s Service) Decision {
 	return d
 }
 
-// runningNodes lists the nodes whose copy may be running: those reporting
+// RunningNodes lists the nodes whose copy may be running: those reporting
 // it running, except gone nodes.
-func runningNodes(v View, s Service) []string {
+func RunningNodes(v View, s Service) []string {
 	var out []string
 	for name, in := range s.Instances {
-		if in.Running && !v.Nodes[name].Gone {
+		if (in.Running && !v.Nodes[name].Gone) || in.Claimed {
 			out = append(out, name)
 		}
 	}

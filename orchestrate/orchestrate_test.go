@@ -122,3 +122,18 @@ func TestPlacementByScore(t *testing.T) {
 		t.Fatalf("target %q, want the best score node3", got)
 	}
 }
+
+// A node back from a partition thinks the node that took over gone; a peer
+// that stayed with the majority knows better, and its claim prevails.
+func TestPeerClaimBeatsStaleGone(t *testing.T) {
+	s := ha()
+	s.Instances["node2"] = Instance{Node: "node2", Claimed: true}
+	v := view("node1", true, alive("node1"), gone("node2"), alive("node3"))
+	if d := Decide(v, s); d.Action != None {
+		t.Fatalf("started although a peer says node2 runs it: %+v", d)
+	}
+	delete(s.Instances, "node2")
+	if d := Decide(v, s); d.Action != Start {
+		t.Fatalf("without the claim the target should start: %+v", d)
+	}
+}
