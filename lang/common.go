@@ -1,6 +1,7 @@
 package lang
 
 import (
+	"slices"
 	"time"
 
 	"github.com/omhcl/omhcl/providers"
@@ -42,32 +43,33 @@ var commonNames = func() map[string]bool {
 // attribute values (in commonSlots' order). A resource is encap when encap =
 // true or tagged "encap", as the seeds tag encapsulated resources.
 func commonFrom(vals []cty.Value, dependsOn []string) providers.Common {
-	get := func(name string) cty.Value {
-		for i, c := range commonSlots {
-			if c.name == name {
-				return vals[i]
+	c := providers.Common{DependsOn: dependsOn}
+	for i, sl := range commonSlots {
+		switch v := vals[i]; sl.name {
+		case "disable":
+			c.Disable = boolOf(v)
+		case "optional":
+			c.Optional = boolOf(v)
+		case "monitor":
+			c.Monitor = boolOf(v)
+		case "standby":
+			c.Standby = boolOf(v)
+		case "encap":
+			c.Encap = boolOf(v)
+		case "provision":
+			c.Provision = boolOf(v)
+		case "restart":
+			c.Restart = intOf(v)
+		case "tags":
+			c.Tags = stringsOf(v)
+		case "restart_delay":
+			if s := stringOf(v); s != "" {
+				c.RestartDelay, _ = time.ParseDuration(s) // checked by checkDuration
 			}
 		}
-		return cty.NilVal
 	}
-	c := providers.Common{
-		Disable:   boolOf(get("disable")),
-		Optional:  boolOf(get("optional")),
-		Monitor:   boolOf(get("monitor")),
-		Standby:   boolOf(get("standby")),
-		Encap:     boolOf(get("encap")),
-		Provision: boolOf(get("provision")),
-		Restart:   intOf(get("restart")),
-		Tags:      stringsOf(get("tags")),
-		DependsOn: dependsOn,
-	}
-	if s := stringOf(get("restart_delay")); s != "" {
-		c.RestartDelay, _ = time.ParseDuration(s) // checked by checkDuration
-	}
-	for _, t := range c.Tags {
-		if t == "encap" {
-			c.Encap = true
-		}
+	if slices.Contains(c.Tags, "encap") {
+		c.Encap = true
 	}
 	return c
 }
