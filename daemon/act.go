@@ -21,6 +21,7 @@ type serviceRun struct {
 	noteAt        time.Time
 	retryAfter    time.Time // back off after a failed action
 	restarts      map[string]int
+	restartedAt   map[string]time.Time
 	monitorFailed bool
 	conflict      bool  // the last start found the address in use elsewhere
 	sharedGen     int64 // the shared state generation last seen
@@ -32,7 +33,7 @@ type serviceRun struct {
 func (d *Daemon) run(svc string) *serviceRun {
 	r := d.services[svc]
 	if r == nil {
-		r = &serviceRun{restarts: map[string]int{}}
+		r = &serviceRun{restarts: map[string]int{}, restartedAt: map[string]time.Time{}}
 		d.services[svc] = r
 	}
 	return r

@@ -36,8 +36,9 @@ func (d *Daemon) monitor(ctx context.Context, cfg *lang.Config, svc *lang.Servic
 		run := d.run(svc.Name)
 		busy := run.busy != ""
 		tries := run.restarts[lr.RID]
+		last := run.restartedAt[lr.RID]
 		d.mu.Unlock()
-		if busy {
+		if busy || time.Since(last) < restartDelay(svc, d.opts.Node, lr.RID) {
 			return
 		}
 		if tries < lr.Restart {
@@ -45,6 +46,7 @@ func (d *Daemon) monitor(ctx context.Context, cfg *lang.Config, svc *lang.Servic
 				engine.Request{Target: plan.TargetUp, RIDs: []string{lr.RID}}) {
 				d.mu.Lock()
 				run.restarts[lr.RID]++
+				run.restartedAt[lr.RID] = time.Now()
 				d.mu.Unlock()
 			}
 			return
@@ -52,6 +54,18 @@ func (d *Daemon) monitor(ctx context.Context, cfg *lang.Config, svc *lang.Servic
 		d.monitorAction(ctx, cfg, svc, lr.RID)
 		return
 	}
+}
+
+// restartDelay is the resource's restart_delay: the wait between restarts.
+func restartDelay(svc *lang.Service, node, rid string) time.Duration {
+	inst, _ := svc.Evaluate(node, nil)
+	if inst == nil {
+		return 0
+	}
+	if r := inst.Resource(rid); r != nil {
+		return r.Common.RestartDelay
+	}
+	return 0
 }
 
 // monitorAction runs once restarts are exhausted.

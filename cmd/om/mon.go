@@ -181,8 +181,8 @@ func serviceNotes(s daemon.MonService, members []daemon.MonNode) []string {
 	if s.Frozen {
 		out = append(out, s.Name+": frozen, not orchestrated")
 	}
-	if s.Intent != "" {
-		out = append(out, fmt.Sprintf("%s: %s requested", s.Name, s.Intent))
+	if s.Intent == "stopped" {
+		out = append(out, s.Name+": stopped on request, everywhere (om "+s.Name+" start resumes)")
 	}
 	if s.Placement != "optimal" && len(s.Running) > 0 {
 		out = append(out, fmt.Sprintf("%s: non-optimal placement (running on %s)", s.Name, strings.Join(s.Running, ", ")))
