@@ -20,30 +20,70 @@ func Load(paths ...string) (*Config, hcl.Diagnostics) {
 			Severity: hcl.DiagError, Summary: "No configuration", Detail: "No configuration file or directory was given.",
 		}}
 	}
+	// The files are listed, then read in parallel, then taken in order.
+	type entry struct {
+		file string
+		err  error // listing the path failed
+	}
+	var entries []entry
+	var files []string
+	for _, p := range paths {
+		list, err := configFiles(p)
+		if err != nil {
+			entries = append(entries, entry{err: err})
+			continue
+		}
+		for _, f := range list {
+			entries = append(entries, entry{file: f})
+			files = append(files, f)
+		}
+	}
+	contents := readFiles(files)
 	var names []string
 	srcs := map[string][]byte{}
 	var diags hcl.Diagnostics
-	for _, p := range paths {
-		files, err := configFiles(p)
-		if err != nil {
-			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot read configuration", Detail: err.Error()})
-			continue
-		}
-		for _, f := range files {
-			if _, dup := srcs[f]; dup {
+	for _, e := range entries {
+		if e.err == nil {
+			if _, dup := srcs[e.file]; dup {
 				continue
 			}
-			src, err := os.ReadFile(f)
-			if err != nil {
-				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot read configuration", Detail: err.Error()})
+			c := contents[e.file]
+			if e.err = c.err; e.err == nil {
+				names = append(names, e.file)
+				srcs[e.file] = c.src
 				continue
 			}
-			names = append(names, f)
-			srcs[f] = src
 		}
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot read configuration", Detail: e.err.Error()})
 	}
 	cfg, d := load(names, srcs)
 	return cfg, append(diags, d...)
+}
+
+type fileContent struct {
+	src []byte
+	err error
+}
+
+// readFiles reads each distinct file of files, in parallel.
+func readFiles(files []string) map[string]fileContent {
+	var distinct []string
+	seen := make(map[string]bool, len(files))
+	for _, f := range files {
+		if !seen[f] {
+			seen[f] = true
+			distinct = append(distinct, f)
+		}
+	}
+	read := make([]fileContent, len(distinct))
+	parallel(len(distinct), func(i int) {
+		read[i].src, read[i].err = os.ReadFile(distinct[i])
+	})
+	out := make(map[string]fileContent, len(distinct))
+	for i, f := range distinct {
+		out[f] = read[i]
+	}
+	return out
 }
 
 // configFiles lists the files a path stands for.

@@ -2,7 +2,10 @@ package lang
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 )
 
@@ -39,5 +42,43 @@ func TestParallelLoadIsDeterministic(t *testing.T) {
 		if got := load(4); got != want {
 			t.Fatalf("parallel load differs:\n%s\nsequential:\n%s", got, want)
 		}
+	}
+}
+
+// Files are read in parallel; read errors still come in path order, before
+// what the files say.
+func TestLoadReportsReadErrorsInOrder(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, src string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	sub := filepath.Join(dir, "conf")
+	if err := os.MkdirAll(filepath.Join(sub, "b.hcl"), 0o755); err != nil { // a directory named like a file
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(sub, "a.hcl"), []byte(`service "a" { colour = 1 }`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c := write("c.hcl", `service "c" {}`)
+	cfg, diags := Load(sub, filepath.Join(dir, "missing.hcl"), c, filepath.Join(sub, "b.hcl"), c)
+	var got []string
+	for _, d := range diags {
+		got = append(got, d.Summary+": "+filepath.Base(strings.Fields(d.Detail + " x")[0]))
+	}
+	want := []string{
+		"Cannot read configuration: read", // conf/b.hcl, listed by the directory
+		"Cannot read configuration: stat", // missing.hcl
+		"Cannot read configuration: no",   // conf/b.hcl, named: a directory without .hcl files
+		"Unsupported argument: An",        // a.hcl
+	}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("diagnostics\n got %q\nwant %q", got, want)
+	}
+	if len(cfg.Services) != 2 || len(cfg.Files) != 2 {
+		t.Errorf("services %d, files %d: want a and c once", len(cfg.Services), len(cfg.Files))
 	}
 }
