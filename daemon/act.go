@@ -101,6 +101,11 @@ func (d *Daemon) serviceView(svc *lang.Service, view orchestrate.View) (orchestr
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	// A node that has held quorum for a while knows as much as its peers;
+	// one that just came back (or just started) takes their word.
+	if !d.quorumSince.IsZero() && time.Since(d.quorumSince) > d.timings.Grace+d.staleAfter()+d.timings.StartupWait {
+		return s, true
+	}
 	for peer, r := range d.reports {
 		if !view.Nodes[peer].Alive || time.Since(r.Received) > d.staleAfter() {
 			continue

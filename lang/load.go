@@ -2,6 +2,7 @@ package lang
 
 import (
 	"fmt"
+	"github.com/omhcl/omhcl/internal/parallel"
 	"os"
 	"path/filepath"
 	"sort"
@@ -76,7 +77,7 @@ func readFiles(files []string) map[string]fileContent {
 		}
 	}
 	read := make([]fileContent, len(distinct))
-	parallel(len(distinct), func(i int) {
+	parallel.For(len(distinct), func(i int) {
 		read[i].src, read[i].err = os.ReadFile(distinct[i])
 	})
 	out := make(map[string]fileContent, len(distinct))
@@ -120,7 +121,7 @@ func load(names []string, srcs map[string][]byte) (*Config, hcl.Diagnostics) {
 	// Files parse and decode on their own; the results are merged in name
 	// order, as if read one by one.
 	parsed := make([]parsedFile, len(names))
-	parallel(len(names), func(i int) { parsed[i] = parseFile(names[i], srcs[names[i]]) })
+	parallel.For(len(names), func(i int) { parsed[i] = parseFile(names[i], srcs[names[i]]) })
 	cfg := &Config{Files: make(map[string]*hcl.File, len(names))}
 	var diags hcl.Diagnostics
 	seen := map[string]*Service{}

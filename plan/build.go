@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"github.com/omhcl/omhcl/internal/parallel"
 	"slices"
 	"time"
 
@@ -28,7 +29,7 @@ func Build(node string, inputs []Input, opts Options) (*Plan, error) {
 	p := &Plan{FormatVersion: FormatVersion, ID: newID(), Node: node, CreatedAt: time.Now().UTC()}
 	plans := make([]*servicePlan, len(inputs))
 	errs := make([]error, len(inputs))
-	parallel(len(inputs), func(i int) {
+	parallel.For(len(inputs), func(i int) {
 		plans[i], errs[i] = buildService(inputs[i], opts)
 		if errs[i] == nil {
 			plans[i].stepList = plans[i].steps()

@@ -2,6 +2,7 @@ package plan
 
 import (
 	"context"
+	"github.com/omhcl/omhcl/internal/parallel"
 	"slices"
 
 	"github.com/hashicorp/hcl/v2"
@@ -37,7 +38,7 @@ func Observe(ctx context.Context, req Request) ([]Input, hcl.Diagnostics) {
 		seen[i].inst, seen[i].live, seen[i].diags = src.Instance(ctx, svcs[i], req.Options.Node)
 	}
 	if _, ok := src.(indexedSnapshot); ok {
-		parallel(len(svcs), observe)
+		parallel.For(len(svcs), observe)
 	} else {
 		for i := range svcs {
 			observe(i)

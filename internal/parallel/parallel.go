@@ -1,4 +1,5 @@
-package lang
+// Package parallel runs independent, indexed work on every CPU.
+package parallel
 
 import (
 	"runtime"
@@ -6,10 +7,10 @@ import (
 	"sync/atomic"
 )
 
-// parallel calls f(0) to f(n-1) on up to GOMAXPROCS goroutines and returns
-// once all calls are done. Each f(i) writes only its own results, which the
+// For calls f(0) to f(n-1) on up to GOMAXPROCS goroutines and returns once
+// all calls are done. Each f(i) writes only its own results, which the
 // caller then reads in index order: output stays deterministic.
-func parallel(n int, f func(i int)) {
+func For(n int, f func(i int)) {
 	workers := min(runtime.GOMAXPROCS(0), n)
 	if workers <= 1 {
 		for i := range n {
