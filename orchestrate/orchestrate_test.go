@@ -137,3 +137,25 @@ func TestPeerClaimBeatsStaleGone(t *testing.T) {
 		t.Fatalf("without the claim the target should start: %+v", d)
 	}
 }
+
+func TestFlexKeepsUpToFlexMax(t *testing.T) {
+	s := ha()
+	s.Settings.Topology, s.Settings.FlexMax = "flex", 2
+	all := []Node{alive("node1"), alive("node2"), alive("node3")}
+	for _, c := range []struct {
+		self string
+		want Action
+	}{{"node1", Start}, {"node2", Start}, {"node3", None}} {
+		if d := Decide(view(c.self, true, all...), s); d.Action != c.want {
+			t.Errorf("%s: %+v, want %q", c.self, d, c.want)
+		}
+	}
+	s = ha("node1", "node2", "node3")
+	s.Settings.Topology, s.Settings.FlexMax = "flex", 2
+	if d := Decide(view("node3", true, all...), s); d.Action != Stop {
+		t.Fatalf("a third instance over flex_max 2 must stop: %+v", d)
+	}
+	if d := Decide(view("node1", false, all...), ha()); d.Action != None {
+		t.Fatalf("no quorum, no start: %+v", d)
+	}
+}

@@ -1,0 +1,109 @@
+package daemon
+
+import (
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+)
+
+func TestPeerRequestsAreSignedWithTheSecret(t *testing.T) {
+	req := httptest.NewRequest(http.MethodGet, "/peer/v1/report", nil)
+	req.Header.Set(authHeader, sign("s3cret", req.Method, req.URL.Path, time.Now()))
+	if !verify("s3cret", req) {
+		t.Fatal("a request signed with the secret was refused")
+	}
+	if verify("other", req) {
+		t.Fatal("a request signed with another secret was accepted")
+	}
+	req.Header.Set(authHeader, sign("s3cret", req.Method, req.URL.Path, time.Now().Add(-2*time.Minute)))
+	if verify("s3cret", req) {
+		t.Fatal("a replayed old signature was accepted")
+	}
+	req.Header.Set(authHeader, sign("s3cret", req.Method, "/peer/v1/config/x", time.Now()))
+	if verify("s3cret", req) {
+		t.Fatal("a signature for another path was accepted")
+	}
+}
+
+func TestArbitratorReach(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	ok := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer ok.Close()
+	bad := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(500) }))
+	defer bad.Close()
+	closed, _ := net.Listen("tcp", "127.0.0.1:0")
+	closedAddr := closed.Addr().String()
+	closed.Close()
+	for _, c := range []struct {
+		endpoint string
+		want     bool
+	}{
+		{"tcp://" + ln.Addr().String(), true},
+		{"tcp://" + closedAddr, false},
+		{ok.URL, true},
+		{bad.URL, false},
+	} {
+		if got := reach(c.endpoint); got != c.want {
+			t.Errorf("reach(%s) = %v, want %v", c.endpoint, got, c.want)
+		}
+	}
+}
+
+func TestConfigStoreKeepsTheNewestGeneration(t *testing.T) {
+	c := newConfigStore(t.TempDir())
+	if err := c.load(); err != nil {
+		t.Fatal(err)
+	}
+	src := "service \"web\" {\n  nodes = [\"n1\"]\n}\n"
+	e1, changed, err := c.ingest("web", src, "n1")
+	if err != nil || !changed || e1.Gen != 1 {
+		t.Fatalf("first ingest: %+v %v %v", e1, changed, err)
+	}
+	if _, changed, _ := c.ingest("web", src, "n1"); changed {
+		t.Fatal("the same text made a new generation")
+	}
+	e2, _, _ := c.ingest("web", src+"# v2\n", "n1")
+	if e2.Gen != 2 {
+		t.Fatalf("generation %d, want 2", e2.Gen)
+	}
+	old := &configEntry{Service: "web", Gen: 1, Hash: hashSource(src), Source: src}
+	if ok, _ := c.put(old); ok {
+		t.Fatal("an older generation replaced a newer one")
+	}
+	again := newConfigStore(c.dir)
+	if err := again.load(); err != nil || again.get("web").Gen != 2 {
+		t.Fatalf("reload: %+v %v", again.get("web"), err)
+	}
+	cfg, diags := again.config()
+	if diags.HasErrors() || cfg.Service("web") == nil {
+		t.Fatalf("stored configuration does not load: %s", diags.Error())
+	}
+}
+
+func TestSharedStateNewestWins(t *testing.T) {
+	s := newSharedStates(t.TempDir() + "/services.json")
+	s.update("web", "n1", func(st *ServiceState) { st.Frozen = true })
+	s.merge(map[string]ServiceState{"web": {Frozen: false, Gen: 0, By: "n2"}})
+	if !s.get("web").Frozen {
+		t.Fatal("an older state overwrote a newer one")
+	}
+	s.merge(map[string]ServiceState{"web": {Frozen: false, Preferred: "n2", Gen: 5, By: "n2"}})
+	if st := s.get("web"); st.Frozen || st.Preferred != "n2" {
+		t.Fatalf("a newer state was not adopted: %+v", st)
+	}
+}
