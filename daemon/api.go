@@ -37,15 +37,19 @@ type JoinRequest struct {
 }
 
 func (d *Daemon) serveAPI(ctx context.Context, ln net.Listener) {
+	srv := &http.Server{Handler: d.apiHandler(), ReadHeaderTimeout: 5 * time.Second}
+	go func() { <-ctx.Done(); srv.Close() }()
+	srv.Serve(ln)
+}
+
+func (d *Daemon) apiHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /v1/mon", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, d.mon()) })
 	mux.HandleFunc("POST /v1/services/{svc}/action", d.handleAction)
 	mux.HandleFunc("GET /v1/live/{node}", d.handleLive)
 	mux.HandleFunc("POST /v1/config", d.handleConfig)
 	mux.HandleFunc("POST /v1/join", d.handleJoin)
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
-	go func() { <-ctx.Done(); srv.Close() }()
-	srv.Serve(ln)
+	return mux
 }
 
 func httpError(w http.ResponseWriter, code int, format string, args ...any) {

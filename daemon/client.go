@@ -16,20 +16,26 @@ import (
 
 // Client talks to the local daemon over its unix socket.
 type Client struct {
-	socket string
-	http   *http.Client
+	base  string // "http://daemon" on the socket, the https URL remotely
+	token string // the bearer token of the TCP API
+	http  *http.Client
 }
 
 // ErrNoDaemon means no daemon answers on the socket.
 var ErrNoDaemon = errors.New("no daemon running")
 
-// Connect returns a client when a daemon answers on stateDir's socket.
+// Connect returns a client when a daemon answers on stateDir's socket,
+// or, when $OMHCL_API_URL is set, on that TCP API (with $OMHCL_API_TOKEN
+// and the certificate in $OMHCL_API_CA).
 func Connect(ctx context.Context, stateDir string) (*Client, error) {
+	if url := os.Getenv("OMHCL_API_URL"); url != "" {
+		return ConnectRemote(ctx, url, os.Getenv("OMHCL_API_TOKEN"), os.Getenv("OMHCL_API_CA"))
+	}
 	path := SocketPath(stateDir)
 	if _, err := os.Stat(path); err != nil {
 		return nil, ErrNoDaemon
 	}
-	c := &Client{socket: path, http: &http.Client{Transport: &http.Transport{
+	c := &Client{base: "http://daemon", http: &http.Client{Transport: &http.Transport{
 		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
 			return (&net.Dialer{Timeout: 2 * time.Second}).DialContext(ctx, "unix", path)
 		},
@@ -49,9 +55,12 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 			return err
 		}
 	}
-	req, err := http.NewRequestWithContext(ctx, method, "http://daemon"+path, &body)
+	req, err := http.NewRequestWithContext(ctx, method, c.base+path, &body)
 	if err != nil {
 		return err
+	}
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {

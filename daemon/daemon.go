@@ -29,7 +29,10 @@ type Options struct {
 	// IP, port+1.
 	Bind    string
 	Profile string // overrides the cluster profile when set
-	Log     io.Writer
+	// Remote serves the API over TCP with TLS and a token too (off when
+	// its address is empty).
+	Remote RemoteAPI
+	Log    io.Writer
 }
 
 // Daemon is a running node agent.
@@ -129,6 +132,12 @@ func (d *Daemon) Run(ctx context.Context) error {
 	}
 	go d.servePeers(ctx, peerLn)
 	go d.serveAPI(ctx, apiLn)
+	if d.opts.Remote.enabled() {
+		if err := d.serveRemoteAPI(ctx, d.opts.Remote); err != nil {
+			return err
+		}
+		d.setThread("api-tcp", "running "+d.opts.Remote.Addr+" (TLS, token)")
+	}
 	d.setThread("peers", "running "+d.peerAddr())
 	d.setThread("listener", "running "+SocketPath(d.opts.StateDir))
 	d.logf("node %s up: gossip %s, peers %s, profile %s", d.opts.Node, d.opts.Bind, d.peerAddr(), d.cluster.Profile)

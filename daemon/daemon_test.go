@@ -1,9 +1,13 @@
 package daemon
 
 import (
+	"context"
+	"encoding/pem"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 )
@@ -105,5 +109,33 @@ func TestSharedStateNewestWins(t *testing.T) {
 	s.merge(map[string]ServiceState{"web": {Frozen: false, Preferred: "n2", Gen: 5, By: "n2"}})
 	if st := s.get("web"); st.Frozen || st.Preferred != "n2" {
 		t.Fatalf("a newer state was not adopted: %+v", st)
+	}
+}
+
+func TestRemoteAPINeedsTLSAndTheToken(t *testing.T) {
+	token := "0123456789abcdef-token"
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /v1/mon", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, &MonView{Node: "n1"}) })
+	srv := httptest.NewUnstartedServer(bearer(token, mux))
+	srv.StartTLS()
+	defer srv.Close()
+	ca := filepath.Join(t.TempDir(), "ca.pem")
+	pemBytes := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
+	if err := os.WriteFile(ca, pemBytes, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	c, err := ConnectRemote(ctx, srv.URL, token, ca)
+	if err != nil {
+		t.Fatalf("with the token and the certificate: %v", err)
+	}
+	if v, err := c.Mon(ctx); err != nil || v.Node != "n1" {
+		t.Fatalf("mon: %+v %v", v, err)
+	}
+	if _, err := ConnectRemote(ctx, srv.URL, "wrong-token-wrong-token", ca); err == nil {
+		t.Fatal("a wrong token was accepted")
+	}
+	if _, err := ConnectRemote(ctx, srv.URL, token, ""); err == nil {
+		t.Fatal("an untrusted certificate was accepted")
 	}
 }

@@ -21,6 +21,7 @@ func newDaemon(e *cli.Env) *cobra.Command {
 
 func newDaemonRun(e *cli.Env) *cobra.Command {
 	var bind, profile string
+	var remote daemon.RemoteAPI
 	cmd := &cobra.Command{
 		Use:   "run",
 		Short: "Run the daemon in the foreground (systemd: contrib/omhcl.service)",
@@ -31,7 +32,7 @@ makes a cluster of one with a new secret; "om daemon join" joins another.`,
 		Example: "  om daemon run --bind 198.18.10.1:7946 --profile fast",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			d, err := daemon.New(daemon.Options{Node: e.NodeName(), StateDir: e.StateDir, Bind: bind, Profile: profile})
+			d, err := daemon.New(daemon.Options{Node: e.NodeName(), StateDir: e.StateDir, Bind: bind, Profile: profile, Remote: remote})
 			if err != nil {
 				return err
 			}
@@ -42,6 +43,10 @@ makes a cluster of one with a new secret; "om daemon join" joins another.`,
 	}
 	cmd.Flags().StringVar(&bind, "bind", "0.0.0.0:7946", "gossip address; the peer API listens on the next port")
 	cmd.Flags().StringVar(&profile, "profile", "", "timing profile: default or fast (saved in the cluster settings)")
+	cmd.Flags().StringVar(&remote.Addr, "api-tcp", "", "also serve the API on this TCP address, with TLS and a bearer token (off by default)")
+	cmd.Flags().StringVar(&remote.CertFile, "api-cert", "", "TLS certificate of the TCP API")
+	cmd.Flags().StringVar(&remote.KeyFile, "api-key", "", "TLS key of the TCP API")
+	cmd.Flags().StringVar(&remote.TokenFile, "api-token-file", "", "file holding the bearer token clients must send (OMHCL_API_TOKEN on their side)")
 	return cmd
 }
 

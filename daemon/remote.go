@@ -1,0 +1,105 @@
+package daemon
+
+import (
+	"context"
+	"crypto/subtle"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+)
+
+// The local API can also be served over TCP with TLS, for tools that do
+// not run on the node. It is off unless the daemon is given an address, a
+// certificate and a token: every request must carry
+// "Authorization: Bearer TOKEN".
+
+// RemoteAPI configures the TCP listener of the API.
+type RemoteAPI struct {
+	Addr      string // listen address, e.g. 198.18.10.1:1215
+	CertFile  string
+	KeyFile   string
+	TokenFile string // a file holding the token
+}
+
+func (r RemoteAPI) enabled() bool { return r.Addr != "" }
+
+// serveRemoteAPI serves the API on TLS with a bearer token.
+func (d *Daemon) serveRemoteAPI(ctx context.Context, r RemoteAPI) error {
+	if r.CertFile == "" || r.KeyFile == "" || r.TokenFile == "" {
+		return errors.New("the TCP API needs a certificate, a key and a token file")
+	}
+	token, err := readToken(r.TokenFile)
+	if err != nil {
+		return err
+	}
+	cert, err := tls.LoadX509KeyPair(r.CertFile, r.KeyFile)
+	if err != nil {
+		return fmt.Errorf("TCP API certificate: %w", err)
+	}
+	api := d.apiHandler()
+	srv := &http.Server{
+		Addr:              r.Addr,
+		Handler:           bearer(token, api),
+		ReadHeaderTimeout: 5 * time.Second,
+		TLSConfig:         &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12},
+	}
+	go func() { <-ctx.Done(); srv.Close() }()
+	go func() {
+		if err := srv.ListenAndServeTLS("", ""); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			d.logf("TCP API: %v", err)
+		}
+	}()
+	return nil
+}
+
+// bearer refuses requests without the token.
+func bearer(token string, next http.Handler) http.Handler {
+	want := []byte("Bearer " + token)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), want) != 1 {
+			httpError(w, http.StatusUnauthorized, "a valid bearer token is required")
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func readToken(path string) (string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("TCP API token: %w", err)
+	}
+	t := strings.TrimSpace(string(b))
+	if len(t) < 16 {
+		return "", fmt.Errorf("TCP API token in %s: at least 16 characters", path)
+	}
+	return t, nil
+}
+
+// ConnectRemote returns a client of a daemon's TCP API: base is
+// "https://host:port", caFile the certificate (or its CA) to trust.
+func ConnectRemote(ctx context.Context, base, token, caFile string) (*Client, error) {
+	pool := x509.NewCertPool()
+	if caFile != "" {
+		pem, err := os.ReadFile(caFile)
+		if err != nil {
+			return nil, err
+		}
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("%s holds no PEM certificate", caFile)
+		}
+	}
+	tr := &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}
+	c := &Client{base: strings.TrimRight(base, "/"), token: token, http: &http.Client{Transport: tr, Timeout: 30 * time.Second}}
+	probe, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if _, err := c.Mon(probe); err != nil {
+		return nil, fmt.Errorf("%w: %s: %v", ErrNoDaemon, base, err)
+	}
+	return c, nil
+}
