@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -101,7 +102,7 @@ func DecodeSecret(s string) ([]byte, error) {
 func (c *Config) AddNodes(names ...string) bool {
 	changed := false
 	for _, n := range names {
-		if n != "" && !contains(c.Nodes, n) {
+		if n != "" && !slices.Contains(c.Nodes, n) {
 			c.Nodes = append(c.Nodes, n)
 			changed = true
 		}
@@ -164,13 +165,4 @@ func (c *Config) Set(kw, value string) error {
 		}
 	}
 	return nil
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

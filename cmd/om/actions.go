@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/omhcl/omhcl/cmd/internal/cli"
@@ -61,7 +62,7 @@ func newAction(e *cli.Env, cf *configFlags, name, short string) *cobra.Command {
 				return err
 			}
 			if p.Empty() {
-				fmt.Fprintf(e.Out, "%s: nothing to %s, already in place on %s\n", joinArgs(args), name, p.Node)
+				fmt.Fprintf(e.Out, "%s: nothing to %s, already in place on %s\n", strings.Join(args, ", "), name, p.Node)
 				return nil
 			}
 			if name == "unprovision" && !yes && cli.Interactive() {
@@ -88,15 +89,4 @@ func newAction(e *cli.Env, cf *configFlags, name, short string) *cobra.Command {
 		cmd.Flags().BoolVar(&yes, "yes", false, "do not ask for confirmation on a terminal")
 	}
 	return cmd
-}
-
-func joinArgs(a []string) string {
-	s := ""
-	for i, x := range a {
-		if i > 0 {
-			s += ", "
-		}
-		s += x
-	}
-	return s
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"slices"
 
 	"github.com/omhcl/omhcl/cmd/internal/cli"
 	"github.com/omhcl/omhcl/lang"
@@ -57,7 +58,7 @@ func observe(ctx context.Context, e *cli.Env, cf *configFlags, services []string
 		}
 	}
 	for _, svc := range cfg.Services {
-		if len(services) > 0 && !contains(services, svc.Name) {
+		if len(services) > 0 && !slices.Contains(services, svc.Name) {
 			continue
 		}
 		_, li, diags := src.Instance(ctx, svc, node)
@@ -76,15 +77,6 @@ func observe(ctx context.Context, e *cli.Env, cf *configFlags, services []string
 func anyApplied(li *plan.LiveInstance) bool {
 	for _, r := range li.Resources {
 		if r.Applied != nil {
-			return true
-		}
-	}
-	return false
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
 			return true
 		}
 	}
