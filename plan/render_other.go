@@ -7,7 +7,6 @@ import (
 	"io"
 	"strings"
 
-	"github.com/omhcl/omhcl/providers"
 )
 
 // WriteJSON writes the versioned plan document (what -json prints and -out
@@ -60,21 +59,4 @@ func WriteMarkdown(out io.Writer, p *Plan) {
 	}
 }
 
-func actionWord(c *Change) string {
-	switch {
-	case c.Has(providers.ActUnprovision):
-		return "unprovision"
-	case c.Has(providers.ActStop) && c.Has(providers.ActStart):
-		if strings.HasPrefix(c.Reason, "restart") {
-			return "restart"
-		}
-		return "replace"
-	case c.Has(providers.ActProvision):
-		return "provision+start"
-	case c.Has(providers.ActStart):
-		return "start"
-	case c.Has(providers.ActStop):
-		return "stop"
-	}
-	return "update"
-}
+func actionWord(c *Change) string { return c.kind().word }

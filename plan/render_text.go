@@ -28,46 +28,42 @@ func (c Colors) Yellow(s string) string { return c.wrap("33", s) }
 func (c Colors) Bold(s string) string   { return c.wrap("1", s) }
 func (c Colors) Gray(s string) string   { return c.wrap("90", s) }
 
-// Symbol is the terraform-style marker of a change.
-func (c *Change) Symbol() string {
-	switch {
-	case c.Has(providers.ActUnprovision):
-		return "!"
-	case c.Has(providers.ActStop) && c.Has(providers.ActStart):
-		return "-/+"
-	case c.Has(providers.ActStart):
-		return "+"
-	case c.Has(providers.ActStop):
-		return "-"
-	case c.Has(ActUpdate):
-		return "~"
-	}
-	return " "
+// changeKind is how every rendering names a change.
+type changeKind struct {
+	symbol string // terraform-style marker: + - -/+ ~ !
+	word   string // one word, for markdown
+	verb   string // for the text plan: "will be started"
 }
 
-// Verb says what happens in words: "will be started".
-func (c *Change) Verb() string {
+// kind classifies a change once for all renderings.
+func (c *Change) kind() changeKind {
+	replace := c.Has(providers.ActStop) && c.Has(providers.ActStart)
 	switch {
 	case c.Has(providers.ActUnprovision) && c.Has(providers.ActStop):
-		return "will be stopped and UNPROVISIONED: its data will be destroyed"
+		return changeKind{"!", "unprovision", "will be stopped and UNPROVISIONED: its data will be destroyed"}
 	case c.Has(providers.ActUnprovision):
-		return "will be UNPROVISIONED: its data will be destroyed"
-	case c.Has(providers.ActStop) && c.Has(providers.ActStart):
-		if strings.HasPrefix(c.Reason, "restart") {
-			return "will be restarted"
-		}
-		return "will be replaced (stopped, then started with the new settings)"
+		return changeKind{"!", "unprovision", "will be UNPROVISIONED: its data will be destroyed"}
+	case replace && strings.HasPrefix(c.Reason, "restart"):
+		return changeKind{"-/+", "restart", "will be restarted"}
+	case replace:
+		return changeKind{"-/+", "replace", "will be replaced (stopped, then started with the new settings)"}
 	case c.Has(providers.ActProvision):
-		return "will be provisioned and started"
+		return changeKind{"+", "provision+start", "will be provisioned and started"}
 	case c.Has(providers.ActStart):
-		return "will be started"
+		return changeKind{"+", "start", "will be started"}
 	case c.Has(providers.ActStop):
-		return "will be stopped"
+		return changeKind{"-", "stop", "will be stopped"}
 	case c.Has(ActUpdate):
-		return "will be updated in place"
+		return changeKind{"~", "update", "will be updated in place"}
 	}
-	return "is unchanged"
+	return changeKind{" ", "update", "is unchanged"}
 }
+
+// Symbol is the terraform-style marker of a change.
+func (c *Change) Symbol() string { return c.kind().symbol }
+
+// Verb says what happens in words: "will be started".
+func (c *Change) Verb() string { return c.kind().verb }
 
 // WriteText renders the plan in the spirit of terraform plan.
 func WriteText(out io.Writer, p *Plan, col Colors) {
