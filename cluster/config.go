@@ -29,6 +29,9 @@ type Config struct {
 	// Nodes are every node ever seen in the cluster: the quorum counts
 	// them, so a partition cannot shrink the cluster to its own side.
 	Nodes []string `json:"nodes,omitempty"`
+	// Addrs are the members' gossip addresses as last seen: a restarted
+	// daemon joins them at once instead of waiting for them to retry it.
+	Addrs map[string]string `json:"addrs,omitempty"`
 	// TimingOverrides change single timings of the profile ("grace": "2s").
 	TimingOverrides map[string]string `json:"timings,omitempty"`
 }
@@ -95,6 +98,18 @@ func DecodeSecret(s string) ([]byte, error) {
 		return nil, fmt.Errorf("invalid cluster secret %q: want 32 hex digits", s)
 	}
 	return k, nil
+}
+
+// SetAddr records a member's gossip address; it reports a change.
+func (c *Config) SetAddr(node, addr string) bool {
+	if addr == "" || c.Addrs[node] == addr {
+		return false
+	}
+	if c.Addrs == nil {
+		c.Addrs = map[string]string{}
+	}
+	c.Addrs[node] = addr
+	return true
 }
 
 // AddNodes records nodes as cluster members; it reports whether the list

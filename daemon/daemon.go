@@ -54,6 +54,7 @@ type Daemon struct {
 	lives       map[string]*plan.LiveInstance // this node's live state, from the last round
 	services    map[string]*serviceRun        // orchestration bookkeeping per service
 	fencing     time.Time                     // since when this node lacks quorum, zero when it has it
+	hadQuorum   bool                          // this node has held quorum since the daemon started
 	// quorumSince is since when this node has had quorum without a break.
 	quorumSince time.Time
 	threads     map[string]string
@@ -114,6 +115,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	if err := d.members.start(); err != nil {
 		return err
 	}
+	go d.rejoin()
 	// No graceful leave: peers would count the node gone at once while its
 	// services still run here. They see it fail, and their start conflict
 	// check finds the running copy, as when the daemon is killed.
@@ -178,4 +180,24 @@ func listenUnix(path string) (net.Listener, error) {
 		return nil, err
 	}
 	return ln, nil
+}
+
+// rejoin contacts the members this node knew, at once: a restarted daemon
+// must hear from the cluster before its startup wait ends, to adopt its
+// running services rather than fence them.
+func (d *Daemon) rejoin() {
+	d.mu.Lock()
+	var addrs []string
+	for n, a := range d.cluster.Addrs {
+		if n != d.opts.Node {
+			addrs = append(addrs, a)
+		}
+	}
+	d.mu.Unlock()
+	if len(addrs) == 0 {
+		return
+	}
+	if n, err := d.members.join(addrs...); err != nil {
+		d.logf("rejoin %v: %d contacted: %v", addrs, n, err)
+	}
 }

@@ -2,7 +2,9 @@ package daemon
 
 import (
 	"context"
+	"net"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/omhcl/omhcl/cluster"
@@ -99,6 +101,11 @@ func (d *Daemon) rememberNodes(members map[string]member) {
 	}
 	d.mu.Lock()
 	changed := d.cluster.AddNodes(names...)
+	for n, m := range members {
+		if n != d.opts.Node && m.Status == "alive" && m.Addr != nil {
+			changed = d.cluster.SetAddr(n, net.JoinHostPort(m.Addr.String(), strconv.Itoa(int(m.Port)))) || changed
+		}
+	}
 	cfg := *d.cluster
 	d.mu.Unlock()
 	if changed {
@@ -160,6 +167,7 @@ func (d *Daemon) votes(members map[string]member) cluster.Votes {
 		d.quorumSince = time.Time{}
 	case d.quorumSince.IsZero():
 		d.quorumSince = time.Now()
+		d.hadQuorum = true
 	}
 	d.mu.Unlock()
 	return v

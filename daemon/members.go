@@ -20,6 +20,7 @@ import (
 type member struct {
 	Name     string
 	Addr     net.IP
+	Port     uint16 // gossip port
 	PeerPort int
 	Status   string // alive, failed, left
 	// Suspect: memberlist suspects the node (it missed probes) but has not
@@ -160,7 +161,7 @@ func (m *membership) refresh() {
 			cur = &member{Name: mb.Name, Status: statusName(mb.Status), Since: now}
 			m.byID[mb.Name] = cur
 		}
-		cur.Addr = mb.Addr
+		cur.Addr, cur.Port = mb.Addr, mb.Port
 		cur.Tags = mb.Tags
 		cur.Suspect = suspect[mb.Name]
 		cur.PeerPort, _ = strconv.Atoi(mb.Tags["peer"])

@@ -106,7 +106,11 @@ func (d *Daemon) monitorAction(ctx context.Context, cfg *lang.Config, svc *lang.
 // before the majority, waiting its longer grace, plumbs them.
 func (d *Daemon) fence(ctx context.Context, cfg *lang.Config, votes interface{ MustFence() bool }, lives map[string]*plan.LiveInstance) {
 	d.mu.Lock()
-	if !votes.MustFence() {
+	// A restarted daemon that has not heard from the cluster yet gives its
+	// rejoin a few rounds before fencing what it should adopt; one that
+	// stays alone after that is cut off and fences.
+	rejoining := !d.hadQuorum && time.Since(d.started) < d.timings.StartupWait+d.timings.Grace+d.staleAfter()
+	if !votes.MustFence() || rejoining {
 		d.fencing = time.Time{}
 		d.mu.Unlock()
 		return
