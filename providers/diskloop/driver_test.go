@@ -50,26 +50,6 @@ func exposedDevs(t *testing.T, d providers.Driver) []string {
 	return out
 }
 
-// allOps returns the operations of every action.
-func allOps(d providers.Driver) map[providers.Action][]string {
-	ops := map[providers.Action][]string{}
-	for _, a := range []providers.Action{providers.ActStart, providers.ActStop, providers.ActProvision, providers.ActUnprovision} {
-		ops[a] = d.Operations(context.Background(), a)
-	}
-	return ops
-}
-
-// checkOps fails unless every action's operations are want's, whatever
-// state the system is in when asked (when says which).
-func checkOps(t *testing.T, d providers.Driver, when string, want map[providers.Action][]string) {
-	t.Helper()
-	for a, ops := range allOps(d) {
-		if !slices.Equal(ops, want[a]) {
-			t.Errorf("%s operations %s = %q, want %q", a, when, ops, want[a])
-		}
-	}
-}
-
 func TestNewRejectsBadAttrs(t *testing.T) {
 	spec, _ := providers.Lookup("disk", "loop")
 	for name, attrs := range map[string]map[string]cty.Value{
@@ -93,7 +73,7 @@ func TestUnknownFileAtPlanning(t *testing.T) {
 	if devs := exposedDevs(t, d); devs != nil {
 		t.Errorf("exposed_devs = %v, want unknown", devs)
 	}
-	checkOps(t, d, "at planning", map[providers.Action][]string{
+	disklab.CheckOps(t, d, "at planning", map[providers.Action][]string{
 		providers.ActStart:       {"losetup -f --show (known after apply)"},
 		providers.ActStop:        {"losetup -d (known after apply)"},
 		providers.ActProvision:   {"mkdir -p (known after apply)", "truncate -s 10M (known after apply) (skipped when the file exists)"},
@@ -149,7 +129,7 @@ func TestLifecycle(t *testing.T) {
 		providers.ActProvision:   {wantProv[0], wantProv[1] + " (skipped when " + file + " exists)"},
 		providers.ActUnprovision: {"rm -f " + file},
 	}
-	checkOps(t, d, "before provision", wantOps)
+	disklab.CheckOps(t, d, "before provision", wantOps)
 	log := disklab.Log(t)
 	if err := d.Provision(ctx, log); err != nil {
 		t.Fatal(err)
@@ -171,7 +151,7 @@ func TestLifecycle(t *testing.T) {
 	if devs := exposedDevs(t, d); devs != nil {
 		t.Errorf("exposed_devs before start = %v, want unknown", devs)
 	}
-	checkOps(t, d, "while down", wantOps)
+	disklab.CheckOps(t, d, "while down", wantOps)
 
 	log = disklab.Log(t)
 	if err := d.Start(ctx, log); err != nil {
@@ -194,7 +174,7 @@ func TestLifecycle(t *testing.T) {
 	if got, want := d.Describe(), "loop "+file+" "+dev; got != want {
 		t.Errorf("Describe = %q, want %q", got, want)
 	}
-	checkOps(t, d, "while up", wantOps)
+	disklab.CheckOps(t, d, "while up", wantOps)
 
 	log = disklab.Log(t)
 	if err := d.Start(ctx, log); err != nil || !slices.Equal(disklab.Ops(log), []string{"loop " + file + " " + dev + " is already up"}) {
@@ -226,7 +206,7 @@ func TestLifecycle(t *testing.T) {
 	if _, err := os.Stat(file); !os.IsNotExist(err) {
 		t.Errorf("backing file still there after unprovision: %v", err)
 	}
-	checkOps(t, d, "after unprovision", wantOps)
+	disklab.CheckOps(t, d, "after unprovision", wantOps)
 }
 
 // TestUnprovisionDetaches checks unprovision of an attached file detaches

@@ -31,26 +31,6 @@ func fakeDriver(t *testing.T, f *fakeLVM, r *providers.Resource) *driver {
 	return d
 }
 
-// opsOf returns the operations of every action.
-func opsOf(d *driver) map[providers.Action][]string {
-	ops := map[providers.Action][]string{}
-	for _, a := range []providers.Action{providers.ActStart, providers.ActStop, providers.ActProvision, providers.ActUnprovision} {
-		ops[a] = d.Operations(context.Background(), a)
-	}
-	return ops
-}
-
-// checkOps fails unless every action's operations are want's, whatever
-// state LVM is in when asked (when says which).
-func checkOps(t *testing.T, d *driver, when string, want map[providers.Action][]string) {
-	t.Helper()
-	for a, ops := range opsOf(d) {
-		if !slices.Equal(ops, want[a]) {
-			t.Errorf("%s operations %s = %q, want %q", a, when, ops, want[a])
-		}
-	}
-}
-
 func TestNewRejectsBadAttrs(t *testing.T) {
 	for name, r := range map[string]*providers.Resource{
 		"option-like name": lvResource("vg1", "-ff", "10m"),
@@ -82,7 +62,7 @@ func TestUnknownAttrsAtPlanning(t *testing.T) {
 		t.Errorf("exposed_devs = %#v, want unknown", v)
 	}
 	path := providers.Unknown + "/app"
-	checkOps(t, d, "at planning", map[providers.Action][]string{
+	disklab.CheckOps(t, d, "at planning", map[providers.Action][]string{
 		providers.ActStart:       {"lvchange -a y " + path},
 		providers.ActStop:        {"lvchange -a n " + path},
 		providers.ActProvision:   {"lvcreate -n app -L 10m " + providers.Unknown},
@@ -135,7 +115,7 @@ func TestCommands(t *testing.T) {
 		{"unprovision again", d.Unprovision, nil, "lv vgsvc1/app is already removed", providers.Down},
 	}
 	for _, s := range steps {
-		checkOps(t, d, "before "+s.name, wantOps)
+		disklab.CheckOps(t, d, "before "+s.name, wantOps)
 		log := disklab.Log(t)
 		if err := s.do(ctx, log); err != nil {
 			t.Fatalf("%s: %v", s.name, err)
@@ -163,7 +143,7 @@ func TestOperationsArePure(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ops := opsOf(d)
+	ops := disklab.OpsOf(d)
 	if got := ops[providers.ActProvision]; len(got) != 1 || !strings.HasPrefix(got[0], "error: ") || !strings.Contains(got[0], "size is required") {
 		t.Errorf("provision operations without size = %q, want the size error", got)
 	}

@@ -56,26 +56,6 @@ func exposed(t *testing.T, d *driver) cty.Value {
 	return v
 }
 
-// opsOf returns the operations of every action.
-func opsOf(d *driver) map[providers.Action][]string {
-	ops := map[providers.Action][]string{}
-	for _, a := range []providers.Action{providers.ActStart, providers.ActStop, providers.ActProvision, providers.ActUnprovision} {
-		ops[a] = d.Operations(context.Background(), a)
-	}
-	return ops
-}
-
-// checkOps fails unless every action's operations are want's, whatever
-// state LVM is in when asked (when says which).
-func checkOps(t *testing.T, d *driver, when string, want map[providers.Action][]string) {
-	t.Helper()
-	for a, ops := range opsOf(d) {
-		if !slices.Equal(ops, want[a]) {
-			t.Errorf("%s operations %s = %q, want %q", a, when, ops, want[a])
-		}
-	}
-}
-
 func requireLVM(t *testing.T) {
 	t.Helper()
 	disklab.RequireRoot(t)
@@ -109,7 +89,7 @@ func TestUnknownAttrsAtPlanning(t *testing.T) {
 		t.Errorf("exposed_devs = %#v, want unknown", v)
 	}
 	unknown := providers.Unknown
-	checkOps(t, d, "at planning", map[providers.Action][]string{
+	disklab.CheckOps(t, d, "at planning", map[providers.Action][]string{
 		providers.ActStart: {
 			"vgchange --deltag (tags of other nodes, if any) " + unknown,
 			"vgchange --addtag @n1 " + unknown, "vgchange -a y " + unknown,
@@ -153,7 +133,7 @@ func TestOperationsArePure(t *testing.T) {
 		t.Errorf("Operations probed %q", argv)
 		return "", errors.New("no probe")
 	}
-	ops := opsOf(d)
+	ops := disklab.OpsOf(d)
 	if want := []string{"vgremove -f vgdata", "pvremove (the physical volumes of vgdata)"}; !slices.Equal(ops[providers.ActUnprovision], want) {
 		t.Errorf("unprovision operations = %q, want %q", ops[providers.ActUnprovision], want)
 	}
@@ -221,7 +201,7 @@ func TestLifecycle(t *testing.T) {
 	}
 	step := func(name string, do func(context.Context, *providers.Log) error, want []string) {
 		t.Helper()
-		checkOps(t, d, "before "+name, wantOps)
+		disklab.CheckOps(t, d, "before "+name, wantOps)
 		log := disklab.Log(t)
 		if err := do(ctx, log); err != nil {
 			t.Fatalf("%s: %v", name, err)
@@ -275,7 +255,7 @@ func TestLifecycle(t *testing.T) {
 	if err := d.Unprovision(ctx, log); err != nil || !slices.Equal(disklab.Ops(log), []string{"vg " + vg + " is already removed"}) {
 		t.Errorf("second unprovision: %v, log %q", err, log.Lines())
 	}
-	checkOps(t, d, "after unprovision", wantOps)
+	disklab.CheckOps(t, d, "after unprovision", wantOps)
 }
 
 // TestStartTakesOver checks a start removes another node's tag, as on a

@@ -50,27 +50,6 @@ func act(t *testing.T, d *driver, a providers.Action, want ...string) {
 	}
 }
 
-// opsOf returns the operations of every action.
-func opsOf(d *driver) map[providers.Action][]string {
-	ops := map[providers.Action][]string{}
-	for _, a := range []providers.Action{providers.ActStart, providers.ActStop, providers.ActProvision, providers.ActUnprovision} {
-		ops[a] = d.Operations(context.Background(), a)
-	}
-	return ops
-}
-
-// checkOps fails unless every action's operations are want's, whatever
-// is mounted when asked (when says which): a plan made from a snapshot
-// elsewhere must read like the node's own.
-func checkOps(t *testing.T, d *driver, when string, want map[providers.Action][]string) {
-	t.Helper()
-	for a, ops := range opsOf(d) {
-		if !slices.Equal(ops, want[a]) {
-			t.Errorf("%s operations %s = %q, want %q", a, when, ops, want[a])
-		}
-	}
-}
-
 func wantState(t *testing.T, d *driver, want providers.State) providers.Status {
 	t.Helper()
 	st := d.Status(context.Background())

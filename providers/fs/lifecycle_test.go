@@ -78,7 +78,7 @@ func TestLifecycle(t *testing.T) {
 	}
 
 	wantState(t, d, providers.Down)
-	checkOps(t, d, "while down", wantOps)
+	disklab.CheckOps(t, d, "while down", wantOps)
 	act(t, d, providers.ActStart, start...)
 	if !disklab.IsMounted(mnt) {
 		t.Fatalf("%s is not mounted after start", mnt)
@@ -87,7 +87,7 @@ func TestLifecycle(t *testing.T) {
 		t.Errorf("mount point mode = %v, %v; want 0750", st.Mode(), err)
 	}
 	wantState(t, d, providers.Up)
-	checkOps(t, d, "while up", wantOps)
+	disklab.CheckOps(t, d, "while up", wantOps)
 	if got := d.Describe(); got != "ext4 "+dev+"@"+mnt {
 		t.Errorf("Describe = %q", got)
 	}
@@ -110,7 +110,7 @@ func TestLifecycle(t *testing.T) {
 	// Restart, then unprovision destroys it all.
 	act(t, d, providers.ActStart, start...)
 	act(t, d, providers.ActUnprovision, "umount "+mnt, "wipefs -a "+dev)
-	checkOps(t, d, "after unprovision", wantOps)
+	disklab.CheckOps(t, d, "after unprovision", wantOps)
 	if typ := blkidValue(t, dev, "TYPE"); typ != "" {
 		t.Errorf("after unprovision blkid still finds %q", typ)
 	}

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/omhcl/omhcl/providers"
+	"github.com/omhcl/omhcl/testfixtures/disklab"
 	"github.com/zclconf/go-cty/cty"
 )
 
@@ -54,7 +55,7 @@ func TestPlanningWithUnknownDev(t *testing.T) {
 	attrs["mkfs_opt"] = cty.ListVal([]cty.Value{cty.StringVal("-L"), cty.StringVal("app")})
 	d := newFS(t, "ext4", attrs)
 	wantState(t, d, providers.Down)
-	checkOps(t, d, "at planning", map[providers.Action][]string{
+	disklab.CheckOps(t, d, "at planning", map[providers.Action][]string{
 		providers.ActStart:       {"mkdir -p " + mnt, "e2fsck -p (known after apply)", "mount -t ext4 (known after apply) " + mnt},
 		providers.ActStop:        {"umount " + mnt + " (retried while busy)"},
 		providers.ActProvision:   {"mkfs.ext4 -F -q -L app (known after apply) (skipped when the device already holds a filesystem)"},

@@ -21,11 +21,11 @@ func TestTmpfs(t *testing.T) {
 		providers.ActStart: start,
 		providers.ActStop:  {"umount " + mnt + " (retried while busy)"},
 	}
-	checkOps(t, d, "while down", wantOps)
+	disklab.CheckOps(t, d, "while down", wantOps)
 	act(t, d, providers.ActProvision, "tmpfs tmpfs@"+mnt+" has nothing to provision")
 	act(t, d, providers.ActStart, start...)
 	wantState(t, d, providers.Up)
-	checkOps(t, d, "while up", wantOps)
+	disklab.CheckOps(t, d, "while up", wantOps)
 	if st, err := os.Stat(mnt); err != nil || st.Mode()&os.ModeSticky == 0 || st.Mode().Perm() != 0o777 {
 		t.Errorf("mount point mode = %v, %v; want 1777", st.Mode(), err)
 	}
@@ -50,7 +50,7 @@ func TestBindMount(t *testing.T) {
 		t.Errorf("bound directory not visible: %v", err)
 	}
 	wantState(t, newFS(t, "none", strs("dev", other, "mnt", mnt)), providers.Warn)
-	checkOps(t, d, "while up", map[providers.Action][]string{
+	disklab.CheckOps(t, d, "while up", map[providers.Action][]string{
 		providers.ActStart: {"mkdir -p " + mnt, "mount -t none -o bind,ro " + src + " " + mnt},
 		providers.ActStop:  {"umount " + mnt + " (retried while busy)"},
 	})
