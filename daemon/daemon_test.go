@@ -106,7 +106,7 @@ func TestSharedStateNewestWins(t *testing.T) {
 	if !s.get("web").Frozen {
 		t.Fatal("an older state overwrote a newer one")
 	}
-	s.merge(map[string]ServiceState{"web": {Frozen: false, Preferred: "n2", Gen: 5, By: "n2"}})
+	s.merge(map[string]ServiceState{"web": {Frozen: false, Preferred: "n2", Gen: s.get("web").Gen + 1, By: "n2"}})
 	if st := s.get("web"); st.Frozen || st.Preferred != "n2" {
 		t.Fatalf("a newer state was not adopted: %+v", st)
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"sync"
+	"time"
 
 	"github.com/omhcl/omhcl/orchestrate"
 )
@@ -87,7 +88,12 @@ func (s *sharedStates) update(svc, by string, f func(*ServiceState)) ServiceStat
 	s.mu.Lock()
 	st := s.m[svc]
 	f(&st)
-	st.Gen++
+	// The generation is a hybrid clock: past every generation this node
+	// has seen, and past the wall clock in milliseconds. Two sides of a
+	// partition that both change the state get different generations, and
+	// the later change wins when they merge (a tie on a bare counter let a
+	// stale claim win by node name, and the service moved back).
+	st.Gen = max(st.Gen+1, time.Now().UnixMilli())
 	st.By = by
 	s.m[svc] = st
 	s.mu.Unlock()
