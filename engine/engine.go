@@ -51,7 +51,6 @@ func Converge(ctx context.Context, req Request) (*plan.Plan, *apply.Result, erro
 
 // Apply runs a plan made from preq, refusing it if the node moved since.
 func Apply(ctx context.Context, req Request, p *plan.Plan, preq plan.Request) (*apply.Result, error) {
-	saved := &plan.Saved{Plan: p, Services: preq.Services, Options: preq.Options}
 	log := req.Log
 	if log == nil {
 		log = providers.NewLog(nilWriter{})
@@ -62,7 +61,7 @@ func Apply(ctx context.Context, req Request, p *plan.Plan, preq plan.Request) (*
 	}
 	return apply.Run(ctx, apply.Options{
 		Config: req.Config, Plan: p, Store: req.Store, Log: log, LockTimeout: timeout,
-		Verify: func(ctx context.Context) error { return saved.Verify(ctx, req.Config, preq.Source) },
+		Verify: preq.Unchanged(p),
 	})
 }
 

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-
 )
 
 // WriteJSON writes the versioned plan document (what -json prints and -out

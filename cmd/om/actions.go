@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"strings"
@@ -71,11 +70,7 @@ func newAction(e *cli.Env, cf *configFlags, name, short string) *cobra.Command {
 					return cli.ErrReported
 				}
 			}
-			verify := func(ctx context.Context) error {
-				saved := &plan.Saved{Plan: p, Services: req.Services, Options: req.Options}
-				return saved.Verify(ctx, cfg, req.Source)
-			}
-			return e.Apply(cmd.Context(), cfg, p, verify)
+			return e.Apply(cmd.Context(), cfg, p, req.Unchanged(p))
 		},
 	}
 	e.AddLockFlag(cmd.Flags())

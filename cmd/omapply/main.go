@@ -81,9 +81,7 @@ func applyPaths(ctx context.Context, e *cli.Env, sel cli.Selection, autoApprove 
 	}
 	fmt.Fprintln(e.Out)
 	// Re-check under the locks that nothing moved between plan and apply.
-	saved := &plan.Saved{Plan: p, Services: req.Services, Options: req.Options}
-	verify := func(ctx context.Context) error { return saved.Verify(ctx, cfg, req.Source) }
-	if err := e.Apply(ctx, cfg, p, verify); err != nil {
+	if err := e.Apply(ctx, cfg, p, req.Unchanged(p)); err != nil {
 		return err
 	}
 	fmt.Fprintf(e.Out, "\n%s %s\n", e.Colors(e.Out).Green("Apply complete!"), plan.AppliedSummary(p))
