@@ -52,8 +52,11 @@ func TestConfigRoundTripAndSettings(t *testing.T) {
 	if err != nil || tm.ProbeInterval != 200*time.Millisecond {
 		t.Fatalf("fast profile: %+v %v", tm, err)
 	}
-	if err := c.Set("timings.grace", "50ms"); err == nil {
-		t.Fatal("accepted a grace shorter than the quorum grace")
+	if err := c.Set("timings.lease", "300ms"); err == nil {
+		t.Fatal("accepted a lease shorter than 3 monitor intervals")
+	}
+	if err := c.Set("timings.fence_budget", "0s"); err == nil {
+		t.Fatal("accepted a zero fence budget")
 	}
 	if err := c.Set("timings.grace", "2s"); err != nil {
 		t.Fatal(err)

@@ -5,12 +5,18 @@ import (
 	"time"
 )
 
-// Timings drive failure detection and orchestration. The safety rule they
-// keep: a node that loses quorum fences its services (drops their
-// addresses, then stops them) QuorumGrace after it notices, while the
-// majority waits Grace after a member fails before starting anything the
-// lost node ran. Grace exceeds QuorumGrace plus the detection skew between
-// the two sides, so the address is gone before it reappears elsewhere.
+// Timings drive failure detection and orchestration.
+//
+// The safety rule is a lease: every answer a node gets from a peer's API
+// counts that peer toward its quorum for Lease, from when the request was
+// sent. A node whose leases no longer add up to a majority fences (drops
+// its service addresses, then stops its services) within QuorumGrace plus
+// one fence check, and has FenceBudget to finish dropping them. The
+// majority starts what a lost node ran only when none of its members has
+// answered that node for TakeoverAfter, which is the sum of the above: by
+// then the lost node's leases ran out and its addresses are gone. Failure
+// detection (serf) decides how soon the majority looks; the lease decides
+// when it may act, so a slow detector on either side cannot break it.
 type Timings struct {
 	// memberlist failure detection
 	ProbeInterval  time.Duration
@@ -26,6 +32,12 @@ type Timings struct {
 	Grace time.Duration
 	// QuorumGrace is how long a node without quorum waits before fencing.
 	QuorumGrace time.Duration
+	// Lease is how long a peer's answer counts it toward this node's
+	// quorum. Peers are asked every Monitor, so a lease spans several asks.
+	Lease time.Duration
+	// FenceBudget is how long a node that lost quorum may take to drop its
+	// service addresses; the majority waits for it before a takeover.
+	FenceBudget time.Duration
 	// Monitor is the interval of local status checks (restarts, monitor
 	// actions) and of orchestration rounds.
 	Monitor time.Duration
@@ -39,13 +51,15 @@ var profiles = map[string]Timings{
 	"default": {
 		ProbeInterval: time.Second, ProbeTimeout: 500 * time.Millisecond, SuspicionMult: 4,
 		GossipInterval: 200 * time.Millisecond, ReconnectInterval: 5 * time.Second,
-		Grace: 3 * time.Second, QuorumGrace: time.Second, Monitor: time.Second, StartupWait: 5 * time.Second,
+		Grace: 3 * time.Second, QuorumGrace: time.Second, Lease: 5 * time.Second, FenceBudget: 2 * time.Second,
+		Monitor: time.Second, StartupWait: 5 * time.Second,
 	},
 	// About 0.8 s to detect a failure (measured, see ../shared/NOTES.md).
 	"fast": {
 		ProbeInterval: 200 * time.Millisecond, ProbeTimeout: 100 * time.Millisecond, SuspicionMult: 2,
 		GossipInterval: 50 * time.Millisecond, ReconnectInterval: time.Second,
-		Grace: 600 * time.Millisecond, QuorumGrace: 100 * time.Millisecond, Monitor: 200 * time.Millisecond, StartupWait: 1500 * time.Millisecond,
+		Grace: 300 * time.Millisecond, QuorumGrace: 50 * time.Millisecond, Lease: 800 * time.Millisecond, FenceBudget: 400 * time.Millisecond,
+		Monitor: 200 * time.Millisecond, StartupWait: 1500 * time.Millisecond,
 	},
 }
 
@@ -56,6 +70,8 @@ var timingNames = map[string]func(*Timings) *time.Duration{
 	"reconnect_interval": func(t *Timings) *time.Duration { return &t.ReconnectInterval },
 	"grace":              func(t *Timings) *time.Duration { return &t.Grace },
 	"quorum_grace":       func(t *Timings) *time.Duration { return &t.QuorumGrace },
+	"lease":              func(t *Timings) *time.Duration { return &t.Lease },
+	"fence_budget":       func(t *Timings) *time.Duration { return &t.FenceBudget },
 	"monitor":            func(t *Timings) *time.Duration { return &t.Monitor },
 	"startup_wait":       func(t *Timings) *time.Duration { return &t.StartupWait },
 }
@@ -79,8 +95,30 @@ func (c *Config) Timings() (Timings, error) {
 		}
 		*ptr(&t) = d
 	}
-	if t.Grace <= t.QuorumGrace {
-		return Timings{}, fmt.Errorf("timings: grace (%s) must exceed quorum_grace (%s): the majority must wait for the minority to fence", t.Grace, t.QuorumGrace)
+	if t.Monitor <= 0 {
+		return Timings{}, fmt.Errorf("timings: monitor must be positive")
+	}
+	if t.Lease < 3*t.Monitor {
+		return Timings{}, fmt.Errorf("timings: lease (%s) must be at least 3 x monitor (%s): peers are asked every monitor interval, and one late answer must not cost the quorum", t.Lease, t.Monitor)
+	}
+	if t.FenceBudget <= 0 {
+		return Timings{}, fmt.Errorf("timings: fence_budget must be positive: a cut node needs time to drop its addresses")
 	}
 	return t, nil
+}
+
+// FenceCheck is how often a node checks its leases: a quarter of the
+// monitor interval, on a ticker of its own.
+func (t Timings) FenceCheck() time.Duration { return t.Monitor / 4 }
+
+// PollTimeout bounds one ask of a peer: an answer later than half a lease
+// would renew little of it.
+func (t Timings) PollTimeout() time.Duration { return t.Lease / 2 }
+
+// TakeoverAfter is how long none of the majority's members may have
+// answered a lost node before the majority starts what it ran: its leases
+// ran out (Lease), it noticed (QuorumGrace plus a fence check) and it
+// dropped its addresses (FenceBudget).
+func (t Timings) TakeoverAfter() time.Duration {
+	return t.Lease + t.QuorumGrace + t.FenceCheck() + t.FenceBudget
 }

@@ -103,11 +103,11 @@ func (d *Daemon) serviceView(svc *lang.Service, view orchestrate.View) (orchestr
 	defer d.mu.Unlock()
 	// A node that has held quorum for a while knows as much as its peers;
 	// one that just came back (or just started) takes their word.
-	if !d.quorumSince.IsZero() && time.Since(d.quorumSince) > d.timings.Grace+d.staleAfter()+d.timings.StartupWait {
+	if !d.quorumSince.IsZero() && time.Since(d.quorumSince) > d.timings.Grace+d.timings.Lease+d.timings.StartupWait {
 		return s, true
 	}
 	for peer, r := range d.reports {
-		if !view.Nodes[peer].Alive || time.Since(r.Received) > d.staleAfter() {
+		if !view.Nodes[peer].Alive || time.Since(r.Received) > d.timings.Lease {
 			continue
 		}
 		for _, n := range r.Running[svc.Name] {
@@ -170,7 +170,7 @@ func (d *Daemon) reportsFrom(view orchestrate.View, s lang.Settings) bool {
 			continue
 		}
 		r, ok := d.reports[n]
-		if !ok || !r.Received.After(members[n].Since) || time.Since(r.Received) > d.staleAfter() {
+		if !ok || !r.Received.After(members[n].Since) || time.Since(r.Received) > d.timings.Lease {
 			return false
 		}
 	}

@@ -86,7 +86,7 @@ func (d *Daemon) handleAction(w http.ResponseWriter, r *http.Request) {
 // applyAction turns an operator action into the service's shared state.
 func (d *Daemon) applyAction(name string, s lang.Settings, req ActionRequest) (ServiceState, error) {
 	members := d.members.snapshot()
-	view := d.view(members, d.votes(members))
+	view := d.view(members, d.votes())
 	var set func(*ServiceState)
 	switch req.Action {
 	case "start":
@@ -241,7 +241,7 @@ func (d *Daemon) handleLive(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var live plan.Live
-	if err := newPeerClient(2*time.Second).get(r.Context(), d.secret(), m, "/peer/v1/live", &live); err != nil {
+	if err := newPeerClient(d.opts.Node, 2*time.Second).get(r.Context(), d.secret(), m, "/peer/v1/live", &live); err != nil {
 		httpError(w, http.StatusBadGateway, "live state of %s: %v", node, err)
 		return
 	}

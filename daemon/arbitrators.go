@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"context"
 	"net"
 	"net/http"
 	"strings"
@@ -8,39 +9,61 @@ import (
 	"time"
 )
 
-var arbCache struct {
-	sync.Mutex
-	at      time.Time
-	reached int
+// Arbitrators are extra quorum votes: TCP or HTTP endpoints a node counts
+// while it reaches them. A reached arbitrator counts like a peer's answer,
+// for a lease from when the probe was sent, so a node cut off from it
+// stops counting it on time.
+
+const arbitratorKey = "arbitrator "
+
+// arbitratorLoop probes the configured arbitrators every monitor
+// interval, each on its own, off the rounds.
+func (d *Daemon) arbitratorLoop(ctx context.Context) {
+	var inflight sync.Map
+	tick := time.NewTicker(d.timings.Monitor)
+	defer tick.Stop()
+	for {
+		d.mu.Lock()
+		arbs := append([]string(nil), d.cluster.Arbitrators...)
+		d.mu.Unlock()
+		for _, a := range arbs {
+			if _, busy := inflight.LoadOrStore(a, true); busy {
+				continue
+			}
+			go func() {
+				defer inflight.Delete(a)
+				sent := time.Now()
+				if reach(a, d.timings.PollTimeout()) {
+					d.leases.renew(arbitratorKey+a, sent)
+				}
+			}()
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
 }
 
-// arbitratorsReached counts the configured arbitrators this node reaches:
-// a TCP connect for tcp://host:port, a 2xx answer for http(s) URLs.
-// Results are kept a second: quorum is computed every round.
+// arbitratorsReached counts the configured arbitrators this node holds a
+// lease from.
 func (d *Daemon) arbitratorsReached() int {
 	d.mu.Lock()
 	arbs := append([]string(nil), d.cluster.Arbitrators...)
 	d.mu.Unlock()
-	if len(arbs) == 0 {
-		return 0
-	}
-	arbCache.Lock()
-	defer arbCache.Unlock()
-	if time.Since(arbCache.at) < time.Second {
-		return arbCache.reached
-	}
-	n := 0
+	n, now := 0, time.Now()
 	for _, a := range arbs {
-		if reach(a) {
+		if d.leases.holds(arbitratorKey+a, now, d.timings.Lease) {
 			n++
 		}
 	}
-	arbCache.at, arbCache.reached = time.Now(), n
 	return n
 }
 
-func reach(endpoint string) bool {
-	const timeout = 500 * time.Millisecond
+// reach probes an arbitrator: a TCP connect for tcp://host:port, a 2xx
+// answer for http(s) URLs.
+func reach(endpoint string, timeout time.Duration) bool {
 	if addr, ok := strings.CutPrefix(endpoint, "tcp://"); ok {
 		c, err := net.DialTimeout("tcp", addr, timeout)
 		if err != nil {

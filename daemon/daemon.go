@@ -44,6 +44,7 @@ type Daemon struct {
 	members *membership
 	configs *configStore
 	shared  *sharedStates
+	leases  *leases
 	started time.Time
 
 	mu      sync.Mutex
@@ -54,6 +55,9 @@ type Daemon struct {
 	lives       map[string]*plan.LiveInstance // this node's live state, from the last round
 	services    map[string]*serviceRun        // orchestration bookkeeping per service
 	fencing     time.Time                     // since when this node lacks quorum, zero when it has it
+	addrsFenced bool                          // fencing dropped the service addresses
+	fenceMu     sync.Mutex                    // one address drop at a time
+	pollNow     chan struct{}                 // asks the poller for an early round
 	hadQuorum   bool                          // this node has held quorum since the daemon started
 	// quorumSince is since when this node has had quorum without a break.
 	quorumSince time.Time
@@ -94,7 +98,7 @@ func New(opts Options) (*Daemon, error) {
 	d := &Daemon{
 		opts: opts, store: store, cluster: cfg, timings: t,
 		reports: map[string]*NodeReport{}, services: map[string]*serviceRun{},
-		threads: map[string]string{},
+		threads: map[string]string{}, pollNow: make(chan struct{}, 1),
 	}
 	d.members = &membership{d: d}
 	d.configs = newConfigStore(filepath.Join(store.Root, "config"))
@@ -105,6 +109,7 @@ func New(opts Options) (*Daemon, error) {
 // Run serves until ctx ends. The services keep running.
 func (d *Daemon) Run(ctx context.Context) error {
 	d.started = time.Now()
+	d.leases = newLeases(d.started)
 	d.servePprof()
 	if err := d.configs.load(); err != nil {
 		return err

@@ -14,19 +14,26 @@ import (
 
 func TestPeerRequestsAreSignedWithTheSecret(t *testing.T) {
 	req := httptest.NewRequest(http.MethodGet, "/peer/v1/report", nil)
-	req.Header.Set(authHeader, sign("s3cret", req.Method, req.URL.Path, time.Now()))
-	if !verify("s3cret", req) {
-		t.Fatal("a request signed with the secret was refused")
+	req.Header.Set(nodeHeader, "node2")
+	req.Header.Set(authHeader, sign("s3cret", req.Method, req.URL.Path, "node2", time.Now()))
+	if node, ok := verify("s3cret", req); !ok || node != "node2" {
+		t.Fatalf("a request signed with the secret was refused (%q, %v)", node, ok)
 	}
-	if verify("other", req) {
+	if _, ok := verify("other", req); ok {
 		t.Fatal("a request signed with another secret was accepted")
 	}
-	req.Header.Set(authHeader, sign("s3cret", req.Method, req.URL.Path, time.Now().Add(-2*time.Minute)))
-	if verify("s3cret", req) {
+	// The asker's name is signed: a member cannot renew another's lease.
+	req.Header.Set(nodeHeader, "node3")
+	if _, ok := verify("s3cret", req); ok {
+		t.Fatal("a request whose node name was changed was accepted")
+	}
+	req.Header.Set(nodeHeader, "node2")
+	req.Header.Set(authHeader, sign("s3cret", req.Method, req.URL.Path, "node2", time.Now().Add(-2*time.Minute)))
+	if _, ok := verify("s3cret", req); ok {
 		t.Fatal("a replayed old signature was accepted")
 	}
-	req.Header.Set(authHeader, sign("s3cret", req.Method, "/peer/v1/config/x", time.Now()))
-	if verify("s3cret", req) {
+	req.Header.Set(authHeader, sign("s3cret", req.Method, "/peer/v1/config/x", "node2", time.Now()))
+	if _, ok := verify("s3cret", req); ok {
 		t.Fatal("a signature for another path was accepted")
 	}
 }
@@ -62,7 +69,7 @@ func TestArbitratorReach(t *testing.T) {
 		{ok.URL, true},
 		{bad.URL, false},
 	} {
-		if got := reach(c.endpoint); got != c.want {
+		if got := reach(c.endpoint, 500*time.Millisecond); got != c.want {
 			t.Errorf("reach(%s) = %v, want %v", c.endpoint, got, c.want)
 		}
 	}

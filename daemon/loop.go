@@ -5,6 +5,7 @@ import (
 	"net"
 	"slices"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/omhcl/omhcl/cluster"
@@ -18,6 +19,8 @@ import (
 // never slows a round.
 func (d *Daemon) loop(ctx context.Context) {
 	go d.pollLoop(ctx)
+	go d.fenceWatch(ctx)
+	go d.arbitratorLoop(ctx)
 	go d.factsLoop(ctx)
 	tick := time.NewTicker(d.timings.Monitor)
 	defer tick.Stop()
@@ -27,12 +30,12 @@ func (d *Daemon) loop(ctx context.Context) {
 		d.rememberNodes(members)
 		cfg := d.currentConfig()
 		lives := d.observe(ctx, cfg)
-		votes := d.votes(members)
+		votes := d.votes()
 		// A daemon just started has not heard from its peers yet: no
 		// fencing (it would stop the services it should adopt) and no
 		// orchestration before the startup wait.
 		if time.Since(d.started) >= d.timings.StartupWait {
-			d.fence(ctx, cfg, votes, lives)
+			d.fenceServices(ctx, cfg, lives)
 			d.setThread("scheduler", "running")
 			view := d.view(members, votes)
 			d.publishRunning(cfg, view)
@@ -52,15 +55,17 @@ func (d *Daemon) loop(ctx context.Context) {
 }
 
 func (d *Daemon) pollLoop(ctx context.Context) {
-	client := newPeerClient(max(2*d.timings.Monitor, 500*time.Millisecond))
+	client := newPeerClient(d.opts.Node, d.timings.PollTimeout())
+	var inflight sync.Map
 	tick := time.NewTicker(d.timings.Monitor)
 	defer tick.Stop()
 	for {
-		d.pollPeers(ctx, client, d.members.snapshot())
+		d.pollPeers(ctx, client, d.members.snapshot(), &inflight)
 		select {
 		case <-ctx.Done():
 			return
 		case <-tick.C:
+		case <-d.pollNow: // a member joined: its lease counts at once
 		}
 	}
 }
@@ -137,27 +142,23 @@ func (d *Daemon) observe(ctx context.Context, cfg *lang.Config) map[string]*plan
 	return lives
 }
 
-// votes counts this node's side of the cluster.
-func (d *Daemon) votes(members map[string]member) cluster.Votes {
+// votes counts this node's side of the cluster: itself and the peers it
+// holds a lease from (that answered lately), whatever serf says of them.
+func (d *Daemon) votes() cluster.Votes {
 	d.mu.Lock()
 	nodes := slices.Clone(d.cluster.Nodes)
 	arbs := len(d.cluster.Arbitrators)
 	d.mu.Unlock()
-	v := cluster.Votes{Nodes: max(len(nodes), 1), Arbitrators: arbs, Reached: d.arbitratorsReached()}
-	d.mu.Lock()
-	for name, m := range members {
-		if m.Status != "alive" || m.Suspect {
-			continue
-		}
-		// A peer whose reports stopped coming is lost too: serf takes
-		// longer to declare it failed, and a node cut off must fence
-		// before the other side's grace runs out.
-		if r := d.reports[name]; name != d.opts.Node && r != nil && time.Since(r.Received) > d.staleAfter() {
-			continue
-		}
-		v.Alive++
+	if !slices.Contains(nodes, d.opts.Node) {
+		nodes = append(nodes, d.opts.Node)
 	}
-	d.mu.Unlock()
+	v := cluster.Votes{Nodes: len(nodes), Arbitrators: arbs, Reached: d.arbitratorsReached()}
+	now := time.Now()
+	for _, name := range nodes {
+		if name == d.opts.Node || d.leases.holds(name, now, d.timings.Lease) {
+			v.Alive++
+		}
+	}
 	d.mu.Lock()
 	if d.local != nil {
 		d.local.Quorum = v.Quorum()
@@ -171,11 +172,6 @@ func (d *Daemon) votes(members map[string]member) cluster.Votes {
 	}
 	d.mu.Unlock()
 	return v
-}
-
-// staleAfter is the age at which a peer's last report means it is lost.
-func (d *Daemon) staleAfter() time.Duration {
-	return max(5*d.timings.Monitor, time.Second)
 }
 
 // view is the cluster as orchestration sees it this round.
@@ -193,12 +189,49 @@ func (d *Daemon) view(members map[string]member, votes cluster.Votes) orchestrat
 		if quorumSince.After(failedAt) {
 			failedAt = quorumSince
 		}
-		n.Gone = m.Status == "left" || (m.Status == "failed" && !quorumSince.IsZero() && time.Since(failedAt) >= d.timings.Grace)
+		n.Gone = (m.Status == "left" || (m.Status == "failed" && !quorumSince.IsZero() && time.Since(failedAt) >= d.timings.Grace)) &&
+			d.leasesExpired(name, members)
 		n.Score = atoiTag(m.Tags["score"])
 		n.Load = atofTag(m.Tags["load"])
 		v.Nodes[name] = n
 	}
 	return v
+}
+
+// leasesExpired says whether node can hold no lease from this side any
+// more, and has had time to fence: neither this node nor any peer it holds
+// a lease from (by that peer's last report) answered node for the
+// takeover wait. Those peers and this node are a majority, so node is
+// left without one.
+func (d *Daemon) leasesExpired(node string, members map[string]member) bool {
+	wait := d.timings.TakeoverAfter()
+	d.mu.Lock()
+	if len(d.cluster.Arbitrators) > 0 {
+		// node may count an arbitrator it reached up to the moment it was
+		// cut off, and this side learns nothing of that probe: its last
+		// grant to node may be a poll interval older than the cut.
+		wait += d.timings.Monitor
+	}
+	d.mu.Unlock()
+	now := time.Now()
+	if d.leases.sinceGranted(node, now) < wait {
+		return false
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for peer := range members {
+		if peer == d.opts.Node || peer == node || !d.leases.holds(peer, now, d.timings.Lease) {
+			continue
+		}
+		r := d.reports[peer]
+		if r == nil {
+			return false
+		}
+		if ms, ok := r.LeaseGrants[node]; !ok || time.Duration(ms)*time.Millisecond < wait {
+			return false
+		}
+	}
+	return true
 }
 
 // publishRunning records where this node believes each service runs, for

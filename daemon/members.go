@@ -138,6 +138,12 @@ func (m *membership) events(ch chan serf.Event) {
 		}
 		m.mu.Unlock()
 		m.refresh()
+		if st == "alive" {
+			select {
+			case m.d.pollNow <- struct{}{}:
+			default:
+			}
+		}
 	}
 }
 

@@ -48,7 +48,7 @@ type MonService struct {
 // mon builds the view.
 func (d *Daemon) mon() *MonView {
 	members := d.members.snapshot()
-	votes := d.votes(members)
+	votes := d.votes()
 	view := d.view(members, votes)
 	d.mu.Lock()
 	v := &MonView{Node: d.opts.Node, Threads: map[string]string{}, Quorum: votes.Quorum(), Profile: d.cluster.Profile}

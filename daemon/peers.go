@@ -18,35 +18,42 @@ import (
 
 // The peer API is how nodes exchange instance reports and configurations:
 // plain HTTP between the cluster's addresses, each request signed with an
-// HMAC of the cluster secret and a timestamp, so only members are served.
+// HMAC of the cluster secret, the asking node's name and a timestamp, so
+// only members are served and each knows who asks (a report answered is a
+// quorum lease granted, see lease.go).
 
-const authHeader = "X-Omhcl-Auth"
+const (
+	authHeader = "X-Omhcl-Auth"
+	nodeHeader = "X-Omhcl-Node"
+)
 
-// sign returns the auth header value of a request at time t.
-func sign(secret, method, path string, t time.Time) string {
+// sign returns the auth header value of node's request at time t.
+func sign(secret, method, path, node string, t time.Time) string {
 	ts := strconv.FormatInt(t.Unix(), 10)
 	m := hmac.New(sha256.New, []byte(secret))
-	fmt.Fprintf(m, "%s\n%s\n%s", method, path, ts)
+	fmt.Fprintf(m, "%s\n%s\n%s\n%s", method, path, node, ts)
 	return ts + ":" + hex.EncodeToString(m.Sum(nil))
 }
 
-// verify checks a signed request, allowing a minute of clock skew.
-func verify(secret string, r *http.Request) bool {
+// verify checks a signed request, allowing a minute of clock skew, and
+// returns the node that signed it.
+func verify(secret string, r *http.Request) (string, bool) {
 	ts, mac, ok := strings.Cut(r.Header.Get(authHeader), ":")
 	if !ok {
-		return false
+		return "", false
 	}
 	sec, err := strconv.ParseInt(ts, 10, 64)
 	if err != nil {
-		return false
+		return "", false
 	}
 	t := time.Unix(sec, 0)
 	if d := time.Since(t); d > time.Minute || d < -time.Minute {
-		return false
+		return "", false
 	}
-	want := sign(secret, r.Method, r.URL.Path, t)
+	node := r.Header.Get(nodeHeader)
+	want := sign(secret, r.Method, r.URL.Path, node, t)
 	_, wantMac, _ := strings.Cut(want, ":")
-	return hmac.Equal([]byte(mac), []byte(wantMac))
+	return node, hmac.Equal([]byte(mac), []byte(wantMac))
 }
 
 func (d *Daemon) secret() string {
@@ -58,7 +65,11 @@ func (d *Daemon) secret() string {
 func (d *Daemon) servePeers(ctx context.Context, ln net.Listener) {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /peer/v1/report", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, d.localReport())
+		rep := d.localReport()
+		// Granted before the answer leaves: the asker's lease starts
+		// earlier still, when it sent the request.
+		d.leases.grant(r.Header.Get(nodeHeader), time.Now())
+		writeJSON(w, rep)
 	})
 	mux.HandleFunc("GET /peer/v1/live", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, d.liveState())
@@ -72,7 +83,7 @@ func (d *Daemon) servePeers(ctx context.Context, ln net.Listener) {
 		writeJSON(w, e)
 	})
 	auth := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !verify(d.secret(), r) {
+		if _, ok := verify(d.secret(), r); !ok {
 			http.Error(w, "not a member of this cluster", http.StatusForbidden)
 			return
 		}
@@ -83,13 +94,14 @@ func (d *Daemon) servePeers(ctx context.Context, ln net.Listener) {
 	srv.Serve(ln)
 }
 
-// peerClient calls other nodes' peer APIs.
+// peerClient calls other nodes' peer APIs as node.
 type peerClient struct {
+	node string
 	http *http.Client
 }
 
-func newPeerClient(timeout time.Duration) *peerClient {
-	return &peerClient{http: &http.Client{Timeout: timeout, Transport: &http.Transport{
+func newPeerClient(node string, timeout time.Duration) *peerClient {
+	return &peerClient{node: node, http: &http.Client{Timeout: timeout, Transport: &http.Transport{
 		DialContext:         (&net.Dialer{Timeout: timeout}).DialContext,
 		MaxIdleConnsPerHost: 2,
 		IdleConnTimeout:     30 * time.Second,
@@ -105,7 +117,8 @@ func (c *peerClient) get(ctx context.Context, secret string, m member, path stri
 	if err != nil {
 		return err
 	}
-	req.Header.Set(authHeader, sign(secret, req.Method, path, time.Now()))
+	req.Header.Set(nodeHeader, c.node)
+	req.Header.Set(authHeader, sign(secret, req.Method, path, c.node, time.Now()))
 	resp, err := c.http.Do(req)
 	if err != nil {
 		return err
@@ -117,30 +130,38 @@ func (c *peerClient) get(ctx context.Context, secret string, m member, path stri
 	return json.NewDecoder(resp.Body).Decode(out)
 }
 
-// pollPeers fetches every alive peer's report, in parallel.
-func (d *Daemon) pollPeers(ctx context.Context, c *peerClient, members map[string]member) {
+// pollPeers asks every peer serf knows (failed ones too: the answer, not
+// serf, decides the quorum lease) for its report. Each peer is asked on
+// its own, so one that does not answer delays no other's lease.
+func (d *Daemon) pollPeers(ctx context.Context, c *peerClient, members map[string]member, inflight *sync.Map) {
 	secret := d.secret()
-	var wg sync.WaitGroup
 	for name, m := range members {
-		if name == d.opts.Node || m.Status != "alive" {
+		if name == d.opts.Node || m.Status == "left" || m.Addr == nil {
 			continue
 		}
-		wg.Add(1)
+		if _, busy := inflight.LoadOrStore(name, true); busy {
+			continue
+		}
 		go func(m member) {
-			defer wg.Done()
-			var rep NodeReport
-			if err := c.get(ctx, secret, m, "/peer/v1/report", &rep); err != nil {
-				return // keep the last report: a peer we cannot read may still run its services
-			}
-			rep.Received = time.Now()
-			d.mu.Lock()
-			d.reports[m.Name] = &rep
-			d.mu.Unlock()
-			d.shared.merge(rep.Shared)
-			d.fetchNewerConfigs(ctx, c, secret, m, rep.Configs)
+			defer inflight.Delete(m.Name)
+			d.pollPeer(ctx, c, secret, m)
 		}(m)
 	}
-	wg.Wait()
+}
+
+func (d *Daemon) pollPeer(ctx context.Context, c *peerClient, secret string, m member) {
+	sent := time.Now()
+	var rep NodeReport
+	if err := c.get(ctx, secret, m, "/peer/v1/report", &rep); err != nil {
+		return // keep the last report: a peer we cannot read may still run its services
+	}
+	rep.Received = time.Now()
+	d.mu.Lock()
+	d.reports[m.Name] = &rep
+	d.mu.Unlock()
+	d.leases.renew(m.Name, sent) // after the report: a lease comes with its grants
+	d.shared.merge(rep.Shared)
+	d.fetchNewerConfigs(ctx, c, secret, m, rep.Configs)
 }
 
 // fetchNewerConfigs pulls the configurations a peer has in a newer version.

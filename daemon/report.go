@@ -23,6 +23,9 @@ type NodeReport struct {
 	// when no peer believes it runs elsewhere: a node back from a
 	// partition has stale news of the others; its peers do not.
 	Running map[string][]string `json:"running"`
+	// LeaseGrants is, per node, how many milliseconds ago the reporter
+	// last answered that node's poll (granted it a quorum lease).
+	LeaseGrants map[string]int64 `json:"lease_grants_ms"`
 }
 
 // InstanceReport is one service's copy on the reporting node.
@@ -90,6 +93,7 @@ func (d *Daemon) localReport() *NodeReport {
 	rep.Shared = d.shared.all()
 	rep.Configs = d.configs.versions()
 	rep.Running = d.runningView
+	rep.LeaseGrants = d.leases.grants(d.cluster.Nodes, time.Now())
 	return rep
 }
 

@@ -2,6 +2,7 @@ package clusterlab
 
 import (
 	"net/netip"
+	"os"
 	"testing"
 	"time"
 
@@ -29,7 +30,7 @@ func New(t testing.TB, n int, opts Options) *Lab {
 	}
 	l := &Lab{Rig: r, t: t}
 	t.Cleanup(func() {
-		if t.Failed() {
+		if t.Failed() || os.Getenv("OMHCL_LAB_LOGS") != "" { // set it to read the daemons' logs of passing tests too
 			l.DumpLogs()
 		}
 		if err := r.Down(); err != nil {

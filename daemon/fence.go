@@ -1,0 +1,134 @@
+package daemon
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/omhcl/omhcl/engine"
+	"github.com/omhcl/omhcl/lang"
+	"github.com/omhcl/omhcl/plan"
+	"github.com/omhcl/omhcl/providers"
+)
+
+// A node that loses quorum fences: it drops its service addresses at once
+// (the majority's takeover wait budgets for that, see cluster.Timings),
+// then stops its services.
+
+// fenceWatch checks this node's quorum leases on a ticker of its own, so
+// a busy round (status checks, a start) never delays dropping addresses.
+func (d *Daemon) fenceWatch(ctx context.Context) {
+	tick := time.NewTicker(d.timings.FenceCheck())
+	defer tick.Stop()
+	for {
+		if d.fenceDue() {
+			d.dropAddresses(ctx)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+// fenceDue says whether this node must fence now: it lacks a majority,
+// the side it lost could have one, and it has been so for QuorumGrace.
+func (d *Daemon) fenceDue() bool {
+	votes := d.votes()
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	// A restarted daemon that has not heard from the cluster yet gives its
+	// rejoin a little time before fencing what it should adopt; one that
+	// stays alone after that is cut off and fences.
+	rejoining := !d.hadQuorum && time.Since(d.started) < d.timings.StartupWait+d.timings.Grace+d.timings.Lease
+	if !votes.MustFence() || rejoining {
+		if !d.fencing.IsZero() {
+			d.logf("quorum back after %s", time.Since(d.fencing).Round(time.Millisecond))
+		}
+		d.fencing, d.addrsFenced = time.Time{}, false
+		return false
+	}
+	if d.fencing.IsZero() {
+		d.fencing = time.Now()
+		d.logf("quorum lost: fencing in %s unless it comes back", d.timings.QuorumGrace)
+	}
+	return time.Since(d.fencing) >= d.timings.QuorumGrace
+}
+
+// dropAddresses takes down the addresses of every service that runs here
+// or is being acted on, all services at once.
+func (d *Daemon) dropAddresses(ctx context.Context) {
+	// One at a time: the fence watch and the round may both get here, and
+	// the second must find the addresses gone, not plan a second drop.
+	d.fenceMu.Lock()
+	defer d.fenceMu.Unlock()
+	d.mu.Lock()
+	if d.addrsFenced {
+		d.mu.Unlock()
+		return
+	}
+	var svcs []string
+	for name, li := range d.lives {
+		if run := d.services[name]; instanceReport(li).Running || (run != nil && run.busy != "") {
+			svcs = append(svcs, name)
+		}
+	}
+	lost := d.fencing
+	d.mu.Unlock()
+	cfg := d.currentConfig()
+	began := time.Now()
+	var wg sync.WaitGroup
+	var failed sync.Map
+	for _, svc := range svcs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			req := engine.Request{Config: cfg, Store: d.store, Node: d.opts.Node, Services: []string{svc},
+				Target: plan.TargetDown, RIDs: []string{"ip"}, Log: providers.NewLog(prefixWriter{d, svc}), LockTimeout: 5 * time.Second}
+			if _, res, err := engine.Converge(ctx, req); err != nil || (res != nil && res.Err() != nil) {
+				d.logf("%s: fencing addresses: %v %v", svc, err, res)
+				failed.Store(svc, true)
+			}
+		}()
+	}
+	wg.Wait()
+	took := time.Since(began)
+	ok := true
+	failed.Range(func(any, any) bool { ok = false; return false })
+	d.mu.Lock()
+	d.addrsFenced = ok && d.fencing.Equal(lost)
+	d.mu.Unlock()
+	if len(svcs) == 0 {
+		return
+	}
+	d.logf("fencing: addresses of %d service(s) dropped in %s", len(svcs), took.Round(time.Millisecond))
+	if took > d.timings.FenceBudget {
+		d.logf("WARNING: dropping addresses took %s, beyond the fence budget of %s: the majority may have started them already; raise timings.fence_budget",
+			took.Round(time.Millisecond), d.timings.FenceBudget)
+	}
+}
+
+// fenceServices stops the services still running here once fencing is
+// due, their addresses first.
+func (d *Daemon) fenceServices(ctx context.Context, cfg *lang.Config, lives map[string]*plan.LiveInstance) {
+	if !d.fenceDue() {
+		return
+	}
+	d.dropAddresses(ctx)
+	for name, li := range lives {
+		if !instanceReport(li).Running {
+			continue
+		}
+		d.mu.Lock()
+		run := d.run(name)
+		fencing := run.busy == "fence"
+		if !fencing {
+			run.busy, run.retryAfter = "", time.Time{} // fencing overrides any backoff
+		}
+		d.mu.Unlock()
+		if !fencing {
+			d.act(ctx, cfg, name, "fence", "no quorum", engine.Request{Target: plan.TargetDown})
+		}
+	}
+}

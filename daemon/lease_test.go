@@ -1,0 +1,102 @@
+package daemon
+
+import (
+	"testing"
+	"time"
+
+	"github.com/omhcl/omhcl/cluster"
+)
+
+func TestLeaseRunsFromTheSendTime(t *testing.T) {
+	t0 := time.Now()
+	l := newLeases(t0)
+	ttl := 800 * time.Millisecond
+	if l.holds("node2", t0, ttl) {
+		t.Fatal("a lease held before any answer")
+	}
+	l.renew("node2", t0.Add(100*time.Millisecond))
+	l.renew("node2", t0) // a slow answer to an older poll renews nothing
+	if !l.holds("node2", t0.Add(899*time.Millisecond), ttl) {
+		t.Fatal("lease lost before its term")
+	}
+	if l.holds("node2", t0.Add(900*time.Millisecond), ttl) {
+		t.Fatal("lease held past send time + ttl")
+	}
+}
+
+func TestGrantsCountFromTheDaemonStart(t *testing.T) {
+	t0 := time.Now()
+	l := newLeases(t0)
+	if got := l.sinceGranted("node1", t0.Add(2*time.Second)); got != 2*time.Second {
+		t.Fatalf("never granted: %s since, want the time since the start (2s)", got)
+	}
+	l.grant("node1", t0.Add(1500*time.Millisecond))
+	g := l.grants([]string{"node1", "node3"}, t0.Add(2*time.Second))
+	if g["node1"] != 500 || g["node3"] != 2000 {
+		t.Fatalf("grants = %v, want node1 500 ms, node3 2000 ms", g)
+	}
+}
+
+// leaseDaemon is node2 of a 3-node cluster, with the fast timings.
+func leaseDaemon(t *testing.T) *Daemon {
+	tm, err := (&cluster.Config{Profile: "fast"}).Timings()
+	if err != nil {
+		t.Fatal(err)
+	}
+	started := time.Now().Add(-time.Minute)
+	return &Daemon{
+		opts: Options{Node: "node2"}, timings: tm, started: started, leases: newLeases(started),
+		cluster: &cluster.Config{Nodes: []string{"node1", "node2", "node3"}},
+		reports: map[string]*NodeReport{},
+	}
+}
+
+func TestQuorumCountsLeasesNotSerf(t *testing.T) {
+	d := leaseDaemon(t)
+	if d.votes().Quorum() {
+		t.Fatal("quorum without any lease")
+	}
+	d.leases.renew("node3", time.Now())
+	if !d.votes().Quorum() {
+		t.Fatal("no quorum with a lease from node3")
+	}
+	d.leases.renew("node1", time.Now().Add(-d.timings.Lease))
+	if v := d.votes(); v.Alive != 2 {
+		t.Fatalf("alive = %d, want 2: node1's lease ran out", v.Alive)
+	}
+}
+
+func TestTakeoverWaitsForEveryMajorityGrantToExpire(t *testing.T) {
+	d := leaseDaemon(t)
+	wait := d.timings.TakeoverAfter()
+	members := map[string]member{"node1": {Name: "node1", Status: "failed"}, "node2": {Name: "node2"}, "node3": {Name: "node3"}}
+	d.leases.renew("node3", time.Now())
+	report := func(ms int64) { d.reports["node3"] = &NodeReport{Node: "node3", LeaseGrants: map[string]int64{"node1": ms}} }
+
+	d.leases.grant("node1", time.Now().Add(-wait+50*time.Millisecond))
+	report(wait.Milliseconds() * 2)
+	if d.leasesExpired("node1", members) {
+		t.Fatal("expired while this node answered node1 within the takeover wait")
+	}
+	d.leases.grant("node1", time.Now().Add(-wait))
+	report(wait.Milliseconds() - 10)
+	if d.leasesExpired("node1", members) {
+		t.Fatal("expired while node3 answered node1 within the takeover wait: node1 may hold quorum with node3")
+	}
+	d.reports["node3"] = &NodeReport{Node: "node3"}
+	if d.leasesExpired("node1", members) {
+		t.Fatal("expired on a report that says nothing of node1")
+	}
+	report(wait.Milliseconds())
+	if !d.leasesExpired("node1", members) {
+		t.Fatal("not expired once neither side answered node1 for the takeover wait")
+	}
+	// A peer this node holds no lease from is not on its side: its word
+	// is not needed (and it cannot give node1 a majority).
+	d.leases = newLeases(d.started)
+	d.leases.grant("node1", time.Now().Add(-wait))
+	report(0)
+	if !d.leasesExpired("node1", members) {
+		t.Fatal("a peer off this side held up the takeover")
+	}
+}
