@@ -71,7 +71,9 @@ func TestTakeoverWaitsForEveryMajorityGrantToExpire(t *testing.T) {
 	wait := d.timings.TakeoverAfter()
 	members := map[string]member{"node1": {Name: "node1", Status: "failed"}, "node2": {Name: "node2"}, "node3": {Name: "node3"}}
 	d.leases.renew("node3", time.Now())
-	report := func(ms int64) { d.reports["node3"] = &NodeReport{Node: "node3", LeaseGrants: map[string]int64{"node1": ms}} }
+	report := func(ms int64) {
+		d.reports["node3"] = &NodeReport{Node: "node3", LeaseGrants: map[string]int64{"node1": ms}}
+	}
 
 	d.leases.grant("node1", time.Now().Add(-wait+50*time.Millisecond))
 	report(wait.Milliseconds() * 2)
