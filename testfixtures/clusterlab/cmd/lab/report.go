@@ -165,11 +165,16 @@ and what an idle daemon costs. It needs root. The code is the lab's
 As a survivor's daemon log shows it, with the fast profile (timings in
 cluster/timings.go): serf declares the dead member failed about 0.8 s
 after the kill (a probe every 200 ms, 100 ms probe timeout, suspicion
-multiplier 2); the survivors then wait the grace period (600 ms: serf
-reports false failures right after a partition heals) and the next
-orchestration round; the start itself takes about 0.5 s: the ip driver's
-conflict probe (300 ms of ARP, the last guard against a second copy)
-before the address is plumbed, then app.simple's check that the process
-stays up (about 200 ms). The default profile detects a failure in about
-6 s and waits 3 s of grace.
+multiplier 2) and the survivors wait 300 ms of grace (serf reports false
+failures right after a partition heals). What decides the start is the
+quorum lease (docs/cluster.md, "Partition"): no survivor may have answered
+the dead node's peer polls for the takeover wait, 1.3 s (lease 800 ms,
+quorum grace 50 ms, a 50 ms fence check, fence budget 400 ms), counted
+from the last answer, up to a poll interval (200 ms) before the kill;
+then comes the next orchestration round. The start itself takes about
+0.5 s: the ip driver's conflict probe (300 ms of ARP, the last guard
+against a second copy) before the address is plumbed, then app.simple's
+check that the process stays up (about 200 ms). The default profile
+detects a failure in about 6 s, waits 3 s of grace, and its takeover wait
+(8.25 s) runs out before that.
 `
