@@ -52,11 +52,13 @@ func openLink(nsSpec, dev string) (*hostLink, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Routing sockets only: a handle opens one socket per family asked
+	// for (all of them by default), and status runs every round.
 	var h *netlink.Handle
 	if ns.IsOpen() {
-		h, err = netlink.NewHandleAt(ns)
+		h, err = netlink.NewHandleAt(ns, unix.NETLINK_ROUTE)
 	} else {
-		h, err = netlink.NewHandle()
+		h, err = netlink.NewHandle(unix.NETLINK_ROUTE)
 	}
 	if err != nil {
 		ns.Close()
