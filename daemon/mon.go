@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"slices"
 	"sort"
 	"time"
 
@@ -37,7 +38,10 @@ type MonService struct {
 	Frozen      bool                       `json:"frozen"`
 	Intent      string                     `json:"intent,omitempty"`
 	Preferred   string                     `json:"preferred,omitempty"`
-	Target      string                     `json:"target"`
+	Target      string                     `json:"target"`  // failover: the node that should run it
+	Targets     []string                   `json:"targets"` // every node that should run it (flex: several)
+	FlexMin     int                        `json:"flex_min,omitempty"`
+	FlexMax     int                        `json:"flex_max,omitempty"`
 	Config      Version                    `json:"config"`
 	Running     []string                   `json:"running_on"`
 	Placement   string                     `json:"placement"` // optimal, non-optimal
@@ -84,8 +88,12 @@ func (d *Daemon) mon() *MonView {
 			Nodes: inst.Settings.Nodes, Frozen: s.Frozen, Intent: string(s.Intent), Preferred: s.Preferred,
 			Instances: map[string]*InstanceReport{}, Configs: map[string]Version{},
 		}
-		if s.Name != "" {
+		if s.Name != "" && inst.Settings.Topology == "flex" {
+			ms.Targets = orchestrate.FlexTargets(view, s)
+			ms.FlexMin, ms.FlexMax = inst.Settings.FlexMin, inst.Settings.FlexMax
+		} else if s.Name != "" {
 			ms.Target = orchestrate.Target(view, s)
+			ms.Targets = []string{ms.Target}
 		}
 		if e := d.configs.get(svc.Name); e != nil {
 			ms.Config = e.version()
@@ -102,13 +110,24 @@ func (d *Daemon) mon() *MonView {
 			}
 		}
 		sort.Strings(ms.Running)
-		ms.Placement = "optimal"
-		natural := s
-		natural.Preferred = ""
-		if len(ms.Running) != 1 || ms.Running[0] != orchestrate.Target(view, natural) {
-			ms.Placement = "non-optimal"
-		}
+		ms.Placement = placement(view, s, ms.Running)
 		v.Services = append(v.Services, ms)
 	}
 	return v
+}
+
+// placement says whether the service runs where it naturally belongs:
+// the first candidate in placement order (the preferred node left out),
+// or for a flex service its first flex_max candidates.
+func placement(view orchestrate.View, s orchestrate.Service, running []string) string {
+	natural := s
+	natural.Preferred = ""
+	want := []string{orchestrate.Target(view, natural)}
+	if s.Settings.Topology == "flex" {
+		want = orchestrate.FlexTargets(view, natural)
+	}
+	if !slices.Equal(running, slices.Sorted(slices.Values(want))) {
+		return "non-optimal"
+	}
+	return "optimal"
 }

@@ -294,7 +294,7 @@ func TestReadmeIsComplete(t *testing.T) {
 			t.Errorf("README does not list function %s", f)
 		}
 	}
-	for _, dir := range []string{"getting-started", "ip-failover", "ip-flex", "container", "container-encap", "encap", "docker-netns"} {
+	for _, dir := range []string{"getting-started", "ip-failover", "ip-flex", "container", "container-encap", "encap", "docker-netns", "demo", "lab", "lab-flex"} {
 		if !strings.Contains(text, "| "+dir+" |") {
 			t.Errorf("README does not list example %s", dir)
 		}

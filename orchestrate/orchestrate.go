@@ -200,19 +200,25 @@ func Candidates(v View, s Service) []string {
 	return out
 }
 
+// FlexTargets are the nodes that should run a flex service: the first
+// flex_max candidates in placement order.
+func FlexTargets(v View, s Service) []string {
+	cands := Candidates(v, s)
+	n := s.Settings.FlexMax
+	if n <= 0 || n > len(cands) {
+		n = len(cands)
+	}
+	return cands[:n]
+}
+
 // decideFlex keeps between flex_min and flex_max instances up, on the
 // first candidates in placement order.
 func decideFlex(v View, s Service, running []string) Decision {
-	cands := Candidates(v, s)
-	max := s.Settings.FlexMax
-	if max <= 0 || max > len(cands) {
-		max = len(cands)
-	}
-	want := cands[:max]
+	want := FlexTargets(v, s)
 	self := s.Instances[v.Self]
 	d := Decision{}
 	switch {
-	case self.Running && !slices.Contains(want, v.Self) && len(running) > max:
+	case self.Running && !slices.Contains(want, v.Self) && len(running) > len(want):
 		d.Action, d.Reason = Stop, "more instances than flex_max"
 	case !self.Running && slices.Contains(want, v.Self) && v.Quorum:
 		d.Action, d.Reason = Start, "flex: below target instance count"

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 
@@ -20,7 +21,8 @@ func newMon(e *cli.Env) *cobra.Command {
 		Short: "Show the cluster: daemon threads, nodes, and each service on each node",
 		Long: `mon prints the daemon's view of the cluster. In the Services section each
 node column shows the service's instance there: O up, X down, ! warn, - no
-report, ? node not alive; ^ marks the node that should run it (the placement target), * a
+report, ? node not alive; ^ marks the nodes that should run it (the placement
+targets: one for a failover service, flex_max for a flex one), * a
 frozen service. Notes follow under the table.`,
 		Example: "  om mon\n  om mon --json | jq '.services[] | {name, running_on}'",
 		Args:    cobra.NoArgs,
@@ -105,20 +107,26 @@ func writeMon(w io.Writer, v *daemon.MonView, col plan.Colors) {
 	header("Services")
 	var notes []string
 	for _, s := range v.Services {
-		status := "down"
-		if len(s.Running) > 0 {
+		status, wanted := "down", 1
+		switch {
+		case s.Topology == "flex" && len(s.Running) > 0 && len(s.Running) < s.FlexMin:
+			status = "warn" // fewer instances than the service needs
+		case len(s.Running) > 0:
 			status = "up"
-		} else if unmanaged(s) != "" {
+		case unmanaged(s) != "":
 			status = "up?"
+		}
+		if s.Topology == "flex" {
+			wanted = s.FlexMax
+			if wanted == 0 { // a daemon older than flex_max in om mon
+				wanted = len(s.Nodes)
+			}
 		}
 		frozen := ""
 		if s.Frozen {
 			frozen = "*"
 		}
-		label := fmt.Sprintf("%-10s%-6s%-6s%d/1", s.Name+frozen, status, s.Orchestrate, len(s.Running))
-		if s.Topology == "flex" {
-			label = fmt.Sprintf("%-10s%-6s%-6s%d/%d", s.Name+frozen, status, s.Orchestrate, len(s.Running), len(s.Nodes))
-		}
+		label := fmt.Sprintf("%-10s%-6s%-6s%d/%d", s.Name+frozen, status, s.Orchestrate, len(s.Running), wanted)
 		var cells []string
 		for _, n := range v.Nodes {
 			cells = append(cells, instanceCell(s, n))
@@ -149,7 +157,7 @@ func instanceCell(s daemon.MonService, n daemon.MonNode) string {
 	default:
 		c = "X"
 	}
-	if s.Target == node {
+	if slices.Contains(s.Targets, node) {
 		c += "^"
 	}
 	return c

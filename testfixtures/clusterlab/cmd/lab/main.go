@@ -5,6 +5,7 @@
 //	lab up [-n 3] [-profile fast]   start the lab, form the cluster, deploy examples/lab
 //	lab status | mon [NODE] | watch [-for D] | get | failover
 //	lab kill|cut|heal|boot|daemon-kill|daemon-start NODE
+//	lab deploy FILE [NODE]
 //	lab run NODE CMD... | client CMD...
 //	lab down
 //	lab bench [-trials 20] [-default-trials 5]
@@ -34,7 +35,8 @@ type globals struct {
 }
 
 var commands = map[string]command{
-	"up":           {"up [-n 3] [-profile fast|default] [-service FILE]: start the lab and deploy the example service", cmdUp},
+	"up":           {"up [-n 3] [-profile fast|default]: start the lab and deploy the example service", cmdUp},
+	"deploy":       {"deploy FILE [NODE]: deploy one more service (e.g. examples/lab-flex/pool.hcl) through NODE", cmdDeploy},
 	"down":         {"down: stop everything and remove the lab", cmdDown},
 	"status":       {"status: nodes, daemons, links, where the service address is, and the client's view", cmdStatus},
 	"mon":          {"mon [NODE]: om mon as NODE (default: the first node whose daemon runs)", cmdMon},

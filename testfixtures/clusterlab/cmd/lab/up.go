@@ -21,9 +21,8 @@ func cmdUp(g *globals, args []string) error {
 	fs := flag.NewFlagSet("up", flag.ExitOnError)
 	n := fs.Int("n", 3, "number of nodes")
 	profile := fs.String("profile", "fast", "daemon timing profile: fast or default")
-	service := fs.String("service", clusterlab.ExampleService, "the service to deploy")
 	_ = fs.Parse(args)
-	src, err := os.ReadFile(*service)
+	src, err := os.ReadFile(clusterlab.ExampleService)
 	if err != nil {
 		return err
 	}
@@ -76,6 +75,41 @@ func formCluster(r *clusterlab.Rig, src []byte, logf func(string, ...any)) (stri
 	}
 	logf("service web answers on %s, from %s", clusterlab.ServiceURL, node)
 	return node, nil
+}
+
+// cmdDeploy deploys one more service from FILE (written for the lab's
+// default root, like examples/lab-flex) on NODE, and waits until a daemon
+// shows it running somewhere.
+func cmdDeploy(g *globals, args []string) error {
+	if len(args) < 1 || len(args) > 2 {
+		return fmt.Errorf("usage: deploy FILE [NODE]")
+	}
+	r, err := open(g)
+	if err != nil {
+		return err
+	}
+	node := r.Nodes[0].Name
+	if len(args) == 2 {
+		node = args[1]
+	}
+	src, err := os.ReadFile(args[0])
+	if err != nil {
+		return err
+	}
+	cfg, err := r.Adapt(src)
+	if err != nil {
+		return err
+	}
+	res, err := r.Deploy(node, filepath.Base(args[0]), cfg)
+	if err != nil {
+		return err
+	}
+	if err := res.Err(); err != nil {
+		return err
+	}
+	say("%s", strings.TrimSpace(res.Stdout))
+	say("see where it runs: scripts/lab.sh mon")
+	return nil
 }
 
 // absBin is the binaries' directory as an absolute path: the daemons run
