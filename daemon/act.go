@@ -152,7 +152,10 @@ func (d *Daemon) ownView(svc *lang.Service, view orchestrate.View) (orchestrate.
 			if n == d.opts.Node {
 				failed = run.monitorFailed
 			}
-			s.Instances[n] = orchestrate.Instance{Node: n, Running: ir.Running, MonitorFailed: failed}
+			// A peer starting the service counts as running it: a node
+			// deciding at the same time must not start a second copy.
+			running := ir.Running || (n != d.opts.Node && ir.Busy == "start")
+			s.Instances[n] = orchestrate.Instance{Node: n, Running: running, MonitorFailed: failed}
 		}
 	}
 	return s, true

@@ -180,6 +180,9 @@ func (d *Daemon) view(members map[string]member, votes cluster.Votes) orchestrat
 	d.mu.Lock()
 	quorumSince := d.quorumSince
 	d.mu.Unlock()
+	// Two polls carry a majority node's start to here through a peer, and
+	// that node decided within a lease of this node regaining quorum.
+	v.Settling = !quorumSince.IsZero() && time.Since(quorumSince) < d.timings.Lease+2*d.timings.Monitor
 	for name, m := range members {
 		n := orchestrate.Node{Name: name, Alive: m.Status == "alive"}
 		// A failure seen while this node lacked quorum proves nothing: it

@@ -71,6 +71,11 @@ type View struct {
 	Self   string
 	Nodes  map[string]Node
 	Quorum bool
+	// Settling: this node regained quorum a moment ago. A node of the
+	// majority may have decided to take a service over just before, and
+	// the news of that start reaches this node a poll or two later: it
+	// starts nothing that runs nowhere until then.
+	Settling bool
 }
 
 // Action is what this node should do.
@@ -129,6 +134,8 @@ func Decide(v View, s Service) Decision {
 	case target != v.Self:
 	case !v.Quorum:
 		d.Reason = "no quorum"
+	case v.Settling:
+		d.Reason = "quorum just regained: waiting for the peers' news"
 	default:
 		d.Action, d.Reason = Start, "not running anywhere, this node is the placement target"
 	}

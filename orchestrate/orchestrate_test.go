@@ -14,6 +14,8 @@ func view(self string, quorum bool, nodes ...Node) View {
 	return v
 }
 
+func settling(v View) View { v.Settling = true; return v }
+
 func alive(name string) Node  { return Node{Name: name, Alive: true} }
 func failed(name string) Node { return Node{Name: name} }
 func gone(name string) Node   { return Node{Name: name, Gone: true} }
@@ -45,6 +47,7 @@ func TestFailoverNeedsGoneQuorumAndTarget(t *testing.T) {
 		{"nowhere running: leader starts", view("node1", true, alive("node1"), alive("node2"), alive("node3")), ha(), Start},
 		{"double copy: the non-target stops", view("node2", true, alive("node1"), alive("node2"), alive("node3")), ha("node1", "node2"), Stop},
 		{"double copy: the target keeps it", view("node1", true, alive("node1"), alive("node2"), alive("node3")), ha("node1", "node2"), None},
+		{"quorum just regained: no start yet", settling(view("node1", true, alive("node1"), failed("node2"), alive("node3"))), ha(), None},
 	} {
 		if got := Decide(c.v, c.s); got.Action != c.want {
 			t.Errorf("%s: %+v, want %q", c.name, got, c.want)

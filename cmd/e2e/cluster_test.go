@@ -211,3 +211,21 @@ func TestClusterRevivedNodesTakeTheirTurn(t *testing.T) {
 		h.settle(fmt.Sprintf("death %d: after %s came back", i, dead), h.holder)
 	}
 }
+
+// 8. A partial partition: the node running the service and one other lose
+// each other while the third reaches both. Each keeps quorum through the
+// third, which still answers the running node's polls, so no node counts
+// it gone: nothing fences, nothing moves, nothing doubles.
+func TestClusterPartialPartitionMovesNothing(t *testing.T) {
+	h := newHALab(t)
+	other := h.others(h.holder)[0]
+	h.Block(h.holder, other)
+	time.Sleep(quietFor)
+	h.stillServedBy(h.holder, "during the partial partition")
+	h.Unblock(h.holder, other)
+	h.Check(h.WaitAllMembers(settleWithin))
+	h.stillServedBy(h.holder, "after it healed")
+	if pid := h.appPid(h.holder); pid == 0 {
+		t.Fatalf("no app on %s after the partial partition", h.holder)
+	}
+}

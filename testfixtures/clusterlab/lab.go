@@ -70,6 +70,12 @@ func (l *Lab) Cut(node string) { l.t.Helper(); l.Check(l.Rig.Cut(node)) }
 // Heal sets node's link up again.
 func (l *Lab) Heal(node string) { l.t.Helper(); l.Check(l.Rig.Heal(node)) }
 
+// Block cuts the traffic between nodes a and b only.
+func (l *Lab) Block(a, b string) { l.t.Helper(); l.Check(l.Rig.Block(a, b)) }
+
+// Unblock undoes Block.
+func (l *Lab) Unblock(a, b string) { l.t.Helper(); l.Check(l.Rig.Unblock(a, b)) }
+
 // Join forms the cluster and waits until every node sees every other.
 func (l *Lab) Join() { l.t.Helper(); l.Check(l.Rig.Join(30 * time.Second)) }
 

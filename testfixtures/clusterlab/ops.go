@@ -91,3 +91,33 @@ func (r *Rig) LinkUp(node string) (bool, error) {
 	}
 	return false, nil
 }
+
+// Block cuts the traffic between nodes a and b only, with a blackhole
+// route to the other on each side, while every other node still reaches
+// both: a partial partition. Unblock removes the routes.
+func (r *Rig) Block(a, b string) error { return r.blockRoutes(a, b, "add") }
+
+// Unblock undoes Block.
+func (r *Rig) Unblock(a, b string) error { return r.blockRoutes(a, b, "del") }
+
+func (r *Rig) blockRoutes(a, b, verb string) error {
+	na, err := r.Node(a)
+	if err != nil {
+		return err
+	}
+	nb, err := r.Node(b)
+	if err != nil {
+		return err
+	}
+	for _, p := range [][2]*Node{{na, nb}, {nb, na}} {
+		if _, err := runCmd("ip", "-n", p[0].NS, "route", verb, "blackhole", p[1].Addr+"/32"); err != nil {
+			return fmt.Errorf("%s: route %s blackhole %s: %v", p[0].Name, verb, p[1].Addr, err)
+		}
+	}
+	what := "blocked"
+	if verb == "del" {
+		what = "unblocked"
+	}
+	r.log("%s and %s: traffic between them %s", a, b, what)
+	return nil
+}
