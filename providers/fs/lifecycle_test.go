@@ -6,7 +6,9 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/omhcl/omhcl/providers"
 	"github.com/omhcl/omhcl/testfixtures/disklab"
@@ -175,4 +177,42 @@ func TestFsckCorrectedErrorsMount(t *testing.T) {
 	d := newFS(t, "ext4", strs("dev", dev, "mnt", mnt))
 	act(t, d, providers.ActStart, "mkdir -p "+mnt, "e2fsck -p "+dev, "mount -t ext4 "+dev+" "+mnt)
 	wantState(t, d, providers.Up)
+}
+
+// TestFsckWaitsForADeviceHeldOpen: a process holding the device open
+// exclusively for a moment (as blkid or lvm scans do) delays the start;
+// one holding it for good fails it, named as such, and nothing is mounted.
+func TestFsckWaitsForADeviceHeldOpen(t *testing.T) {
+	disklab.RequireRoot(t)
+	dev := disklab.Ext4(t, "16m")
+	mnt := disklab.MountDir(t)
+	d := newFS(t, "ext4", strs("dev", dev, "mnt", mnt))
+	hold := func() *os.File {
+		f, err := os.OpenFile(dev, os.O_RDONLY|syscall.O_EXCL, 0)
+		if err != nil {
+			t.Fatalf("open %s exclusively: %v", dev, err)
+		}
+		return f
+	}
+
+	f := hold()
+	time.AfterFunc(500*time.Millisecond, func() { f.Close() })
+	log := disklab.Log(t)
+	if err := d.Start(context.Background(), log); err != nil {
+		t.Fatalf("Start with the device held open for 500ms: %v", err)
+	}
+	if !slices.Contains(disklab.Ops(log), dev+" is held open by another process: e2fsck again in 200ms") {
+		t.Errorf("no retry logged: %q", disklab.Ops(log))
+	}
+	act(t, d, providers.ActStop, "umount "+mnt)
+
+	f = hold()
+	defer f.Close()
+	err := d.Start(context.Background(), disklab.Log(t))
+	if err == nil || !strings.Contains(err.Error(), "is in use by another process") {
+		t.Fatalf("Start with the device held open = %v, want an in-use error", err)
+	}
+	if disklab.IsMounted(mnt) {
+		t.Error("mounted a device another process holds")
+	}
 }
