@@ -19,13 +19,16 @@ const arbitratorKey = "arbitrator "
 // arbitratorLoop probes the configured arbitrators every monitor
 // interval, each on its own, off the rounds.
 func (d *Daemon) arbitratorLoop(ctx context.Context) {
+	d.mu.Lock()
+	arbs := append([]string(nil), d.cluster.Arbitrators...)
+	d.mu.Unlock()
+	if len(arbs) == 0 {
+		return // they are read at start, like the timings
+	}
 	var inflight sync.Map
 	tick := time.NewTicker(d.timings.Monitor)
 	defer tick.Stop()
 	for {
-		d.mu.Lock()
-		arbs := append([]string(nil), d.cluster.Arbitrators...)
-		d.mu.Unlock()
 		for _, a := range arbs {
 			if _, busy := inflight.LoadOrStore(a, true); busy {
 				continue
