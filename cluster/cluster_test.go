@@ -68,3 +68,35 @@ func TestConfigRoundTripAndSettings(t *testing.T) {
 		t.Fatal("unknown keyword accepted")
 	}
 }
+
+// Two writers of cluster.json (the daemon learning members, om cluster
+// set) keep each other's changes.
+func TestUpdateKeepsOtherWritersChanges(t *testing.T) {
+	dir := t.TempDir()
+	daemonCopy, err := Load(dir) // the daemon's copy, loaded at its start
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Update(dir, func(c *Config) (bool, error) {
+		return true, c.Set("cluster.arbitrators", "tcp://198.18.10.254:22")
+	}); err != nil {
+		t.Fatal(err)
+	}
+	daemonCopy.AddNodes("node1", "node2")
+	if _, err := Update(dir, func(c *Config) (bool, error) { return c.AddNodes("node1", "node2"), nil }); err != nil {
+		t.Fatal(err)
+	}
+	got, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Arbitrators) != 1 || len(got.Nodes) != 2 {
+		t.Fatalf("after both writers: arbitrators %v, nodes %v; want both changes kept", got.Arbitrators, got.Nodes)
+	}
+	if _, err := Update(dir, func(c *Config) (bool, error) { return true, c.Set("timings.lease", "1ms") }); err == nil {
+		t.Fatal("an invalid change was accepted")
+	}
+	if again, _ := Load(dir); again.TimingOverrides["lease"] != "" {
+		t.Fatal("an invalid change was written")
+	}
+}

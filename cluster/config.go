@@ -14,6 +14,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"syscall"
 )
 
 // Config is a node's cluster settings, kept in STATE/cluster.json.
@@ -77,6 +78,32 @@ func (c *Config) Save(stateDir string) error {
 		return err
 	}
 	return os.Rename(tmp, Path(stateDir))
+}
+
+// Update changes the settings on disk under a file lock: fn gets the
+// current file's settings and says whether it changed them. The daemon
+// and om cluster set both write the file; each keeps the other's changes.
+func Update(stateDir string, fn func(*Config) (bool, error)) (*Config, error) {
+	if err := os.MkdirAll(stateDir, 0o700); err != nil {
+		return nil, err
+	}
+	lf, err := os.OpenFile(Path(stateDir)+".lock", os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	defer lf.Close() // releases the lock
+	if err := syscall.Flock(int(lf.Fd()), syscall.LOCK_EX); err != nil {
+		return nil, err
+	}
+	c, err := Load(stateDir)
+	if err != nil {
+		return nil, err
+	}
+	changed, err := fn(c)
+	if err != nil || !changed {
+		return c, err
+	}
+	return c, c.Save(stateDir)
 }
 
 // NewSecret returns a random secret.

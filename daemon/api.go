@@ -198,11 +198,13 @@ func (d *Daemon) handleJoin(w http.ResponseWriter, r *http.Request) {
 	var steps []string
 	d.mu.Lock()
 	rekey := d.cluster.Secret != req.Secret
-	if rekey {
-		d.cluster.Secret = req.Secret
-	}
-	err := d.cluster.Save(d.opts.StateDir)
+	d.cluster.Secret = req.Secret
 	d.mu.Unlock()
+	_, err := cluster.Update(d.opts.StateDir, func(c *cluster.Config) (bool, error) {
+		changed := c.Secret != req.Secret
+		c.Secret = req.Secret
+		return changed, nil
+	})
 	if err != nil {
 		httpError(w, http.StatusInternalServerError, "%v", err)
 		return

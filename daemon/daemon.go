@@ -79,17 +79,14 @@ func New(opts Options) (*Daemon, error) {
 	}
 	store := state.Open(opts.StateDir)
 	opts.StateDir = store.Root
-	cfg, err := cluster.Load(store.Root)
+	cfg, err := cluster.Update(store.Root, func(c *cluster.Config) (bool, error) {
+		if opts.Profile == "" || opts.Profile == c.Profile {
+			return false, nil
+		}
+		return true, c.Set("profile", opts.Profile)
+	})
 	if err != nil {
 		return nil, err
-	}
-	if opts.Profile != "" && opts.Profile != cfg.Profile {
-		if err := cfg.Set("profile", opts.Profile); err != nil {
-			return nil, err
-		}
-		if err := cfg.Save(store.Root); err != nil {
-			return nil, err
-		}
 	}
 	t, err := cfg.Timings()
 	if err != nil {

@@ -104,17 +104,27 @@ func (d *Daemon) rememberNodes(members map[string]member) {
 			names = append(names, n)
 		}
 	}
-	d.mu.Lock()
-	changed := d.cluster.AddNodes(names...)
+	addrs := map[string]string{}
 	for n, m := range members {
 		if n != d.opts.Node && m.Status == "alive" && m.Addr != nil {
-			changed = d.cluster.SetAddr(n, net.JoinHostPort(m.Addr.String(), strconv.Itoa(int(m.Port)))) || changed
+			addrs[n] = net.JoinHostPort(m.Addr.String(), strconv.Itoa(int(m.Port)))
 		}
 	}
-	cfg := *d.cluster
+	learn := func(c *cluster.Config) (bool, error) {
+		changed := c.AddNodes(names...)
+		for n, a := range addrs {
+			changed = c.SetAddr(n, a) || changed
+		}
+		return changed, nil
+	}
+	d.mu.Lock()
+	changed, _ := learn(d.cluster)
 	d.mu.Unlock()
 	if changed {
-		cfg.Save(d.opts.StateDir)
+		// Into the file as it is now: om cluster set may have changed it.
+		if _, err := cluster.Update(d.opts.StateDir, learn); err != nil {
+			d.logf("cluster settings: %v", err)
+		}
 	}
 }
 

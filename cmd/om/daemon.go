@@ -138,20 +138,19 @@ func newCluster(e *cli.Env) *cobra.Command {
 		Example: "  om cluster set --kw cluster.profile=fast\n  om cluster set --kw cluster.arbitrators=tcp://198.18.10.254:22",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := cluster.Load(e.Store().Root)
-			if err != nil {
-				return err
-			}
-			for _, kv := range kws {
-				k, v, ok := strings.Cut(kv, "=")
-				if !ok {
-					return fmt.Errorf("--kw %q: want KEYWORD=VALUE", kv)
+			_, err := cluster.Update(e.Store().Root, func(c *cluster.Config) (bool, error) {
+				for _, kv := range kws {
+					k, v, ok := strings.Cut(kv, "=")
+					if !ok {
+						return false, fmt.Errorf("--kw %q: want KEYWORD=VALUE", kv)
+					}
+					if err := c.Set(k, v); err != nil {
+						return false, err
+					}
 				}
-				if err := c.Set(k, v); err != nil {
-					return err
-				}
-			}
-			return c.Save(e.Store().Root)
+				return len(kws) > 0, nil
+			})
+			return err
 		},
 	}
 	set.Flags().StringSliceVar(&kws, "kw", nil, "KEYWORD=VALUE (repeatable)")
