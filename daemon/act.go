@@ -46,6 +46,10 @@ func (d *Daemon) orchestrate(ctx context.Context, cfg *lang.Config, svc *lang.Se
 	if !ok {
 		return
 	}
+	if view.Quorum && d.shared.get(svc.Name).Forced != "" {
+		// A majority again: a later split must not start on an old word.
+		d.shared.update(svc.Name, d.opts.Node, func(st *ServiceState) { st.Forced = "" })
+	}
 	dec := orchestrate.Decide(view, s)
 	if !s.Instances[view.Self].Running && runsElsewhere(view, s) {
 		d.mu.Lock()
@@ -130,6 +134,7 @@ func (d *Daemon) ownView(svc *lang.Service, view orchestrate.View) (orchestrate.
 	sh := d.shared.get(svc.Name)
 	s := orchestrate.Service{
 		Name: svc.Name, Settings: inst.Settings, Intent: sh.Intent, Frozen: sh.Frozen, Preferred: sh.Preferred,
+		Forced: sh.Forced == d.opts.Node && !view.Quorum,
 		Instances: map[string]orchestrate.Instance{},
 		Booting:   time.Since(d.started) < d.timings.StartupWait+5*d.timings.Monitor,
 	}

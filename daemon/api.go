@@ -106,13 +106,36 @@ func (d *Daemon) applyAction(name string, s lang.Settings, req ActionRequest) (S
 		if err != nil {
 			return ServiceState{}, err
 		}
-		set = func(st *ServiceState) { st.Intent, st.Preferred = orchestrate.IntentStarted, to }
+		forced, err := d.forcedTakeover(name, req, view, to)
+		if err != nil {
+			return ServiceState{}, err
+		}
+		set = func(st *ServiceState) { st.Intent, st.Preferred, st.Forced = orchestrate.IntentStarted, to, forced }
 	default:
 		return ServiceState{}, fmt.Errorf("unknown action %q", req.Action)
 	}
 	st := d.shared.update(name, d.opts.Node, set)
 	d.logf("%s: %s requested (%+v)", name, req.Action, st)
 	return st, nil
+}
+
+// forcedTakeover says whether a takeover must start the service without
+// quorum, and to where. Only when no side of the cluster can hold a
+// majority (two nodes split, no arbitrator): the operator vouches that
+// the copy this node cannot see is gone. Where the side it lost could hold
+// a majority, that side may run the service, and the takeover is refused.
+func (d *Daemon) forcedTakeover(name string, req ActionRequest, view orchestrate.View, to string) (string, error) {
+	if req.Action != "takeover" || view.Quorum {
+		return "", nil
+	}
+	if to != d.opts.Node {
+		return "", fmt.Errorf("%s has no quorum: a takeover without quorum starts %s on this node only; run it on %s", d.opts.Node, name, to)
+	}
+	if d.votes().MustFence() {
+		return "", fmt.Errorf("%s has no quorum, and the nodes it lost may hold one and run %s: takeover refused", d.opts.Node, name)
+	}
+	d.logf("%s: takeover forced without quorum: no side holds a majority, the operator vouches the other copy is gone", name)
+	return to, nil
 }
 
 // relocationTarget picks where switch, takeover and giveback move to.

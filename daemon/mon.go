@@ -13,6 +13,9 @@ type MonView struct {
 	Node     string            `json:"node"`
 	Threads  map[string]string `json:"threads"`
 	Quorum   bool              `json:"quorum"`
+	// Fencing: without quorum, the side this node lost could hold one, so
+	// this node fences (else no side has a majority: nothing fails over).
+	Fencing bool `json:"fencing"`
 	Profile  string            `json:"profile"`
 	Nodes    []MonNode         `json:"nodes"`
 	Services []MonService      `json:"services"`
@@ -55,7 +58,7 @@ func (d *Daemon) mon() *MonView {
 	votes := d.votes()
 	view := d.view(members, votes)
 	d.mu.Lock()
-	v := &MonView{Node: d.opts.Node, Threads: map[string]string{}, Quorum: votes.Quorum(), Profile: d.cluster.Profile}
+	v := &MonView{Node: d.opts.Node, Threads: map[string]string{}, Quorum: votes.Quorum(), Fencing: votes.MustFence(), Profile: d.cluster.Profile}
 	for k, t := range d.threads {
 		v.Threads[k] = t
 	}
@@ -101,7 +104,10 @@ func (d *Daemon) mon() *MonView {
 		for n, r := range reports {
 			if ir := r.Instances[svc.Name]; ir != nil {
 				ms.Instances[n] = ir
-				if ir.Running && !view.Nodes[n].Gone {
+				// After a forced takeover here, the operator's word: a node
+				// out of reach runs nothing.
+				vouched := s.Forced && !view.Nodes[n].Alive
+				if ir.Running && !view.Nodes[n].Gone && !vouched {
 					ms.Running = append(ms.Running, n)
 				}
 			}

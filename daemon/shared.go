@@ -17,6 +17,10 @@ type ServiceState struct {
 	Frozen    bool               `json:"frozen"`
 	Intent    orchestrate.Intent `json:"intent,omitempty"`
 	Preferred string             `json:"preferred,omitempty"`
+	// Forced is the node an operator's takeover forced while no side held
+	// a majority: it starts there without quorum. Cleared by the first
+	// node that holds quorum again.
+	Forced string `json:"forced,omitempty"`
 	Gen       int64              `json:"generation"`
 	By        string             `json:"by"`
 }

@@ -60,6 +60,10 @@ type Service struct {
 	Frozen   bool
 	// Preferred overrides placement: set by switch, takeover, giveback.
 	Preferred string
+	// Forced: an operator's takeover to this node while no side of the
+	// cluster held a majority. The operator vouches that the copy on a
+	// node this one cannot reach is gone: it starts without quorum.
+	Forced bool
 	// Instances by node, from the latest reports.
 	Instances map[string]Instance
 	// Booting: the daemon just started; orchestrate = "start" acts only now.
@@ -130,6 +134,8 @@ func Decide(v View, s Service) Decision {
 		return d
 	}
 	switch {
+	case s.Forced && target == v.Self:
+		d.Action, d.Reason = Start, "takeover forced by an operator without quorum"
 	case len(running) > 0:
 	case target != v.Self:
 	case !v.Quorum:

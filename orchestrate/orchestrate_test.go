@@ -14,6 +14,14 @@ func view(self string, quorum bool, nodes ...Node) View {
 	return v
 }
 
+// forced is s after an operator's takeover to node to without quorum, as
+// node self sees it: Forced holds on the node taken over to only.
+func forced(s Service, to, self string) Service {
+	s.Preferred, s.Intent = to, IntentStarted
+	s.Forced = to == self
+	return s
+}
+
 func settling(v View) View { v.Settling = true; return v }
 
 func alive(name string) Node  { return Node{Name: name, Alive: true} }
@@ -48,6 +56,8 @@ func TestFailoverNeedsGoneQuorumAndTarget(t *testing.T) {
 		{"double copy: the non-target stops", view("node2", true, alive("node1"), alive("node2"), alive("node3")), ha("node1", "node2"), Stop},
 		{"double copy: the target keeps it", view("node1", true, alive("node1"), alive("node2"), alive("node3")), ha("node1", "node2"), None},
 		{"quorum just regained: no start yet", settling(view("node1", true, alive("node1"), failed("node2"), alive("node3"))), ha(), None},
+		{"no quorum, takeover forced here: start", view("node2", false, failed("node1"), alive("node2")), forced(ha("node1"), "node2", "node2"), Start},
+		{"no quorum, takeover forced elsewhere: wait", view("node2", false, failed("node1"), alive("node2")), forced(ha("node1"), "node1", "node2"), None},
 	} {
 		if got := Decide(c.v, c.s); got.Action != c.want {
 			t.Errorf("%s: %+v, want %q", c.name, got, c.want)

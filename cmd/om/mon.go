@@ -98,8 +98,11 @@ func writeMon(w io.Writer, v *daemon.MonView, col plan.Colors) {
 	row(" mem", mem)
 	row("state", st)
 	quorum := "yes"
-	if !v.Quorum {
+	switch {
+	case !v.Quorum && v.Fencing:
 		quorum = "NO: this node fences its services"
+	case !v.Quorum:
+		quorum = "NO: no side holds a majority; nothing fails over unless an operator runs om SVC takeover"
 	}
 	fmt.Fprintf(w, " %-*s| %s\n", monLabel, "quorum", quorum)
 
