@@ -134,7 +134,7 @@ func (d *Daemon) ownView(svc *lang.Service, view orchestrate.View) (orchestrate.
 	sh := d.shared.get(svc.Name)
 	s := orchestrate.Service{
 		Name: svc.Name, Settings: inst.Settings, Intent: sh.Intent, Frozen: sh.Frozen, Preferred: sh.Preferred,
-		Forced: sh.Forced == d.opts.Node && !view.Quorum,
+		Forced:    sh.Forced == d.opts.Node && !view.Quorum,
 		Instances: map[string]orchestrate.Instance{},
 		Booting:   time.Since(d.started) < d.timings.StartupWait+5*d.timings.Monitor,
 	}

@@ -10,15 +10,15 @@ import (
 
 // MonView is the cluster as this node sees it: what om mon prints.
 type MonView struct {
-	Node     string            `json:"node"`
-	Threads  map[string]string `json:"threads"`
-	Quorum   bool              `json:"quorum"`
+	Node    string            `json:"node"`
+	Threads map[string]string `json:"threads"`
+	Quorum  bool              `json:"quorum"`
 	// Fencing: without quorum, the side this node lost could hold one, so
 	// this node fences (else no side has a majority: nothing fails over).
-	Fencing bool `json:"fencing"`
-	Profile  string            `json:"profile"`
-	Nodes    []MonNode         `json:"nodes"`
-	Services []MonService      `json:"services"`
+	Fencing  bool         `json:"fencing"`
+	Profile  string       `json:"profile"`
+	Nodes    []MonNode    `json:"nodes"`
+	Services []MonService `json:"services"`
 }
 
 // MonNode is one member.

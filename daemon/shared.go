@@ -21,8 +21,8 @@ type ServiceState struct {
 	// a majority: it starts there without quorum. Cleared by the first
 	// node that holds quorum again.
 	Forced string `json:"forced,omitempty"`
-	Gen       int64              `json:"generation"`
-	By        string             `json:"by"`
+	Gen    int64  `json:"generation"`
+	By     string `json:"by"`
 }
 
 func (s ServiceState) newer(o ServiceState) bool {
