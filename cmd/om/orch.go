@@ -12,7 +12,7 @@ import (
 
 var orchestrationShort = map[string]string{
 	"switch":   "Move a service to another node (the next one, or --to NODE)",
-	"takeover": "Move a service to this node (a drp node too)",
+	"takeover": "Move a service to this node (a drp node too); in a split where no side holds a majority, start it here on your word that the other copy is gone",
 	"giveback": "Move a service back to its first alive node",
 	"freeze":   "Stop orchestrating a service: no failover, no restarts",
 	"thaw":     "Resume orchestrating a service",
