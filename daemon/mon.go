@@ -5,6 +5,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/omhcl/omhcl/lang"
 	"github.com/omhcl/omhcl/orchestrate"
 )
 
@@ -79,47 +80,54 @@ func (d *Daemon) mon() *MonView {
 		v.Nodes = append(v.Nodes, n)
 	}
 	sort.Slice(v.Nodes, func(i, j int) bool { return v.Nodes[i].Name < v.Nodes[j].Name })
-	cfg := d.currentConfig()
-	for _, svc := range cfg.Services {
-		inst, diags := svc.Evaluate(d.opts.Node, nil)
-		if diags.HasErrors() {
-			continue
+	for _, svc := range d.currentConfig().Services {
+		if ms, ok := d.monService(svc, view, reports); ok {
+			v.Services = append(v.Services, ms)
 		}
-		s, _ := d.serviceView(svc, view)
-		ms := MonService{
-			Name: svc.Name, Orchestrate: inst.Settings.Orchestrate, Topology: inst.Settings.Topology,
-			Nodes: inst.Settings.Nodes, Frozen: s.Frozen, Intent: string(s.Intent), Preferred: s.Preferred,
-			Instances: map[string]*InstanceReport{}, Configs: map[string]Version{},
-		}
-		if s.Name != "" && inst.Settings.Topology == "flex" {
-			ms.Targets = orchestrate.FlexTargets(view, s)
-			ms.FlexMin, ms.FlexMax = inst.Settings.FlexMin, inst.Settings.FlexMax
-		} else if s.Name != "" {
-			ms.Target = orchestrate.Target(view, s)
-			ms.Targets = []string{ms.Target}
-		}
-		if e := d.configs.get(svc.Name); e != nil {
-			ms.Config = e.version()
-		}
-		for n, r := range reports {
-			if ir := r.Instances[svc.Name]; ir != nil {
-				ms.Instances[n] = ir
-				// After a forced takeover here, the operator's word: a node
-				// out of reach runs nothing.
-				vouched := s.Forced && !view.Nodes[n].Alive
-				if ir.Running && !view.Nodes[n].Gone && !vouched {
-					ms.Running = append(ms.Running, n)
-				}
-			}
-			if ver, ok := r.Configs[svc.Name]; ok {
-				ms.Configs[n] = ver
-			}
-		}
-		sort.Strings(ms.Running)
-		ms.Placement = placement(view, s, ms.Running)
-		v.Services = append(v.Services, ms)
 	}
 	return v
+}
+
+// monService is svc in the view: where it should run, where it runs, and
+// the instance and configuration version each node reports.
+func (d *Daemon) monService(svc *lang.Service, view orchestrate.View, reports map[string]*NodeReport) (MonService, bool) {
+	inst, diags := svc.Evaluate(d.opts.Node, nil)
+	if diags.HasErrors() {
+		return MonService{}, false
+	}
+	s, _ := d.serviceView(svc, view)
+	ms := MonService{
+		Name: svc.Name, Orchestrate: inst.Settings.Orchestrate, Topology: inst.Settings.Topology,
+		Nodes: inst.Settings.Nodes, Frozen: s.Frozen, Intent: string(s.Intent), Preferred: s.Preferred,
+		Instances: map[string]*InstanceReport{}, Configs: map[string]Version{},
+	}
+	if s.Name != "" && inst.Settings.Topology == "flex" {
+		ms.Targets = orchestrate.FlexTargets(view, s)
+		ms.FlexMin, ms.FlexMax = inst.Settings.FlexMin, inst.Settings.FlexMax
+	} else if s.Name != "" {
+		ms.Target = orchestrate.Target(view, s)
+		ms.Targets = []string{ms.Target}
+	}
+	if e := d.configs.get(svc.Name); e != nil {
+		ms.Config = e.version()
+	}
+	for n, r := range reports {
+		if ir := r.Instances[svc.Name]; ir != nil {
+			ms.Instances[n] = ir
+			// After a forced takeover here, the operator's word: a node
+			// out of reach runs nothing.
+			vouched := s.Forced && !view.Nodes[n].Alive
+			if ir.Running && !view.Nodes[n].Gone && !vouched {
+				ms.Running = append(ms.Running, n)
+			}
+		}
+		if ver, ok := r.Configs[svc.Name]; ok {
+			ms.Configs[n] = ver
+		}
+	}
+	sort.Strings(ms.Running)
+	ms.Placement = placement(view, s, ms.Running)
+	return ms, true
 }
 
 // placement says whether the service runs where it naturally belongs:
