@@ -34,6 +34,12 @@ func newHALab(t *testing.T) *haLab {
 	lab := clusterlab.New(t, 3, clusterlab.Options{BinDir: binDir, Profile: "fast"})
 	lab.WaitDaemons()
 	lab.Join()
+	return deployHA(t, lab)
+}
+
+// deployHA deploys examples/lab's service on a formed lab through node1
+// and waits until it runs, settled, with the watcher on its address.
+func deployHA(t *testing.T, lab *clusterlab.Lab) *haLab {
 	src, err := os.ReadFile("../../" + clusterlab.ExampleService)
 	if err != nil {
 		t.Fatal(err)

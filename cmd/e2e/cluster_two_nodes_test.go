@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -58,14 +57,5 @@ func newTwoNodeLab(t *testing.T, arbitrator bool) *haLab {
 		lab.WaitDaemons()
 	}
 	lab.Join()
-	src, err := os.ReadFile("../../" + clusterlab.ExampleService)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := &haLab{Lab: lab, t: t, w: lab.Watch(clusterlab.ServiceIP)}
-	t.Cleanup(h.checkNoDoubles)
-	lab.DeployExample("node1", src)
-	h.holder = h.waitServed("the service deployed")
-	h.settle("the service deployed", h.holder)
-	return h
+	return deployHA(t, lab)
 }
