@@ -102,3 +102,19 @@ func TestTakeoverWaitsForEveryMajorityGrantToExpire(t *testing.T) {
 		t.Fatal("a peer off this side held up the takeover")
 	}
 }
+
+// A node with longer timings than this one (set on that node only) is
+// waited for by its own takeover wait, as its last report gives it.
+func TestTakeoverWaitsByTheLostNodesTimings(t *testing.T) {
+	d := leaseDaemon(t)
+	members := map[string]member{"node1": {Name: "node1", Status: "failed"}, "node2": {Name: "node2"}}
+	own := d.timings.TakeoverAfter()
+	d.leases.grant("node1", time.Now().Add(-own-100*time.Millisecond))
+	if !d.leasesExpired("node1", members) {
+		t.Fatal("not expired after this node's takeover wait")
+	}
+	d.reports["node1"] = &NodeReport{Node: "node1", TakeoverWaitMs: (own + time.Second).Milliseconds()}
+	if d.leasesExpired("node1", members) {
+		t.Fatal("expired before the lost node's own, longer, takeover wait")
+	}
+}

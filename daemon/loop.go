@@ -217,13 +217,12 @@ func (d *Daemon) view(members map[string]member, votes cluster.Votes) orchestrat
 // takeover wait. Those peers and this node are a majority, so node is
 // left without one.
 func (d *Daemon) leasesExpired(node string, members map[string]member) bool {
-	wait := d.timings.TakeoverAfter()
 	d.mu.Lock()
-	if len(d.cluster.Arbitrators) > 0 {
-		// node may count an arbitrator it reached up to the moment it was
-		// cut off, and this side learns nothing of that probe: its last
-		// grant to node may be a poll interval older than the cut.
-		wait += d.timings.Monitor
+	wait := d.takeoverWait()
+	if r := d.reports[node]; r != nil {
+		// node fences on its own timings: wait as long as they need, if
+		// they are longer than this node's (a timing set on one node only).
+		wait = max(wait, time.Duration(r.TakeoverWaitMs)*time.Millisecond)
 	}
 	d.mu.Unlock()
 	now := time.Now()
@@ -245,6 +244,20 @@ func (d *Daemon) leasesExpired(node string, members map[string]member) bool {
 		}
 	}
 	return true
+}
+
+// takeoverWait is how long the majority must not have answered this node
+// before it may take over what this node runs, by this node's timings.
+// Called with d.mu held.
+func (d *Daemon) takeoverWait() time.Duration {
+	wait := d.timings.TakeoverAfter()
+	if len(d.cluster.Arbitrators) > 0 {
+		// This node may count an arbitrator it reached up to the moment it
+		// was cut off, and the other side learns nothing of that probe:
+		// their last grant may be a poll interval older than the cut.
+		wait += d.timings.Monitor
+	}
+	return wait
 }
 
 // publishRunning records where this node believes each service runs, for

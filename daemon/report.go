@@ -26,6 +26,9 @@ type NodeReport struct {
 	// LeaseGrants is, per node, how many milliseconds ago the reporter
 	// last answered that node's poll (granted it a quorum lease).
 	LeaseGrants map[string]int64 `json:"lease_grants_ms"`
+	// TakeoverWaitMs is how long, by the reporter's own timings, the
+	// others must not have answered it before taking over its services.
+	TakeoverWaitMs int64 `json:"takeover_wait_ms"`
 }
 
 // InstanceReport is one service's copy on the reporting node.
@@ -94,6 +97,7 @@ func (d *Daemon) localReport() *NodeReport {
 	rep.Configs = d.configs.versions()
 	rep.Running = d.runningView
 	rep.LeaseGrants = d.leases.grants(d.cluster.Nodes, time.Now())
+	rep.TakeoverWaitMs = d.takeoverWait().Milliseconds()
 	return rep
 }
 
