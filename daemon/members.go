@@ -23,10 +23,6 @@ type member struct {
 	Port     uint16 // gossip port
 	PeerPort int
 	Status   string // alive, failed, left
-	// Suspect: memberlist suspects the node (it missed probes) but has not
-	// declared it failed yet. Quorum counts suspects as lost: a node cut
-	// off fences early, before the other side declares it failed.
-	Suspect bool
 	Since   time.Time
 	Tags    map[string]string
 }
@@ -147,7 +143,7 @@ func (m *membership) events(ch chan serf.Event) {
 	}
 }
 
-// refresh reads serf's member list for addresses, tags and suspicion; it
+// refresh reads serf's member list for addresses and tags; it
 // sets the status of members no event told about yet (this node itself,
 // members learned from the snapshot).
 func (m *membership) refresh() {
@@ -157,10 +153,6 @@ func (m *membership) refresh() {
 		return
 	}
 	now := time.Now()
-	suspect := map[string]bool{}
-	for _, n := range m.serf.Memberlist().Members() {
-		suspect[n.Name] = n.State == memberlist.StateSuspect
-	}
 	for _, mb := range m.serf.Members() {
 		cur, ok := m.byID[mb.Name]
 		if !ok {
@@ -169,7 +161,6 @@ func (m *membership) refresh() {
 		}
 		cur.Addr, cur.Port = mb.Addr, mb.Port
 		cur.Tags = mb.Tags
-		cur.Suspect = suspect[mb.Name]
 		cur.PeerPort, _ = strconv.Atoi(mb.Tags["peer"])
 	}
 }
