@@ -23,8 +23,8 @@ type member struct {
 	Port     uint16 // gossip port
 	PeerPort int
 	Status   string // alive, failed, left
-	Since   time.Time
-	Tags    map[string]string
+	Since    time.Time
+	Tags     map[string]string
 }
 
 // membership wraps the serf agent.
