@@ -5,7 +5,6 @@ import (
 	"net"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -25,21 +24,17 @@ func (d *Daemon) arbitratorLoop(ctx context.Context) {
 	if len(arbs) == 0 {
 		return // they are read at start, like the timings
 	}
-	var inflight sync.Map
+	var inflight inFlight
 	tick := time.NewTicker(d.timings.Monitor)
 	defer tick.Stop()
 	for {
 		for _, a := range arbs {
-			if _, busy := inflight.LoadOrStore(a, true); busy {
-				continue
-			}
-			go func() {
-				defer inflight.Delete(a)
+			inflight.goOnce(a, func() {
 				sent := time.Now()
 				if reach(a, d.timings.PollTimeout()) {
 					d.leases.renew(arbitratorKey+a, sent)
 				}
-			}()
+			})
 		}
 		select {
 		case <-ctx.Done():

@@ -3,6 +3,7 @@ package daemon
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/omhcl/omhcl/engine"
@@ -78,26 +79,24 @@ func (d *Daemon) dropAddresses(ctx context.Context) {
 	d.mu.Unlock()
 	cfg := d.currentConfig()
 	began := time.Now()
+	// One goroutine per service, not a worker pool: one waiting for its
+	// lock must not hold back another's address.
 	var wg sync.WaitGroup
-	var failed sync.Map
+	var failed atomic.Bool
 	for _, svc := range svcs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			req := engine.Request{Config: cfg, Store: d.store, Node: d.opts.Node, Services: []string{svc},
 				Target: plan.TargetDown, RIDs: []string{"ip"}, Log: providers.NewLog(prefixWriter{d, svc}), LockTimeout: 5 * time.Second}
 			if _, res, err := engine.Converge(ctx, req); err != nil || (res != nil && res.Err() != nil) {
 				d.logf("%s: fencing addresses: %v %v", svc, err, res)
-				failed.Store(svc, true)
+				failed.Store(true)
 			}
-		}()
+		})
 	}
 	wg.Wait()
 	took := time.Since(began)
-	ok := true
-	failed.Range(func(any, any) bool { ok = false; return false })
 	d.mu.Lock()
-	d.addrsFenced = ok && d.fencing.Equal(lost)
+	d.addrsFenced = !failed.Load() && d.fencing.Equal(lost)
 	d.mu.Unlock()
 	if len(svcs) == 0 {
 		return

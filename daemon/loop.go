@@ -5,7 +5,6 @@ import (
 	"net"
 	"slices"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/omhcl/omhcl/cluster"
@@ -56,7 +55,7 @@ func (d *Daemon) loop(ctx context.Context) {
 
 func (d *Daemon) pollLoop(ctx context.Context) {
 	client := newPeerClient(d.opts.Node, d.timings.PollTimeout())
-	var inflight sync.Map
+	var inflight inFlight
 	tick := time.NewTicker(d.timings.Monitor)
 	defer tick.Stop()
 	for {

@@ -12,7 +12,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -133,19 +132,13 @@ func (c *peerClient) get(ctx context.Context, secret string, m member, path stri
 // pollPeers asks every peer serf knows (failed ones too: the answer, not
 // serf, decides the quorum lease) for its report. Each peer is asked on
 // its own, so one that does not answer delays no other's lease.
-func (d *Daemon) pollPeers(ctx context.Context, c *peerClient, members map[string]member, inflight *sync.Map) {
+func (d *Daemon) pollPeers(ctx context.Context, c *peerClient, members map[string]member, inflight *inFlight) {
 	secret := d.secret()
 	for name, m := range members {
 		if name == d.opts.Node || m.Status == "left" || m.Addr == nil {
 			continue
 		}
-		if _, busy := inflight.LoadOrStore(name, true); busy {
-			continue
-		}
-		go func(m member) {
-			defer inflight.Delete(m.Name)
-			d.pollPeer(ctx, c, secret, m)
-		}(m)
+		inflight.goOnce(name, func() { d.pollPeer(ctx, c, secret, m) })
 	}
 }
 
