@@ -26,12 +26,39 @@ func Output(ctx context.Context, argv ...string) (string, error) {
 	cmd.Stdout = &buf
 	cmd.Stderr = &buf
 	err := cmd.Run()
-	if err != nil {
-		msg := strings.TrimSpace(buf.String())
-		if msg != "" {
-			return buf.String(), fmt.Errorf("%s: %w: %s", argv[0], err, msg)
-		}
-		return buf.String(), fmt.Errorf("%s: %w", argv[0], err)
+	return buf.String(), CommandError(argv, err, buf.String())
+}
+
+// CommandError names the command that failed and carries what it said;
+// nil when err is.
+func CommandError(argv []string, err error, said string) error {
+	if err == nil {
+		return nil
 	}
-	return buf.String(), nil
+	if said = strings.TrimSpace(said); said != "" {
+		return fmt.Errorf("%s: %w: %s", argv[0], err, said)
+	}
+	return fmt.Errorf("%s: %w", argv[0], err)
+}
+
+// Runner runs one command, logged: Run, or a driver's own flavour of it.
+type Runner func(ctx context.Context, log *Log, argv ...string) (string, error)
+
+// RunEach runs cmds in order with run, stopping at the first failure.
+func RunEach(ctx context.Context, log *Log, run Runner, cmds [][]string) error {
+	for _, c := range cmds {
+		if _, err := run(ctx, log, c...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// CommandLines renders commands as the lines a plan shows.
+func CommandLines(cmds ...[]string) []string {
+	var out []string
+	for _, c := range cmds {
+		out = append(out, strings.Join(c, " "))
+	}
+	return out
 }

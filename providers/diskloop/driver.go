@@ -89,7 +89,7 @@ func (d *driver) Start(ctx context.Context, log *providers.Log) error {
 	if !d.fileExists() {
 		return fmt.Errorf("%s: backing file %s does not exist (provision creates it)", d.r.RID(), d.file())
 	}
-	return run(ctx, log, [][]string{d.attachCmd()})
+	return providers.RunEach(ctx, log, providers.Run, [][]string{d.attachCmd()})
 }
 
 func (d *driver) Stop(ctx context.Context, log *providers.Log) error {
@@ -102,7 +102,7 @@ func (d *driver) Stop(ctx context.Context, log *providers.Log) error {
 	for _, dev := range devs {
 		cmds = append(cmds, []string{"losetup", "-d", dev})
 	}
-	if err := run(ctx, log, cmds); err != nil {
+	if err := providers.RunEach(ctx, log, providers.Run, cmds); err != nil {
 		return err
 	}
 	return d.waitDetached(ctx)
@@ -117,7 +117,7 @@ func (d *driver) Provision(ctx context.Context, log *providers.Log) error {
 	if err != nil {
 		return err
 	}
-	return run(ctx, log, cmds)
+	return providers.RunEach(ctx, log, providers.Run, cmds)
 }
 
 func (d *driver) Unprovision(ctx context.Context, log *providers.Log) error {
@@ -128,7 +128,7 @@ func (d *driver) Unprovision(ctx context.Context, log *providers.Log) error {
 		log.Info("%s is already removed", d.file())
 		return nil
 	}
-	return run(ctx, log, [][]string{d.removeCmd()})
+	return providers.RunEach(ctx, log, providers.Run, [][]string{d.removeCmd()})
 }
 
 // Operations derives the lines from the attributes alone. The device stop
@@ -138,7 +138,7 @@ func (d *driver) Unprovision(ctx context.Context, log *providers.Log) error {
 func (d *driver) Operations(ctx context.Context, a providers.Action) []string {
 	switch a {
 	case providers.ActStart:
-		return render([][]string{d.attachCmd()})
+		return providers.CommandLines(d.attachCmd())
 	case providers.ActStop:
 		dev := providers.Unknown
 		if d.file() != providers.Unknown {
@@ -150,7 +150,7 @@ func (d *driver) Operations(ctx context.Context, a providers.Action) []string {
 		if err != nil {
 			return []string{"error: " + err.Error()}
 		}
-		lines := render(cmds)
+		lines := providers.CommandLines(cmds...)
 		what := d.file()
 		if what == providers.Unknown {
 			what = "the file"
@@ -158,7 +158,7 @@ func (d *driver) Operations(ctx context.Context, a providers.Action) []string {
 		lines[len(lines)-1] += " (skipped when " + what + " exists)"
 		return lines
 	case providers.ActUnprovision:
-		return render([][]string{d.removeCmd()})
+		return providers.CommandLines(d.removeCmd())
 	}
 	return nil
 }
@@ -201,22 +201,4 @@ func (d *driver) waitDetached(ctx context.Context) error {
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
-}
-
-// run executes cmds in order, stopping at the first failure.
-func run(ctx context.Context, log *providers.Log, cmds [][]string) error {
-	for _, c := range cmds {
-		if _, err := providers.Run(ctx, log, c...); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func render(cmds [][]string) []string {
-	var out []string
-	for _, c := range cmds {
-		out = append(out, strings.Join(c, " "))
-	}
-	return out
 }

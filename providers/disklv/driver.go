@@ -149,7 +149,7 @@ func (d *driver) Operations(ctx context.Context, a providers.Action) []string {
 	default:
 		return nil
 	}
-	return []string{strings.Join(cmd, " ")}
+	return providers.CommandLines(cmd)
 }
 
 // activateCmd sets the activation: "y" or "n".

@@ -79,7 +79,7 @@ func (d *driver) Start(ctx context.Context, log *providers.Log) error {
 	for _, t := range st.foreign(d.r.Node) {
 		foreign = append(foreign, tagArg(t))
 	}
-	return run(ctx, log, d.startCmds(foreign))
+	return providers.RunEach(ctx, log, Run, d.startCmds(foreign))
 }
 
 func (d *driver) Stop(ctx context.Context, log *providers.Log) error {
@@ -94,7 +94,7 @@ func (d *driver) Stop(ctx context.Context, log *providers.Log) error {
 		log.Info("%s is already down", d.Describe())
 		return nil
 	}
-	return run(ctx, log, d.stopCmds())
+	return providers.RunEach(ctx, log, Run, d.stopCmds())
 }
 
 func (d *driver) Provision(ctx context.Context, log *providers.Log) error {
@@ -116,7 +116,7 @@ func (d *driver) Provision(ctx context.Context, log *providers.Log) error {
 			cmds = append(cmds, []string{"pvcreate", pv})
 		}
 	}
-	return run(ctx, log, append(cmds, d.vgcreateCmd(pvs)))
+	return providers.RunEach(ctx, log, Run, append(cmds, d.vgcreateCmd(pvs)))
 }
 
 // Unprovision stops and removes the VG, then wipes the PV labels of its
@@ -146,7 +146,7 @@ func (d *driver) Unprovision(ctx context.Context, log *providers.Log) error {
 		log.Info("vg %s is already removed", d.name())
 		return nil
 	}
-	return run(ctx, log, cmds)
+	return providers.RunEach(ctx, log, Run, cmds)
 }
 
 // Operations derives the lines from the attributes alone: what only LVM
@@ -179,7 +179,7 @@ func (d *driver) Operations(ctx context.Context, a providers.Action) []string {
 	if err != nil {
 		return []string{"error: " + err.Error()}
 	}
-	return render(cmds)
+	return providers.CommandLines(cmds...)
 }
 
 // provisionLines are the provision operations: pvcreate only labels a
@@ -245,22 +245,4 @@ func (d *driver) pvs() []string {
 		return []string{providers.Unknown}
 	}
 	return d.r.Strings("pvs")
-}
-
-// run executes cmds in order, stopping at the first failure.
-func run(ctx context.Context, log *providers.Log, cmds [][]string) error {
-	for _, c := range cmds {
-		if _, err := Run(ctx, log, c...); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func render(cmds [][]string) []string {
-	var out []string
-	for _, c := range cmds {
-		out = append(out, strings.Join(c, " "))
-	}
-	return out
 }

@@ -3,7 +3,6 @@ package diskvg
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"os"
 	"os/exec"
 	"strings"
@@ -23,7 +22,7 @@ func Run(ctx context.Context, log *providers.Log, argv ...string) (string, error
 	var out bytes.Buffer
 	err := lvmCommand(ctx, argv, &out, &out)
 	log.Output(out.String())
-	return out.String(), commandError(argv, err, out.String())
+	return out.String(), providers.CommandError(argv, err, out.String())
 }
 
 // Probe runs a read-only LVM query without logging and returns its
@@ -32,7 +31,7 @@ func Run(ctx context.Context, log *providers.Log, argv ...string) (string, error
 func Probe(ctx context.Context, argv ...string) (string, error) {
 	var stdout, stderr bytes.Buffer
 	err := lvmCommand(ctx, argv, &stdout, &stderr)
-	return stdout.String(), commandError(argv, err, stderr.String())
+	return stdout.String(), providers.CommandError(argv, err, stderr.String())
 }
 
 func lvmCommand(ctx context.Context, argv []string, stdout, stderr *bytes.Buffer) error {
@@ -43,18 +42,6 @@ func lvmCommand(ctx context.Context, argv []string, stdout, stderr *bytes.Buffer
 	cmd.Env = append(os.Environ(), lvmEnv)
 	cmd.Stdout, cmd.Stderr = stdout, stderr
 	return cmd.Run()
-}
-
-// commandError names the command and carries what it said, like
-// providers.Output.
-func commandError(argv []string, err error, msg string) error {
-	if err == nil {
-		return nil
-	}
-	if msg = strings.TrimSpace(msg); msg != "" {
-		return fmt.Errorf("%s: %w: %s", argv[0], err, msg)
-	}
-	return fmt.Errorf("%s: %w", argv[0], err)
 }
 
 // NotFound reports whether a Probe error says the queried VG, LV or PV
