@@ -14,7 +14,7 @@ type driver struct {
 	r *providers.Resource
 	// run and probe reach LVM; tests replace them because this kernel has
 	// no device-mapper and cannot create or activate a logical volume.
-	run   runFunc
+	run   providers.Runner
 	probe probeFunc
 }
 
@@ -173,10 +173,5 @@ func (d *driver) createCmd() ([]string, error) {
 
 // runAll runs cmds in order, stopping at the first failure.
 func (d *driver) runAll(ctx context.Context, log *providers.Log, cmds ...[]string) error {
-	for _, c := range cmds {
-		if _, err := d.run(ctx, log, c...); err != nil {
-			return err
-		}
-	}
-	return nil
+	return providers.RunEach(ctx, log, d.run, cmds)
 }

@@ -41,9 +41,6 @@ var (
 	extentsRe = regexp.MustCompile(`^[0-9]+%(FREE|VG|PVS|ORIGIN)$`)
 )
 
-// runFunc runs a command that changes the system, logged.
-type runFunc func(ctx context.Context, log *providers.Log, argv ...string) (string, error)
-
 // probeFunc runs a read-only query and returns its standard output.
 type probeFunc func(ctx context.Context, argv ...string) (string, error)
 
@@ -52,7 +49,7 @@ func New(r *providers.Resource) (providers.Driver, error) {
 	return newDriver(r, diskvg.Run, diskvg.Probe)
 }
 
-func newDriver(r *providers.Resource, run runFunc, probe probeFunc) (*driver, error) {
+func newDriver(r *providers.Resource, run providers.Runner, probe probeFunc) (*driver, error) {
 	d := &driver{r: r, run: run, probe: probe}
 	for _, attr := range []string{"name", "vg"} {
 		if v := r.Str(attr); v != providers.Unknown && (!lvmNameRe.MatchString(v) || v == "." || v == "..") {
