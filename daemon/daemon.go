@@ -56,6 +56,7 @@ type Daemon struct {
 	services    map[string]*serviceRun        // orchestration bookkeeping per service
 	fencing     time.Time                     // since when this node lacks quorum, zero when it has it
 	addrsFenced bool                          // fencing dropped the service addresses
+	heldUntil   time.Time                     // this node fenced: it yields its services to healthy peers until then
 	fenceMu     sync.Mutex                    // one address drop at a time
 	pollNow     chan struct{}                 // asks the poller for an early round
 	hadQuorum   bool                          // this node has held quorum since the daemon started
@@ -129,12 +130,19 @@ func (d *Daemon) Run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("peer api: %w", err)
 	}
+	beaconConn, err := d.listenBeacons()
+	if err != nil {
+		peerLn.Close()
+		return fmt.Errorf("lease beacons: %w", err)
+	}
 	apiLn, err := listenUnix(SocketPath(d.opts.StateDir))
 	if err != nil {
 		peerLn.Close()
+		beaconConn.Close()
 		return fmt.Errorf("api socket: %w", err)
 	}
 	go d.servePeers(ctx, peerLn)
+	go d.beacons(ctx, beaconConn)
 	go d.serveAPI(ctx, apiLn)
 	if d.opts.Remote.enabled() {
 		if err := d.serveRemoteAPI(ctx, d.opts.Remote); err != nil {
@@ -143,6 +151,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 		d.setThread("api-tcp", "running "+d.opts.Remote.Addr+" (TLS, token)")
 	}
 	d.setThread("peers", "running "+d.peerAddr())
+	d.setThread("beacons", "running udp "+d.peerAddr())
 	d.setThread("listener", "running "+SocketPath(d.opts.StateDir))
 	d.logf("node %s up: gossip %s, peers %s, profile %s", d.opts.Node, d.opts.Bind, d.peerAddr(), d.cluster.Profile)
 

@@ -102,7 +102,7 @@ type peerClient struct {
 func newPeerClient(node string, timeout time.Duration) *peerClient {
 	return &peerClient{node: node, http: &http.Client{Timeout: timeout, Transport: &http.Transport{
 		DialContext:         (&net.Dialer{Timeout: timeout}).DialContext,
-		MaxIdleConnsPerHost: 2,
+		MaxIdleConnsPerHost: pollsPerPeer,
 		IdleConnTimeout:     30 * time.Second,
 	}}}
 }
@@ -129,16 +129,22 @@ func (c *peerClient) get(ctx context.Context, secret string, m member, path stri
 	return json.NewDecoder(resp.Body).Decode(out)
 }
 
+// pollsPerPeer is how many report polls to one peer may be under way at
+// once. On a lossy link a poll whose SYN was lost waits a second for its
+// retransmission; the next round's poll, on a connection of its own, may
+// get through meanwhile.
+const pollsPerPeer = 3
+
 // pollPeers asks every peer serf knows (failed ones too: the answer, not
 // serf, decides the quorum lease) for its report. Each peer is asked on
-// its own, so one that does not answer delays no other's lease.
+// its own, so one that does not answer delays no other's report.
 func (d *Daemon) pollPeers(ctx context.Context, c *peerClient, members map[string]member, inflight *inFlight) {
 	secret := d.secret()
 	for name, m := range members {
 		if name == d.opts.Node || m.Status == "left" || m.Addr == nil {
 			continue
 		}
-		inflight.goOnce(name, func() { d.pollPeer(ctx, c, secret, m) })
+		inflight.goUpTo(name, pollsPerPeer, func() { d.pollPeer(ctx, c, secret, m) })
 	}
 }
 
@@ -150,6 +156,10 @@ func (d *Daemon) pollPeer(ctx context.Context, c *peerClient, secret string, m m
 	}
 	rep.Received = time.Now()
 	d.mu.Lock()
+	if old := d.reports[m.Name]; old != nil && old.Time.After(rep.Time) {
+		d.mu.Unlock() // a slow poll answered after a newer one
+		return
+	}
 	d.reports[m.Name] = &rep
 	d.mu.Unlock()
 	d.leases.renew(m.Name, sent) // after the report: a lease comes with its grants

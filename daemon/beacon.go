@@ -1,0 +1,193 @@
+package daemon
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"net"
+	"sync"
+	"time"
+)
+
+// Lease beacons renew quorum leases over UDP, on the peer API's port
+// number. A report poll is one HTTP request: on a lossy link a lost SYN
+// costs a second, and a node whose leases hang on polls alone fences and
+// restarts its services in a loop. A beacon is one datagram each way,
+// sent to every peer every fence check (a quarter of the monitor
+// interval), so a lease of several monitor intervals spans a dozen
+// independent tries: at 30 % loss each way, the chance that all of them
+// fail is under one in ten thousand.
+//
+// The lease rules stay those of lease.go: the asker holds a lease from
+// the send time of an ask that was answered, the answerer records a
+// grant when it answers. Every datagram is signed with the cluster
+// secret. A replayed ask only records a grant (the majority then waits
+// longer: safe); a replayed answer renews from the send time of the ask
+// it answers, which the asker looks up by its nonce: nothing past what
+// the real answer gave.
+
+const (
+	beaconAsk    = "ask"
+	beaconAnswer = "ans"
+	// beaconMax bounds a datagram: node names are short.
+	beaconMax = 1024
+	// beaconSkew is the clock skew an ask may show, as for signed polls.
+	beaconSkew = time.Minute
+)
+
+// beacon is one datagram's signed content.
+type beacon struct {
+	Kind  string `json:"k"`
+	From  string `json:"f"`
+	To    string `json:"t"`
+	Nonce uint64 `json:"n"`
+	Time  int64  `json:"ts"` // the sender's clock, unix milliseconds
+}
+
+// sealBeacon encodes b and appends its HMAC: "JSON\nHEX".
+func sealBeacon(secret string, b beacon) []byte {
+	body, _ := json.Marshal(b)
+	return append(append(body, '\n'), hex.EncodeToString(beaconMAC(secret, body))...)
+}
+
+// openBeacon checks a datagram's HMAC and decodes it.
+func openBeacon(secret string, pkt []byte) (beacon, error) {
+	var b beacon
+	body, mac, ok := bytes.Cut(pkt, []byte{'\n'})
+	if !ok || len(pkt) > beaconMax {
+		return b, errors.New("not a beacon")
+	}
+	want := hex.EncodeToString(beaconMAC(secret, body))
+	if !hmac.Equal(mac, []byte(want)) {
+		return b, errors.New("bad signature")
+	}
+	if err := json.Unmarshal(body, &b); err != nil {
+		return b, err
+	}
+	return b, nil
+}
+
+func beaconMAC(secret string, body []byte) []byte {
+	m := hmac.New(sha256.New, []byte(secret))
+	m.Write([]byte("lease beacon\n"))
+	m.Write(body)
+	return m.Sum(nil)
+}
+
+// outstanding are the asks this node sent, by nonce, until a lease past.
+type outstanding struct {
+	mu   sync.Mutex
+	asks map[uint64]sentAsk
+}
+
+type sentAsk struct {
+	peer string
+	at   time.Time
+}
+
+func (o *outstanding) add(peer string, at time.Time) uint64 {
+	var buf [8]byte
+	rand.Read(buf[:])
+	n := binary.LittleEndian.Uint64(buf[:])
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.asks[n] = sentAsk{peer, at}
+	return n
+}
+
+// take returns the ask an answer from peer refers to.
+func (o *outstanding) take(peer string, nonce uint64) (time.Time, bool) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	a, ok := o.asks[nonce]
+	if !ok || a.peer != peer {
+		return time.Time{}, false
+	}
+	delete(o.asks, nonce)
+	return a.at, true
+}
+
+// expire forgets asks older than ttl: their answer would renew nothing.
+func (o *outstanding) expire(now time.Time, ttl time.Duration) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	for n, a := range o.asks {
+		if now.Sub(a.at) >= ttl {
+			delete(o.asks, n)
+		}
+	}
+}
+
+// beacons sends and answers lease beacons on conn until ctx ends.
+func (d *Daemon) beacons(ctx context.Context, conn net.PacketConn) {
+	out := &outstanding{asks: map[uint64]sentAsk{}}
+	go func() { <-ctx.Done(); conn.Close() }()
+	go d.answerBeacons(conn, out)
+	tick := time.NewTicker(d.timings.FenceCheck())
+	defer tick.Stop()
+	for {
+		secret := d.secret()
+		now := time.Now()
+		out.expire(now, d.timings.Lease)
+		for name, m := range d.members.snapshot() {
+			if name == d.opts.Node || m.Status == "left" || m.Addr == nil || m.PeerPort == 0 {
+				continue
+			}
+			b := beacon{Kind: beaconAsk, From: d.opts.Node, To: name, Time: now.UnixMilli()}
+			b.Nonce = out.add(name, now)
+			to := &net.UDPAddr{IP: m.Addr, Port: m.PeerPort}
+			conn.WriteTo(sealBeacon(secret, b), to) // a lost datagram is what beacons are for
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+// answerBeacons reads datagrams: it answers asks (granting a lease) and
+// renews this node's leases on answers.
+func (d *Daemon) answerBeacons(conn net.PacketConn, out *outstanding) {
+	buf := make([]byte, beaconMax+1)
+	for {
+		n, from, err := conn.ReadFrom(buf)
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) {
+				return
+			}
+			continue
+		}
+		secret := d.secret()
+		b, err := openBeacon(secret, buf[:n])
+		if err != nil || b.To != d.opts.Node || b.From == d.opts.Node {
+			continue
+		}
+		now := time.Now()
+		switch b.Kind {
+		case beaconAsk:
+			if skew := now.Sub(time.UnixMilli(b.Time)); skew > beaconSkew || skew < -beaconSkew {
+				continue
+			}
+			// Granted before the answer leaves, as for a report poll.
+			d.leases.grant(b.From, now)
+			ans := beacon{Kind: beaconAnswer, From: d.opts.Node, To: b.From, Nonce: b.Nonce, Time: now.UnixMilli()}
+			conn.WriteTo(sealBeacon(secret, ans), from)
+		case beaconAnswer:
+			if sent, ok := out.take(b.From, b.Nonce); ok {
+				d.leases.renew(b.From, sent)
+			}
+		}
+	}
+}
+
+// listenBeacons opens the beacon socket: UDP on the peer API's address.
+func (d *Daemon) listenBeacons() (net.PacketConn, error) {
+	return net.ListenPacket("udp", d.peerAddr())
+}

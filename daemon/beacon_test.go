@@ -1,0 +1,128 @@
+package daemon
+
+import (
+	"context"
+	"math/rand/v2"
+	"net"
+	"testing"
+	"time"
+
+	"github.com/omhcl/omhcl/cluster"
+)
+
+// lossyConn drops a share of the datagrams it sends.
+type lossyConn struct {
+	net.PacketConn
+	drop float64
+}
+
+func (c lossyConn) WriteTo(p []byte, addr net.Addr) (int, error) {
+	if rand.Float64() < c.drop {
+		return len(p), nil
+	}
+	return c.PacketConn.WriteTo(p, addr)
+}
+
+// beaconDaemon is a daemon with the fast timings and just enough state
+// for beacons, on a lossy loopback socket.
+func beaconDaemon(t *testing.T, node, secret string, drop float64) (*Daemon, net.PacketConn) {
+	tm, err := (&cluster.Config{Profile: "fast"}).Timings()
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	started := time.Now()
+	d := &Daemon{opts: Options{Node: node, Log: testLog{t}}, timings: tm, started: started, leases: newLeases(started),
+		cluster: &cluster.Config{Secret: secret}}
+	d.members = &membership{d: d, byID: map[string]*member{}}
+	return d, lossyConn{conn, drop}
+}
+
+type testLog struct{ t *testing.T }
+
+func (l testLog) Write(b []byte) (int, error) { l.t.Logf("%s", b); return len(b), nil }
+
+// knows makes d beacon to peer at conn's address.
+func knows(d *Daemon, peer string, conn net.PacketConn) {
+	a := conn.LocalAddr().(*net.UDPAddr)
+	d.members.byID[peer] = &member{Name: peer, Status: "alive", Addr: a.IP, PeerPort: a.Port}
+}
+
+// At 30 % loss each way, a report poll every monitor interval loses the
+// lease within seconds (issue 6); beacons keep it without a break.
+func TestBeaconsHoldTheLeaseThroughLoss(t *testing.T) {
+	const secret = "0123456789abcdef0123456789abcdef"
+	d1, c1 := beaconDaemon(t, "node1", secret, 0.3)
+	d2, c2 := beaconDaemon(t, "node2", secret, 0.3)
+	knows(d1, "node2", c2)
+	knows(d2, "node1", c1)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go d1.beacons(ctx, c1)
+	go d2.beacons(ctx, c2)
+
+	time.Sleep(d1.timings.Lease / 2)
+	var lost int
+	deadline := time.Now().Add(4 * time.Second)
+	for time.Now().Before(deadline) {
+		now := time.Now()
+		if !d1.leases.holds("node2", now, d1.timings.Lease) || !d2.leases.holds("node1", now, d2.timings.Lease) {
+			lost++
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if lost > 0 {
+		t.Fatalf("a lease was lost in %d samples over 4 s at 30 %% loss", lost)
+	}
+	if g := d2.leases.sinceGranted("node1", time.Now()); g > d2.timings.Lease {
+		t.Fatalf("node2 last granted node1 a lease %s ago", g)
+	}
+}
+
+// A beacon signed with another secret grants and renews nothing.
+func TestBeaconsOfStrangersAreIgnored(t *testing.T) {
+	d1, c1 := beaconDaemon(t, "node1", "0123456789abcdef0123456789abcdef", 0)
+	d2, c2 := beaconDaemon(t, "node2", "fedcba9876543210fedcba9876543210", 0)
+	knows(d1, "node2", c2)
+	knows(d2, "node1", c1)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go d1.beacons(ctx, c1)
+	go d2.beacons(ctx, c2)
+	time.Sleep(10 * d1.timings.FenceCheck())
+	now := time.Now()
+	if d1.leases.holds("node2", now, d1.timings.Lease) || d2.leases.holds("node1", now, d2.timings.Lease) {
+		t.Fatal("a lease from a node of another cluster")
+	}
+	if g := d2.leases.sinceGranted("node1", now); g < time.Since(d2.started)-time.Millisecond {
+		t.Fatalf("node2 granted a stranger a lease %s ago", g)
+	}
+}
+
+func TestBeaconRejectsTamperingAndReplaysRenewNothingNew(t *testing.T) {
+	const secret = "0123456789abcdef0123456789abcdef"
+	pkt := sealBeacon(secret, beacon{Kind: beaconAsk, From: "node1", To: "node2", Nonce: 7, Time: time.Now().UnixMilli()})
+	if _, err := openBeacon(secret, pkt); err != nil {
+		t.Fatalf("a sealed beacon does not open: %v", err)
+	}
+	tampered := append([]byte(nil), pkt...)
+	tampered[10] ^= 1
+	if _, err := openBeacon(secret, tampered); err == nil {
+		t.Fatal("a tampered beacon opened")
+	}
+	o := &outstanding{asks: map[uint64]sentAsk{}}
+	sent := time.Now()
+	n := o.add("node2", sent)
+	if _, ok := o.take("node3", n); ok {
+		t.Fatal("an answer from another node matched the ask")
+	}
+	if at, ok := o.take("node2", n); !ok || !at.Equal(sent) {
+		t.Fatal("the answer did not match its ask")
+	}
+	if _, ok := o.take("node2", n); ok {
+		t.Fatal("a replayed answer matched an ask twice")
+	}
+}
