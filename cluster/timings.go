@@ -38,6 +38,11 @@ type Timings struct {
 	// FenceBudget is how long a node that lost quorum may take to drop its
 	// service addresses; the majority waits for it before a takeover.
 	FenceBudget time.Duration
+	// HoldDown is how long a node that fenced stays out of placement
+	// once its quorum is back, while a node that kept quorum can run its
+	// services: a node on a flapping link hands its services over once
+	// instead of starting and fencing them in a loop.
+	HoldDown time.Duration
 	// Monitor is the interval of local status checks (restarts, monitor
 	// actions) and of orchestration rounds.
 	Monitor time.Duration
@@ -52,14 +57,14 @@ var profiles = map[string]Timings{
 		ProbeInterval: time.Second, ProbeTimeout: 500 * time.Millisecond, SuspicionMult: 4,
 		GossipInterval: 200 * time.Millisecond, ReconnectInterval: 5 * time.Second,
 		Grace: 3 * time.Second, QuorumGrace: time.Second, Lease: 5 * time.Second, FenceBudget: 2 * time.Second,
-		Monitor: time.Second, StartupWait: 5 * time.Second,
+		HoldDown: 30 * time.Second, Monitor: time.Second, StartupWait: 5 * time.Second,
 	},
 	// About 0.8 s to detect a failure (measured, see ../shared/NOTES.md).
 	"fast": {
 		ProbeInterval: 200 * time.Millisecond, ProbeTimeout: 100 * time.Millisecond, SuspicionMult: 2,
 		GossipInterval: 50 * time.Millisecond, ReconnectInterval: time.Second,
 		Grace: 300 * time.Millisecond, QuorumGrace: 50 * time.Millisecond, Lease: 800 * time.Millisecond, FenceBudget: 400 * time.Millisecond,
-		Monitor: 200 * time.Millisecond, StartupWait: 1500 * time.Millisecond,
+		HoldDown: 10 * time.Second, Monitor: 200 * time.Millisecond, StartupWait: 1500 * time.Millisecond,
 	},
 }
 
@@ -72,6 +77,7 @@ var timingNames = map[string]func(*Timings) *time.Duration{
 	"quorum_grace":       func(t *Timings) *time.Duration { return &t.QuorumGrace },
 	"lease":              func(t *Timings) *time.Duration { return &t.Lease },
 	"fence_budget":       func(t *Timings) *time.Duration { return &t.FenceBudget },
+	"hold_down":          func(t *Timings) *time.Duration { return &t.HoldDown },
 	"monitor":            func(t *Timings) *time.Duration { return &t.Monitor },
 	"startup_wait":       func(t *Timings) *time.Duration { return &t.StartupWait },
 }

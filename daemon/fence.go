@@ -54,7 +54,23 @@ func (d *Daemon) fenceDue() bool {
 		d.fencing = time.Now()
 		d.logf("quorum lost: fencing in %s unless it comes back", d.timings.QuorumGrace)
 	}
-	return time.Since(d.fencing) >= d.timings.QuorumGrace
+	due := time.Since(d.fencing) >= d.timings.QuorumGrace
+	if due {
+		if !time.Now().Before(d.heldUntil) {
+			d.logf("fencing: held down until %s after quorum is back: peers that kept it run the services meanwhile", d.timings.HoldDown)
+		}
+		d.heldUntil = time.Now().Add(d.timings.HoldDown)
+	}
+	return due
+}
+
+// heldDown says whether this node fenced lately, and for how much longer
+// it yields its services.
+func (d *Daemon) heldDown(now time.Time) (bool, time.Duration) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	left := d.heldUntil.Sub(now)
+	return left > 0, max(left, 0)
 }
 
 // dropAddresses takes down the addresses of every service that runs here

@@ -203,11 +203,26 @@ func (d *Daemon) view(members map[string]member, votes cluster.Votes) orchestrat
 		}
 		n.Gone = (m.Status == "left" || (m.Status == "failed" && !quorumSince.IsZero() && time.Since(failedAt) >= d.timings.Grace)) &&
 			d.leasesExpired(name, members)
+		n.HeldDown = d.nodeHeldDown(name)
 		n.Score = atoiTag(m.Tags["score"])
 		n.Load = atofTag(m.Tags["load"])
 		v.Nodes[name] = n
 	}
 	return v
+}
+
+// nodeHeldDown says whether node yields its services after a fence: this
+// node by its own clock, a peer by its last report.
+func (d *Daemon) nodeHeldDown(node string) bool {
+	now := time.Now()
+	if node == d.opts.Node {
+		held, _ := d.heldDown(now)
+		return held
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	r := d.reports[node]
+	return r != nil && now.Before(r.Received.Add(time.Duration(r.HoldDownMs)*time.Millisecond))
 }
 
 // leasesExpired says whether node can hold no lease from this side any

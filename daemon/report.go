@@ -29,6 +29,9 @@ type NodeReport struct {
 	// TakeoverWaitMs is how long, by the reporter's own timings, the
 	// others must not have answered it before taking over its services.
 	TakeoverWaitMs int64 `json:"takeover_wait_ms"`
+	// HoldDownMs is how much longer the reporter yields its services
+	// after a fence (0: it is a candidate as any).
+	HoldDownMs int64 `json:"hold_down_ms,omitempty"`
 }
 
 // InstanceReport is one service's copy on the reporting node.
@@ -42,7 +45,11 @@ type InstanceReport struct {
 	Note          string `json:"note,omitempty"` // the last orchestration outcome
 	// Conflict: this node's last start found the service's address in use
 	// on the network, a copy no daemon manages.
-	Conflict  bool            `json:"conflict,omitempty"`
+	Conflict bool `json:"conflict,omitempty"`
+	// Conflicts counts the starts in a row that found it so, and
+	// RetryInMs says when this node tries again (it backs off).
+	Conflicts int             `json:"conflicts,omitempty"`
+	RetryInMs int64           `json:"retry_in_ms,omitempty"`
 	Resources []ResourceBrief `json:"resources"`
 }
 
@@ -86,6 +93,9 @@ func (d *Daemon) localReport() *NodeReport {
 			cp := *v
 			if run := d.services[k]; run != nil {
 				cp.Busy, cp.MonitorFailed, cp.Conflict = run.busy, run.monitorFailed, run.conflict
+				if run.conflict {
+					cp.Conflicts, cp.RetryInMs = run.conflicts, max(time.Until(run.retryAfter), 0).Milliseconds()
+				}
 				if time.Since(run.noteAt) < noteTTL {
 					cp.Note = run.note
 				}
@@ -98,6 +108,7 @@ func (d *Daemon) localReport() *NodeReport {
 	rep.Running = d.runningView
 	rep.LeaseGrants = d.leases.grants(d.cluster.Nodes, time.Now())
 	rep.TakeoverWaitMs = d.takeoverWait().Milliseconds()
+	rep.HoldDownMs = max(d.heldUntil.Sub(rep.Time), 0).Milliseconds()
 	return rep
 }
 

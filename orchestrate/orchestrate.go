@@ -23,9 +23,13 @@ type Node struct {
 	// Gone: failed (or left) for longer than the grace period; its
 	// instances count as stopped. A node failed for less than the grace
 	// is neither alive nor gone: its last report still counts.
-	Gone  bool
-	Score int
-	Load  float64
+	Gone bool
+	// HeldDown: the node fenced lately (it lost quorum). It yields its
+	// services to a node that did not, so that a node on a flapping link
+	// hands its service over once instead of bouncing it.
+	HeldDown bool
+	Score    int
+	Load     float64
 }
 
 // Instance is a node's report of its copy of a service.
@@ -128,6 +132,8 @@ func Decide(v View, s Service) Decision {
 		switch {
 		case len(others) > 0 && target != v.Self:
 			d.Action, d.Reason = Stop, "also running on "+others[0]+", the placement target"
+		case v.Nodes[v.Self].HeldDown && target != "" && target != v.Self && v.Quorum:
+			d.Action, d.Reason = Stop, "held down after a fence: yielding to "+target
 		case s.Preferred != "" && target == s.Preferred && target != v.Self:
 			d.Action, d.Reason = Stop, "relocating to "+target
 		}
@@ -176,13 +182,22 @@ func Target(v View, s Service) string {
 
 // Candidates are the alive nodes of the service, without monitor
 // failures, in placement order. drpnodes are candidates only when
-// preferred explicitly (takeover).
+// preferred explicitly (takeover). Nodes held down after a fence are
+// candidates only when no other node is.
 func Candidates(v View, s Service) []string {
-	var out []string
+	var out, held []string
 	for _, name := range s.Settings.Nodes {
-		if n, ok := v.Nodes[name]; ok && n.Alive && !s.Instances[name].MonitorFailed {
+		n, ok := v.Nodes[name]
+		switch {
+		case !ok || !n.Alive || s.Instances[name].MonitorFailed:
+		case n.HeldDown:
+			held = append(held, name)
+		default:
 			out = append(out, name)
 		}
+	}
+	if len(out) == 0 {
+		out = held
 	}
 	if s.Preferred != "" && slices.Contains(s.Settings.DrpNodes, s.Preferred) {
 		if n := v.Nodes[s.Preferred]; n.Alive {

@@ -172,3 +172,28 @@ func TestFlexKeepsUpToFlexMax(t *testing.T) {
 		t.Fatalf("no quorum, no start: %+v", d)
 	}
 }
+
+func heldDown(name string) Node { return Node{Name: name, Alive: true, HeldDown: true} }
+
+// A node that fenced lately yields: it is no candidate while a node that
+// kept quorum is, and stops a copy it still runs once another can take it.
+func TestHeldDownNodeYields(t *testing.T) {
+	preferred := func(s Service) Service { s.Preferred = "node1"; return s }
+	for _, c := range []struct {
+		name string
+		v    View
+		s    Service
+		want Action
+	}{
+		{"held-down preferred node does not start", view("node1", true, heldDown("node1"), alive("node2"), alive("node3")), preferred(ha()), None},
+		{"the next healthy node starts", view("node2", true, heldDown("node1"), alive("node2"), alive("node3")), preferred(ha()), Start},
+		{"held-down node running it stops", view("node1", true, heldDown("node1"), alive("node2"), alive("node3")), preferred(ha("node1")), Stop},
+		{"held down without quorum: the fence decides, not this", view("node1", false, heldDown("node1"), failed("node2"), failed("node3")), preferred(ha("node1")), None},
+		{"every node held down: the preferred one starts", view("node1", true, heldDown("node1"), heldDown("node2"), heldDown("node3")), preferred(ha()), Start},
+		{"every node held down: the others wait", view("node2", true, heldDown("node1"), heldDown("node2"), heldDown("node3")), preferred(ha()), None},
+	} {
+		if got := Decide(c.v, c.s).Action; got != c.want {
+			t.Errorf("%s: %q, want %q", c.name, got, c.want)
+		}
+	}
+}
