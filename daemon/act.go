@@ -24,6 +24,7 @@ type serviceRun struct {
 	restartedAt   map[string]time.Time
 	monitorFailed bool
 	conflict      bool  // the last start found the address in use elsewhere
+	conflicts     int   // starts in a row that found it so
 	sharedGen     int64 // the shared state generation last seen
 	// appliedGen is the configuration generation this node last converged
 	// its running copy to.
@@ -54,7 +55,7 @@ func (d *Daemon) orchestrate(ctx context.Context, cfg *lang.Config, svc *lang.Se
 	if !s.Instances[view.Self].Running && runsElsewhere(view, s) {
 		d.mu.Lock()
 		run := d.run(svc.Name)
-		run.note, run.conflict = "", false // a failed attempt is moot: it runs on a live node
+		run.note, run.conflict, run.conflicts = "", false, 0 // a failed attempt is moot: it runs on a live node
 		d.mu.Unlock()
 	}
 	if dec.Action == orchestrate.None {
@@ -207,10 +208,15 @@ func (d *Daemon) act(ctx context.Context, cfg *lang.Config, svc, what, why strin
 		defer d.mu.Unlock()
 		run.busy, run.noteAt = "", time.Now()
 		run.conflict = errors.Is(err, providers.ErrConflict)
+		if run.conflict {
+			run.conflicts++
+		} else {
+			run.conflicts = 0
+		}
 		switch {
 		case err != nil:
 			run.note = fmt.Sprintf("%s failed: %v", what, err)
-			run.retryAfter = time.Now().Add(max(2*time.Second, 10*d.timings.Monitor))
+			run.retryAfter = time.Now().Add(d.retryDelay(run.conflicts))
 			d.logf("%s: %s", svc, run.note)
 		case p != nil && !p.Empty():
 			run.note = what + " done"
@@ -229,6 +235,22 @@ func (d *Daemon) act(ctx context.Context, cfg *lang.Config, svc, what, why strin
 		}
 	}()
 	return true
+}
+
+// MaxConflictBackoff bounds the wait between starts that find the
+// service's address answering elsewhere.
+const MaxConflictBackoff = time.Minute
+
+// retryDelay is how long to wait before acting again after a failure.
+// A start that found an unmanaged copy (its node's daemon died) is tried
+// again, since that copy may stop at any time, but less and less often:
+// each try probes the network, and the copy may run for hours.
+func (d *Daemon) retryDelay(conflicts int) time.Duration {
+	base := max(2*time.Second, 10*d.timings.Monitor)
+	if conflicts <= 1 {
+		return base
+	}
+	return min(base<<min(conflicts-1, 10), MaxConflictBackoff)
 }
 
 // claim makes this node the service's preferred node cluster-wide.

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/omhcl/omhcl/cmd/internal/cli"
 	"github.com/omhcl/omhcl/daemon"
@@ -116,7 +117,7 @@ func writeMon(w io.Writer, v *daemon.MonView, col plan.Colors) {
 			status = "warn" // fewer instances than the service needs
 		case len(s.Running) > 0:
 			status = "up"
-		case unmanaged(s) != "":
+		case unmanagedBy(s) != "":
 			status = "up?"
 		}
 		if s.Topology == "flex" {
@@ -169,22 +170,25 @@ func instanceCell(s daemon.MonService, n daemon.MonNode) string {
 // unmanaged names the node that found the service's address answering
 // while no daemon reports running it: a copy nobody manages (its node's
 // daemon died), which the conflict check keeps from doubling.
-func unmanaged(s daemon.MonService) string {
+func unmanaged(s daemon.MonService) (string, *daemon.InstanceReport) {
 	if len(s.Running) > 0 {
-		return ""
+		return "", nil
 	}
 	for n, in := range s.Instances {
 		if in.Conflict {
-			return n
+			return n, in
 		}
 	}
-	return ""
+	return "", nil
 }
+
+func unmanagedBy(s daemon.MonService) string { n, _ := unmanaged(s); return n }
 
 func serviceNotes(s daemon.MonService, members []daemon.MonNode) []string {
 	var out []string
-	if n := unmanaged(s); n != "" {
-		out = append(out, fmt.Sprintf("%s: an UNMANAGED copy answers on the network (found by %s's start conflict check); not started again", s.Name, n))
+	if n, in := unmanaged(s); n != "" {
+		out = append(out, fmt.Sprintf("%s: an UNMANAGED copy answers on the network (found by %s's start conflict check, %d time(s) in a row); %s starts it again in %s if the copy is gone, backing off up to %s",
+			s.Name, n, in.Conflicts, n, (time.Duration(in.RetryInMs)*time.Millisecond).Round(100*time.Millisecond), daemon.MaxConflictBackoff))
 	}
 	if v := configSpread(s); v != "" {
 		out = append(out, v)
