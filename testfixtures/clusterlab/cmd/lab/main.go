@@ -9,6 +9,8 @@
 //	lab run NODE CMD... | client CMD...
 //	lab down
 //	lab bench [-trials 20] [-default-trials 5]
+//	lab loss NODE PCT [both|egress|ingress] | noloss NODE
+//	lab bench-loss [-for 60s] [-pcts 10,30,50] [-dirs both,egress]
 //
 // The lab lives in -root (default /var/tmp/omlab, or $OMLAB_ROOT).
 package main
@@ -51,6 +53,9 @@ var commands = map[string]command{
 	"daemon-start": {"daemon-start NODE: start the node's daemon", nodeOp(opDaemonStart)},
 	"run":          {"run NODE CMD...: run a command as NODE (om, omapply, omplan are the lab's)", cmdRun},
 	"client":       {"client CMD...: run a command in the client namespace (demoweb get URL)", cmdClient},
+	"loss":         {"loss NODE PCT [both|egress|ingress]: drop PCT % of the node's frames on the bridge (nftables)", cmdLoss},
+	"noloss":       {"noloss NODE: remove the node's loss", nodeOp(opNoLoss)},
+	"bench-loss":   {"bench-loss [-for 60s] [-pcts 10,30,50] [-dirs both,egress]: the service under a lossy link, in labs of its own", cmdBenchLoss},
 	"bench":        {"bench [-trials 20] [-default-trials 5] [-doc FILE]: failover and idle figures, in labs of its own", cmdBench},
 }
 
