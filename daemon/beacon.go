@@ -4,14 +4,11 @@ import (
 	"bytes"
 	"context"
 	"crypto/hmac"
-	"crypto/rand"
 	"crypto/sha256"
-	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"net"
-	"sync"
 	"time"
 )
 
@@ -80,53 +77,9 @@ func beaconMAC(secret string, body []byte) []byte {
 	return m.Sum(nil)
 }
 
-// outstanding are the asks this node sent, by nonce, until a lease past.
-type outstanding struct {
-	mu   sync.Mutex
-	asks map[uint64]sentAsk
-}
-
-type sentAsk struct {
-	peer string
-	at   time.Time
-}
-
-func (o *outstanding) add(peer string, at time.Time) uint64 {
-	var buf [8]byte
-	rand.Read(buf[:])
-	n := binary.LittleEndian.Uint64(buf[:])
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	o.asks[n] = sentAsk{peer, at}
-	return n
-}
-
-// take returns the ask an answer from peer refers to.
-func (o *outstanding) take(peer string, nonce uint64) (time.Time, bool) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	a, ok := o.asks[nonce]
-	if !ok || a.peer != peer {
-		return time.Time{}, false
-	}
-	delete(o.asks, nonce)
-	return a.at, true
-}
-
-// expire forgets asks older than ttl: their answer would renew nothing.
-func (o *outstanding) expire(now time.Time, ttl time.Duration) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	for n, a := range o.asks {
-		if now.Sub(a.at) >= ttl {
-			delete(o.asks, n)
-		}
-	}
-}
-
 // beacons sends and answers lease beacons on conn until ctx ends.
 func (d *Daemon) beacons(ctx context.Context, conn net.PacketConn) {
-	out := &outstanding{asks: map[uint64]sentAsk{}}
+	out := d.links
 	go func() { <-ctx.Done(); conn.Close() }()
 	go d.answerBeacons(conn, out)
 	tick := time.NewTicker(d.timings.FenceCheck())
@@ -134,7 +87,7 @@ func (d *Daemon) beacons(ctx context.Context, conn net.PacketConn) {
 	for {
 		secret := d.secret()
 		now := time.Now()
-		out.expire(now, d.timings.Lease)
+		out.expire(now, d.timings.Lease, linkWindow(d.timings))
 		for name, m := range d.members.snapshot() {
 			if name == d.opts.Node || m.Status == "left" || m.Addr == nil || m.PeerPort == 0 {
 				continue
@@ -154,7 +107,7 @@ func (d *Daemon) beacons(ctx context.Context, conn net.PacketConn) {
 
 // answerBeacons reads datagrams: it answers asks (granting a lease) and
 // renews this node's leases on answers.
-func (d *Daemon) answerBeacons(conn net.PacketConn, out *outstanding) {
+func (d *Daemon) answerBeacons(conn net.PacketConn, out *linkStats) {
 	buf := make([]byte, beaconMax+1)
 	for {
 		n, from, err := conn.ReadFrom(buf)

@@ -36,7 +36,7 @@ func beaconDaemon(t *testing.T, node, secret string, drop float64) (*Daemon, net
 	}
 	started := time.Now()
 	d := &Daemon{opts: Options{Node: node, Log: testLog{t}}, timings: tm, started: started, leases: newLeases(started),
-		cluster: &cluster.Config{Secret: secret}}
+		links: newLinkStats(), cluster: &cluster.Config{Secret: secret}}
 	d.members = &membership{d: d, byID: map[string]*member{}}
 	return d, lossyConn{conn, drop}
 }
@@ -113,7 +113,7 @@ func TestBeaconRejectsTamperingAndReplaysRenewNothingNew(t *testing.T) {
 	if _, err := openBeacon(secret, tampered); err == nil {
 		t.Fatal("a tampered beacon opened")
 	}
-	o := &outstanding{asks: map[uint64]sentAsk{}}
+	o := newLinkStats()
 	sent := time.Now()
 	n := o.add("node2", sent)
 	if _, ok := o.take("node3", n); ok {
@@ -124,5 +124,69 @@ func TestBeaconRejectsTamperingAndReplaysRenewNothingNew(t *testing.T) {
 	}
 	if _, ok := o.take("node2", n); ok {
 		t.Fatal("a replayed answer matched an ask twice")
+	}
+}
+
+// The loss rate counts the asks of the window that got no answer within
+// a lease, and says nothing on too few asks.
+func TestLinkLossOverTheWindow(t *testing.T) {
+	l := newLinkStats()
+	lease, window, every := 800*time.Millisecond, 4800*time.Millisecond, 50*time.Millisecond
+	t0 := time.Now()
+	for i := range 96 { // 4.8 s of asks, one in four answered... not
+		at := t0.Add(time.Duration(i) * every)
+		n := l.add("node2", at)
+		if i%4 != 0 {
+			l.take("node2", n)
+		}
+	}
+	now := t0.Add(window + lease)
+	loss, ok := l.loss("node2", now, lease, window, every)
+	if !ok || loss < 0.24 || loss > 0.26 {
+		t.Fatalf("loss = %.2f (%v), want 0.25", loss, ok)
+	}
+	if _, ok := l.loss("node3", now, lease, window, every); ok {
+		t.Fatal("a loss rate for a peer never asked")
+	}
+	l.expire(now.Add(window), lease, window)
+	if _, ok := l.loss("node2", now.Add(window), lease, window, every); ok {
+		t.Fatal("a loss rate from expired asks")
+	}
+}
+
+// A node lossy to every peer, whose peers reach one another, is held
+// down; a node lossy to one peer only, or where the peers' own link is
+// lossy too, is not.
+func TestDegradedLinkHoldsTheNodeDown(t *testing.T) {
+	lossy := func(d *Daemon, peer string, share float64) {
+		now := time.Now()
+		for i := range 100 {
+			at := now.Add(-d.timings.Lease - time.Duration(i)*d.timings.FenceCheck())
+			n := d.links.add(peer, at)
+			if float64(i%20)/20 >= share {
+				d.links.take(peer, n)
+			}
+		}
+	}
+	members := map[string]member{"node1": {Status: "alive"}, "node2": {Status: "alive"}, "node3": {Status: "alive"}}
+	for _, c := range []struct {
+		name           string
+		to2, to3, peer float64 // node1's loss to node2, to node3; node2's loss to node3
+		held           bool
+	}{
+		{"lossy to every peer, peers clean", 0.3, 0.3, 0, true},
+		{"lossy to one peer only", 0.3, 0, 0, false},
+		{"every link lossy", 0.3, 0.3, 0.3, false},
+		{"a little loss", 0.05, 0.05, 0, false},
+	} {
+		d := leaseDaemon(t)
+		d.opts.Node, d.links, d.opts.Log = "node1", newLinkStats(), testLog{t}
+		lossy(d, "node2", c.to2)
+		lossy(d, "node3", c.to3)
+		d.reports["node2"] = &NodeReport{Received: time.Now(), LinkLoss: map[string]int{"node1": int(c.to2 * 100), "node3": int(c.peer * 100)}}
+		why := d.checkLink(members)
+		if held, _ := d.heldDown(time.Now()); held != c.held || (why != "") != c.held {
+			t.Errorf("%s: held down %v (%q), want %v", c.name, held, why, c.held)
+		}
 	}
 }

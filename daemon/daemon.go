@@ -45,6 +45,7 @@ type Daemon struct {
 	configs *configStore
 	shared  *sharedStates
 	leases  *leases
+	links   *linkStats
 	started time.Time
 
 	mu      sync.Mutex
@@ -108,6 +109,7 @@ func New(opts Options) (*Daemon, error) {
 func (d *Daemon) Run(ctx context.Context) error {
 	d.started = time.Now()
 	d.leases = newLeases(d.started)
+	d.links = newLinkStats()
 	d.servePprof()
 	if err := d.configs.load(); err != nil {
 		return err

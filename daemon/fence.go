@@ -57,7 +57,7 @@ func (d *Daemon) fenceDue() bool {
 	due := time.Since(d.fencing) >= d.timings.QuorumGrace
 	if due {
 		if !time.Now().Before(d.heldUntil) {
-			d.logf("fencing: held down until %s after quorum is back: peers that kept it run the services meanwhile", d.timings.HoldDown)
+			d.logf("fencing: this node yields its services to peers that kept quorum, for %s once its own is back", d.timings.HoldDown)
 		}
 		d.heldUntil = time.Now().Add(d.timings.HoldDown)
 	}

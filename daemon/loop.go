@@ -35,6 +35,7 @@ func (d *Daemon) loop(ctx context.Context) {
 		// orchestration before the startup wait.
 		if time.Since(d.started) >= d.timings.StartupWait {
 			d.fenceServices(ctx, cfg, lives)
+			d.checkLink(members)
 			d.setThread("scheduler", "running")
 			view := d.view(members, votes)
 			d.publishRunning(cfg, view)

@@ -32,6 +32,9 @@ type NodeReport struct {
 	// HoldDownMs is how much longer the reporter yields its services
 	// after a fence (0: it is a candidate as any).
 	HoldDownMs int64 `json:"hold_down_ms,omitempty"`
+	// LinkLoss is, per peer, the share of the reporter's lease beacons
+	// that peer left unanswered lately, in percent (links.go).
+	LinkLoss map[string]int `json:"link_loss_pct,omitempty"`
 }
 
 // InstanceReport is one service's copy on the reporting node.
@@ -109,6 +112,7 @@ func (d *Daemon) localReport() *NodeReport {
 	rep.LeaseGrants = d.leases.grants(d.cluster.Nodes, time.Now())
 	rep.TakeoverWaitMs = d.takeoverWait().Milliseconds()
 	rep.HoldDownMs = max(d.heldUntil.Sub(rep.Time), 0).Milliseconds()
+	rep.LinkLoss = d.linkLoss(d.cluster.Nodes, rep.Time)
 	return rep
 }
 
