@@ -67,6 +67,7 @@ Exit codes: 0 success, 1 error.`,
 		newSet(e, &cf),
 		newLs(e, &cf),
 		newCreate(e, &cf),
+		group("edit", "Edit a service's configuration", newEditConfig(e, &cf)),
 		// the seed's "om svc1 print status" is status
 		hidden(group("print", "Print a service's status", newStatus(e, &cf))),
 		newDaemon(e),
