@@ -16,7 +16,7 @@ var leadingArgs = map[string]int{"set": 1}
 // flags stand. The first word that is neither a flag nor a flag's value,
 // when it is no command, is a service (or a selector): it moves after the
 // command path that follows it, so "om --config DIR svc1 print status -r"
-// runs "om --config DIR print status svc1 -r". A word that is no command
+// runs "om print status svc1 --config DIR -r". A word that is no command
 // where one is due is named in the error.
 func seedOrder(root *cobra.Command, args []string) ([]string, error) {
 	words := positionals(root, args)
@@ -58,12 +58,23 @@ func seedOrder(root *cobra.Command, args []string) ([]string, error) {
 		return nil, fmt.Errorf("unknown command %q for service %q (did you mean %s?)", word, svc, strings.Join(subs, ", "))
 	}
 	last = min(last+leadingArgs[cmd.Name()], len(words)-1)
-	at := words[last]
+	// The command path first, then the service, then every other word in
+	// its order: cobra takes flags anywhere after the command, but one
+	// between "print" and "status" would hide "status" from it.
 	out := make([]string, 0, len(args))
-	out = append(out, args[:words[0]]...)
-	out = append(out, args[words[0]+1:at+1]...)
+	used := map[int]bool{}
+	for _, i := range words[1 : last+1] {
+		out = append(out, args[i])
+		used[i] = true
+	}
 	out = append(out, svc)
-	return append(out, args[at+1:]...), nil
+	used[words[0]] = true
+	for i, a := range args {
+		if !used[i] {
+			out = append(out, a)
+		}
+	}
+	return out, nil
 }
 
 // positionals returns the indexes in args of the words that are neither
