@@ -441,4 +441,18 @@ func TestEditConfigHandsToTheDaemon(t *testing.T) {
 	if mon := n.must("mon"); !strings.Contains(mon, "web2") {
 		t.Errorf("the daemon does not show web2:\n%s", mon)
 	}
+
+	// a node with no file for the service edits what the cluster gave it
+	n.config = filepath.Join(n.dir, "empty")
+	if err := os.Mkdir(n.config, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	n.env = []string{"EDITOR=" + n.editor("three", `sed -i 's/"two"/"three"/' "$1"`)}
+	r = n.run("", "web2", "edit", "config")
+	if r.code != 0 || !strings.Contains(r.out, "web2: configuration generation 3 (") {
+		t.Fatalf("editing the cluster's copy: %s", r)
+	}
+	if entries, _ := os.ReadDir(n.config); len(entries) != 0 {
+		t.Errorf("editing the cluster's copy wrote files here: %v", entries)
+	}
 }
