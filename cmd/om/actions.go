@@ -29,29 +29,28 @@ func newAction(e *cli.Env, cf *configFlags, name, short string) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:     name + " SERVICE...",
 		Short:   short,
-		Example: fmt.Sprintf("  om svc1 %s\n  om %s svc1 --rid app#web", name, name),
+		Example: fmt.Sprintf("  om svc1 %s\n  om %s svc1 --rid app#web\n  om 'web*' %s", name, name, name),
 		Args:    cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			// the seed's "om svc1 stop --local app#web": a resource id
+			// among the services is a --rid (service names hold no '#')
+			services, rids := splitRIDs(args)
+			if len(services) == 0 {
+				return fmt.Errorf("%s: name the service of %s first: om SERVICE %s --rid %s", name, strings.Join(rids, ", "), name, strings.Join(rids, ","))
+			}
+			sel.RIDs = append(sel.RIDs, rids...)
 			// start and stop of whole services go through the cluster's
 			// orchestrator when a daemon runs; --local acts on this node
 			if orchestrated := (name == "start" || name == "stop") && !local && len(sel.RIDs) == 0 && len(sel.Tags) == 0; orchestrated {
 				if c, err := daemon.Connect(cmd.Context(), e.Store().Root); err == nil {
-					for _, svc := range args {
-						if _, err := c.Action(cmd.Context(), svc, daemon.ActionRequest{Action: name, From: e.NodeName()}); err != nil {
-							return err
-						}
-						if err := waitPlacement(cmd.Context(), e, c, svc, name, "", wait); err != nil {
-							return err
-						}
-					}
-					return nil
+					return request(cmd.Context(), e, cf, c, services, daemon.ActionRequest{Action: name}, wait)
 				}
 			}
-			cfg, err := e.LoadConfig(cf.Paths())
+			cfg, names, err := cf.services(e, services)
 			if err != nil {
 				return err
 			}
-			sel.Services, sel.Target = args, string(actionTargets[name])
+			sel.Services, sel.Target = names, string(actionTargets[name])
 			req, err := e.Request(cfg, plan.Drivers{Store: e.Store()}, sel)
 			if err != nil {
 				return err
@@ -61,7 +60,7 @@ func newAction(e *cli.Env, cf *configFlags, name, short string) *cobra.Command {
 				return err
 			}
 			if p.Empty() {
-				fmt.Fprintf(e.Out, "%s: nothing to %s, already in place on %s\n", strings.Join(args, ", "), name, p.Node)
+				fmt.Fprintf(e.Out, "%s: nothing to %s, already in place on %s\n", strings.Join(names, ", "), name, p.Node)
 				return nil
 			}
 			if name == "unprovision" && !yes && cli.Interactive() {
@@ -84,4 +83,17 @@ func newAction(e *cli.Env, cf *configFlags, name, short string) *cobra.Command {
 		cmd.Flags().BoolVar(&yes, "yes", false, "do not ask for confirmation on a terminal")
 	}
 	return cmd
+}
+
+// splitRIDs separates resource ids ("app#web") from service names and
+// selectors.
+func splitRIDs(args []string) (services, rids []string) {
+	for _, a := range args {
+		if strings.Contains(a, "#") {
+			rids = append(rids, a)
+		} else {
+			services = append(services, a)
+		}
+	}
+	return services, rids
 }

@@ -12,16 +12,21 @@ import (
 
 func newLs(e *cli.Env, cf *configFlags) *cobra.Command {
 	return &cobra.Command{
-		Use:   "ls",
-		Short: "List the configured services",
-		Args:  cobra.NoArgs,
+		Use:     "ls [SELECTOR...]",
+		Short:   "List the configured services (those a selector picks)",
+		Example: "  om ls\n  om '*/svc/*' ls\n  om 'web*' ls",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			cfg, err := e.LoadConfig(cf.Paths())
+			cfg, names, err := cf.services(e, args)
 			if err != nil {
 				return err
 			}
-			for _, s := range cfg.Services {
-				fmt.Fprintln(e.Out, s.Name)
+			if len(args) == 0 {
+				for _, s := range cfg.Services {
+					names = append(names, s.Name)
+				}
+			}
+			for _, n := range names {
+				fmt.Fprintln(e.Out, n)
 			}
 			return nil
 		},
@@ -39,6 +44,9 @@ func newCreate(e *cli.Env, cf *configFlags) *cobra.Command {
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			name := args[0]
+			if cli.IsSelector(name) {
+				return fmt.Errorf("create takes a service name, not the selector %q", name)
+			}
 			dir := cf.Paths()[0]
 			if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
 				if err := os.MkdirAll(dir, 0o755); err != nil {

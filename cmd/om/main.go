@@ -4,15 +4,21 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 
 	"github.com/omhcl/omhcl/cmd/internal/cli"
+	"github.com/omhcl/omhcl/lang"
 	"github.com/spf13/cobra"
 )
 
 func main() {
 	root := newRoot(cli.New())
-	cli.Main(root, seedOrder(root, os.Args[1:]))
+	args, err := seedOrder(root, os.Args[1:])
+	if err != nil {
+		cli.Exit(root, err)
+	}
+	cli.Main(root, args)
 }
 
 // configFlags are shared by every om subcommand.
@@ -25,9 +31,17 @@ func newRoot(e *cli.Env) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "om",
 		Short: "Operate services on this node",
+		// seedOrder suggests before cobra would set it
+		SuggestionsMinimumDistance: 2,
 		Long: `om shows and operates the services configured on this node. Services can be
 named before the command, as in the OpenSVC agent: "om svc1 start" is
 "om start svc1", "om svc1 print status" is "om status svc1".
+
+Wherever a service name is taken, a selector picks services: a glob on
+names ("web*", path.Match syntax) or an OpenSVC object path
+NAMESPACE/KIND/NAME whose parts are globs ("*/svc/*"). omhcl has one
+namespace and one kind: every service is root/svc/NAME. Commas join
+selectors ("web*,db1"). A selector that matches nothing is an error.
 
 Exit codes: 0 success, 1 error.`,
 		Example: `  om status
@@ -35,6 +49,10 @@ Exit codes: 0 success, 1 error.`,
   om svc1 start
   om svc1 start --rid app#web
   om svc1 stop
+  om svc1 stop --local --rid app#web   # this node only, even when the daemon runs
+  om svc1 edit config
+  om 'web*' status
+  om '*/svc/*' ls
   om status --json > demo1-status.json   # a snapshot omplan --snapshot can plan against`,
 	}
 	root.SetContext(context.Background())
@@ -49,44 +67,57 @@ Exit codes: 0 success, 1 error.`,
 		newSet(e, &cf),
 		newLs(e, &cf),
 		newCreate(e, &cf),
+		group("edit", "Edit a service's configuration", newEditConfig(e, &cf)),
+		// the seed's "om svc1 print status" is status
+		hidden(group("print", "Print a service's status", newStatus(e, &cf))),
 		newDaemon(e),
 		newCluster(e),
 		newMon(e),
 	)
 	for _, name := range []string{"switch", "takeover", "giveback", "freeze", "thaw", "clear"} {
-		root.AddCommand(newOrchestration(e, name))
+		root.AddCommand(newOrchestration(e, &cf, name))
 	}
 	return root
 }
 
-// seedOrder accepts the OpenSVC word order, SERVICE COMMAND, by moving the
-// service after the command: "om svc1 set provisioned" runs
-// "om set provisioned svc1", "om svc1 print status" runs "om status svc1".
-func seedOrder(root *cobra.Command, args []string) []string {
-	if len(args) < 2 || args[0] == "" || args[0][0] == '-' || isCommand(root, args[0]) {
-		return args
+// group is a command that only holds subcommands; an unknown one is an
+// error naming it rather than the usage.
+func group(name, short string, subs ...*cobra.Command) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   name + " COMMAND",
+		Short: short,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return cmd.Help()
+			}
+			return fmt.Errorf("unknown command %q for %q", args[0], cmd.CommandPath())
+		},
 	}
-	svc, rest := args[0], args[1:]
-	if rest[0] == "print" && len(rest) > 1 && rest[1] == "status" {
-		rest = rest[1:]
-	}
-	if !isCommand(root, rest[0]) {
-		return args
-	}
-	n := 1
-	if rest[0] == "set" && len(rest) > 1 {
-		n = 2
-	}
-	out := append([]string{}, rest[:n]...)
-	out = append(out, svc)
-	return append(out, rest[n:]...)
+	cmd.AddCommand(subs...)
+	return cmd
 }
 
-func isCommand(root *cobra.Command, name string) bool {
-	for _, c := range root.Commands() {
-		if c.Name() == name || c.HasAlias(name) {
-			return true
-		}
+func hidden(c *cobra.Command) *cobra.Command {
+	c.Hidden = true
+	return c
+}
+
+// services loads the configuration and expands the selectors of args.
+func (c *configFlags) services(e *cli.Env, args []string) (*lang.Config, []string, error) {
+	cfg, err := e.LoadConfig(c.Paths())
+	if err != nil {
+		return nil, nil, err
 	}
-	return name == "help" || name == "completion"
+	names, err := cli.Select(cfg, args)
+	return cfg, names, err
+}
+
+// resolve expands the selectors of args; plain names pass as they are, so
+// the daemon's commands need no local configuration to name a service.
+func (c *configFlags) resolve(e *cli.Env, args []string) ([]string, error) {
+	if !cli.AnySelector(args) {
+		return args, nil
+	}
+	_, names, err := c.services(e, args)
+	return names, err
 }

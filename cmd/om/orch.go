@@ -21,7 +21,7 @@ var orchestrationShort = map[string]string{
 
 // newOrchestration builds switch, takeover, giveback, freeze and thaw:
 // requests to the daemon's orchestrator, which acts on every node.
-func newOrchestration(e *cli.Env, name string) *cobra.Command {
+func newOrchestration(e *cli.Env, cf *configFlags, name string) *cobra.Command {
 	var to string
 	var wait time.Duration
 	cmd := &cobra.Command{
@@ -34,11 +34,7 @@ func newOrchestration(e *cli.Env, name string) *cobra.Command {
 			if err != nil {
 				return fmt.Errorf("%s needs the cluster daemon: %w", name, err)
 			}
-			st, err := c.Action(cmd.Context(), args[0], daemon.ActionRequest{Action: name, To: to, From: e.NodeName()})
-			if err != nil {
-				return err
-			}
-			return waitPlacement(cmd.Context(), e, c, args[0], name, st.Preferred, wait)
+			return request(cmd.Context(), e, cf, c, args, daemon.ActionRequest{Action: name, To: to}, wait)
 		},
 	}
 	if name == "switch" {
@@ -46,6 +42,26 @@ func newOrchestration(e *cli.Env, name string) *cobra.Command {
 	}
 	cmd.Flags().DurationVar(&wait, "wait", 60*time.Second, "how long to wait for the cluster to get there (0: do not wait)")
 	return cmd
+}
+
+// request asks the orchestrator for an action on the services selectors
+// pick, one after the other, each waited for.
+func request(ctx context.Context, e *cli.Env, cf *configFlags, c *daemon.Client, selectors []string, req daemon.ActionRequest, wait time.Duration) error {
+	services, err := cf.resolve(e, selectors)
+	if err != nil {
+		return err
+	}
+	req.From = e.NodeName()
+	for _, svc := range services {
+		st, err := c.Action(ctx, svc, req)
+		if err != nil {
+			return err
+		}
+		if err := waitPlacement(ctx, e, c, svc, req.Action, st.Preferred, wait); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // waitPlacement waits until the service runs where the action wants it:

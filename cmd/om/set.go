@@ -30,16 +30,13 @@ unprovisioned forgets it. Nothing on the system changes.`,
 			default:
 				return fmt.Errorf("unknown setting %q: want provisioned or unprovisioned", args[0])
 			}
-			cfg, err := e.LoadConfig(cf.Paths())
+			cfg, names, err := cf.services(e, args[1:])
 			if err != nil {
 				return err
 			}
 			store := e.Store()
-			for _, name := range args[1:] {
+			for _, name := range names {
 				svc := cfg.Service(name)
-				if svc == nil {
-					return errNoService(name)
-				}
 				inst, live, diags := plan.Drivers{Store: store}.Instance(cmd.Context(), svc, e.NodeName())
 				if diags.HasErrors() {
 					return fmt.Errorf("%s", diags.Error())
@@ -81,8 +78,4 @@ func matchRID(want []string, rid string) bool {
 		}
 	}
 	return false
-}
-
-func errNoService(name string) error {
-	return fmt.Errorf("no service %q in the configuration", name)
 }

@@ -9,7 +9,6 @@ import (
 	"slices"
 
 	"github.com/omhcl/omhcl/cmd/internal/cli"
-	"github.com/omhcl/omhcl/daemon"
 	"github.com/omhcl/omhcl/lang"
 	"github.com/omhcl/omhcl/plan"
 	"github.com/spf13/cobra"
@@ -88,10 +87,8 @@ func applyPaths(ctx context.Context, e *cli.Env, sel cli.Selection, autoApprove 
 	return nil
 }
 
-// handToCluster gives the services' configuration to the cluster daemon
-// when one runs here, and returns the services omapply still converges
-// itself: those the orchestrator does not place (orchestrate = "no"). With
-// no daemon every selected service stays local.
+// handToCluster gives the selected services to the cluster daemon when one
+// runs here, and returns those omapply still converges itself.
 func handToCluster(ctx context.Context, e *cli.Env, cfg *lang.Config, sel cli.Selection) ([]string, error) {
 	var names []string
 	for _, s := range cfg.Services {
@@ -99,30 +96,8 @@ func handToCluster(ctx context.Context, e *cli.Env, cfg *lang.Config, sel cli.Se
 			names = append(names, s.Name)
 		}
 	}
-	c, err := daemon.Connect(ctx, e.Store().Root)
-	if err != nil {
-		return names, nil
-	}
-	sources := map[string]string{}
-	for _, n := range names {
-		sources[n] = string(cfg.ServiceSource(n))
-	}
-	versions, err := c.PushConfig(ctx, sources)
-	if err != nil {
-		return nil, fmt.Errorf("handing the configuration to the cluster: %w", err)
-	}
-	var local []string
-	for _, n := range names {
-		v := versions[n]
-		inst, _ := cfg.Service(n).Evaluate(e.NodeName(), nil)
-		if inst != nil && inst.Settings.Orchestrate != "no" {
-			fmt.Fprintf(e.Out, "%s: configuration generation %d (%s) handed to the cluster; its orchestrator places the service (om mon)\n", n, v.Gen, v.Hash)
-			continue
-		}
-		fmt.Fprintf(e.Out, "%s: configuration generation %d (%s) handed to the cluster\n", n, v.Gen, v.Hash)
-		local = append(local, n)
-	}
-	return local, nil
+	local, _, err := e.HandToCluster(ctx, cfg, names)
+	return local, err
 }
 
 func applySaved(ctx context.Context, e *cli.Env, path string) error {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"slices"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/omhcl/omhcl/cmd/internal/cli"
@@ -21,7 +20,7 @@ func newValidate(e *cli.Env) *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cfg, diags := lang.Load(cli.ConfigPaths(args)...)
 			if cfg != nil && !diags.HasErrors() {
-				diags = append(diags, evaluateAll(cfg)...)
+				diags = append(diags, cli.EvaluateAll(cfg)...)
 			}
 			var files map[string]*hcl.File
 			if cfg != nil {
@@ -47,31 +46,4 @@ func newValidate(e *cli.Env) *cobra.Command {
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the result as JSON")
 	return cmd
-}
-
-// evaluateAll evaluates every service as each of its nodes sees it, so a
-// required attribute a scope leaves unset on one node is caught here.
-func evaluateAll(cfg *lang.Config) hcl.Diagnostics {
-	var diags hcl.Diagnostics
-	seen := map[string]bool{}
-	for _, svc := range cfg.Services {
-		base, d := svc.Evaluate("", nil)
-		diags = append(diags, d...)
-		if base == nil {
-			continue
-		}
-		s := base.Settings
-		nodes := slices.Concat(s.Nodes, s.DrpNodes, s.EncapNodes)
-		for _, n := range nodes {
-			_, d := svc.Evaluate(n, nil)
-			for _, x := range d {
-				key := x.Error()
-				if !seen[key] {
-					seen[key] = true
-					diags = append(diags, x)
-				}
-			}
-		}
-	}
-	return diags
 }

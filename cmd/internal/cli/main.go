@@ -15,7 +15,12 @@ func Main(root *cobra.Command, args []string) {
 	root.SetArgs(TerraformFlags(args))
 	root.SilenceUsage = true
 	root.SilenceErrors = true
-	err := root.Execute()
+	Exit(root, root.Execute())
+}
+
+// Exit ends the process with the code err calls for, printing err unless
+// it was already reported.
+func Exit(root *cobra.Command, err error) {
 	var exit ExitError
 	switch {
 	case err == nil:

@@ -40,7 +40,7 @@ func (e *Env) Request(cfg *lang.Config, src plan.Source, sel Selection) (plan.Re
 	}
 	for _, s := range sel.Services {
 		if cfg.Service(s) == nil {
-			return plan.Request{}, fmt.Errorf("no service %q in the configuration", s)
+			return plan.Request{}, ErrNoService(s)
 		}
 	}
 	return plan.Request{
