@@ -126,6 +126,14 @@ func (h *haLab) killApp(node string) int {
 	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
 		h.t.Fatalf("kill -9 the app (pid %d) on %s: %v", pid, node, err)
 	}
+	// SIGKILL is delivered at once but the process dies a moment later:
+	// wait until it is gone, or checks that no app runs would see it.
+	for deadline := time.Now().Add(5 * time.Second); slices.Contains(h.appPids(node), pid); {
+		if time.Now().After(deadline) {
+			h.t.Fatalf("the app (pid %d) on %s still runs 5 s after kill -9", pid, node)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 	h.t.Logf("killed the app on %s (pid %d)", node, pid)
 	return pid
 }
