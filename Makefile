@@ -31,13 +31,19 @@ bench: build
 
 # A 3-node cluster lab with an HA service to try by hand (root):
 # scripts/lab.sh status|mon|kill NODE|cut NODE|heal NODE|down ...
-.PHONY: lab bench-failover
+.PHONY: lab bench-failover bench-loss
 lab: build
 	./scripts/lab.sh up
 
 # Failover time and daemon idle cost, in labs of its own (root).
 bench-failover: build
 	./scripts/bench-failover.sh
+
+# The service under a lossy link (10, 30, 50 % both ways and egress, 60 s
+# each) in labs of its own (root, nftables): docs/cluster.md has figures.
+bench-loss: build
+	CGO_ENABLED=0 $(GO) build -o $(BIN)/omlab ./testfixtures/clusterlab/cmd/lab
+	$(BIN)/omlab -root /var/tmp/ombench-loss bench-loss
 
 # Coverage-guided fuzzing of parse+evaluate; FUZZTIME=10m for a longer run.
 FUZZTIME ?= 60s

@@ -16,7 +16,9 @@ const lossFor = 30 * time.Second
 // must survive too: the service stays where it is or moves once,
 // cleanly, with the address on no node for at most 5 s in all; never a
 // fence and restart loop (the fast profile's report polls alone fenced 17
-// times a minute), never two copies.
+// times a minute), never two copies. The node's link is degraded while
+// its peers' are clean, so the service moves to one of them, and its
+// client goes without an answer for at most 5 s in all.
 func TestClusterLossyLinkKeepsTheServiceUp(t *testing.T) {
 	h := newHALab(t)
 	tr, err := h.RunLoss(h.w, h.holder, 30, clusterlab.LossBoth, lossFor)
@@ -27,6 +29,9 @@ func TestClusterLossyLinkKeepsTheServiceUp(t *testing.T) {
 	}
 	if tr.Nowhere > 5*time.Second {
 		t.Errorf("the address was on no node for %s of %s\n%s", tr.Nowhere, lossFor, h.w.Report())
+	}
+	if tr.Client.Unanswered > 5*time.Second {
+		t.Errorf("the client got no answer for %s of %s", tr.Client.Unanswered, lossFor)
 	}
 	on := h.waitServed("after the loss ended")
 	h.settle("after the loss ended", on)
