@@ -31,6 +31,12 @@ type MonNode struct {
 	Gone   bool    `json:"gone"`
 	Facts  Facts   `json:"facts"`
 	Age    float64 `json:"report_age_seconds"` // seconds since its last report
+	// HeldDown: the node fenced or its link is degraded lately; it yields
+	// its services to nodes that did not.
+	HeldDown bool `json:"held_down,omitempty"`
+	// BeaconLoss is the share of this node's lease beacons to that node
+	// left unanswered lately, in percent (absent: too few to tell).
+	BeaconLoss *int `json:"beacon_loss_pct,omitempty"`
 }
 
 // MonService is one service across the nodes.
@@ -70,7 +76,11 @@ func (d *Daemon) mon() *MonView {
 	d.mu.Unlock()
 	reports[d.opts.Node] = d.localReport()
 	for name, m := range members {
-		n := MonNode{Name: name, Addr: m.Addr.String(), Status: m.Status, Since: m.Since.Format(time.RFC3339), Gone: view.Nodes[name].Gone}
+		n := MonNode{Name: name, Addr: m.Addr.String(), Status: m.Status, Since: m.Since.Format(time.RFC3339),
+			Gone: view.Nodes[name].Gone, HeldDown: view.Nodes[name].HeldDown}
+		if loss, ok := reports[d.opts.Node].LinkLoss[name]; ok {
+			n.BeaconLoss = &loss
+		}
 		if r := reports[name]; r != nil {
 			n.Facts = r.Facts
 			if name != d.opts.Node {

@@ -5,6 +5,7 @@
 #                                         HA service of examples/lab
 #   scripts/lab.sh status | mon [NODE] | watch | get | failover
 #   scripts/lab.sh kill|boot|cut|heal|daemon-kill|daemon-start NODE
+#   scripts/lab.sh loss NODE PCT [both|egress|ingress] | noloss NODE
 #   scripts/lab.sh deploy FILE [NODE]     one more service, e.g. examples/lab-flex/pool.hcl
 #   scripts/lab.sh run NODE CMD...        e.g. run node1 om web switch --to node2
 #   scripts/lab.sh client CMD...          e.g. client demoweb get http://198.18.10.100:8080/

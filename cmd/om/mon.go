@@ -83,8 +83,16 @@ func writeMon(w io.Writer, v *daemon.MonView, col plan.Colors) {
 
 	fmt.Fprintln(w)
 	header("Nodes")
-	var score, load, mem, st []string
+	var score, load, mem, st, loss []string
 	for _, n := range v.Nodes {
+		switch {
+		case n.Name == v.Node:
+			loss = append(loss, "-")
+		case n.BeaconLoss == nil:
+			loss = append(loss, "?")
+		default:
+			loss = append(loss, fmt.Sprintf("%d%%", *n.BeaconLoss))
+		}
 		score = append(score, fmt.Sprint(n.Facts.Score))
 		load = append(load, fmt.Sprintf("%.2f", n.Facts.Load15))
 		mem = append(mem, fmt.Sprintf("%d%%", n.Facts.MemPct))
@@ -92,11 +100,15 @@ func writeMon(w io.Writer, v *daemon.MonView, col plan.Colors) {
 		if n.Gone {
 			s += "!"
 		}
+		if n.HeldDown {
+			s += ",held"
+		}
 		st = append(st, s)
 	}
 	row("score", score)
 	row(" load 15m", load)
 	row(" mem", mem)
+	row("beacons lost", loss)
 	row("state", st)
 	quorum := "yes"
 	switch {
