@@ -1,10 +1,12 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"slices"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/omhcl/omhcl/check"
 	"github.com/omhcl/omhcl/cmd/internal/cli"
 	"github.com/omhcl/omhcl/lang"
 	"github.com/spf13/cobra"
@@ -21,7 +23,7 @@ func newValidate(e *cli.Env) *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cfg, diags := lang.Load(cli.ConfigPaths(args)...)
 			if cfg != nil && !diags.HasErrors() {
-				diags = append(diags, evaluateAll(cfg)...)
+				diags = append(diags, evaluateAll(cmd.Context(), cfg)...)
 			}
 			var files map[string]*hcl.File
 			if cfg != nil {
@@ -50,10 +52,20 @@ func newValidate(e *cli.Env) *cobra.Command {
 }
 
 // evaluateAll evaluates every service as each of its nodes sees it, so a
-// required attribute a scope leaves unset on one node is caught here.
-func evaluateAll(cfg *lang.Config) hcl.Diagnostics {
+// required attribute a scope leaves unset on one node is caught here, and
+// runs the drivers' checks on each node's values.
+func evaluateAll(ctx context.Context, cfg *lang.Config) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	seen := map[string]bool{}
+	add := func(ds hcl.Diagnostics) {
+		for _, x := range ds {
+			if key := x.Error(); !seen[key] {
+				seen[key] = true
+				diags = append(diags, x)
+			}
+		}
+	}
+	k := check.Checker{Config: cfg}
 	for _, svc := range cfg.Services {
 		base, d := svc.Evaluate("", nil)
 		diags = append(diags, d...)
@@ -61,15 +73,11 @@ func evaluateAll(cfg *lang.Config) hcl.Diagnostics {
 			continue
 		}
 		s := base.Settings
-		nodes := slices.Concat(s.Nodes, s.DrpNodes, s.EncapNodes)
-		for _, n := range nodes {
-			_, d := svc.Evaluate(n, nil)
-			for _, x := range d {
-				key := x.Error()
-				if !seen[key] {
-					seen[key] = true
-					diags = append(diags, x)
-				}
+		for _, n := range slices.Concat(s.Nodes, s.DrpNodes, s.EncapNodes) {
+			inst, d := svc.Evaluate(n, nil)
+			add(d)
+			if inst != nil && !d.HasErrors() {
+				add(k.Instance(ctx, svc, inst))
 			}
 		}
 	}
