@@ -52,7 +52,7 @@ func (k Checker) diagnostic(svc *lang.Service, inst *lang.Instance, r *providers
 		d.Summary = "Operation would fail"
 	}
 	if e.Host && !k.OnNode {
-		d.Severity = hcl.DiagWarning
+		d.Severity, d.Summary = hcl.DiagWarning, "Operation may fail on the node"
 		d.Detail += fmt.Sprintf(" This was checked from the host running omplan, not from node %s (the plan is made from a snapshot): the node may see it otherwise. Plan on the node to be sure.", inst.Node)
 	}
 	locate(d, svc, inst, r.RID(), e.Attr)

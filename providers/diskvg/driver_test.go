@@ -313,3 +313,16 @@ func TestStartTakesOver(t *testing.T) {
 		t.Errorf("tags after stop on n2 = %q, want [n1]", tags)
 	}
 }
+
+// TestExists: a VG made by hand is what Provision keeps, and plans say so.
+func TestExists(t *testing.T) {
+	requireLVM(t)
+	vg, _ := disklab.LoopVG(t, "omtexist")
+	ctx := context.Background()
+	if !newVG(t, "n1", vgAttrs(vg)).Exists(ctx) {
+		t.Errorf("Exists of vg %s = false", vg)
+	}
+	if newVG(t, "n1", vgAttrs(disklab.Unique("omtnone"))).Exists(ctx) {
+		t.Error("Exists of a missing vg = true")
+	}
+}

@@ -61,11 +61,13 @@ func preferIPv4(addrs []netip.Addr) (netip.Addr, bool) {
 	return netip.Addr{}, false
 }
 
-// CheckAttrs fails a plan that starts or stops the address when ipname is
-// a name this host cannot resolve. Only this host's resolver is asked: the
-// error is marked Host, for plans made elsewhere than on the node.
+// CheckAttrs fails a plan that starts the address when ipname is a name
+// this host cannot resolve. Only this host's resolver is asked: the error
+// is marked Host, for plans made elsewhere than on the node. A stop is
+// not checked: refusing it would keep every other resource of the service
+// running too, where the stop of the rest succeeds.
 func (d *driver) CheckAttrs(ctx context.Context, c providers.Check) []*providers.AttrError {
-	if !c.Host || !(c.Has(providers.ActStart) || c.Has(providers.ActStop)) {
+	if !c.Host || !c.Has(providers.ActStart) {
 		return nil
 	}
 	s, err := parseSettings(d.r)
