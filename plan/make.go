@@ -88,8 +88,9 @@ func hasApplied(li *LiveInstance) bool {
 // Errored one.
 func Make(ctx context.Context, req Request) (*Plan, []Input, hcl.Diagnostics) {
 	inputs, diags := Observe(ctx, req)
+	checks := newChecks(req, inputs)
 	if !diags.HasErrors() {
-		diags = append(diags, checkAttrs(ctx, req, inputs)...)
+		diags = append(diags, checks.attrs(ctx)...)
 	}
 	if diags.HasErrors() {
 		return req.errored(diags), nil, diags
@@ -99,7 +100,7 @@ func Make(ctx context.Context, req Request) (*Plan, []Input, hcl.Diagnostics) {
 		diags = append(diags, errorDiag("Cannot plan", err.Error()))
 		return req.errored(diags), nil, diags
 	}
-	diags = append(diags, checkChanges(ctx, req, inputs, p)...)
+	diags = append(diags, checks.changes(ctx, p)...)
 	p.Errored = diags.HasErrors()
 	p.Diagnostics = lang.JSONDiagnostics(diags, req.Config.Files)
 	return p, inputs, diags
