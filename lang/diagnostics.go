@@ -20,10 +20,12 @@ type jsonDiagnostics struct {
 	Valid         bool             `json:"valid"`
 	ErrorCount    int              `json:"error_count"`
 	WarningCount  int              `json:"warning_count"`
-	Diagnostics   []jsonDiagnostic `json:"diagnostics"`
+	Diagnostics   []JSONDiagnostic `json:"diagnostics"`
 }
 
-type jsonDiagnostic struct {
+// JSONDiagnostic is one diagnostic as the JSON documents show it (validate
+// -json, plan -json): severity, summary, detail, range and snippet.
+type JSONDiagnostic struct {
 	Severity string       `json:"severity"`
 	Summary  string       `json:"summary"`
 	Detail   string       `json:"detail"`
@@ -53,23 +55,34 @@ type jsonSnippet struct {
 
 // DiagnosticsJSON renders diagnostics as a terraform-validate-like document.
 func DiagnosticsJSON(diags hcl.Diagnostics, files map[string]*hcl.File) ([]byte, error) {
-	doc := jsonDiagnostics{FormatVersion: "1.0", Diagnostics: []jsonDiagnostic{}}
+	doc := jsonDiagnostics{FormatVersion: "1.0", Diagnostics: JSONDiagnostics(diags, files)}
 	for _, d := range diags {
-		jd := jsonDiagnostic{Severity: "error", Summary: d.Summary, Detail: d.Detail}
 		if d.Severity == hcl.DiagWarning {
-			jd.Severity = "warning"
 			doc.WarningCount++
 		} else {
 			doc.ErrorCount++
+		}
+	}
+	doc.Valid = doc.ErrorCount == 0
+	return json.MarshalIndent(doc, "", "  ")
+}
+
+// JSONDiagnostics converts diagnostics for a JSON document; never nil, so
+// an empty list reads [].
+func JSONDiagnostics(diags hcl.Diagnostics, files map[string]*hcl.File) []JSONDiagnostic {
+	out := []JSONDiagnostic{}
+	for _, d := range diags {
+		jd := JSONDiagnostic{Severity: "error", Summary: d.Summary, Detail: d.Detail}
+		if d.Severity == hcl.DiagWarning {
+			jd.Severity = "warning"
 		}
 		if d.Subject != nil {
 			jd.Range = &jsonRange{Filename: d.Subject.Filename, Start: posOf(d.Subject.Start), End: posOf(d.Subject.End)}
 			jd.Snippet = snippet(files[d.Subject.Filename], *d.Subject, d.Context)
 		}
-		doc.Diagnostics = append(doc.Diagnostics, jd)
+		out = append(out, jd)
 	}
-	doc.Valid = doc.ErrorCount == 0
-	return json.MarshalIndent(doc, "", "  ")
+	return out
 }
 
 func posOf(p hcl.Pos) jsonPos { return jsonPos{Line: p.Line, Column: p.Column, Byte: p.Byte} }

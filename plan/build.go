@@ -223,6 +223,11 @@ func (c *Change) fillOperations(r *providers.Resource, lr *LiveResource) error {
 		if err != nil {
 			return fmt.Errorf("%s: %w", c.Address, err)
 		}
+		if a == providers.ActProvision && lr.Exists {
+			// what the driver's Provision does then, and logs
+			c.Operations = append(c.Operations, drv.Describe()+" already exists, skip create")
+			continue
+		}
 		c.Operations = append(c.Operations, drv.Operations(context.Background(), a)...)
 	}
 	return nil

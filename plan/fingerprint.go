@@ -19,6 +19,7 @@ type fingerprintResource struct {
 	RID         string
 	Status      providers.State
 	Provisioned bool
+	Exists      bool `json:",omitempty"`
 	Exposed     Values
 	Applied     *Values
 }
@@ -43,6 +44,9 @@ func appendFingerprint(out []byte, li *LiveInstance) []byte {
 		out = appendJSONString(out, string(r.Status))
 		out = append(out, `,"Provisioned":`...)
 		out = strconv.AppendBool(out, r.Provisioned)
+		if r.Exists {
+			out = append(out, `,"Exists":true`...)
+		}
 		out = append(out, `,"Exposed":`...)
 		var err error
 		if out, err = r.Exposed.appendJSON(out); err != nil {
@@ -63,7 +67,7 @@ func appendFingerprint(out []byte, li *LiveInstance) []byte {
 func fingerprintJSON(li *LiveInstance) []byte {
 	rec := fingerprintRecord{Service: li.Service, Frozen: li.Frozen, R: make([]fingerprintResource, 0, len(li.Resources))}
 	for _, r := range li.Resources {
-		rec.R = append(rec.R, fingerprintResource{r.RID, r.Status, r.Provisioned, r.Exposed, r.Applied})
+		rec.R = append(rec.R, fingerprintResource{r.RID, r.Status, r.Provisioned, r.Exists, r.Exposed, r.Applied})
 	}
 	b, _ := json.Marshal(rec)
 	return b

@@ -66,6 +66,10 @@ type LiveResource struct {
 	Description string          `json:"description"`
 	Flags       string          `json:"flags"`
 	Provisioned bool            `json:"provisioned"`
+	// Exists says what provision creates is already on the node (a volume
+	// group made by hand, not yet recorded as provisioned): provision will
+	// only record it. Drivers that cannot tell leave it false.
+	Exists bool `json:"exists,omitempty"`
 	// Provisionable is false for resources with nothing to provision.
 	Provisionable bool `json:"provisionable"`
 	Disable       bool `json:"disable"`

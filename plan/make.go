@@ -4,6 +4,7 @@ import (
 	"context"
 	"github.com/omhcl/omhcl/internal/parallel"
 	"slices"
+	"time"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/omhcl/omhcl/lang"
@@ -80,16 +81,37 @@ func hasApplied(li *LiveInstance) bool {
 }
 
 // Make observes and plans in one call.
+//
+// Plans whose operations the drivers' checks say will fail come back with
+// the errors, marked Errored; every plan carries its diagnostics for the
+// JSON document. On errors before a plan exists, the plan is an empty
+// Errored one.
 func Make(ctx context.Context, req Request) (*Plan, []Input, hcl.Diagnostics) {
 	inputs, diags := Observe(ctx, req)
+	checks := newChecks(req, inputs)
+	if !diags.HasErrors() {
+		diags = append(diags, checks.attrs(ctx)...)
+	}
 	if diags.HasErrors() {
-		return nil, nil, diags
+		return req.errored(diags), nil, diags
 	}
 	p, err := Build(req.Options.Node, inputs, req.Options)
 	if err != nil {
-		return nil, nil, append(diags, errorDiag("Cannot plan", err.Error()))
+		diags = append(diags, errorDiag("Cannot plan", err.Error()))
+		return req.errored(diags), nil, diags
 	}
+	diags = append(diags, checks.changes(ctx, p)...)
+	p.Errored = diags.HasErrors()
+	p.Diagnostics = lang.JSONDiagnostics(diags, req.Config.Files)
 	return p, inputs, diags
+}
+
+// errored is the plan of a request that could not be planned.
+func (req Request) errored(diags hcl.Diagnostics) *Plan {
+	return &Plan{
+		FormatVersion: FormatVersion, ID: newID(), Node: req.Options.Node, CreatedAt: time.Now().UTC(),
+		Errored: true, Diagnostics: lang.JSONDiagnostics(diags, req.Config.Files),
+	}
 }
 
 // LiveOf gathers the live state of the planned services, as om status

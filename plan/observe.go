@@ -57,6 +57,9 @@ func (d Drivers) Instance(ctx context.Context, svc *lang.Service, node string) (
 			lr.Status, lr.Messages = st.State, st.Messages
 			lr.Description = drv.Describe()
 			lr.Exposed = drv.Exposed(ctx)
+			if ec, ok := drv.(providers.ExistChecker); ok {
+				lr.Exists = ec.Exists(ctx)
+			}
 		} else if drv != nil {
 			lr.Description = drv.Describe()
 		}

@@ -79,6 +79,12 @@ type Plan struct {
 	// Steps are the driver calls in execution order: every stop (reverse
 	// dependency order), then every provision and start.
 	Steps []Step `json:"steps"`
+	// Errored marks a plan that cannot be applied: checks found errors
+	// (an attribute its operations need is missing or wrong).
+	Errored bool `json:"errored"`
+	// Diagnostics are the planning's errors and warnings, located in the
+	// configuration.
+	Diagnostics []lang.JSONDiagnostic `json:"diagnostics"`
 }
 
 // Change describes everything that happens to one resource.

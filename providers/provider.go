@@ -31,6 +31,9 @@ type AttrSpec struct {
 	// without restarting it (an app's check command). A change to any other
 	// attribute of a running resource is a stop then a start.
 	InPlace bool
+	// Exclusive marks a value two resources of a service must not share
+	// (the device a filesystem is made on): validate warns when they do.
+	Exclusive bool
 }
 
 // Spec describes a driver: the attributes its resource blocks accept, the

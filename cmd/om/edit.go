@@ -110,7 +110,7 @@ func editConfig(ctx context.Context, e *cli.Env, cfg *lang.Config, name string) 
 			fmt.Fprintf(e.Out, "%s: no change\n", ed.file)
 			return nil
 		}
-		if next, ok := ed.check(edited); ok {
+		if next, ok := ed.check(ctx, edited); ok {
 			keep, err = ed.save(ctx, next, edited, tmp.Name())
 			return err
 		}
@@ -162,7 +162,7 @@ func again(out io.Writer, in *bufio.Reader) bool {
 // check loads the configuration with the edited file in place of the
 // original, as omplan does, and evaluates the edited file's services for
 // each of their nodes. It prints the diagnostics.
-func (ed *configEdit) check(edited []byte) (*lang.Config, bool) {
+func (ed *configEdit) check(ctx context.Context, edited []byte) (*lang.Config, bool) {
 	files := make(map[string][]byte, len(ed.cfg.Files))
 	for name, f := range ed.cfg.Files {
 		files[name] = f.Bytes
@@ -171,7 +171,7 @@ func (ed *configEdit) check(edited []byte) (*lang.Config, bool) {
 	next, diags := lang.LoadFiles(files)
 	if !diags.HasErrors() {
 		// the other files' services are as they were: judge this file's
-		diags = append(diags, cli.EvaluateAll(&lang.Config{Services: ed.services(next), Files: next.Files})...)
+		diags = append(diags, cli.EvaluateAll(ctx, &lang.Config{Services: ed.services(next), Files: next.Files})...)
 	}
 	if len(diags) > 0 {
 		var srcs map[string]*hcl.File

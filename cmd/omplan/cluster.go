@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/hashicorp/hcl/v2"
 	"github.com/omhcl/omhcl/cmd/internal/cli"
 	"github.com/omhcl/omhcl/daemon"
 	"github.com/omhcl/omhcl/lang"
@@ -37,9 +38,12 @@ func planCluster(ctx context.Context, e *cli.Env, cfg *lang.Config, f planFlags)
 		if err != nil {
 			return err
 		}
-		p, runs, err := planNode(ctx, cfg, live, n.Name, targets, f.sel)
-		if err != nil {
-			return err
+		p, runs, diags := planNode(ctx, cfg, live, n.Name, targets, f.sel)
+		if len(diags) > 0 {
+			lang.WriteDiagnostics(e.Err, cfg.Files, diags, bool(e.Colors(e.Err)))
+		}
+		if diags.HasErrors() {
+			return cli.ErrReported
 		}
 		changes = changes || !p.Empty()
 		fmt.Fprintf(e.Out, "== node %s", n.Name)
@@ -58,16 +62,17 @@ func planCluster(ctx context.Context, e *cli.Env, cfg *lang.Config, f planFlags)
 
 // planNode plans one node, service by service, each toward what the
 // orchestrator wants of it there.
-func planNode(ctx context.Context, cfg *lang.Config, live *plan.Live, node string, targets map[string]string, sel cli.Selection) (*plan.Plan, []string, error) {
+func planNode(ctx context.Context, cfg *lang.Config, live *plan.Live, node string, targets map[string]string, sel cli.Selection) (*plan.Plan, []string, hcl.Diagnostics) {
 	all := &plan.Plan{FormatVersion: plan.FormatVersion, Node: node}
 	var runs []string
+	var planDiags hcl.Diagnostics
 	for _, svc := range cfg.Services {
 		if len(sel.Services) > 0 && !slices.Contains(sel.Services, svc.Name) {
 			continue
 		}
 		inst, diags := svc.Evaluate(node, nil)
 		if diags.HasErrors() {
-			return nil, nil, fmt.Errorf("%s", diags.Error())
+			return nil, nil, diags
 		}
 		t := plan.DefaultTarget(inst.Settings, node)
 		if target, ok := targets[svc.Name]; ok && inst.Settings.Orchestrate != "no" && t != plan.TargetDown {
@@ -82,11 +87,12 @@ func planNode(ctx context.Context, cfg *lang.Config, live *plan.Live, node strin
 		req := plan.Request{Config: cfg, Source: plan.Snapshot{Live: live}, Services: []string{svc.Name},
 			Options: plan.Options{Node: node, Target: t, RIDs: sel.RIDs, Tags: sel.Tags}}
 		p, _, diags := plan.Make(ctx, req)
+		planDiags = append(planDiags, diags...)
 		if diags.HasErrors() {
-			return nil, nil, fmt.Errorf("%s", diags.Error())
+			return nil, nil, planDiags
 		}
 		all.Changes = append(all.Changes, p.Changes...)
 		all.Steps = append(all.Steps, p.Steps...)
 	}
-	return all, runs, nil
+	return all, runs, planDiags
 }

@@ -29,6 +29,12 @@ func newRoot(e *cli.Env) *cobra.Command {
 and prints the ordered operations omapply would run. PATH is a .hcl file or a
 directory of them (default $OMHCL_CONFIG, else /etc/omhcl).
 
+A plan whose operations would certainly fail (a volume group to create
+without pvs, an address whose name does not resolve) is an error: it is
+reported at the attribute in the file, and -json gives it in "diagnostics"
+with "errored": true. Planning from a --snapshot, what only the planning
+host sees (its resolver) is a warning instead.
+
 Exit codes: 0 success (with -detailed-exitcode: no changes), 1 error,
 2 changes present (only with -detailed-exitcode).`,
 		Example: `  omplan /etc/omhcl
@@ -79,6 +85,9 @@ func runPlan(ctx context.Context, e *cli.Env, f planFlags, args []string) error 
 	}
 	p, _, err := e.MakePlan(ctx, req)
 	if err != nil {
+		if f.json && p != nil {
+			plan.WriteJSON(e.Out, p) // the errors, as a document for CI
+		}
 		return err
 	}
 	if f.out != "" {

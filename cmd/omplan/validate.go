@@ -20,7 +20,7 @@ func newValidate(e *cli.Env) *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cfg, diags := lang.Load(cli.ConfigPaths(args)...)
 			if cfg != nil && !diags.HasErrors() {
-				diags = append(diags, cli.EvaluateAll(cfg)...)
+				diags = append(diags, cli.EvaluateAll(cmd.Context(), cfg)...)
 			}
 			var files map[string]*hcl.File
 			if cfg != nil {

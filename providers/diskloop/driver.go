@@ -1,6 +1,7 @@
 package diskloop
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"os"
@@ -15,6 +16,11 @@ import (
 // detachWait bounds how long Stop waits for the kernel to release a loop
 // device after losetup -d (a device still open is only detached on close).
 var detachWait = 2 * time.Second
+
+var (
+	_ providers.AttrChecker  = (*driver)(nil)
+	_ providers.ExistChecker = (*driver)(nil)
+)
 
 type driver struct {
 	r *providers.Resource
@@ -146,11 +152,7 @@ func (d *driver) Operations(ctx context.Context, a providers.Action) []string {
 		}
 		return []string{"losetup -d " + dev}
 	case providers.ActProvision:
-		cmds, err := d.createCmds()
-		if err != nil {
-			return []string{"error: " + err.Error()}
-		}
-		lines := providers.CommandLines(cmds...)
+		lines := providers.CommandLines(d.createCmdsOf(cmp.Or(d.size(), "(size not set)"))...)
 		what := d.file()
 		if what == providers.Unknown {
 			what = "the file"
@@ -168,14 +170,42 @@ func (d *driver) attachCmd() []string { return []string{"losetup", "-f", "--show
 // createCmds make the backing file, and its directory (mkdir -p does
 // nothing when it exists).
 func (d *driver) createCmds() ([][]string, error) {
-	size := d.r.Str("size")
+	size := d.size()
 	if size == "" {
-		return nil, fmt.Errorf("%s: size is required to create %s", d.r.RID(), d.file())
+		return nil, fmt.Errorf("%s: %w", d.r.RID(), d.noSize())
 	}
-	if size != providers.Unknown {
-		size = canonicalSize(size)
+	return d.createCmdsOf(size), nil
+}
+
+// size is the size attribute as truncate is given it.
+func (d *driver) size() string {
+	s := d.r.Str("size")
+	if s != "" && s != providers.Unknown {
+		s = canonicalSize(s)
 	}
-	return [][]string{{"mkdir", "-p", d.dir()}, {"truncate", "-s", size, d.file()}}, nil
+	return s
+}
+
+func (d *driver) createCmdsOf(size string) [][]string {
+	return [][]string{{"mkdir", "-p", d.dir()}, {"truncate", "-s", size, d.file()}}
+}
+
+func (d *driver) noSize() *providers.AttrError {
+	return providers.Invalid("size", "size is required to create %s, which does not exist on node %s", d.file(), d.r.Node)
+}
+
+// CheckAttrs fails a plan that creates the backing file without a size.
+func (d *driver) CheckAttrs(ctx context.Context, c providers.Check) []*providers.AttrError {
+	if c.Has(providers.ActProvision) && d.size() == "" {
+		return []*providers.AttrError{d.noSize()}
+	}
+	return nil
+}
+
+// Exists reports whether the backing file is there already, which
+// Provision leaves as it is.
+func (d *driver) Exists(ctx context.Context) bool {
+	return d.file() != providers.Unknown && d.fileExists()
 }
 
 func (d *driver) removeCmd() []string { return []string{"rm", "-f", d.file()} }

@@ -92,8 +92,28 @@ func TestProvisionWithoutSizeFails(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "size is required") {
 		t.Fatalf("Provision without size: %v, want a size error", err)
 	}
-	if ops := d.Operations(context.Background(), providers.ActProvision); len(ops) != 1 || !strings.HasPrefix(ops[0], "error: ") || !strings.Contains(ops[0], "size is required") {
-		t.Errorf("provision operations = %q, want the size error", ops)
+	want := []string{"mkdir -p " + filepath.Dir(file), "truncate -s (size not set) " + file + " (skipped when " + file + " exists)"}
+	if ops := d.Operations(context.Background(), providers.ActProvision); !slices.Equal(ops, want) {
+		t.Errorf("provision operations = %q, want %q", ops, want)
+	}
+	provision := providers.Check{Actions: []providers.Action{providers.ActProvision}}
+	if errs := d.(providers.AttrChecker).CheckAttrs(context.Background(), provision); len(errs) != 1 || errs[0].Attr != "size" || !strings.Contains(errs[0].Msg, "size is required") {
+		t.Errorf("CheckAttrs(provision) = %v, want the size error", errs)
+	}
+}
+
+// TestExists: a backing file already there is what Provision keeps.
+func TestExists(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "disk.img")
+	d := newDriver(t, map[string]cty.Value{"file": cty.StringVal(file)}).(providers.ExistChecker)
+	if d.Exists(context.Background()) {
+		t.Error("Exists before the file is made = true")
+	}
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if !d.Exists(context.Background()) {
+		t.Error("Exists with the file = false")
 	}
 }
 

@@ -3,7 +3,6 @@
 package diskloop
 
 import (
-	"fmt"
 	"path/filepath"
 
 	"github.com/omhcl/omhcl/providers"
@@ -31,18 +30,21 @@ var Spec = &providers.Spec{
 // New checks the known attributes of r and returns its driver.
 func New(r *providers.Resource) (providers.Driver, error) {
 	d := &driver{r: r}
+	var errs []*providers.AttrError
 	if file := d.file(); file != providers.Unknown {
 		if file == "" {
-			return nil, fmt.Errorf("%s: file is required", r.RID())
-		}
-		if !filepath.IsAbs(file) {
-			return nil, fmt.Errorf("%s: file %q must be an absolute path", r.RID(), file)
+			errs = append(errs, providers.Invalid("file", "file is required"))
+		} else if !filepath.IsAbs(file) {
+			errs = append(errs, providers.Invalid("file", "file %q must be an absolute path", file))
 		}
 	}
 	if size := r.Str("size"); size != "" && size != providers.Unknown {
 		if _, err := ParseSize(size); err != nil {
-			return nil, fmt.Errorf("%s: %w", r.RID(), err)
+			errs = append(errs, providers.Invalid("size", "%v", err))
 		}
+	}
+	if err := providers.Refuse(r, errs); err != nil {
+		return nil, err
 	}
 	return d, nil
 }

@@ -1,6 +1,7 @@
 package disklv
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"strings"
@@ -8,6 +9,11 @@ import (
 	"github.com/omhcl/omhcl/providers"
 	"github.com/omhcl/omhcl/providers/diskvg"
 	"github.com/zclconf/go-cty/cty"
+)
+
+var (
+	_ providers.AttrChecker  = (*driver)(nil)
+	_ providers.ExistChecker = (*driver)(nil)
 )
 
 type driver struct {
@@ -140,10 +146,7 @@ func (d *driver) Operations(ctx context.Context, a providers.Action) []string {
 	case providers.ActStop:
 		cmd = d.activateCmd("n")
 	case providers.ActProvision:
-		var err error
-		if cmd, err = d.createCmd(); err != nil {
-			return []string{"error: " + err.Error()}
-		}
+		cmd = d.lvcreateCmd(cmp.Or(d.r.Str("size"), "(size not set)"))
 	case providers.ActUnprovision:
 		cmd = d.removeCmd()
 	default:
@@ -162,13 +165,39 @@ func (d *driver) removeCmd() []string { return []string{"lvremove", "-f", d.path
 func (d *driver) createCmd() ([]string, error) {
 	size := d.r.Str("size")
 	if size == "" {
-		return nil, fmt.Errorf("%s: size is required to create lv %s", d.r.RID(), d.path())
+		return nil, fmt.Errorf("%s: %w", d.r.RID(), d.noSize())
 	}
+	return d.lvcreateCmd(size), nil
+}
+
+func (d *driver) lvcreateCmd(size string) []string {
 	flag := "-L"
 	if strings.Contains(size, "%") {
 		flag = "-l"
 	}
-	return []string{"lvcreate", "-n", d.r.Str("name"), flag, size, d.r.Str("vg")}, nil
+	return []string{"lvcreate", "-n", d.r.Str("name"), flag, size, d.r.Str("vg")}
+}
+
+func (d *driver) noSize() *providers.AttrError {
+	return providers.Invalid("size", "size is required to create lv %s, which does not exist on node %s", d.path(), d.r.Node)
+}
+
+// CheckAttrs fails a plan that creates the volume without a size.
+func (d *driver) CheckAttrs(ctx context.Context, c providers.Check) []*providers.AttrError {
+	if c.Has(providers.ActProvision) && d.r.Str("size") == "" {
+		return []*providers.AttrError{d.noSize()}
+	}
+	return nil
+}
+
+// Exists reports whether the volume is there already, which Provision
+// leaves as it is.
+func (d *driver) Exists(ctx context.Context) bool {
+	if !d.known() {
+		return false
+	}
+	st, err := d.state(ctx)
+	return err == nil && st.exists
 }
 
 // runAll runs cmds in order, stopping at the first failure.

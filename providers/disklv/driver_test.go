@@ -132,8 +132,8 @@ func TestCommands(t *testing.T) {
 	}
 }
 
-// TestOperationsArePure: operations never query LVM; a missing size
-// makes provision impossible and reads as an error.
+// TestOperationsArePure: operations never query LVM; a missing size is
+// named in the command (CheckAttrs fails the plan).
 func TestOperationsArePure(t *testing.T) {
 	probe := func(ctx context.Context, argv ...string) (string, error) {
 		t.Errorf("Operations probed %q", argv)
@@ -144,11 +144,33 @@ func TestOperationsArePure(t *testing.T) {
 		t.Fatal(err)
 	}
 	ops := disklab.OpsOf(d)
-	if got := ops[providers.ActProvision]; len(got) != 1 || !strings.HasPrefix(got[0], "error: ") || !strings.Contains(got[0], "size is required") {
-		t.Errorf("provision operations without size = %q, want the size error", got)
+	if want := []string{"lvcreate -n data -L (size not set) vgsvc1"}; !slices.Equal(ops[providers.ActProvision], want) {
+		t.Errorf("provision operations without size = %q, want %q", ops[providers.ActProvision], want)
 	}
 	if got := ops[providers.ActStart]; !slices.Equal(got, []string{"lvchange -a y vgsvc1/data"}) {
 		t.Errorf("start operations = %q", got)
+	}
+}
+
+// TestCheckAttrsSize: creating the volume without a size fails the plan,
+// at size; a plan that does not create it needs none; a bad size is New's
+// refusal, pointing at size.
+func TestCheckAttrsSize(t *testing.T) {
+	d, err := newDriver(lvResource("vgsvc1", "data", ""), newFakeLVM(t).run, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	errs := d.CheckAttrs(ctx, providers.Check{Actions: []providers.Action{providers.ActProvision}})
+	if len(errs) != 1 || errs[0].Attr != "size" || !strings.Contains(errs[0].Msg, "size is required to create lv vgsvc1/data") {
+		t.Errorf("CheckAttrs(provision) without size = %v", errs)
+	}
+	if errs := d.CheckAttrs(ctx, providers.Check{Actions: []providers.Action{providers.ActStart}}); errs != nil {
+		t.Errorf("CheckAttrs(start) without size = %v, want none", errs)
+	}
+	errs = providers.CheckResource(ctx, lvResource("vgsvc1", "data", "-5g"), providers.Check{})
+	if len(errs) != 1 || errs[0].Attr != "size" || !strings.Contains(errs[0].Msg, `invalid size "-5g"`) {
+		t.Errorf("CheckResource with size -5g = %v, want the size error", errs)
 	}
 }
 

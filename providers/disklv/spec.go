@@ -4,7 +4,6 @@ package disklv
 
 import (
 	"context"
-	"fmt"
 	"regexp"
 
 	"github.com/omhcl/omhcl/providers"
@@ -51,13 +50,17 @@ func New(r *providers.Resource) (providers.Driver, error) {
 
 func newDriver(r *providers.Resource, run providers.Runner, probe probeFunc) (*driver, error) {
 	d := &driver{r: r, run: run, probe: probe}
+	var errs []*providers.AttrError
 	for _, attr := range []string{"name", "vg"} {
 		if v := r.Str(attr); v != providers.Unknown && (!lvmNameRe.MatchString(v) || v == "." || v == "..") {
-			return nil, fmt.Errorf("%s: invalid %s %q", r.RID(), attr, v)
+			errs = append(errs, providers.Invalid(attr, "invalid %s %q", attr, v))
 		}
 	}
 	if size := r.Str("size"); size != "" && size != providers.Unknown && !sizeRe.MatchString(size) && !extentsRe.MatchString(size) {
-		return nil, fmt.Errorf(`%s: invalid size %q: want an absolute size like "100m" or "2g", or a share like "50%%FREE"`, r.RID(), size)
+		errs = append(errs, providers.Invalid("size", `invalid size %q: want an absolute size like "100m" or "2g", or a share like "50%%FREE"`, size))
+	}
+	if err := providers.Refuse(r, errs); err != nil {
+		return nil, err
 	}
 	return d, nil
 }

@@ -9,6 +9,11 @@ import (
 	"github.com/zclconf/go-cty/cty"
 )
 
+var (
+	_ providers.AttrChecker  = (*driver)(nil)
+	_ providers.ExistChecker = (*driver)(nil)
+)
+
 type driver struct {
 	r *providers.Resource
 	// probe runs read-only LVM queries; tests replace it to fake states
@@ -183,11 +188,11 @@ func (d *driver) Operations(ctx context.Context, a providers.Action) []string {
 }
 
 // provisionLines are the provision operations: pvcreate only labels a
-// device that is not a PV yet.
+// device that is not a PV yet. Without pvs, CheckAttrs fails the plan.
 func (d *driver) provisionLines() []string {
-	pvs, err := d.requirePVs()
-	if err != nil {
-		return []string{"error: " + err.Error()}
+	pvs := d.pvs()
+	if len(pvs) == 0 {
+		return []string{strings.Join(d.vgcreateCmd([]string{"(pvs not set)"}), " ")}
 	}
 	var lines []string
 	for _, pv := range pvs {
@@ -233,9 +238,31 @@ func (d *driver) requireNode() error {
 func (d *driver) requirePVs() ([]string, error) {
 	pvs := d.pvs()
 	if len(pvs) == 0 {
-		return nil, fmt.Errorf("%s: pvs is required to create vg %s", d.r.RID(), d.name())
+		return nil, fmt.Errorf("%s: %w", d.r.RID(), d.noPVs())
 	}
 	return pvs, nil
+}
+
+func (d *driver) noPVs() *providers.AttrError {
+	return providers.Invalid("pvs", "pvs is required to create vg %s, which does not exist on node %s", d.name(), d.r.Node)
+}
+
+// CheckAttrs fails a plan that creates the VG without pvs to create it on.
+func (d *driver) CheckAttrs(ctx context.Context, c providers.Check) []*providers.AttrError {
+	if c.Has(providers.ActProvision) && len(d.pvs()) == 0 {
+		return []*providers.AttrError{d.noPVs()}
+	}
+	return nil
+}
+
+// Exists reports whether the VG is there already, which Provision leaves
+// as it is.
+func (d *driver) Exists(ctx context.Context) bool {
+	if d.name() == providers.Unknown {
+		return false
+	}
+	st, err := d.state(ctx)
+	return err == nil && st.exists
 }
 
 // pvs is the pvs attribute; a list not known yet reads as one unknown PV so

@@ -137,14 +137,28 @@ func TestOperationsArePure(t *testing.T) {
 	if want := []string{"vgremove -f vgdata", "pvremove (the physical volumes of vgdata)"}; !slices.Equal(ops[providers.ActUnprovision], want) {
 		t.Errorf("unprovision operations = %q, want %q", ops[providers.ActUnprovision], want)
 	}
-	if got := ops[providers.ActProvision]; len(got) != 1 || !strings.HasPrefix(got[0], "error: ") || !strings.Contains(got[0], "pvs is required") {
-		t.Errorf("provision operations without pvs = %q, want the pvs error", got)
+	if want := []string{"vgcreate vgdata (pvs not set)"}; !slices.Equal(ops[providers.ActProvision], want) {
+		t.Errorf("provision operations without pvs = %q, want %q", ops[providers.ActProvision], want)
 	}
 	nodeless := newVG(t, "", vgAttrs("vgdata"))
 	for _, a := range []providers.Action{providers.ActStart, providers.ActStop} {
 		if got := nodeless.Operations(context.Background(), a); len(got) != 1 || !strings.Contains(got[0], "no node name") {
 			t.Errorf("%s operations without a node = %q, want the node error", a, got)
 		}
+	}
+}
+
+// TestCheckAttrsPVs: creating the VG without pvs fails the plan, at pvs;
+// a plan that does not create it needs none.
+func TestCheckAttrsPVs(t *testing.T) {
+	d := newVG(t, "n1", vgAttrs("vgdata"))
+	ctx := context.Background()
+	errs := d.CheckAttrs(ctx, providers.Check{Actions: []providers.Action{providers.ActProvision, providers.ActStart}})
+	if len(errs) != 1 || errs[0].Attr != "pvs" || !strings.Contains(errs[0].Msg, "pvs is required to create vg vgdata") {
+		t.Errorf("CheckAttrs(provision) without pvs = %v, want the pvs error", errs)
+	}
+	if errs := d.CheckAttrs(ctx, providers.Check{Actions: []providers.Action{providers.ActStart}}); errs != nil {
+		t.Errorf("CheckAttrs(start) without pvs = %v, want none", errs)
 	}
 }
 
@@ -297,5 +311,18 @@ func TestStartTakesOver(t *testing.T) {
 	}
 	if tags := vgTags(t, vg); !slices.Equal(tags, []string{"n1"}) {
 		t.Errorf("tags after stop on n2 = %q, want [n1]", tags)
+	}
+}
+
+// TestExists: a VG made by hand is what Provision keeps, and plans say so.
+func TestExists(t *testing.T) {
+	requireLVM(t)
+	vg, _ := disklab.LoopVG(t, "omtexist")
+	ctx := context.Background()
+	if !newVG(t, "n1", vgAttrs(vg)).Exists(ctx) {
+		t.Errorf("Exists of vg %s = false", vg)
+	}
+	if newVG(t, "n1", vgAttrs(disklab.Unique("omtnone"))).Exists(ctx) {
+		t.Error("Exists of a missing vg = true")
 	}
 }

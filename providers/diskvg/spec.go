@@ -5,7 +5,6 @@
 package diskvg
 
 import (
-	"fmt"
 	"path/filepath"
 	"regexp"
 
@@ -42,16 +41,21 @@ var (
 // New checks the known attributes of r and returns its driver.
 func New(r *providers.Resource) (providers.Driver, error) {
 	d := &driver{r: r, probe: Probe}
+	var errs []*providers.AttrError
 	if name := d.name(); name != providers.Unknown && (!vgNameRe.MatchString(name) || name == "." || name == "..") {
-		return nil, fmt.Errorf("%s: invalid volume group name %q", r.RID(), name)
+		errs = append(errs, providers.Invalid("name", "invalid volume group name %q", name))
 	}
 	if r.Node != "" && (len(r.Node) > 1024 || !tagRe.MatchString(r.Node)) {
-		return nil, fmt.Errorf("%s: node name %q cannot be an LVM tag", r.RID(), r.Node)
+		errs = append(errs, providers.Invalid("", "node name %q cannot be an LVM tag", r.Node))
 	}
 	for _, pv := range r.Strings("pvs") {
 		if !filepath.IsAbs(pv) {
-			return nil, fmt.Errorf("%s: pv %q must be an absolute device path", r.RID(), pv)
+			errs = append(errs, providers.Invalid("pvs", "pv %q must be an absolute device path", pv))
+			break
 		}
+	}
+	if err := providers.Refuse(r, errs); err != nil {
+		return nil, err
 	}
 	return d, nil
 }

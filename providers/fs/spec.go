@@ -4,9 +4,9 @@
 package fs
 
 import (
-	"fmt"
 	"path/filepath"
 	"regexp"
+	"slices"
 
 	"github.com/omhcl/omhcl/providers"
 	"github.com/zclconf/go-cty/cty"
@@ -53,11 +53,21 @@ func init() {
 			Type:          t.name,
 			Default:       t.name == "ext4",
 			Doc:           doc(t),
-			Attrs:         attrs,
+			Attrs:         attrsOf(t),
 			Provisionable: t.mkfs != nil,
 			New:           newFunc(t),
 		})
 	}
+}
+
+// attrsOf is attrs with dev exclusive for the types made on a device: two
+// bind mounts of one directory are fine, two filesystems on one device not.
+func attrsOf(t fsType) []providers.AttrSpec {
+	out := slices.Clone(attrs)
+	for i := range out {
+		out[i].Exclusive = out[i].Name == "dev" && t.mkfs != nil
+	}
+	return out
 }
 
 func doc(t fsType) string {
@@ -80,38 +90,39 @@ var (
 func newFunc(t fsType) func(r *providers.Resource) (providers.Driver, error) {
 	return func(r *providers.Resource) (providers.Driver, error) {
 		d := newDriver(r, t)
-		if err := d.validate(); err != nil {
-			return nil, fmt.Errorf("%s: %w", r.RID(), err)
+		if err := providers.Refuse(r, d.validate()); err != nil {
+			return nil, err
 		}
 		return d, nil
 	}
 }
 
 // validate checks the attributes known so far.
-func (d *driver) validate() error {
+func (d *driver) validate() []*providers.AttrError {
+	var errs []*providers.AttrError
 	switch mnt := d.r.Str("mnt"); {
 	case mnt == providers.Unknown:
 	case mnt == "":
-		return fmt.Errorf("mnt is required")
+		errs = append(errs, providers.Invalid("mnt", "mnt is required"))
 	case !filepath.IsAbs(mnt):
-		return fmt.Errorf("mnt %q must be an absolute path", mnt)
+		errs = append(errs, providers.Invalid("mnt", "mnt %q must be an absolute path", mnt))
 	case filepath.Clean(mnt) == "/":
-		return fmt.Errorf("mnt cannot be /")
+		errs = append(errs, providers.Invalid("mnt", "mnt cannot be /"))
 	}
 	switch dev := d.r.Str("dev"); {
 	case dev == providers.Unknown:
 	case dev == "" && !d.typ.noDev:
-		return fmt.Errorf("dev is required for a %s filesystem", d.typ.name)
+		errs = append(errs, providers.Invalid("dev", "dev is required for a %s filesystem", d.typ.name))
 	case dev != "" && !d.typ.noDev && !filepath.IsAbs(dev):
-		return fmt.Errorf("dev %q must be an absolute path", dev)
+		errs = append(errs, providers.Invalid("dev", "dev %q must be an absolute path", dev))
 	}
 	if perm := d.r.Str("perm"); perm != "" && perm != providers.Unknown && !permRe.MatchString(perm) {
-		return fmt.Errorf("perm %q is not an octal mode like 0750", perm)
+		errs = append(errs, providers.Invalid("perm", "perm %q is not an octal mode like 0750", perm))
 	}
 	for _, a := range []string{"user", "group"} {
 		if v := d.r.Str(a); v != "" && v != providers.Unknown && !ownerRe.MatchString(v) {
-			return fmt.Errorf("%s %q is not a valid name", a, v)
+			errs = append(errs, providers.Invalid(a, "%s %q is not a valid name", a, v))
 		}
 	}
-	return nil
+	return errs
 }

@@ -12,7 +12,10 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-var _ providers.StartChecker = (*driver)(nil)
+var (
+	_ providers.StartChecker = (*driver)(nil)
+	_ providers.AttrChecker  = (*driver)(nil)
+)
 
 type driver struct {
 	r      *providers.Resource

@@ -17,9 +17,11 @@ func (d *driver) Operations(ctx context.Context, a providers.Action) []string {
 	if !s.known {
 		return plannedOps(s, a)
 	}
-	ip, err := d.address(ctx, s)
-	if err != nil {
-		return []string{"error: " + err.Error()}
+	// A name this host cannot resolve is named: CheckAttrs reports it, and
+	// the node may resolve it.
+	addr, proto := fmt.Sprintf("(address of %s)", s.host), "arp"
+	if ip, err := d.address(ctx, s); err == nil {
+		addr, proto = ip.String(), protocol(ip)
 	}
 	// Pure: a plan made from a snapshot on a CI runner, without ipdev,
 	// must read the same. A prefix taken from ipdev's own address at start
@@ -28,10 +30,10 @@ func (d *driver) Operations(ctx context.Context, a providers.Action) []string {
 	if s.prefix != noPrefix {
 		prefix = fmt.Sprint(s.prefix)
 	}
-	cidr := fmt.Sprintf("%s/%s", ip, prefix)
+	cidr := addr + "/" + prefix
 	switch a {
 	case providers.ActStart:
-		return startOps(s, ip.String(), protocol(ip), cidr)
+		return startOps(s, addr, proto, cidr)
 	case providers.ActStop:
 		return []string{delCommand(s, cidr)}
 	}

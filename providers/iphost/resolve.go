@@ -6,6 +6,8 @@ import (
 	"net"
 	"net/netip"
 	"time"
+
+	"github.com/omhcl/omhcl/providers"
 )
 
 // lookupFunc resolves a host name to its addresses.
@@ -57,4 +59,25 @@ func preferIPv4(addrs []netip.Addr) (netip.Addr, bool) {
 		}
 	}
 	return netip.Addr{}, false
+}
+
+// CheckAttrs fails a plan that starts the address when ipname is a name
+// this host cannot resolve. Only this host's resolver is asked: the error
+// is marked Host, for plans made elsewhere than on the node. A stop is
+// not checked: refusing it would keep every other resource of the service
+// running too, where the stop of the rest succeeds.
+func (d *driver) CheckAttrs(ctx context.Context, c providers.Check) []*providers.AttrError {
+	if !c.Host || !c.Has(providers.ActStart) {
+		return nil
+	}
+	s, err := parseSettings(d.r)
+	if err != nil || !d.r.Known("ipname") {
+		return nil // New refuses the first, the second is checked once known
+	}
+	ctx, cancel := context.WithTimeout(ctx, resolveTimeout)
+	defer cancel()
+	if _, err := d.address(ctx, s); err != nil {
+		return []*providers.AttrError{{Attr: "ipname", Msg: err.Error(), Host: true}}
+	}
+	return nil
 }

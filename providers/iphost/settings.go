@@ -38,6 +38,16 @@ var attrNames = []string{"ipname", "ipdev", "netmask", "netns", "arp_probe_wait"
 // parseSettings reads and checks the attributes of r. Unknown attributes
 // are not checked: they are checked again once known, before start.
 func parseSettings(r *providers.Resource) (settings, error) {
+	s, errs := readSettings(r)
+	joined := make([]error, len(errs))
+	for i, e := range errs {
+		joined[i] = e
+	}
+	return s, errors.Join(joined...)
+}
+
+// readSettings is parseSettings with each error naming its attribute.
+func readSettings(r *providers.Resource) (settings, []*providers.AttrError) {
 	s := settings{
 		ipname:       r.Str("ipname"),
 		dev:          r.Str("ipdev"),
@@ -48,28 +58,30 @@ func parseSettings(r *providers.Resource) (settings, error) {
 		known:        r.Known(attrNames...),
 	}
 	s.host = s.ipname
-	var errs []error
-	if err := s.parseIPName(); err != nil {
-		errs = append(errs, err)
-	}
-	if err := s.parseNetmask(r.Str("netmask")); err != nil {
-		errs = append(errs, err)
-	}
-	if err := s.parseProbeWait(r.Str("arp_probe_wait")); err != nil {
-		errs = append(errs, err)
-	}
-	if ip, err := netip.ParseAddr(s.host); err == nil && s.prefix != noPrefix {
-		if err := checkPrefix(ip, s.prefix); err != nil {
-			errs = append(errs, err)
+	var errs []*providers.AttrError
+	add := func(attr string, err error) {
+		if err != nil {
+			errs = append(errs, &providers.AttrError{Attr: attr, Msg: err.Error()})
 		}
+	}
+	add("ipname", s.parseIPName())
+	mask := r.Str("netmask")
+	add("netmask", s.parseNetmask(mask))
+	add("arp_probe_wait", s.parseProbeWait(r.Str("arp_probe_wait")))
+	if ip, err := netip.ParseAddr(s.host); err == nil && s.prefix != noPrefix {
+		at := "ipname" // the /len, unless netmask set the prefix
+		if mask != "" {
+			at = "netmask"
+		}
+		add(at, checkPrefix(ip, s.prefix))
 	}
 	switch {
 	case s.dev == "":
-		errs = append(errs, errors.New("ipdev is required"))
+		add("ipdev", errors.New("ipdev is required"))
 	case s.dev != providers.Unknown && (len(s.dev) > maxIfNameLen || strings.ContainsAny(s.dev, "/ \t\n")):
-		errs = append(errs, fmt.Errorf("ipdev %q is not a valid interface name (at most %d characters, no '/' nor spaces)", s.dev, maxIfNameLen))
+		add("ipdev", fmt.Errorf("ipdev %q is not a valid interface name (at most %d characters, no '/' nor spaces)", s.dev, maxIfNameLen))
 	}
-	return s, errors.Join(errs...)
+	return s, errs
 }
 
 func (s *settings) parseIPName() error {

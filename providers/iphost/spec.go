@@ -4,7 +4,6 @@
 package iphost
 
 import (
-	"fmt"
 	"time"
 
 	"github.com/omhcl/omhcl/providers"
@@ -41,8 +40,8 @@ var Spec = &providers.Spec{
 
 // New checks the known attributes of r and returns its driver.
 func New(r *providers.Resource) (providers.Driver, error) {
-	if _, err := parseSettings(r); err != nil {
-		return nil, fmt.Errorf("%s: %w", r.RID(), err)
+	if _, errs := readSettings(r); len(errs) > 0 {
+		return nil, providers.Refuse(r, errs)
 	}
 	return &driver{r: r, lookup: defaultLookup}, nil
 }

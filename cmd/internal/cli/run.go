@@ -51,14 +51,15 @@ func (e *Env) Request(cfg *lang.Config, src plan.Source, sel Selection) (plan.Re
 	}, nil
 }
 
-// MakePlan observes and plans, printing diagnostics.
+// MakePlan observes and plans, printing diagnostics. On errors it returns
+// ErrReported with the errored plan, which -json still prints.
 func (e *Env) MakePlan(ctx context.Context, req plan.Request) (*plan.Plan, []plan.Input, error) {
 	p, inputs, diags := plan.Make(ctx, req)
 	if len(diags) > 0 {
 		lang.WriteDiagnostics(e.Err, req.Config.Files, diags, bool(e.Colors(e.Err)))
 	}
 	if diags.HasErrors() {
-		return nil, nil, ErrReported
+		return p, nil, ErrReported
 	}
 	return p, inputs, nil
 }

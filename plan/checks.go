@@ -1,0 +1,80 @@
+package plan
+
+import (
+	"context"
+	"slices"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/omhcl/omhcl/check"
+	"github.com/omhcl/omhcl/lang"
+	"github.com/omhcl/omhcl/providers"
+)
+
+// planChecks runs the drivers' checks on what a request plans.
+type planChecks struct {
+	k      check.Checker
+	req    Request
+	list   []Input
+	inputs map[string]Input         // by service name
+	svcs   map[string]*lang.Service // by name: Config.Service is a scan
+}
+
+// newChecks checks what req plans for inputs. Only the node's own drivers
+// see what the node sees: from a snapshot, checks of this host are
+// warnings.
+func newChecks(req Request, inputs []Input) *planChecks {
+	_, onNode := req.Source.(Drivers)
+	pc := &planChecks{
+		k: check.Checker{Config: req.Config, OnNode: onNode}, req: req, list: inputs,
+		inputs: make(map[string]Input, len(inputs)), svcs: make(map[string]*lang.Service, len(inputs)),
+	}
+	for _, in := range inputs {
+		pc.inputs[in.Instance.Service] = in
+	}
+	for _, svc := range req.Config.Services {
+		if _, ok := pc.inputs[svc.Name]; ok {
+			pc.svcs[svc.Name] = svc
+		}
+	}
+	return pc
+}
+
+// attrs runs the checks of the attributes alone on every resource the
+// plan may act on, before Build asks them for operations.
+func (pc *planChecks) attrs(ctx context.Context) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	for _, in := range pc.list {
+		svc := pc.svcs[in.Instance.Service]
+		for _, r := range in.Instance.Resources {
+			lr := in.Live.Resource(r.RID())
+			if svc == nil || lr == nil || lr.Skipped != "" || !selected(r.RID(), r.Common.Tags, pc.req.Options) {
+				continue
+			}
+			diags = append(diags, pc.k.Resource(ctx, svc, in.Instance, r, providers.Check{})...)
+		}
+	}
+	return diags
+}
+
+// changes runs the checks of the actions p plans: a plan whose operations
+// will certainly fail is an error, not a plan.
+func (pc *planChecks) changes(ctx context.Context, p *Plan) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	for _, c := range p.Changes {
+		in, ok := pc.inputs[c.Service]
+		svc := pc.svcs[c.Service]
+		if !ok || svc == nil {
+			continue
+		}
+		r := in.Instance.Resource(c.RID)
+		if r == nil {
+			continue // orphans stop on settings that once worked
+		}
+		actions := c.Actions
+		if lr := in.Live.Resource(c.RID); lr != nil && lr.Exists {
+			actions = slices.DeleteFunc(slices.Clone(actions), func(a providers.Action) bool { return a == providers.ActProvision })
+		}
+		diags = append(diags, pc.k.Resource(ctx, svc, in.Instance, r, providers.Check{Actions: actions, Host: true})...)
+	}
+	return diags
+}
