@@ -133,7 +133,7 @@ func Decide(v View, s Service) Decision {
 		case len(others) > 0 && target != v.Self:
 			d.Action, d.Reason = Stop, "also running on "+others[0]+", the placement target"
 		case v.Nodes[v.Self].HeldDown && target != "" && target != v.Self && v.Quorum:
-			d.Action, d.Reason = Stop, "held down after a fence: yielding to "+target
+			d.Action, d.Reason = Stop, "held down (it fenced, or its link is degraded): yielding to "+target
 		case s.Preferred != "" && target == s.Preferred && target != v.Self:
 			d.Action, d.Reason = Stop, "relocating to "+target
 		}

@@ -100,8 +100,8 @@ func writeMon(w io.Writer, v *daemon.MonView, col plan.Colors) {
 		if n.Gone {
 			s += "!"
 		}
-		if n.HeldDown {
-			s += ",held"
+		if n.HeldDown && n.Status == "alive" {
+			s = "held" // alive, yielding its services after a fence or on a degraded link
 		}
 		st = append(st, s)
 	}
