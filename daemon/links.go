@@ -131,8 +131,25 @@ func (d *Daemon) linkLoss(peers []string, now time.Time) map[string]int {
 
 // checkLink holds this node down while its link is degraded: lossy to
 // every alive peer, while some peer's report shows it reaching another
-// node cleanly. It returns why, "" when the link is fine.
+// node cleanly. It records and returns why, "" when the link is fine.
 func (d *Daemon) checkLink(members map[string]member) string {
+	why := d.linkVerdict(members)
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.degraded = why
+	if why == "" {
+		return ""
+	}
+	now := time.Now()
+	if !now.Before(d.heldUntil) {
+		d.logf("%s: this node yields its services to them, for %s once the link is clean", why, d.timings.HoldDown)
+	}
+	d.heldUntil = now.Add(d.timings.HoldDown)
+	return why
+}
+
+// linkVerdict says why this node's link is degraded, "" when it is not.
+func (d *Daemon) linkVerdict(members map[string]member) string {
 	now := time.Now()
 	var peers []string
 	for name, m := range members {
@@ -156,14 +173,7 @@ func (d *Daemon) checkLink(members map[string]member) string {
 	if !d.peersReachEachOther(peers, now) {
 		return ""
 	}
-	why := "link degraded: " + strings.Join(seen, ", ") + " of lease beacons unanswered, while the peers reach one another"
-	d.mu.Lock()
-	if !now.Before(d.heldUntil) {
-		d.logf("%s: this node yields its services to them, for %s once the link is clean", why, d.timings.HoldDown)
-	}
-	d.heldUntil = now.Add(d.timings.HoldDown)
-	d.mu.Unlock()
-	return why
+	return "link degraded: " + strings.Join(seen, ", ") + " of lease beacons unanswered, while the peers reach one another"
 }
 
 // peersReachEachOther says whether some peer's fresh report shows a clean

@@ -205,6 +205,11 @@ func (d *Daemon) view(members map[string]member, votes cluster.Votes) orchestrat
 		n.Gone = (m.Status == "left" || (m.Status == "failed" && !quorumSince.IsZero() && time.Since(failedAt) >= d.timings.Grace)) &&
 			d.leasesExpired(name, members)
 		n.HeldDown = d.nodeHeldDown(name)
+		if name == d.opts.Node {
+			d.mu.Lock()
+			n.Degraded = d.degraded != ""
+			d.mu.Unlock()
+		}
 		n.Score = atoiTag(m.Tags["score"])
 		n.Load = atofTag(m.Tags["load"])
 		v.Nodes[name] = n

@@ -24,10 +24,15 @@ type Node struct {
 	// instances count as stopped. A node failed for less than the grace
 	// is neither alive nor gone: its last report still counts.
 	Gone bool
-	// HeldDown: the node fenced lately (it lost quorum). It yields its
-	// services to a node that did not, so that a node on a flapping link
-	// hands its service over once instead of bouncing it.
+	// HeldDown: the node fenced lately (it lost quorum) or its link is
+	// degraded. It is no candidate while a node that is not held down is,
+	// so that a node on a flapping link hands its service over once
+	// instead of bouncing it.
 	HeldDown bool
+	// Degraded: the node's link is lossy now; it hands over what it runs.
+	// (A node held down after a fence keeps a copy it runs: moving it
+	// would cost an outage for nothing.)
+	Degraded bool
 	Score    int
 	Load     float64
 }
@@ -132,8 +137,8 @@ func Decide(v View, s Service) Decision {
 		switch {
 		case len(others) > 0 && target != v.Self:
 			d.Action, d.Reason = Stop, "also running on "+others[0]+", the placement target"
-		case v.Nodes[v.Self].HeldDown && target != "" && target != v.Self && v.Quorum:
-			d.Action, d.Reason = Stop, "held down (it fenced, or its link is degraded): yielding to "+target
+		case v.Nodes[v.Self].Degraded && target != "" && target != v.Self && v.Quorum:
+			d.Action, d.Reason = Stop, "link degraded: yielding to "+target
 		case s.Preferred != "" && target == s.Preferred && target != v.Self:
 			d.Action, d.Reason = Stop, "relocating to "+target
 		}
@@ -190,7 +195,7 @@ func Candidates(v View, s Service) []string {
 		n, ok := v.Nodes[name]
 		switch {
 		case !ok || !n.Alive || s.Instances[name].MonitorFailed:
-		case n.HeldDown:
+		case n.HeldDown || n.Degraded:
 			held = append(held, name)
 		default:
 			out = append(out, name)

@@ -174,9 +174,11 @@ func TestFlexKeepsUpToFlexMax(t *testing.T) {
 }
 
 func heldDown(name string) Node { return Node{Name: name, Alive: true, HeldDown: true} }
+func degraded(name string) Node { return Node{Name: name, Alive: true, HeldDown: true, Degraded: true} }
 
 // A node that fenced lately yields: it is no candidate while a node that
-// kept quorum is, and stops a copy it still runs once another can take it.
+// kept quorum is. A node whose link is degraded also stops a copy it runs
+// once another can take it; one held down after a fence keeps it.
 func TestHeldDownNodeYields(t *testing.T) {
 	preferred := func(s Service) Service { s.Preferred = "node1"; return s }
 	for _, c := range []struct {
@@ -187,8 +189,11 @@ func TestHeldDownNodeYields(t *testing.T) {
 	}{
 		{"held-down preferred node does not start", view("node1", true, heldDown("node1"), alive("node2"), alive("node3")), preferred(ha()), None},
 		{"the next healthy node starts", view("node2", true, heldDown("node1"), alive("node2"), alive("node3")), preferred(ha()), Start},
-		{"held-down node running it stops", view("node1", true, heldDown("node1"), alive("node2"), alive("node3")), preferred(ha("node1")), Stop},
-		{"held down without quorum: the fence decides, not this", view("node1", false, heldDown("node1"), failed("node2"), failed("node3")), preferred(ha("node1")), None},
+		{"held-down node running it keeps it", view("node1", true, heldDown("node1"), alive("node2"), alive("node3")), preferred(ha("node1")), None},
+		{"the others leave it there", view("node2", true, heldDown("node1"), alive("node2"), alive("node3")), preferred(ha("node1")), None},
+		{"degraded node running it stops", view("node1", true, degraded("node1"), alive("node2"), alive("node3")), preferred(ha("node1")), Stop},
+		{"degraded without quorum: the fence decides, not this", view("node1", false, degraded("node1"), failed("node2"), failed("node3")), preferred(ha("node1")), None},
+		{"degraded with no other candidate: keeps it", view("node1", true, degraded("node1"), failed("node2"), failed("node3")), preferred(ha("node1")), None},
 		{"every node held down: the preferred one starts", view("node1", true, heldDown("node1"), heldDown("node2"), heldDown("node3")), preferred(ha()), Start},
 		{"every node held down: the others wait", view("node2", true, heldDown("node1"), heldDown("node2"), heldDown("node3")), preferred(ha()), None},
 	} {
