@@ -11,12 +11,13 @@ import (
 
 // maxNesting bounds how deeply a file may nest. hcl's parser recurses once
 // per bracket, brace, parenthesis, block, interpolation and unary operator
-// (some 17 KB of stack each), and evaluation and every walk of the syntax
-// tree recurse once per chained binary operator: past about 50,000 levels
-// (measured with hcl v2.25) the goroutine's 1 GB stack overflows, which
-// kills the process beyond any recover. 256 is far below that, and below
-// encoding/json's 10,000 levels for values stored in state records, while
-// a real configuration nests less than 10 deep.
+// (up to 20 KB of stack each), and evaluation and every walk of the syntax
+// tree once per chained binary operator, until the goroutine's 1 GB stack
+// overflows, which kills the process beyond any recover. Measured with hcl
+// v2.25: 48,600 nested "${", 57,000 objects, 59,000 brackets, 68,000
+// parentheses, 157,000 blocks, 233,000 ! or -, 426,000 chained +. 256 is
+// far below, and below encoding/json's 10,000 levels for values stored in
+// state records, while a real configuration nests less than 10 deep.
 const maxNesting = 256
 
 // checkNesting scans src once, like the hcl lexer but only as far as
