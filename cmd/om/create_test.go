@@ -1,27 +1,20 @@
 package main
 
 import (
-	"bytes"
 	"path/filepath"
 	"testing"
 
-	"github.com/omhcl/omhcl/cmd/internal/cli"
 	"github.com/omhcl/omhcl/lang"
 )
 
-// TestCreateWritesAnID creates two services and loads them back: each has
-// its own valid UUID, as the seed's DEFAULT id.
+// TestCreateWritesAnID creates two services as the seed does and loads
+// them back: each has its own valid UUID, as the seed's DEFAULT id.
 func TestCreateWritesAnID(t *testing.T) {
-	dir := t.TempDir()
+	n := newNode(t)
 	ids := map[string]bool{}
 	for _, svc := range []string{"svc1", "svc2"} {
-		var out bytes.Buffer
-		root := newRoot(&cli.Env{Out: &out, Err: &out})
-		root.SetArgs([]string{"create", svc, "--config", dir, "--node", "demo1"})
-		if err := root.Execute(); err != nil {
-			t.Fatalf("create %s: %v %s", svc, err, out.String())
-		}
-		cfg, diags := lang.Load(filepath.Join(dir, svc+".hcl"))
+		n.must(svc, "create")
+		cfg, diags := lang.Load(filepath.Join(n.config, svc+".hcl"))
 		if diags.HasErrors() || len(cfg.Services) != 1 {
 			t.Fatalf("the created file does not load: %s", diags.Error())
 		}
