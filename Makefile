@@ -45,10 +45,12 @@ bench-loss: build
 	CGO_ENABLED=0 $(GO) build -o $(BIN)/omlab ./testfixtures/clusterlab/cmd/lab
 	$(BIN)/omlab -root /var/tmp/ombench-loss bench-loss
 
-# Coverage-guided fuzzing of parse+evaluate; FUZZTIME=10m for a longer run.
+# Coverage-guided fuzzing of parse+evaluate, of whole files then of single
+# expressions in a service; FUZZTIME=10m for a longer run of each.
 FUZZTIME ?= 60s
 fuzz:
-	$(GO) test ./lang -run '^$$' -fuzz FuzzLoadEvaluate -fuzztime $(FUZZTIME) -fuzzminimizetime 2s
+	$(GO) test ./lang -run '^$$' -fuzz '^FuzzLoadEvaluate$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s
+	$(GO) test ./lang -run '^$$' -fuzz '^FuzzExpression$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s
 
 clean:
 	rm -rf $(BIN)

@@ -50,7 +50,9 @@ type Settings struct {
 	Nodes      []string
 	DrpNodes   []string
 	EncapNodes []string
-	App        string // free-form application name
+	// ID is the service's UUID ("" when the configuration sets none).
+	ID  string
+	App string // free-form application name
 	// Orchestrate is "no", "start" or "ha".
 	Orchestrate string
 	// Topology is "failover" or "flex".

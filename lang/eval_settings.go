@@ -39,6 +39,7 @@ func (s *Service) evalSettings(node string) (Settings, membership, hcl.Diagnosti
 		Nodes:         stringsOf(vals["nodes"]),
 		DrpNodes:      stringsOf(vals["drpnodes"]),
 		EncapNodes:    stringsOf(vals["encapnodes"]),
+		ID:            stringOf(vals["id"]),
 		App:           stringOf(vals["app"]),
 		Orchestrate:   stringOf(vals["orchestrate"]),
 		Topology:      stringOf(vals["topology"]),
@@ -65,6 +66,7 @@ func (s *Service) serviceObject(set *Settings) cty.Value {
 		"drpnodes":   stringList(set.DrpNodes),
 		"encapnodes": stringList(set.EncapNodes),
 		"app":        cty.StringVal(set.App),
+		"id":         cty.StringVal(set.ID),
 	})
 }
 

@@ -273,3 +273,22 @@ service "s" {
 		t.Errorf("monitor must be true once the devices are known")
 	}
 }
+
+// TestServiceID accepts the seed's DEFAULT id and reads it as service.id.
+func TestServiceID(t *testing.T) {
+	const id = "d74cc963-8f18-4c73-9691-9a833dba2a22"
+	in := mustEval(t, `service "svc1" {
+  nodes = ["demo1"]
+  id    = "`+id+`"
+  app "web" {
+    type  = "ltapp"
+    start = "run ${service.id}"
+  }
+}`, "demo1", nil)
+	if in.Settings.ID != id {
+		t.Errorf("Settings.ID = %q, want %q", in.Settings.ID, id)
+	}
+	if got := in.Resource("app#web").Str("start"); got != "run "+id {
+		t.Errorf("start = %q, want service.id in it", got)
+	}
+}

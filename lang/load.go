@@ -154,6 +154,11 @@ type parsedFile struct {
 }
 
 func parseFile(name string, src []byte) parsedFile {
+	if d := checkNesting(name, src); d != nil {
+		// Parsing it could overflow the stack; the empty file keeps the
+		// source for the diagnostic's snippet.
+		return parsedFile{file: &hcl.File{Body: &hclsyntax.Body{}, Bytes: src}, diags: hcl.Diagnostics{d}}
+	}
 	f, d := hclsyntax.ParseConfig(src, name, hcl.InitialPos)
 	pf := parsedFile{file: f, diags: capSyntaxErrors(name, d)}
 	if f == nil {

@@ -11,7 +11,7 @@ import (
 
 // serviceRefAttrs are what service.X may name in resource attributes;
 // settings may only use service.name (the others are being computed).
-var serviceRefAttrs = []string{"name", "nodes", "drpnodes", "encapnodes", "app"}
+var serviceRefAttrs = []string{"name", "nodes", "drpnodes", "encapnodes", "app", "id"}
 
 // resolver checks references against the blocks of one service.
 type resolver struct {

@@ -2,6 +2,7 @@ package lang
 
 import (
 	"fmt"
+	"regexp"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
@@ -55,12 +56,25 @@ func checkFlexCount(v cty.Value, _ map[string]cty.Value) error {
 	return nil
 }
 
+// uuidPattern is the textual form of a UUID: 8-4-4-4-12 hex digits.
+var uuidPattern = regexp.MustCompile(`^[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}$`)
+
+func checkUUID(v cty.Value, _ map[string]cty.Value) error {
+	if v.Type() == cty.String && !uuidPattern.MatchString(v.AsString()) {
+		return fmt.Errorf("%q is not a UUID like \"d74cc963-8f18-4c73-9691-9a833dba2a22\"", v.AsString())
+	}
+	return nil
+}
+
 var nodeList = cty.List(cty.String)
 
 var settings = []*setting{
 	{&slot{name: "encapnodes", typ: nodeList, def: cty.ListValEmpty(cty.String), checks: []checkFunc{checkNodeNames}}, []scopeKind{scopeNode}},
 	{&slot{name: "drpnodes", typ: nodeList, def: cty.ListValEmpty(cty.String), checks: []checkFunc{checkNodeNames}}, []scopeKind{scopeNode, scopeEncapNodes}},
 	{&slot{name: "nodes", typ: nodeList, def: cty.ListValEmpty(cty.String), checks: []checkFunc{checkNodeNames}}, []scopeKind{scopeNode, scopeEncapNodes}},
+	// id names the service on every node, as the seed's DEFAULT id: it is
+	// never scoped.
+	{&slot{name: "id", typ: cty.String, def: cty.StringVal(""), checks: []checkFunc{checkUUID}}, nil},
 	{&slot{name: "app", typ: cty.String, def: cty.StringVal("")}, allScopes},
 	{&slot{name: "orchestrate", typ: cty.String, def: cty.StringVal("no"), checks: []checkFunc{enumCheck("no", "start", "ha")}}, allScopes},
 	{&slot{name: "topology", typ: cty.String, def: cty.StringVal("failover"), checks: []checkFunc{enumCheck("failover", "flex")}}, allScopes},
@@ -108,7 +122,10 @@ func checkSettingNames(sa *scopedAttrs) hcl.Diagnostics {
 				a.Name, quotedList(settingNames()), didYouMean(a.Name, settingNames())))
 			return
 		}
-		if sc != nil && !st.allows(sc.kind) {
+		if sc != nil && len(st.scopes) == 0 {
+			diags = append(diags, errorf(a.NameRange, "Invalid scope",
+				"%s cannot be set in on %q: it is the same on every node; set it once, outside on blocks.", a.Name, sc.Label))
+		} else if sc != nil && !st.allows(sc.kind) {
 			diags = append(diags, errorf(a.NameRange, "Invalid scope",
 				"%s cannot be set in on %q: it decides node-set membership, so it may only be scoped by %s.",
 				a.Name, sc.Label, scopeNamesOf(st.scopes)))

@@ -127,12 +127,14 @@ func resourceChange(in Input, r *providers.Resource, lr *LiveResource) (*Change,
 		}
 		if canProvision && (lr.Provisioned || in.Target == TargetUnprovision) {
 			c.Actions = append(c.Actions, providers.ActUnprovision)
-			c.DestroysData = true
+			c.DestroysData = !spec.NoData
 		}
 		c.After = &ResourceValues{Status: providers.Down}
 	case wantUp(in.Target, r):
 		withConfig = true
-		if canProvision && !up && (!lr.Provisioned || in.Target == TargetProvision) {
+		// A resource holding no data has nothing to provision: starting
+		// it records it provisioned.
+		if canProvision && !spec.NoData && !up && (!lr.Provisioned || in.Target == TargetProvision) {
 			c.Actions = append(c.Actions, providers.ActProvision)
 		}
 		if !up {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"maps"
 	"regexp"
 	"slices"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"github.com/omhcl/omhcl/plan"
 	"github.com/omhcl/omhcl/providers"
 	_ "github.com/omhcl/omhcl/providers/all"
+	"github.com/omhcl/omhcl/state"
 	"github.com/zclconf/go-cty/cty"
 )
 
@@ -281,5 +283,42 @@ func TestChangedCheckCommandUpdatesInPlace(t *testing.T) {
 	(*app.Applied)["start"] = cty.StringVal("/svc1/app/launcher start-old")
 	if got := steps(makePlan(t, cfg, live, plan.Options{})); !slices.Equal(got, []string{"stop app#web", "start app#web"}) {
 		t.Fatalf("a changed start command must restart the app, got %q", got)
+	}
+}
+
+// TestProvisionedFlags reads flags as the seed's status shows them: P on
+// every resource not provisioned yet, ip included ("/" for the app, which
+// has nothing to provision), none once the record says provisioned.
+func TestProvisionedFlags(t *testing.T) {
+	cfg := config(t, "198.18.0.10/24", false)
+	store := state.Open(t.TempDir())
+	flags := func() map[string]string {
+		_, li, diags := plan.Drivers{Store: store}.Instance(context.Background(), cfg.Service("svc1"), "demo1")
+		if diags.HasErrors() {
+			t.Fatal(diags.Error())
+		}
+		out := map[string]string{}
+		for _, r := range li.Resources {
+			out[r.RID] = r.Flags
+		}
+		return out
+	}
+	want := map[string]string{"ip#0": ".....P..", "disk#data": ".....P..", "fs#app": ".....P..", "app#web": "...../.."}
+	if got := flags(); !maps.Equal(got, want) {
+		t.Fatalf("fresh node flags %v, want %v", got, want)
+	}
+	rec, err := store.Load("svc1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, rid := range []string{"ip#0", "disk#data", "fs#app"} {
+		rec.Resource(rid).Provisioned = true
+	}
+	if err := store.Save(rec); err != nil {
+		t.Fatal(err)
+	}
+	want = map[string]string{"ip#0": "........", "disk#data": "........", "fs#app": "........", "app#web": "...../.."}
+	if got := flags(); !maps.Equal(got, want) {
+		t.Fatalf("provisioned flags %v, want %v", got, want)
 	}
 }

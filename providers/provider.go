@@ -52,7 +52,10 @@ type Spec struct {
 	// Provisionable is false for drivers with nothing to provision (app):
 	// status shows "/" in the provisioned flag column.
 	Provisionable bool
-	New           func(r *Resource) (Driver, error)
+	// NoData marks a provisionable driver holding no data: unprovisioning
+	// it destroys nothing (an ip address is only forgotten).
+	NoData bool
+	New    func(r *Resource) (Driver, error)
 }
 
 // Key is the registry key of a spec: "kind.type".

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"os"
@@ -33,8 +34,8 @@ func newLs(e *cli.Env, cf *configFlags) *cobra.Command {
 	}
 }
 
-// newCreate writes a new service file with this node in nodes, for the
-// operator to fill in (the seed's "om svc1 create").
+// newCreate writes a new service file with this node in nodes and a new
+// id, for the operator to fill in (the seed's "om svc1 create").
 func newCreate(e *cli.Env, cf *configFlags) *cobra.Command {
 	var nodes []string
 	cmd := &cobra.Command{
@@ -57,7 +58,7 @@ func newCreate(e *cli.Env, cf *configFlags) *cobra.Command {
 			if len(nodes) == 0 {
 				nodes = []string{e.NodeName()}
 			}
-			body := fmt.Sprintf("service %q {\n  nodes = [%s]\n}\n", name, quoteList(nodes))
+			body := fmt.Sprintf("service %q {\n  nodes = [%s]\n  id    = %q\n}\n", name, quoteList(nodes), newUUID())
 			f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 			if errors.Is(err, os.ErrExist) {
 				return fmt.Errorf("%s already exists", path)
@@ -75,6 +76,15 @@ func newCreate(e *cli.Env, cf *configFlags) *cobra.Command {
 	}
 	cmd.Flags().StringSliceVar(&nodes, "nodes", nil, "nodes of the service (default: this node)")
 	return cmd
+}
+
+// newUUID returns a random (version 4) UUID, the seed's service id.
+func newUUID() string {
+	var b [16]byte
+	rand.Read(b[:])         // never fails: it crashes the program instead
+	b[6] = b[6]&0x0f | 0x40 // version 4
+	b[8] = b[8]&0x3f | 0x80 // RFC 4122 variant
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
 }
 
 func quoteList(items []string) string {

@@ -8,6 +8,7 @@
 service "svc1" {
   app   = "MyApp"
   nodes = ["demo1", "demo2"]
+  id    = "d74cc963-8f18-4c73-9691-9a833dba2a22"
 
   # "High Availability": the daemon fails the service over by itself when
   # a monitored resource fails.

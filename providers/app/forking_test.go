@@ -244,12 +244,50 @@ func TestForkingWithoutCheckOrStop(t *testing.T) {
 	}
 }
 
+// TestForkingCheckNotFoundIsDown: a launcher on a filesystem that is not
+// mounted means the app is down, said plainly, however the check runs.
 func TestForkingCheckNotFoundIsDown(t *testing.T) {
 	missing := filepath.Join(t.TempDir(), "unmounted", "launcher")
-	r := testResource(t, "forking", map[string]string{"start": missing + " start", "check": missing + " status"})
-	st := newTestDriver(t, r).Status(context.Background())
-	if st.State != providers.Down || len(st.Messages) != 1 || !strings.Contains(st.Messages[0], missing) {
-		t.Errorf("Status = %+v, want down naming the missing launcher", st)
+	for name, attrs := range map[string]map[string]string{
+		"exec":            {"check": missing + " status"},
+		"shell syntax":    {"check": missing + " status >/dev/null"},
+		"umask":           {"check": missing + " status", "umask": "022"},
+		"relative to cwd": {"check": "unmounted/launcher status", "cwd": filepath.Dir(filepath.Dir(missing))},
+	} {
+		t.Run(name, func(t *testing.T) {
+			attrs["start"] = missing + " start"
+			d := newTestDriver(t, testResource(t, "forking", attrs))
+			st := d.Status(context.Background())
+			want := "check: launcher " + strings.Fields(attrs["check"])[0] + " not found (is its filesystem mounted?)"
+			if st.State != providers.Down || len(st.Messages) != 1 || st.Messages[0] != want {
+				t.Errorf("Status = %+v, want down: %s", st, want)
+			}
+			err := d.Start(context.Background(), providers.NewLog(io.Discard))
+			if err == nil || !strings.Contains(err.Error(), "not found") {
+				t.Errorf("Start: %v, want the launcher not found", err)
+			}
+		})
+	}
+}
+
+// TestForkingCheckFailuresStayVisible: a launcher that exists but cannot
+// run, or fails, is not mistaken for one on an unmounted filesystem.
+func TestForkingCheckFailuresStayVisible(t *testing.T) {
+	dir := t.TempDir()
+	notExec := filepath.Join(dir, "launcher")
+	if err := os.WriteFile(notExec, []byte("#!/bin/sh\nexit 0\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	crashing := writeScript(t, dir, "crashing", "exit 3\n")
+	for check, want := range map[string]string{
+		notExec + " status":  "permission denied",
+		crashing + " status": "check exit code 3",
+	} {
+		r := testResource(t, "forking", map[string]string{"start": crashing, "check": check})
+		st := newTestDriver(t, r).Status(context.Background())
+		if st.State == providers.Up || len(st.Messages) != 1 || !strings.Contains(st.Messages[0], want) || strings.Contains(st.Messages[0], "not found") {
+			t.Errorf("%s: Status = %+v, want %q", check, st, want)
+		}
 	}
 }
 

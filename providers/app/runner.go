@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -77,6 +79,9 @@ type result struct {
 // background inherits the descriptor, and a pipe would keep us waiting for
 // it to close.
 func (rn *runner) run(ctx context.Context, c *command, timeout time.Duration) result {
+	if p := rn.missingProgram(c); p != "" {
+		return result{code: -1, err: fmt.Errorf("%s: launcher %s not found (is its filesystem mounted?)", c.name, p)}
+	}
 	out, err := os.CreateTemp("", "omhcl-app-*.out")
 	if err != nil {
 		return result{code: -1, err: fmt.Errorf("%s: output file: %w", c.name, err)}
@@ -104,6 +109,23 @@ func (rn *runner) run(ctx context.Context, c *command, timeout time.Duration) re
 		res.err = fmt.Errorf("%s: %s: %w%s", c.name, c.display, err, outputTail(res.out))
 	}
 	return res
+}
+
+// missingProgram returns the program c names by a path when no such file
+// exists: a launcher on a filesystem not mounted. Checked before running,
+// as through a shell (shell syntax, umask) it would only be an exit code.
+func (rn *runner) missingProgram(c *command) string {
+	p := c.words[0]
+	if !strings.Contains(p, "/") || strings.Contains(p, "=") { // a name looked up in PATH, or FOO=bar
+		return ""
+	}
+	if !filepath.IsAbs(p) {
+		p = filepath.Join(rn.dir, p)
+	}
+	if _, err := os.Stat(p); errors.Is(err, fs.ErrNotExist) {
+		return c.words[0]
+	}
+	return ""
 }
 
 // readTail reads the last max bytes of f.

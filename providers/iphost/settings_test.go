@@ -95,7 +95,7 @@ func TestDefaults(t *testing.T) {
 
 func TestRegistered(t *testing.T) {
 	s, ok := providers.Lookup("ip", "")
-	if !ok || s.Key() != "ip.host" || s.Provisionable {
+	if !ok || s.Key() != "ip.host" || !s.Provisionable || !s.NoData {
 		t.Fatalf("default ip driver: %+v (found %v)", s, ok)
 	}
 }

@@ -34,7 +34,10 @@ var Spec = &providers.Spec{
 		{Name: "ipaddr", Type: cty.String, Doc: "The address ipname resolves to."},
 		{Name: "prefix", Type: cty.Number, Doc: "The prefix length of the address."},
 	},
-	Provisionable: false,
+	// Nothing to create, but provisioned is recorded as for any resource
+	// (the seed's P flag on ip#0 until "set provisioned").
+	Provisionable: true,
+	NoData:        true,
 	New:           New,
 }
 
