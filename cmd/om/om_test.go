@@ -232,6 +232,9 @@ func TestUnknownWordsAreNamed(t *testing.T) {
 	n.fails(`unknown command "stauts" (did you mean start, status?)`, "stauts", "web1")
 	n.fails(`no service "nosuch" in the configuration`, "nosuch", "print", "status")
 	n.fails(`no service "nosuch" in the configuration`, "nosuch", "stop", "--local")
+	// A rid that names nothing would plan nothing and look like success.
+	n.fails(`--rid app#nosuch: no such resource (the resources: app#web)`, "web1", "start", "--local", "--rid", "app#nosuch")
+	n.fails(`--rid fs: no such resource`, "web1", "stop", "--local", "app#web", "--rid", "fs")
 }
 
 func TestSelectors(t *testing.T) {

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/omhcl/omhcl/apply"
@@ -43,12 +44,37 @@ func (e *Env) Request(cfg *lang.Config, src plan.Source, sel Selection) (plan.Re
 			return plan.Request{}, ErrNoService(s)
 		}
 	}
+	if err := knownRIDs(cfg, sel); err != nil {
+		return plan.Request{}, err
+	}
 	return plan.Request{
 		Config:   cfg,
 		Source:   src,
 		Services: sel.Services,
 		Options:  plan.Options{Node: e.NodeName(), Target: t, RIDs: sel.RIDs, Tags: sel.Tags},
 	}, nil
+}
+
+// knownRIDs refuses a --rid that names no resource of the selected
+// services: a typo would otherwise plan nothing and look like success.
+func knownRIDs(cfg *lang.Config, sel Selection) error {
+next:
+	for _, want := range sel.RIDs {
+		var have []string
+		for _, svc := range cfg.Services {
+			if len(sel.Services) > 0 && !slices.Contains(sel.Services, svc.Name) {
+				continue
+			}
+			for _, b := range svc.Blocks {
+				if b.RID() == want || strings.HasPrefix(b.RID(), want+"#") {
+					continue next
+				}
+				have = append(have, b.RID())
+			}
+		}
+		return fmt.Errorf("--rid %s: no such resource (the resources: %s)", want, strings.Join(have, ", "))
+	}
+	return nil
 }
 
 // MakePlan observes and plans, printing diagnostics. On errors it returns
