@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/omhcl/omhcl/testfixtures/binaries"
 	"github.com/omhcl/omhcl/testfixtures/netlab"
 )
 
@@ -17,25 +18,11 @@ import (
 var binDir string
 
 func TestMain(m *testing.M) {
-	code := func() int {
-		dir, err := os.MkdirTemp("", "omhcl-e2e-bin")
-		if err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			return 1
-		}
-		defer os.RemoveAll(dir)
-		cmd := exec.Command("go", "build", "-o", dir+"/",
-			"github.com/omhcl/omhcl/cmd/om", "github.com/omhcl/omhcl/cmd/omplan",
-			"github.com/omhcl/omhcl/cmd/omapply", "github.com/omhcl/omhcl/testfixtures/demoweb")
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			fmt.Fprintf(os.Stderr, "building the binaries: %v\n%s", err, out)
-			return 1
-		}
+	binaries.Main(func(dir string) int {
 		binDir = dir
 		return m.Run()
-	}()
-	os.Exit(code)
+	}, "github.com/omhcl/omhcl/cmd/om", "github.com/omhcl/omhcl/cmd/omplan",
+		"github.com/omhcl/omhcl/cmd/omapply", "github.com/omhcl/omhcl/testfixtures/demoweb")
 }
 
 // node is one omhcl node: a network namespace, a state directory and a

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/omhcl/omhcl/testfixtures/binaries"
 )
 
 // omBin is the om binary, built once: the tests type commands as a user
@@ -18,23 +20,10 @@ import (
 var omBin string
 
 func TestMain(m *testing.M) {
-	code := func() int {
-		dir, err := os.MkdirTemp("", "om-test-bin")
-		if err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			return 1
-		}
-		defer os.RemoveAll(dir)
+	binaries.Main(func(dir string) int {
 		omBin = filepath.Join(dir, "om")
-		cmd := exec.Command("go", "build", "-o", omBin, ".")
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			fmt.Fprintf(os.Stderr, "building om: %v\n%s", err, out)
-			return 1
-		}
 		return m.Run()
-	}()
-	os.Exit(code)
+	}, "github.com/omhcl/omhcl/cmd/om")
 }
 
 // node is a configuration directory and a state directory for node demo1.

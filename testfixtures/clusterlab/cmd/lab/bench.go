@@ -32,11 +32,7 @@ func cmdBench(g *globals, args []string) error {
 	service := fs.String("service", clusterlab.ExampleService, "the service to fail over")
 	doc := fs.String("doc", "", "also write the method and figures, in markdown, to this file")
 	_ = fs.Parse(args)
-	src, err := os.ReadFile(*service)
-	if err != nil {
-		return err
-	}
-	bin, err := absBin(g)
+	src, bin, err := serviceAndBin(g, *service)
 	if err != nil {
 		return err
 	}

@@ -45,11 +45,7 @@ func cmdBenchLoss(g *globals, args []string) error {
 	dirs := fs.String("dirs", "both,egress", "directions: both, egress, ingress")
 	profile := fs.String("profile", "fast", "the daemons' timing profile")
 	_ = fs.Parse(args)
-	src, err := os.ReadFile(clusterlab.ExampleService)
-	if err != nil {
-		return err
-	}
-	bin, err := absBin(g)
+	src, bin, err := serviceAndBin(g, clusterlab.ExampleService)
 	if err != nil {
 		return err
 	}

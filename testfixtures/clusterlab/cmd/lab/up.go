@@ -22,11 +22,7 @@ func cmdUp(g *globals, args []string) error {
 	n := fs.Int("n", 3, "number of nodes")
 	profile := fs.String("profile", "fast", "daemon timing profile: fast or default")
 	_ = fs.Parse(args)
-	src, err := os.ReadFile(clusterlab.ExampleService)
-	if err != nil {
-		return err
-	}
-	bin, err := absBin(g)
+	src, bin, err := serviceAndBin(g, clusterlab.ExampleService)
 	if err != nil {
 		return err
 	}
@@ -115,6 +111,15 @@ func cmdDeploy(g *globals, args []string) error {
 // absBin is the binaries' directory as an absolute path: the daemons run
 // from other directories.
 func absBin(g *globals) (string, error) { return filepath.Abs(g.bin) }
+
+// serviceAndBin reads the service a lab deploys and finds the binaries.
+func serviceAndBin(g *globals, service string) (src []byte, bin string, err error) {
+	if src, err = os.ReadFile(service); err != nil {
+		return nil, "", err
+	}
+	bin, err = absBin(g)
+	return src, bin, err
+}
 
 func printHelp(r *clusterlab.Rig) {
 	fmt.Printf(`
