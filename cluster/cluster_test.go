@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"errors"
 	"testing"
 	"time"
 )
@@ -98,5 +99,19 @@ func TestUpdateKeepsOtherWritersChanges(t *testing.T) {
 	}
 	if again, _ := Load(dir); again.TimingOverrides["lease"] != "" {
 		t.Fatal("an invalid change was written")
+	}
+}
+
+// The seed's `om cluster set --kw hb#1.type=unicast` is what serf does:
+// nothing to set, said so; other heartbeat settings are refused.
+func TestHeartbeatKeywordsOfTheSeed(t *testing.T) {
+	c := &Config{Profile: "fast"}
+	if err := c.Set("hb#1.type", "unicast"); !errors.Is(err, ErrNothingToSet) {
+		t.Fatalf("hb#1.type=unicast: %v, want nothing to set", err)
+	}
+	for _, kv := range [][2]string{{"hb#1.type", "multicast"}, {"hb#2.timeout", "15s"}} {
+		if err := c.Set(kv[0], kv[1]); err == nil || errors.Is(err, ErrNothingToSet) {
+			t.Errorf("%s=%s: %v, want a refusal", kv[0], kv[1], err)
+		}
 	}
 }

@@ -179,6 +179,9 @@ func (c *Config) Get(kw string) (string, error) {
 
 // Set changes a setting by its om cluster set --kw name.
 func (c *Config) Set(kw, value string) error {
+	if isHeartbeat(kw) {
+		return heartbeat(kw, value)
+	}
 	switch kw {
 	case "cluster.secret", "secret":
 		if _, err := DecodeSecret(value); err != nil {
@@ -207,4 +210,24 @@ func (c *Config) Set(kw, value string) error {
 		}
 	}
 	return nil
+}
+
+// ErrNothingToSet is Set's answer to a setting the cluster already has by
+// design: the OpenSVC agent's unicast heartbeat, which is what serf does.
+var ErrNothingToSet = errors.New("nothing to set")
+
+// isHeartbeat says whether kw is an OpenSVC heartbeat keyword (hb#1.type).
+func isHeartbeat(kw string) bool {
+	sec, _, _ := strings.Cut(kw, ".")
+	return sec == "hb" || strings.HasPrefix(sec, "hb#")
+}
+
+// heartbeat answers the OpenSVC agent's heartbeat settings: omhcl has one
+// heartbeat, serf gossip over unicast between the nodes' addresses.
+func heartbeat(kw, value string) error {
+	_, key, _ := strings.Cut(kw, ".")
+	if key == "type" && value == "unicast" {
+		return fmt.Errorf("%s=%s: %w: the heartbeat is always unicast here (serf gossip on the daemon's --bind address, 7946 tcp and udp, and lease beacons on 7947 udp)", kw, value, ErrNothingToSet)
+	}
+	return fmt.Errorf("%s=%s: omhcl has one heartbeat, serf gossip over unicast between the nodes' addresses: no heartbeat sections to configure (timings.* tune it)", kw, value)
 }

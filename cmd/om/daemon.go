@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os/signal"
 	"strings"
@@ -144,7 +145,10 @@ func newCluster(e *cli.Env) *cobra.Command {
 					if !ok {
 						return false, fmt.Errorf("--kw %q: want KEYWORD=VALUE", kv)
 					}
-					if err := c.Set(k, v); err != nil {
+					switch err := c.Set(k, v); {
+					case errors.Is(err, cluster.ErrNothingToSet):
+						fmt.Fprintf(e.Err, "om: %v\n", err)
+					case err != nil:
 						return false, err
 					}
 				}
