@@ -180,3 +180,39 @@ func TestDiagnostics(t *testing.T) {
 		})
 	}
 }
+
+// A diagnostic on a line of 100,000 brackets prints a snippet cut to a
+// readable length, saying how much was left out.
+func TestLongSnippetLinesAreCut(t *testing.T) {
+	src := "service \"d\" {\n  nodes = " + strings.Repeat("[", 100000) + strings.Repeat("]", 100000) + "\n}\n"
+	_, diags := LoadFiles(map[string][]byte{"deep.hcl": []byte(src)})
+	if !diags.HasErrors() {
+		t.Fatal("no error for 100,000 nested brackets")
+	}
+	var b strings.Builder
+	if err := WriteDiagnostics(&b, map[string]*hcl.File{"deep.hcl": {Bytes: []byte(src)}}, diags, false); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	for _, line := range strings.Split(out, "\n") {
+		if len(line) > maxSnippetLine+60 {
+			t.Fatalf("a line of %d bytes printed:\n%.300s", len(line), line)
+		}
+	}
+	if !strings.Contains(out, "more bytes on this line") || !strings.Contains(out, "line 2") {
+		t.Fatalf("no note of the cut, or no location:\n%s", out)
+	}
+}
+
+// The JSON snippet of such a line is cut too.
+func TestLongSnippetLinesAreCutInJSON(t *testing.T) {
+	src := "service \"d\" {\n  nodes = " + strings.Repeat("[", 100000) + strings.Repeat("]", 100000) + "\n}\n"
+	_, diags := LoadFiles(map[string][]byte{"deep.hcl": []byte(src)})
+	b, err := DiagnosticsJSON(diags, map[string]*hcl.File{"deep.hcl": {Bytes: []byte(src)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b) > 4096 {
+		t.Fatalf("%d bytes of JSON for one diagnostic:\n%.400s", len(b), b)
+	}
+}

@@ -3,6 +3,7 @@ package lang
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 
 	"github.com/hashicorp/hcl/v2"
@@ -10,8 +11,66 @@ import (
 )
 
 // WriteDiagnostics prints diagnostics with source snippets, as hcl does.
+// Snippet lines longer than maxSnippetLine bytes are cut: hcl prints the
+// whole source line, and a generated file may hold 100,000 brackets on one.
 func WriteDiagnostics(w io.Writer, files map[string]*hcl.File, diags hcl.Diagnostics, color bool) error {
-	return hcl.NewDiagnosticTextWriter(w, files, 78, color).WriteDiagnostics(diags)
+	lw := &lineLimiter{w: w, color: color}
+	if err := hcl.NewDiagnosticTextWriter(lw, files, 78, color).WriteDiagnostics(diags); err != nil {
+		return err
+	}
+	return lw.flush()
+}
+
+const maxSnippetLine = 200
+
+// lineLimiter cuts the lines written through it to maxSnippetLine bytes.
+type lineLimiter struct {
+	w     io.Writer
+	color bool
+	line  []byte // the current line, up to maxSnippetLine bytes
+	cut   int    // bytes of the current line left out
+}
+
+func (l *lineLimiter) Write(p []byte) (int, error) {
+	n := len(p)
+	for len(p) > 0 {
+		i := bytes.IndexByte(p, '\n')
+		chunk := p
+		if i >= 0 {
+			chunk = p[:i]
+		}
+		room := maxSnippetLine - len(l.line)
+		if room > len(chunk) {
+			room = len(chunk)
+		}
+		l.line = append(l.line, chunk[:room]...)
+		l.cut += len(chunk) - room
+		if i < 0 {
+			break
+		}
+		if err := l.flush(); err != nil {
+			return 0, err
+		}
+		if _, err := l.w.Write([]byte{'\n'}); err != nil {
+			return 0, err
+		}
+		p = p[i+1:]
+	}
+	return n, nil
+}
+
+// flush writes the current line, with a note of what was cut.
+func (l *lineLimiter) flush() error {
+	out := l.line
+	if l.cut > 0 {
+		out = fmt.Appendf(out, " … (%d more bytes on this line)", l.cut)
+		if l.color {
+			out = append(out, "\x1b[0m"...) // an escape sequence may have been cut open
+		}
+	}
+	l.line, l.cut = l.line[:0], 0
+	_, err := l.w.Write(out)
+	return err
 }
 
 // The JSON document mirrors `terraform validate -json`.
@@ -111,11 +170,19 @@ func snippet(f *hcl.File, subject hcl.Range, context *hcl.Range) *jsonSnippet {
 	}
 	lineEnd = max(lineEnd, subject.End.Byte)
 	startLine := subject.Start.Line - bytes.Count(src[lineStart:subject.Start.Byte], []byte("\n"))
+	// A generated line may be 100,000 bytes long: keep a window from a
+	// little before the subject, like the text form does.
+	if lineEnd-lineStart > maxSnippetLine {
+		if from := subject.Start.Byte - maxSnippetLine/4; from > lineStart && !bytes.Contains(src[lineStart:from], []byte("\n")) {
+			lineStart = from
+		}
+		lineEnd = min(lineEnd, lineStart+maxSnippetLine)
+	}
 	sn := &jsonSnippet{
 		Code:                 string(src[lineStart:lineEnd]),
 		StartLine:            startLine,
-		HighlightStartOffset: subject.Start.Byte - lineStart,
-		HighlightEndOffset:   subject.End.Byte - lineStart,
+		HighlightStartOffset: max(subject.Start.Byte-lineStart, 0),
+		HighlightEndOffset:   min(subject.End.Byte-lineStart, lineEnd-lineStart),
 	}
 	if c := hcled.ContextString(f, subject.Start.Byte); c != "" {
 		sn.Context = &c
