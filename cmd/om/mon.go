@@ -52,25 +52,40 @@ frozen service. Notes follow under the table.`,
 const monLabel = 33 // width of the row labels, as in the seed's om mon
 
 func writeMon(w io.Writer, v *daemon.MonView, col plan.Colors) {
-	names := make([]string, len(v.Nodes))
-	for i, n := range v.Nodes {
-		names[i] = n.Name
+	t := monTable{w: w}
+	for _, n := range v.Nodes {
+		t.names = append(t.names, n.Name)
 	}
-	header := func(title string) {
-		fmt.Fprintf(w, "%-*s", monLabel+2, title)
-		for _, n := range names {
-			fmt.Fprintf(w, "%-10s", n)
-		}
-		fmt.Fprintln(w)
-	}
-	row := func(label string, cells []string) {
-		fmt.Fprintf(w, " %-*s| ", monLabel, label)
-		for _, c := range cells {
-			fmt.Fprintf(w, "%-10s", c)
-		}
-		fmt.Fprintln(w)
-	}
+	writeThreads(w, v, col)
+	fmt.Fprintln(w)
+	writeNodes(t, v)
+	fmt.Fprintln(w)
+	writeServices(t, v)
+}
 
+// monTable prints om mon's sections: a row per item, a column per node.
+type monTable struct {
+	w     io.Writer
+	names []string
+}
+
+func (t monTable) header(title string) {
+	fmt.Fprintf(t.w, "%-*s", monLabel+2, title)
+	for _, n := range t.names {
+		fmt.Fprintf(t.w, "%-10s", n)
+	}
+	fmt.Fprintln(t.w)
+}
+
+func (t monTable) row(label string, cells []string) {
+	fmt.Fprintf(t.w, " %-*s| ", monLabel, label)
+	for _, c := range cells {
+		fmt.Fprintf(t.w, "%-10s", c)
+	}
+	fmt.Fprintln(t.w)
+}
+
+func writeThreads(w io.Writer, v *daemon.MonView, col plan.Colors) {
 	fmt.Fprintf(w, "%-*s%s\n", monLabel+2, "Threads", v.Node)
 	var threads []string
 	for t := range v.Threads {
@@ -80,9 +95,10 @@ func writeMon(w io.Writer, v *daemon.MonView, col plan.Colors) {
 	for _, t := range threads {
 		fmt.Fprintf(w, " %-10s %s\n", t, col.Green(v.Threads[t]))
 	}
+}
 
-	fmt.Fprintln(w)
-	header("Nodes")
+func writeNodes(t monTable, v *daemon.MonView) {
+	t.header("Nodes")
 	var score, load, mem, st, loss []string
 	for _, n := range v.Nodes {
 		switch {
@@ -105,11 +121,11 @@ func writeMon(w io.Writer, v *daemon.MonView, col plan.Colors) {
 		}
 		st = append(st, s)
 	}
-	row("score", score)
-	row(" load 15m", load)
-	row(" mem", mem)
-	row("beacons lost", loss)
-	row("state", st)
+	t.row("score", score)
+	t.row(" load 15m", load)
+	t.row(" mem", mem)
+	t.row("beacons lost", loss)
+	t.row("state", st)
 	quorum := "yes"
 	switch {
 	case !v.Quorum && v.Fencing:
@@ -117,45 +133,51 @@ func writeMon(w io.Writer, v *daemon.MonView, col plan.Colors) {
 	case !v.Quorum:
 		quorum = "NO: no side holds a majority; nothing fails over unless an operator runs om SVC takeover"
 	}
-	fmt.Fprintf(w, " %-*s| %s\n", monLabel, "quorum", quorum)
+	fmt.Fprintf(t.w, " %-*s| %s\n", monLabel, "quorum", quorum)
+}
 
-	fmt.Fprintln(w)
-	header("Services")
+func writeServices(t monTable, v *daemon.MonView) {
+	t.header("Services")
 	var notes []string
 	for _, s := range v.Services {
-		status, wanted := "down", 1
-		switch {
-		case s.Topology == "flex" && len(s.Running) > 0 && len(s.Running) < s.FlexMin:
-			status = "warn" // fewer instances than the service needs
-		case len(s.Running) > 0:
-			status = "up"
-		case unmanagedBy(s) != "":
-			status = "up?"
-		}
-		if s.Topology == "flex" {
-			wanted = s.FlexMax
-			if wanted == 0 { // a daemon older than flex_max in om mon
-				wanted = len(s.Nodes)
-			}
-		}
-		frozen := ""
-		if s.Frozen {
-			frozen = "*"
-		}
-		label := fmt.Sprintf("%-10s%-6s%-6s%d/%d", s.Name+frozen, status, s.Orchestrate, len(s.Running), wanted)
 		var cells []string
 		for _, n := range v.Nodes {
 			cells = append(cells, instanceCell(s, n))
 		}
-		row(label, cells)
+		t.row(serviceLabel(s), cells)
 		notes = append(notes, serviceNotes(s, v.Nodes)...)
 	}
 	if len(notes) > 0 {
-		fmt.Fprintln(w)
+		fmt.Fprintln(t.w)
 		for _, n := range notes {
-			fmt.Fprintln(w, " "+n)
+			fmt.Fprintln(t.w, " "+n)
 		}
 	}
+}
+
+// serviceLabel is a service's row label: name (* when frozen), overall
+// status, orchestrate mode, instances running out of wanted.
+func serviceLabel(s daemon.MonService) string {
+	status, wanted := "down", 1
+	switch {
+	case s.Topology == "flex" && len(s.Running) > 0 && len(s.Running) < s.FlexMin:
+		status = "warn" // fewer instances than the service needs
+	case len(s.Running) > 0:
+		status = "up"
+	case unmanagedBy(s) != "":
+		status = "up?"
+	}
+	if s.Topology == "flex" {
+		wanted = s.FlexMax
+		if wanted == 0 { // a daemon older than flex_max in om mon
+			wanted = len(s.Nodes)
+		}
+	}
+	frozen := ""
+	if s.Frozen {
+		frozen = "*"
+	}
+	return fmt.Sprintf("%-10s%-6s%-6s%d/%d", s.Name+frozen, status, s.Orchestrate, len(s.Running), wanted)
 }
 
 func instanceCell(s daemon.MonService, n daemon.MonNode) string {
