@@ -1,0 +1,42 @@
+package main
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/omhcl/omhcl/daemon"
+)
+
+// om mon as node2 while node1 is held down on a lossy link and node3's
+// start found an unmanaged copy: the rows and the notes say so.
+func TestMonShowsHeldNodesBeaconLossAndTheBackoff(t *testing.T) {
+	loss := 45
+	clean := 0
+	v := &daemon.MonView{
+		Node: "node2", Quorum: true, Threads: map[string]string{"beacons": "running udp 198.18.10.2:7947"},
+		Nodes: []daemon.MonNode{
+			{Name: "node1", Status: "alive", HeldDown: true, BeaconLoss: &loss},
+			{Name: "node2", Status: "alive"},
+			{Name: "node3", Status: "alive", BeaconLoss: &clean},
+		},
+		Services: []daemon.MonService{{
+			Name: "web", Orchestrate: "ha", Topology: "failover", Nodes: []string{"node1", "node2", "node3"},
+			Instances: map[string]*daemon.InstanceReport{
+				"node3": {Service: "web", Conflict: true, Conflicts: 3, RetryInMs: 7400},
+			},
+		}},
+	}
+	var b strings.Builder
+	writeMon(&b, v, false)
+	out := b.String()
+	for _, want := range []string{
+		" beacons lost                     | 45%       -         0%",
+		" state                            | held      alive     alive",
+		" web       up?   ha    0/1",
+		"web: an UNMANAGED copy answers on the network (found by node3's start conflict check, 3 time(s) in a row); node3 starts it again in 7.4s if the copy is gone, backing off up to 1m0s",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("om mon lacks %q:\n%s", want, out)
+		}
+	}
+}
