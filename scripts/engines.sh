@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Start the container engines the container tests drive, if they are not
+# running yet: dockerd on /var/run/docker.sock and podman's Docker-compatible
+# API service on /run/podman/podman.sock. .ci/run calls it; run it by hand
+# before `make test` on a machine of your own (root). Logs: /var/log/omhcl-*.log.
+#
+# podman needs a containers.conf without default ulimits on machines that
+# lack CAP_SYS_RESOURCE (../shared/NOTES.md): it is written to
+# /etc/omhcl/containers.conf and passed as CONTAINERS_CONF.
+set -euo pipefail
+
+wait_socket() { # SOCKET WHAT
+	for _ in $(seq 1 100); do
+		if curl -sf --unix-socket "$1" http://localhost/_ping >/dev/null 2>&1; then
+			return 0
+		fi
+		sleep 0.2
+	done
+	echo "engines: $2 did not answer on $1 within 20 s (see /var/log/omhcl-$2.log)" >&2
+	return 1
+}
+
+if command -v dockerd >/dev/null; then
+	if ! curl -sf --unix-socket /var/run/docker.sock http://localhost/_ping >/dev/null 2>&1; then
+		nohup dockerd --host unix:///var/run/docker.sock >/var/log/omhcl-dockerd.log 2>&1 &
+		wait_socket /var/run/docker.sock dockerd
+	fi
+	echo "engines: dockerd answers on /var/run/docker.sock"
+fi
+
+if command -v podman >/dev/null; then
+	mkdir -p /etc/omhcl /run/podman
+	conf=/etc/omhcl/containers.conf
+	[ -e "$conf" ] || printf '[containers]\ndefault_ulimits = []\n' >"$conf"
+	if ! curl -sf --unix-socket /run/podman/podman.sock http://localhost/_ping >/dev/null 2>&1; then
+		CONTAINERS_CONF=$conf nohup podman system service --time=0 unix:///run/podman/podman.sock >/var/log/omhcl-podman.log 2>&1 &
+		wait_socket /run/podman/podman.sock podman
+	fi
+	echo "engines: podman answers on /run/podman/podman.sock"
+fi
