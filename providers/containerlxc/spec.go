@@ -51,7 +51,7 @@ func New(r *providers.Resource) (providers.Driver, error) {
 	if h := r.Str("hostname"); h != "" && h != providers.Unknown && !validName(h) {
 		errs = append(errs, providers.Invalid("hostname", "hostname %q must be letters, digits, '.', '_' or '-'", h))
 	}
-	if p := r.Str("lxcpath"); p != providers.Unknown && !filepath.IsAbs(p) {
+	if p := d.lxcpath(); p != providers.Unknown && !filepath.IsAbs(p) {
 		errs = append(errs, providers.Invalid("lxcpath", "lxcpath %q must be an absolute path", p))
 	}
 	for _, a := range []string{"start_timeout", "stop_timeout"} {
