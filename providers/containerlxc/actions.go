@@ -63,10 +63,12 @@ func (d *driver) Provision(ctx context.Context, log *providers.Log) error {
 	}
 	if d.exists() {
 		log.Info("container %s already exists in %s, skip create", d.name(), d.lxcpath())
-	} else if err := providers.RunEach(ctx, log, providers.Run, [][]string{d.createCmd()}); err != nil {
+		return nil
+	}
+	if err := providers.RunEach(ctx, log, providers.Run, [][]string{d.createCmd()}); err != nil {
 		return d.fail("create", err)
 	}
-	return d.configure(log)
+	return nil
 }
 
 func (d *driver) Unprovision(ctx context.Context, log *providers.Log) error {
@@ -84,7 +86,8 @@ func (d *driver) Unprovision(ctx context.Context, log *providers.Log) error {
 }
 
 // configure writes the managed keys into the container's config, logged
-// as the plan line says.
+// as the plan line says. Start does it, not provision, so that a changed
+// hostname or config map applies at the restart the change plans.
 func (d *driver) configure(log *providers.Log) error {
 	log.Op("%s", d.configLine())
 	if err := writeConfig(d.configPath(), d.keys()); err != nil {
@@ -101,8 +104,7 @@ func (d *driver) Operations(ctx context.Context, a providers.Action) []string {
 	case providers.ActStop:
 		return providers.CommandLines(d.stopCmd())
 	case providers.ActProvision:
-		create := providers.CommandLines(d.createCmd())[0] + " (skipped when " + d.name() + " exists)"
-		return []string{create, d.configLine()}
+		return []string{providers.CommandLines(d.createCmd())[0] + " (skipped when " + d.name() + " exists)"}
 	case providers.ActUnprovision:
 		return providers.CommandLines(d.destroyCmd())
 	}

@@ -28,7 +28,7 @@ func TestOperationsFromAttrs(t *testing.T) {
 	}
 	cfg := "set in /srv/lxc/svc1.web/config: lxc.net.0.type = empty, lxc.uts.name = web1"
 	disklab.CheckOps(t, d, "", map[providers.Action][]string{
-		providers.ActProvision:   {"lxc-create -n svc1.web -P /srv/lxc -f /dev/null -t busybox (skipped when svc1.web exists)", cfg},
+		providers.ActProvision:   {"lxc-create -n svc1.web -P /srv/lxc -f /dev/null -t busybox (skipped when svc1.web exists)"},
 		providers.ActStart:       {cfg, "lxc-start -n svc1.web -P /srv/lxc -d", "lxc-wait -n svc1.web -P /srv/lxc -s RUNNING -t 2"},
 		providers.ActStop:        {"lxc-stop -n svc1.web -P /srv/lxc -t 10"},
 		providers.ActUnprovision: {"lxc-destroy -n svc1.web -P /srv/lxc"},

@@ -21,12 +21,12 @@ var Spec = &providers.Spec{
 	Doc:  "A system container run by the lxc tools. Provision creates it from a template (lxc-create), unprovision destroys it and its rootfs (lxc-destroy).",
 	Attrs: []providers.AttrSpec{
 		{Name: "name", Type: cty.String, Doc: `Container name, unique on the node (default "SERVICE.RESOURCE").`},
-		{Name: "hostname", Type: cty.String, Doc: "Hostname inside the container, lxc.uts.name (default: the template's, the container name)."},
+		{Name: "hostname", Type: cty.String, Doc: "Hostname inside the container, lxc.uts.name, written at each start (default: the template's, the container name)."},
 		{Name: "lxcpath", Type: cty.String, Default: cty.StringVal(defaultLXCPath), Doc: "Directory holding the container (lxc-* -P)."},
 		{Name: "template", Type: cty.String, Default: cty.StringVal("busybox"), Doc: "lxc-create template used by provision; busybox works offline."},
 		{Name: "start_timeout", Type: cty.String, Default: cty.StringVal("30s"), InPlace: true, Doc: "How long start waits for the container to be RUNNING."},
 		{Name: "stop_timeout", Type: cty.String, Default: cty.StringVal("10s"), InPlace: true, Doc: "How long stop waits for a clean shutdown before killing the container."},
-		{Name: "config", Type: cty.Map(cty.String), Doc: `Extra lxc.* keys written to the container's config: {"lxc.cgroup2.memory.max" = "256M"}. Without lxc.net.* keys the container gets no network of its own (lxc.net.0.type = empty).`},
+		{Name: "config", Type: cty.Map(cty.String), Doc: `Extra lxc.* keys written to the container's config at each start: {"lxc.cgroup2.memory.max" = "256M"}. Without lxc.net.* keys the container gets no network of its own (lxc.net.0.type = empty).`},
 	},
 	Exposed: []providers.AttrSpec{
 		{Name: "pid", Type: cty.Number, Doc: "Host pid of the container's init, once running."},
