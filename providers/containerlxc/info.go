@@ -50,28 +50,18 @@ func parseInfo(out string) (info, error) {
 	return in, nil
 }
 
-func isStateWord(s string) bool {
-	if s == "" {
-		return false
-	}
-	for _, c := range s {
-		if c < 'A' || c > 'Z' {
-			return false
-		}
-	}
-	return true
-}
+// isStateWord and isDigits tell a bare -H value's field by its shape.
+func isStateWord(s string) bool { return allIn(s, 'A', 'Z') }
+func isDigits(s string) bool    { return allIn(s, '0', '9') }
 
-func isDigits(s string) bool {
-	if s == "" {
-		return false
-	}
+// allIn reports whether s is non-empty and made of runes from lo to hi.
+func allIn(s string, lo, hi rune) bool {
 	for _, c := range s {
-		if c < '0' || c > '9' {
+		if c < lo || c > hi {
 			return false
 		}
 	}
-	return true
+	return s != ""
 }
 
 // lookTools names the package to install when an lxc tool is missing.
