@@ -61,7 +61,9 @@ type Daemon struct {
 	degraded    string                        // why this node's link is degraded now, "" when it is not
 	fenceMu     sync.Mutex                    // one address drop at a time
 	pollNow     chan struct{}                 // asks the poller for an early round
-	hadQuorum   bool                          // this node has held quorum since the daemon started
+	roundNow    chan struct{}                 // asks the loop for an early round (a resource's event)
+	events      *eventWatches
+	hadQuorum   bool // this node has held quorum since the daemon started
 	// quorumSince is since when this node has had quorum without a break.
 	quorumSince time.Time
 	threads     map[string]string
@@ -99,6 +101,7 @@ func New(opts Options) (*Daemon, error) {
 		opts: opts, store: store, cluster: cfg, timings: t,
 		reports: map[string]*NodeReport{}, services: map[string]*serviceRun{},
 		threads: map[string]string{}, pollNow: make(chan struct{}, 1),
+		roundNow: make(chan struct{}, 1),
 	}
 	d.members = &membership{d: d}
 	d.configs = newConfigStore(filepath.Join(store.Root, "config"))
@@ -111,6 +114,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	d.started = time.Now()
 	d.leases = newLeases(d.started)
 	d.links = newLinkStats()
+	d.events = newEventWatches(d.wakeRound, d.logf, time.Second)
 	d.servePprof()
 	if err := d.configs.load(); err != nil {
 		return err

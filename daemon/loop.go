@@ -50,7 +50,16 @@ func (d *Daemon) loop(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-tick.C:
+		case <-d.roundNow:
 		}
+	}
+}
+
+// wakeRound asks for a round now: a monitored resource's state changed.
+func (d *Daemon) wakeRound() {
+	select {
+	case d.roundNow <- struct{}{}:
+	default: // one is asked for already
 	}
 }
 
@@ -134,14 +143,17 @@ func (d *Daemon) observe(ctx context.Context, cfg *lang.Config) map[string]*plan
 	src := plan.Drivers{Store: d.store}
 	lives := map[string]*plan.LiveInstance{}
 	rep := &NodeReport{Node: d.opts.Node, Time: time.Now(), Facts: readFacts(), Instances: map[string]*InstanceReport{}}
+	var subjects []eventSubject
 	for _, svc := range cfg.Services {
-		_, li, diags := src.Instance(ctx, svc, d.opts.Node)
+		inst, li, diags := src.Instance(ctx, svc, d.opts.Node)
 		if diags.HasErrors() || li.Role == "" {
 			continue
 		}
 		lives[svc.Name] = li
 		rep.Instances[svc.Name] = instanceReport(li)
+		subjects = append(subjects, eventSubjects(svc.Name, inst)...)
 	}
+	d.events.sync(ctx, subjects)
 	d.mu.Lock()
 	if d.local != nil {
 		rep.Quorum = d.local.Quorum

@@ -1,0 +1,117 @@
+package daemon
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/omhcl/omhcl/lang"
+	"github.com/omhcl/omhcl/plan"
+	"github.com/omhcl/omhcl/providers"
+)
+
+// eventWatches subscribes to the event streams of the monitored
+// resources whose drivers have one (providers.EventSource) and runs a
+// round at once when one reports a change: a container that dies is seen
+// in milliseconds, not at the next monitor interval.
+type eventWatches struct {
+	mu      sync.Mutex
+	running map[string]context.CancelFunc // by watch key: service, rid, attributes
+	wake    func()
+	logf    func(string, ...any)
+	retry   time.Duration
+}
+
+func newEventWatches(wake func(), logf func(string, ...any), retry time.Duration) *eventWatches {
+	return &eventWatches{running: map[string]context.CancelFunc{}, wake: wake, logf: logf, retry: retry}
+}
+
+// eventSubject is a resource with an event stream, to watch.
+type eventSubject struct {
+	key string
+	rid string
+	src providers.EventSource
+}
+
+// subjects lists the monitored resources of inst with an event stream.
+func eventSubjects(svc string, inst *lang.Instance) []eventSubject {
+	var out []eventSubject
+	for _, r := range inst.Resources {
+		if !r.Common.Monitor || r.Common.Disable {
+			continue
+		}
+		drv, err := plan.NewDriver(r)
+		if err != nil {
+			continue
+		}
+		if src, ok := drv.(providers.EventSource); ok {
+			out = append(out, eventSubject{key: watchKey(svc, r), rid: svc + " " + r.RID(), src: src})
+		}
+	}
+	return out
+}
+
+// watchKey changes when the resource's attributes do: a new configuration
+// gets a new subscription.
+func watchKey(svc string, r *providers.Resource) string {
+	names := make([]string, 0, len(r.Attrs))
+	for n := range r.Attrs {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s/%s", svc, r.RID())
+	for _, n := range names {
+		fmt.Fprintf(&b, " %s=%#v", n, r.Attrs[n])
+	}
+	return b.String()
+}
+
+// sync makes the running watches those of subjects: new ones start, the
+// others stop.
+func (w *eventWatches) sync(ctx context.Context, subjects []eventSubject) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	want := map[string]bool{}
+	for _, s := range subjects {
+		want[s.key] = true
+		if _, ok := w.running[s.key]; ok {
+			continue
+		}
+		wctx, cancel := context.WithCancel(ctx)
+		w.running[s.key] = cancel
+		go w.watch(wctx, s)
+	}
+	for key, cancel := range w.running {
+		if !want[key] {
+			cancel()
+			delete(w.running, key)
+		}
+	}
+}
+
+// watch follows one resource's events, subscribing again after a break.
+func (w *eventWatches) watch(ctx context.Context, s eventSubject) {
+	for {
+		err := s.src.Events(ctx, w.wake)
+		if ctx.Err() != nil {
+			return
+		}
+		w.logf("%s: event stream: %v (again in %s; the monitor rounds go on)", s.rid, err, w.retry)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(w.retry):
+		}
+	}
+}
+
+// count is the number of running watches.
+func (w *eventWatches) count() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return len(w.running)
+}
