@@ -34,7 +34,7 @@ func Create(n int, opts Options) (*Rig, error) {
 
 func newRig(n int, opts Options) (*Rig, error) {
 	r := &Rig{
-		Root: opts.Root, Prefix: opts.Prefix, BinDir: opts.BinDir, Profile: opts.Profile,
+		Root: opts.Root, Prefix: opts.Prefix, BinDir: opts.BinDir, Profile: opts.Profile, Engines: opts.Engines,
 		daemonArgv: opts.DaemonArgv, logf: opts.Logf, addrs: newAddrReader(),
 	}
 	if r.Profile == "" {
@@ -97,11 +97,22 @@ func (r *Rig) build() error {
 		return err
 	}
 	for _, n := range r.Nodes {
-		if err := r.StartDaemon(n.Name); err != nil {
+		if err := r.startNode(n.Name); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// startNode starts what a node runs at boot: its engine, if the lab has
+// them, then its daemon.
+func (r *Rig) startNode(node string) error {
+	if r.Engines {
+		if err := r.StartEngine(node); err != nil {
+			return err
+		}
+	}
+	return r.StartDaemon(node)
 }
 
 func (r *Rig) buildSwitch() error {

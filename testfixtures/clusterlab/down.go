@@ -27,6 +27,9 @@ func (r *Rig) Down() error {
 		if err := killNS(ns); err != nil {
 			errs = append(errs, err)
 		}
+		if n := r.nodeOfNS(ns); n != nil {
+			errs = append(errs, r.killContainers(n), r.removeCgroups(n))
+		}
 		if _, err := runCmd("ip", "netns", "del", ns); err != nil {
 			errs = append(errs, err)
 		}

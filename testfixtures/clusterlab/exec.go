@@ -60,8 +60,12 @@ func (r Result) Err() error {
 // nodeEnv is the environment of every command run as node n: the om
 // commands read their node name and directories from it.
 func nodeEnv(n *Node) []string {
-	return append(os.Environ(),
+	env := append(os.Environ(),
 		"OMHCL_NODE="+n.Name, "OMHCL_STATE_DIR="+n.StateDir, "OMHCL_CONFIG="+n.ConfigDir, "NO_COLOR=1")
+	if _, err := os.Stat(n.EngineDir()); err == nil {
+		env = append(env, "DOCKER_HOST=unix://"+n.EngineSocket())
+	}
+	return env
 }
 
 // resolve maps the lab's own binaries (om, omapply, omplan, demoweb) to

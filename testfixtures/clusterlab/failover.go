@@ -56,7 +56,7 @@ func (r *Rig) Revive(node string, timeout time.Duration) error {
 	if err := r.Heal(node); err != nil {
 		return err
 	}
-	if err := r.StartDaemon(node); err != nil {
+	if err := r.startNode(node); err != nil {
 		return err
 	}
 	if err := r.WaitDaemon(node, timeout); err != nil {

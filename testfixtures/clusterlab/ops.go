@@ -41,6 +41,9 @@ func (r *Rig) Kill(node string) error {
 	if err := killNS(n.NS); err != nil {
 		return fmt.Errorf("%s: %v", node, err)
 	}
+	if err := r.killContainers(n); err != nil {
+		return err
+	}
 	if err := resetAddrs(n); err != nil {
 		return fmt.Errorf("%s: %v", node, err)
 	}

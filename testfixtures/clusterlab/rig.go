@@ -40,6 +40,8 @@ type Options struct {
 	DaemonArgv func(n *Node) []string
 	// Logf receives a line per lab operation; nil: silent.
 	Logf func(format string, args ...any)
+	// Engines gives every node a container engine of its own (engine.go).
+	Engines bool
 }
 
 // Node is one node of the lab, as kept in lab.json.
@@ -67,6 +69,8 @@ type Rig struct {
 	Switch  string // the switch namespace
 	Client  string // the client namespace
 	Nodes   []*Node
+	// Engines: every node runs its own dockerd (engine.go).
+	Engines bool
 	// TempRoot marks a root Create made itself: Down removes it.
 	TempRoot bool
 
