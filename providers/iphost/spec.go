@@ -46,5 +46,5 @@ func New(r *providers.Resource) (providers.Driver, error) {
 	if _, errs := readSettings(r); len(errs) > 0 {
 		return nil, providers.Refuse(r, errs)
 	}
-	return &driver{r: r, lookup: defaultLookup}, nil
+	return &driver{r: r}, nil
 }
