@@ -40,6 +40,9 @@ func (p *plumbing) createLink() error {
 	}
 	p.log.Op("%s", linkAddCommand(p.d.r, p.s, p.ifname))
 	if err := p.parent.H.LinkAdd(link); err != nil {
+		if errors.Is(err, unix.EOPNOTSUPP) {
+			return fmt.Errorf("add %s %s of %s in netns %s: this kernel has no %s support: %w", p.s.mode, p.ifname, p.s.parent, p.s.netns, p.s.mode, err)
+		}
 		return fmt.Errorf("add %s %s of %s in netns %s: %w", p.s.mode, p.ifname, p.s.parent, p.s.netns, err)
 	}
 	return nil
