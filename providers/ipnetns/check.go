@@ -34,12 +34,13 @@ func (d *driver) CheckStart(ctx context.Context, log *providers.Log) error {
 		return fmt.Errorf("%s: %w", d.r.RID(), err)
 	}
 	defer parent.Close()
-	return d.probe(ctx, log, parent, s, ip)
+	return d.probe(ctx, log, parent, s, ip, "")
 }
 
 // probe sends the conflict probe from ipdev: the interface inside does
 // not exist yet, and ipdev is on the same segment.
-func (d *driver) probe(ctx context.Context, log *providers.Log, parent *iplink.Link, s settings, ip netip.Addr) error {
+// when qualifies the log line ("again before plumbing").
+func (d *driver) probe(ctx context.Context, log *providers.Log, parent *iplink.Link, s settings, ip netip.Addr, when string) error {
 	if s.probeWait == 0 {
 		log.Info("skip %s availability check: arp_probe_wait is 0s", ip)
 		return nil
@@ -48,7 +49,7 @@ func (d *driver) probe(ctx context.Context, log *providers.Log, parent *iplink.L
 		log.Info("skip %s availability check: %s", ip, skip)
 		return nil
 	}
-	log.Info("checking %s availability on %s (%s)", ip, s.parent, s.probeWait)
+	log.Info("checking %s availability on %s (%s)%s", ip, s.parent, s.probeWait, when)
 	if err := parent.Probe(ctx, ip, s.probeWait); err != nil {
 		return fmt.Errorf("%s: %w", d.r.RID(), err)
 	}

@@ -87,7 +87,9 @@ func (d *driver) Start(ctx context.Context, log *providers.Log) error {
 		return err
 	}
 	defer p.close()
-	if err := d.probe(ctx, log, p.parent, s, p.ip); err != nil {
+	// CheckStart may have probed already, but the container start may
+	// have come between: probe right before claiming.
+	if err := d.probe(ctx, log, p.parent, s, p.ip, " before plumbing"); err != nil {
 		return err
 	}
 	if err := p.plumb(); err != nil {

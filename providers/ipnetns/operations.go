@@ -82,12 +82,30 @@ func (d *driver) Exposed(ctx context.Context) map[string]cty.Value {
 	return out
 }
 
-// Describe is "198.18.0.10/24 eth1 macvlan of eth0 netns /proc/1234/ns/net".
+// Describe is "198.18.0.10/24 eth1 macvlan of eth0 netns /proc/1234/ns/net",
+// with the live interface name once started.
 func (d *driver) Describe() string {
 	s, _ := parseSettings(d.r)
 	addr := s.ipname
 	if ip, err := d.addressNow(context.Background(), s); err == nil && s.prefix >= 0 {
 		addr = netip.PrefixFrom(ip, s.prefix).String()
 	}
-	return fmt.Sprintf("%s %s %s of %s netns %s", addr, ifLabel(s), s.mode, s.parent, s.netns)
+	return fmt.Sprintf("%s %s %s of %s netns %s", addr, d.liveIfName(s), s.mode, s.parent, s.netns)
+}
+
+// liveIfName is the name of the interface start made, when it is there,
+// else the name it would get.
+func (d *driver) liveIfName(s settings) string {
+	if !s.known {
+		return ifLabel(s)
+	}
+	in, err := openInside(s.netns)
+	if err != nil {
+		return ifLabel(s)
+	}
+	defer in.close()
+	if l, err := in.ours(alias(d.r)); err == nil && l != nil {
+		return l.Attrs().Name
+	}
+	return ifLabel(s)
 }
