@@ -22,6 +22,9 @@ func (d *driver) Operations(ctx context.Context, a providers.Action) []string {
 	case providers.ActStart:
 		return d.startOps(ctx, s, ifname)
 	case providers.ActStop:
+		if s.ifname == "" {
+			ifname = fmt.Sprintf("(the link with alias %q)", alias(d.r))
+		}
 		return []string{linkDelCommand(s, ifname)}
 	}
 	return nil
