@@ -56,13 +56,7 @@ func (d *driver) observe(ctx context.Context, s settings) (*live, error) {
 // whose attributes must all be known by then.
 func (d *driver) knownSettings() (settings, error) {
 	s, err := parseSettings(d.r)
-	if err != nil {
-		return s, fmt.Errorf("%s: %w", d.r.RID(), err)
-	}
-	if !s.known {
-		return s, fmt.Errorf("%s: attributes are not known yet", d.r.RID())
-	}
-	return s, nil
+	return s, providers.Unready(d.r, err, s.known)
 }
 
 // prefix is the prefix length to give ip: the one it has on ipdev if up,

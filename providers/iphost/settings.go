@@ -38,11 +38,7 @@ var attrNames = []string{"ipname", "ipdev", "netmask", "netns", "arp_probe_wait"
 // are not checked: they are checked again once known, before start.
 func parseSettings(r *providers.Resource) (settings, error) {
 	s, errs := readSettings(r)
-	joined := make([]error, len(errs))
-	for i, e := range errs {
-		joined[i] = e
-	}
-	return s, errors.Join(joined...)
+	return s, providers.JoinAttrErrors(errs)
 }
 
 // readSettings is parseSettings with each error naming its attribute.

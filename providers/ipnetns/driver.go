@@ -26,13 +26,7 @@ type driver struct {
 // whose attributes must all be known by then.
 func (d *driver) knownSettings() (settings, error) {
 	s, err := parseSettings(d.r)
-	if err != nil {
-		return s, fmt.Errorf("%s: %w", d.r.RID(), err)
-	}
-	if !s.known {
-		return s, fmt.Errorf("%s: attributes are not known yet", d.r.RID())
-	}
-	return s, nil
+	return s, providers.Unready(d.r, err, s.known)
 }
 
 func (d *driver) Status(ctx context.Context) providers.Status {

@@ -45,11 +45,7 @@ var attrNames = []string{"ipname", "ipdev", "netns", "mode", "ifname", "netmask"
 // parseSettings is readSettings with the errors joined.
 func parseSettings(r *providers.Resource) (settings, error) {
 	s, errs := readSettings(r)
-	joined := make([]error, len(errs))
-	for i, e := range errs {
-		joined[i] = e
-	}
-	return s, errors.Join(joined...)
+	return s, providers.JoinAttrErrors(errs)
 }
 
 // readSettings reads and checks the attributes of r, each error naming
@@ -73,7 +69,7 @@ func readSettings(r *providers.Resource) (settings, []*providers.AttrError) {
 	var err error
 	s.prefix, err = ipaddr.MergeNetmask(s.ipname, s.prefix, mask)
 	add("netmask", err)
-	s.probeWait, s.waitUnknown, err = ipaddr.ParseProbeWait(r.Str("arp_probe_wait"), DefaultProbeWait)
+	s.probeWait, s.waitUnknown, err = ipaddr.ParseProbeWait(r.Str("arp_probe_wait"), ipaddr.DefaultProbeWait)
 	add("arp_probe_wait", err)
 	add("ipdev", checkIfName("ipdev", s.parent, true))
 	add("ifname", checkIfName("ifname", s.ifname, false))

@@ -5,17 +5,12 @@
 package ipnetns
 
 import (
-	"time"
-
 	"github.com/omhcl/omhcl/providers"
+	"github.com/omhcl/omhcl/providers/internal/ipaddr"
 	"github.com/zclconf/go-cty/cty"
 )
 
 func init() { providers.Register(Spec) }
-
-// DefaultProbeWait is how long the conflict probe listens when
-// arp_probe_wait is not set.
-const DefaultProbeWait = 300 * time.Millisecond
 
 // Spec is the ip.netns driver spec.
 var Spec = &providers.Spec{
@@ -32,10 +27,7 @@ var Spec = &providers.Spec{
 		{Name: "gateway", Type: cty.String, Doc: "The default route inside the namespace."},
 		{Name: "arp_probe_wait", Type: cty.String, Default: cty.StringVal("300ms"), InPlace: true, Doc: `How long the conflict probe listens for another holder of the address before start. "0s" disables the probe.`},
 	},
-	Exposed: []providers.AttrSpec{
-		{Name: "ipaddr", Type: cty.String, Doc: "The address ipname resolves to."},
-		{Name: "prefix", Type: cty.Number, Doc: "The prefix length of the address."},
-	},
+	Exposed: ipaddr.Exposed(),
 	Provisionable: true,
 	NoData:        true,
 	New:           New,

@@ -14,6 +14,10 @@ import (
 	"github.com/omhcl/omhcl/providers"
 )
 
+// DefaultProbeWait is how long the conflict probe listens when
+// arp_probe_wait is not set.
+const DefaultProbeWait = 300 * time.Millisecond
+
 // NoPrefix marks a prefix length neither ipname nor netmask gives.
 const NoPrefix = -1
 
