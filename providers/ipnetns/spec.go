@@ -27,7 +27,7 @@ var Spec = &providers.Spec{
 		{Name: "gateway", Type: cty.String, Doc: "The default route inside the namespace."},
 		{Name: "arp_probe_wait", Type: cty.String, Default: cty.StringVal("300ms"), InPlace: true, Doc: `How long the conflict probe listens for another holder of the address before start. "0s" disables the probe.`},
 	},
-	Exposed: ipaddr.Exposed(),
+	Exposed:       ipaddr.Exposed(),
 	Provisionable: true,
 	NoData:        true,
 	New:           New,
