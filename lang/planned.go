@@ -6,9 +6,6 @@ import "sort"
 // exists: their blocks are parsed and carried with untyped attributes, with
 // a warning, so configurations using them (the seeds' containers) load.
 var plannedTypes = map[string][]string{
-	// ip.netns plumbs an address in a container's network namespace (seed
-	// 001's docker micro-containers).
-	"ip":        {"netns"},
 	"container": {"docker", "kvm", "podman"},
 	"sync":      {"rsync"},
 }

@@ -105,3 +105,25 @@ func CheckResource(ctx context.Context, r *Resource, c Check) []*AttrError {
 	}
 	return nil
 }
+
+// JoinAttrErrors joins the errors of a settings check into one, nil when
+// there are none.
+func JoinAttrErrors(errs []*AttrError) error {
+	joined := make([]error, len(errs))
+	for i, e := range errs {
+		joined[i] = e
+	}
+	return errors.Join(joined...)
+}
+
+// Unready is the error of an action on r whose settings failed their
+// checks (err) or are not all known yet; nil when neither.
+func Unready(r *Resource, err error, known bool) error {
+	if err != nil {
+		return fmt.Errorf("%s: %w", r.RID(), err)
+	}
+	if !known {
+		return fmt.Errorf("%s: attributes are not known yet", r.RID())
+	}
+	return nil
+}

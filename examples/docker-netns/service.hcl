@@ -25,9 +25,12 @@
 #   image = nginx
 #   netns = container#0
 #
-# ip.netns and container.docker have no driver yet: their blocks are parsed
-# and carried, with warnings. The ip refers to container 0, so it starts
-# after it, although addresses normally start before containers.
+# container.docker has no driver yet on this branch: its blocks are parsed
+# and carried, with warnings. ip.netns has one (docs/ip-netns.md), which
+# wants the namespace path, container.0.netns_path, once the docker driver
+# exposes it: it refuses container.0.rid (a rid is not a namespace). The ip
+# refers to container 0, so it starts after it, although addresses
+# normally start before containers.
 service "svc1" {
   nodes    = ["n1", "n2"]
   drpnodes = ["n3"]

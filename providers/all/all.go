@@ -10,4 +10,5 @@ import (
 	_ "github.com/omhcl/omhcl/providers/diskvg"
 	_ "github.com/omhcl/omhcl/providers/fs"
 	_ "github.com/omhcl/omhcl/providers/iphost"
+	_ "github.com/omhcl/omhcl/providers/ipnetns"
 )

@@ -2,23 +2,12 @@ package iphost
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/netip"
 	"time"
 
 	"github.com/omhcl/omhcl/providers"
-	"github.com/omhcl/omhcl/providers/internal/arp"
-)
-
-// probeCount is how many probes the conflict check sends, spread over its
-// wait: one lost packet does not hide a holder.
-const probeCount = 3
-
-// Announcements: two, a little apart, as one may be lost.
-const (
-	announceCount = 2
-	announceGap   = 50 * time.Millisecond
+	"github.com/omhcl/omhcl/providers/internal/iplink"
 )
 
 // CheckStart vetoes the start when another host already answers for the
@@ -41,36 +30,12 @@ func (d *driver) CheckStart(ctx context.Context, log *providers.Log) error {
 		log.Info("%s is already up on %s: no availability check", lv.ip, s.dev)
 		return nil
 	}
-	if skip := probeSkipReason(lv.link); skip != "" {
+	if skip := lv.link.ProbeSkipReason(); skip != "" {
 		log.Info("skip %s availability check: %s", lv.ip, skip)
 		return nil
 	}
 	log.Info("checking %s availability (%s)", lv.ip, s.probeWait)
-	return probe(ctx, lv.link, lv.ip, s.probeWait)
-}
-
-// probeSkipReason says why nothing on the network can hear a probe or an
-// announcement on link, "" when sending one makes sense.
-func probeSkipReason(link *hostLink) string {
-	if link.iface().MAC == nil {
-		return link.name + " has no ethernet address"
-	}
-	if !link.isUp() {
-		return link.name + " is down"
-	}
-	return ""
-}
-
-func probe(ctx context.Context, link *hostLink, ip netip.Addr, wait time.Duration) error {
-	err := arp.Probe(ctx, link.iface(), ip, wait, probeCount)
-	if err == nil || errors.Is(err, providers.ErrConflict) {
-		return err
-	}
-	return fmt.Errorf("check %s availability on %s%s: %w", ip, link.name, nsSuffix(link.nsArg), err)
-}
-
-func announceAddr(ctx context.Context, ifc arp.Iface, ip netip.Addr) error {
-	return arp.Announce(ctx, ifc, ip, announceCount, announceGap)
+	return lv.link.Probe(ctx, lv.ip, s.probeWait)
 }
 
 // CheckAvailable probes whether ip is free on interface dev of network
@@ -80,17 +45,17 @@ func announceAddr(ctx context.Context, ifc arp.Iface, ip netip.Addr) error {
 // another error when the probe could not be made (dev missing, down or not
 // Ethernet). An address already on dev is not a conflict.
 func CheckAvailable(ctx context.Context, netns, dev string, ip netip.Addr, wait time.Duration) error {
-	link, err := openLink(netns, dev)
+	link, err := iplink.Open(netns, dev)
 	if err != nil {
 		return err
 	}
 	defer link.Close()
 	ip = ip.Unmap()
-	if cur, err := link.find(ip); err != nil || cur != nil {
+	if cur, err := link.Find(ip); err != nil || cur != nil {
 		return err
 	}
-	if skip := probeSkipReason(link); skip != "" {
+	if skip := link.ProbeSkipReason(); skip != "" {
 		return fmt.Errorf("cannot check %s availability: %s", ip, skip)
 	}
-	return probe(ctx, link, ip, wait)
+	return link.Probe(ctx, ip, wait)
 }

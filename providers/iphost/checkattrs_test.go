@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/omhcl/omhcl/providers"
+	"github.com/omhcl/omhcl/providers/internal/ipaddr"
 )
 
 // TestCheckAttrsResolve: a name this host cannot resolve fails the checks
@@ -16,9 +17,9 @@ import (
 // operations name the address instead of reading as an error.
 func TestCheckAttrsResolve(t *testing.T) {
 	d := &driver{r: resource(map[string]string{"ipname": "web.invalid", "ipdev": "br0", "netmask": "24"}),
-		lookup: func(ctx context.Context, host string) ([]netip.Addr, error) {
+		res: ipaddr.Resolver{Lookup: func(ctx context.Context, host string) ([]netip.Addr, error) {
 			return nil, errors.New("no such host")
-		}}
+		}}}
 	ctx := context.Background()
 	start := []providers.Action{providers.ActStart}
 	errs := d.CheckAttrs(ctx, providers.Check{Actions: start, Host: true})

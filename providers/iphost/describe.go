@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"strconv"
 
+	"github.com/omhcl/omhcl/providers/internal/iplink"
 	"github.com/zclconf/go-cty/cty"
 )
 
@@ -35,7 +36,7 @@ func (d *driver) Exposed(ctx context.Context) map[string]cty.Value {
 
 // currentPrefix is the prefix ip has on ipdev, or would get at start.
 func (d *driver) currentPrefix(s settings, ip netip.Addr) (int, error) {
-	link, err := openLink(s.netns, s.dev)
+	link, err := iplink.Open(s.netns, s.dev)
 	if err != nil {
 		if s.prefix != noPrefix {
 			return s.prefix, checkPrefix(ip, s.prefix)
@@ -43,7 +44,7 @@ func (d *driver) currentPrefix(s settings, ip netip.Addr) (int, error) {
 		return 0, err
 	}
 	defer link.Close()
-	cur, err := link.find(ip)
+	cur, err := link.Find(ip)
 	if err != nil {
 		return 0, err
 	}

@@ -5,9 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
-	"sync"
 
 	"github.com/omhcl/omhcl/providers"
+	"github.com/omhcl/omhcl/providers/internal/ipaddr"
+	"github.com/omhcl/omhcl/providers/internal/iplink"
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 )
@@ -18,19 +19,15 @@ var (
 )
 
 type driver struct {
-	r      *providers.Resource
-	lookup lookupFunc
-
-	mu           sync.Mutex
-	resolved     netip.Addr // the last successful lookup of resolvedHost
-	resolvedHost string
+	r   *providers.Resource
+	res ipaddr.Resolver
 }
 
 // live is the resource as the system shows it now.
 type live struct {
 	s    settings
 	ip   netip.Addr
-	link *hostLink
+	link *iplink.Link
 	cur  *netlink.Addr // ip as configured on ipdev, nil when down
 }
 
@@ -43,11 +40,11 @@ func (d *driver) observe(ctx context.Context, s settings) (*live, error) {
 	if err != nil {
 		return nil, err
 	}
-	link, err := openLink(s.netns, s.dev)
+	link, err := iplink.Open(s.netns, s.dev)
 	if err != nil {
 		return nil, err
 	}
-	cur, err := link.find(ip)
+	cur, err := link.Find(ip)
 	if err != nil {
 		link.Close()
 		return nil, err
@@ -59,19 +56,13 @@ func (d *driver) observe(ctx context.Context, s settings) (*live, error) {
 // whose attributes must all be known by then.
 func (d *driver) knownSettings() (settings, error) {
 	s, err := parseSettings(d.r)
-	if err != nil {
-		return s, fmt.Errorf("%s: %w", d.r.RID(), err)
-	}
-	if !s.known {
-		return s, fmt.Errorf("%s: attributes are not known yet", d.r.RID())
-	}
-	return s, nil
+	return s, providers.Unready(d.r, err, s.known)
 }
 
 // prefix is the prefix length to give ip: the one it has on ipdev if up,
 // else ipname's /len or netmask, else that of an address of ipdev in the
 // same subnet. link may be nil when ipdev is not at hand.
-func (d *driver) prefix(s settings, ip netip.Addr, link *hostLink, cur *netlink.Addr) (int, error) {
+func (d *driver) prefix(s settings, ip netip.Addr, link *iplink.Link, cur *netlink.Addr) (int, error) {
 	if cur != nil {
 		ones, _ := cur.Mask.Size()
 		return ones, nil
@@ -80,14 +71,14 @@ func (d *driver) prefix(s settings, ip netip.Addr, link *hostLink, cur *netlink.
 		return s.prefix, checkPrefix(ip, s.prefix)
 	}
 	if link == nil {
-		l, err := openLink(s.netns, s.dev)
+		l, err := iplink.Open(s.netns, s.dev)
 		if err != nil {
 			return 0, err
 		}
 		defer l.Close()
 		link = l
 	}
-	ones, ok, err := link.subnetPrefix(ip)
+	ones, ok, err := link.SubnetPrefix(ip)
 	if err != nil {
 		return 0, err
 	}
@@ -115,7 +106,7 @@ func (d *driver) Status(ctx context.Context) providers.Status {
 	}
 	var msgs []string
 	if s.checkCarrier {
-		msgs = lv.link.carrierProblems()
+		msgs = lv.link.CarrierProblems()
 	}
 	if lv.cur.Flags&unix.IFA_F_DADFAILED != 0 {
 		msgs = append(msgs, fmt.Sprintf("duplicate address detection failed for %s on %s", lv.ip, s.dev))
@@ -144,15 +135,15 @@ func (d *driver) Start(ctx context.Context, log *providers.Log) error {
 	if err != nil {
 		return err
 	}
-	addr := &netlink.Addr{IPNet: ipNet(lv.ip, prefix)}
+	addr := &netlink.Addr{IPNet: iplink.IPNet(lv.ip, prefix)}
 	if lv.ip.Is6() {
 		// The conflict probe already did duplicate address detection; the
 		// kernel's would keep the address unusable for a second more.
 		addr.Flags = unix.IFA_F_NODAD
 	}
 	log.Op("%s", addCommand(s, addr.IPNet.String(), lv.ip.Is6()))
-	if err := lv.link.h.AddrAdd(lv.link.link, addr); err != nil && !errors.Is(err, unix.EEXIST) {
-		return fmt.Errorf("add %s to %s%s: %w", addr.IPNet, s.dev, nsSuffix(s.netns), err)
+	if err := lv.link.H.AddrAdd(lv.link.L, addr); err != nil && !errors.Is(err, unix.EEXIST) {
+		return fmt.Errorf("add %s to %s%s: %w", addr.IPNet, s.dev, iplink.NsSuffix(s.netns), err)
 	}
 	d.announce(ctx, log, lv)
 	return nil
@@ -162,7 +153,7 @@ func (d *driver) Start(ctx context.Context, log *providers.Log) error {
 // effort: the address is up either way and neighbours re-resolve stale
 // entries in time, so a failure is logged, not returned.
 func (d *driver) announce(ctx context.Context, log *providers.Log, lv *live) {
-	if skip := probeSkipReason(lv.link); skip != "" {
+	if skip := lv.link.ProbeSkipReason(); skip != "" {
 		log.Info("no announcement for %s: %s", lv.ip, skip)
 		return
 	}
@@ -171,7 +162,7 @@ func (d *driver) announce(ctx context.Context, log *providers.Log, lv *live) {
 	} else {
 		log.Info("send unsolicited neighbor advertisement to announce %s is at %s", lv.ip, lv.s.dev)
 	}
-	if err := announceAddr(ctx, lv.link.iface(), lv.ip); err != nil {
+	if err := lv.link.Announce(ctx, lv.ip); err != nil {
 		log.Info("warning: %v", err)
 	}
 }
@@ -182,7 +173,7 @@ func (d *driver) Stop(ctx context.Context, log *providers.Log) error {
 		return err
 	}
 	lv, err := d.observe(ctx, s)
-	if errors.Is(err, errNoDev) {
+	if errors.Is(err, iplink.ErrNoDev) {
 		log.Info("%s is already down: %v", s.host, err)
 		return nil
 	}
@@ -195,8 +186,8 @@ func (d *driver) Stop(ctx context.Context, log *providers.Log) error {
 		return nil
 	}
 	log.Op("%s", delCommand(s, lv.cur.IPNet.String()))
-	if err := lv.link.h.AddrDel(lv.link.link, lv.cur); err != nil && !errors.Is(err, unix.EADDRNOTAVAIL) {
-		return fmt.Errorf("delete %s from %s%s: %w", lv.cur.IPNet, s.dev, nsSuffix(s.netns), err)
+	if err := lv.link.H.AddrDel(lv.link.L, lv.cur); err != nil && !errors.Is(err, unix.EADDRNOTAVAIL) {
+		return fmt.Errorf("delete %s from %s%s: %w", lv.cur.IPNet, s.dev, iplink.NsSuffix(s.netns), err)
 	}
 	return nil
 }

@@ -202,7 +202,7 @@ func TestNameResolution(t *testing.T) {
 	l := newLab(t)
 	d := l.driver(t, map[string]string{"ipname": "web.svc1.test", "netmask": "24"})
 	var asked []string
-	d.lookup = func(ctx context.Context, host string) ([]netip.Addr, error) {
+	d.res.Lookup = func(ctx context.Context, host string) ([]netip.Addr, error) {
 		asked = append(asked, host)
 		return []netip.Addr{netip.MustParseAddr("2001:db8::8"), netip.MustParseAddr("::ffff:198.18.8.10")}, nil
 	}
@@ -220,7 +220,7 @@ func TestNameResolution(t *testing.T) {
 	}
 
 	bad := l.driver(t, map[string]string{"ipname": "nowhere.test", "netmask": "24"})
-	bad.lookup = func(ctx context.Context, host string) ([]netip.Addr, error) {
+	bad.res.Lookup = func(ctx context.Context, host string) ([]netip.Addr, error) {
 		return nil, &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}
 	}
 	st := mustState(t, bad, providers.Down)

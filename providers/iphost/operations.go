@@ -6,6 +6,8 @@ import (
 	"net/netip"
 
 	"github.com/omhcl/omhcl/providers"
+
+	"github.com/omhcl/omhcl/providers/internal/iplink"
 )
 
 // Operations lists what start or stop runs, from the settings alone.
@@ -21,7 +23,7 @@ func (d *driver) Operations(ctx context.Context, a providers.Action) []string {
 	// the node may resolve it.
 	addr, proto := fmt.Sprintf("(address of %s)", s.host), "arp"
 	if ip, err := d.address(ctx, s); err == nil {
-		addr, proto = ip.String(), protocol(ip)
+		addr, proto = ip.String(), iplink.Protocol(ip)
 	}
 	// Pure: a plan made from a snapshot on a CI runner, without ipdev,
 	// must read the same. A prefix taken from ipdev's own address at start
@@ -45,7 +47,7 @@ func (d *driver) Operations(ctx context.Context, a providers.Action) []string {
 func plannedOps(s settings, a providers.Action) []string {
 	ip, proto := providers.Unknown, "arp"
 	if addr, err := netip.ParseAddr(s.host); err == nil {
-		ip, proto = addr.String(), protocol(addr)
+		ip, proto = addr.String(), iplink.Protocol(addr)
 	}
 	prefix := providers.Unknown
 	if s.prefix != noPrefix {
@@ -67,7 +69,7 @@ func plannedOps(s settings, a providers.Action) []string {
 // startOps is the start sequence: probe, add, announce.
 func startOps(s settings, ip, proto, cidr string) []string {
 	var ops []string
-	where := s.dev + nsSuffix(s.netns)
+	where := s.dev + iplink.NsSuffix(s.netns)
 	probe := func(wait string) string {
 		return fmt.Sprintf("%s probe %s on %s %s, abort on answer", proto, ip, where, wait)
 	}

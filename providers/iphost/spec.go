@@ -4,9 +4,8 @@
 package iphost
 
 import (
-	"time"
-
 	"github.com/omhcl/omhcl/providers"
+	"github.com/omhcl/omhcl/providers/internal/ipaddr"
 	"github.com/zclconf/go-cty/cty"
 )
 
@@ -14,7 +13,7 @@ func init() { providers.Register(Spec) }
 
 // DefaultProbeWait is how long the conflict probe listens when
 // arp_probe_wait is not set.
-const DefaultProbeWait = 300 * time.Millisecond
+const DefaultProbeWait = ipaddr.DefaultProbeWait
 
 // Spec is the ip.host driver spec.
 var Spec = &providers.Spec{
@@ -30,10 +29,7 @@ var Spec = &providers.Spec{
 		{Name: "arp_probe_wait", Type: cty.String, Default: cty.StringVal("300ms"), InPlace: true, Doc: `How long the conflict probe listens for another holder of the address before start. "0s" disables the probe.`},
 		{Name: "check_carrier", Type: cty.Bool, Default: cty.True, InPlace: true, Doc: "Status warns when ipdev has no carrier."},
 	},
-	Exposed: []providers.AttrSpec{
-		{Name: "ipaddr", Type: cty.String, Doc: "The address ipname resolves to."},
-		{Name: "prefix", Type: cty.Number, Doc: "The prefix length of the address."},
-	},
+	Exposed: ipaddr.Exposed(),
 	// Nothing to create, but provisioned is recorded as for any resource
 	// (the seed's P flag on ip#0 until "set provisioned").
 	Provisionable: true,
@@ -46,5 +42,5 @@ func New(r *providers.Resource) (providers.Driver, error) {
 	if _, errs := readSettings(r); len(errs) > 0 {
 		return nil, providers.Refuse(r, errs)
 	}
-	return &driver{r: r, lookup: defaultLookup}, nil
+	return &driver{r: r}, nil
 }

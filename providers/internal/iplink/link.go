@@ -1,4 +1,7 @@
-package iphost
+// Package iplink opens an interface in a network namespace and finds
+// addresses on it, and probes or announces an address there: the pieces
+// the ip drivers share.
+package iplink
 
 import (
 	"errors"
@@ -13,20 +16,21 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// errNoDev marks a missing ipdev.
-var errNoDev = errors.New("not found")
+// ErrNoDev marks a missing ipdev.
+var ErrNoDev = errors.New("not found")
 
-// hostLink is ipdev opened in its network namespace.
-type hostLink struct {
-	name  string
-	ns    netns.NsHandle // netns.None() for the engine's namespace
-	h     *netlink.Handle
-	link  netlink.Link
-	nsArg string // the netns attribute, for messages
+// Link is an interface opened in its network namespace, with a netlink
+// handle working there.
+type Link struct {
+	Name  string
+	NS    netns.NsHandle // netns.None() for the engine's namespace
+	H     *netlink.Handle
+	L     netlink.Link
+	NsArg string // the namespace as configured, for messages
 }
 
-// openNetns opens a namespace given by name (/run/netns/NAME) or path.
-func openNetns(spec string) (netns.NsHandle, error) {
+// OpenNetns opens a namespace given by name (/run/netns/NAME) or path.
+func OpenNetns(spec string) (netns.NsHandle, error) {
 	if spec == "" {
 		return netns.None(), nil
 	}
@@ -45,10 +49,10 @@ func openNetns(spec string) (netns.NsHandle, error) {
 	return h, nil
 }
 
-// openLink finds interface dev in namespace nsSpec ("" for ours). The
+// Open finds interface dev in namespace nsSpec ("" for ours). The
 // caller closes it.
-func openLink(nsSpec, dev string) (*hostLink, error) {
-	ns, err := openNetns(nsSpec)
+func Open(nsSpec, dev string) (*Link, error) {
+	ns, err := OpenNetns(nsSpec)
 	if err != nil {
 		return nil, err
 	}
@@ -62,45 +66,45 @@ func openLink(nsSpec, dev string) (*hostLink, error) {
 	}
 	if err != nil {
 		ns.Close()
-		return nil, fmt.Errorf("netlink in netns %s: %w", nsLabel(nsSpec), err)
+		return nil, fmt.Errorf("netlink in netns %s: %w", NsLabel(nsSpec), err)
 	}
-	l := &hostLink{name: dev, ns: ns, h: h, nsArg: nsSpec}
-	l.link, err = h.LinkByName(dev)
+	l := &Link{Name: dev, NS: ns, H: h, NsArg: nsSpec}
+	l.L, err = h.LinkByName(dev)
 	if err != nil {
 		l.Close()
 		var nf netlink.LinkNotFoundError
 		if errors.As(err, &nf) {
-			return nil, fmt.Errorf("ipdev %s %w%s", dev, errNoDev, nsSuffix(nsSpec))
+			return nil, fmt.Errorf("ipdev %s %w%s", dev, ErrNoDev, NsSuffix(nsSpec))
 		}
-		return nil, fmt.Errorf("ipdev %s%s: %w", dev, nsSuffix(nsSpec), err)
+		return nil, fmt.Errorf("ipdev %s%s: %w", dev, NsSuffix(nsSpec), err)
 	}
 	return l, nil
 }
 
-func (l *hostLink) Close() {
-	l.h.Close()
-	if l.ns.IsOpen() {
-		l.ns.Close()
+func (l *Link) Close() {
+	l.H.Close()
+	if l.NS.IsOpen() {
+		l.NS.Close()
 	}
 }
 
-// nsLabel names a namespace in messages.
-func nsLabel(spec string) string {
+// NsLabel names a namespace in messages.
+func NsLabel(spec string) string {
 	if spec == "" {
 		return "(current)"
 	}
 	return spec
 }
 
-// nsSuffix is " in netns X" for a resource with a netns, "" otherwise.
-func nsSuffix(spec string) string {
+// NsSuffix is " in netns X" for a resource with a netns, "" otherwise.
+func NsSuffix(spec string) string {
 	if spec == "" {
 		return ""
 	}
 	return " in netns " + spec
 }
 
-func family(ip netip.Addr) int {
+func Family(ip netip.Addr) int {
 	if ip.Is4() {
 		return netlink.FAMILY_V4
 	}
@@ -108,22 +112,22 @@ func family(ip netip.Addr) int {
 }
 
 // addrs lists the addresses of ip's family on the link.
-func (l *hostLink) addrs(ip netip.Addr) ([]netlink.Addr, error) {
-	list, err := l.h.AddrList(l.link, family(ip))
+func (l *Link) Addrs(ip netip.Addr) ([]netlink.Addr, error) {
+	list, err := l.H.AddrList(l.L, Family(ip))
 	if err != nil {
-		return nil, fmt.Errorf("list addresses of %s%s: %w", l.name, nsSuffix(l.nsArg), err)
+		return nil, fmt.Errorf("list addresses of %s%s: %w", l.Name, NsSuffix(l.NsArg), err)
 	}
 	return list, nil
 }
 
 // find returns ip as configured on the link (with its prefix), or nil.
-func (l *hostLink) find(ip netip.Addr) (*netlink.Addr, error) {
-	list, err := l.addrs(ip)
+func (l *Link) Find(ip netip.Addr) (*netlink.Addr, error) {
+	list, err := l.Addrs(ip)
 	if err != nil {
 		return nil, err
 	}
 	for i := range list {
-		if a, ok := addrOf(list[i].IP); ok && a == ip.WithZone("") {
+		if a, ok := AddrOf(list[i].IP); ok && a == ip.WithZone("") {
 			return &list[i], nil
 		}
 	}
@@ -132,13 +136,13 @@ func (l *hostLink) find(ip netip.Addr) (*netlink.Addr, error) {
 
 // subnetPrefix returns the prefix length of an address of the link whose
 // subnet holds ip.
-func (l *hostLink) subnetPrefix(ip netip.Addr) (int, bool, error) {
-	list, err := l.addrs(ip)
+func (l *Link) SubnetPrefix(ip netip.Addr) (int, bool, error) {
+	list, err := l.Addrs(ip)
 	if err != nil {
 		return 0, false, err
 	}
 	for _, a := range list {
-		addr, ok := addrOf(a.IP)
+		addr, ok := AddrOf(a.IP)
 		if !ok || a.IPNet == nil {
 			continue
 		}
@@ -151,36 +155,36 @@ func (l *hostLink) subnetPrefix(ip netip.Addr) (int, bool, error) {
 }
 
 // carrierProblems says why the link cannot carry traffic, if it cannot.
-func (l *hostLink) carrierProblems() []string {
-	a := l.link.Attrs()
+func (l *Link) CarrierProblems() []string {
+	a := l.L.Attrs()
 	if a.Flags&net.FlagUp == 0 {
-		return []string{fmt.Sprintf("%s is down", l.name)}
+		return []string{fmt.Sprintf("%s is down", l.Name)}
 	}
 	if a.RawFlags&unix.IFF_LOWER_UP == 0 {
-		return []string{fmt.Sprintf("no carrier on %s", l.name)}
+		return []string{fmt.Sprintf("no carrier on %s", l.Name)}
 	}
 	return nil
 }
 
-func (l *hostLink) isUp() bool { return l.link.Attrs().Flags&net.FlagUp != 0 }
+func (l *Link) IsUp() bool { return l.L.Attrs().Flags&net.FlagUp != 0 }
 
 // iface describes the link for the arp package. Links that are not
 // Ethernet (loopback, tunnels) get no MAC: there is no ARP nor neighbor
 // discovery to do on them.
-func (l *hostLink) iface() arp.Iface {
-	a := l.link.Attrs()
-	ifc := arp.Iface{Name: l.name, Index: a.Index, NetNS: l.ns}
+func (l *Link) Iface() arp.Iface {
+	a := l.L.Attrs()
+	ifc := arp.Iface{Name: l.Name, Index: a.Index, NetNS: l.NS}
 	if a.EncapType == "ether" && len(a.HardwareAddr) == 6 {
 		ifc.MAC = a.HardwareAddr
 	}
 	return ifc
 }
 
-func addrOf(ip net.IP) (netip.Addr, bool) {
+func AddrOf(ip net.IP) (netip.Addr, bool) {
 	a, ok := netip.AddrFromSlice(ip)
 	return a.Unmap(), ok
 }
 
-func ipNet(ip netip.Addr, prefix int) *net.IPNet {
+func IPNet(ip netip.Addr, prefix int) *net.IPNet {
 	return &net.IPNet{IP: net.IP(ip.WithZone("").AsSlice()), Mask: net.CIDRMask(prefix, ip.BitLen())}
 }
