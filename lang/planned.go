@@ -9,7 +9,7 @@ var plannedTypes = map[string][]string{
 	// ip.netns plumbs an address in a container's network namespace (seed
 	// 001's docker micro-containers).
 	"ip":        {"netns"},
-	"container": {"docker", "lxc", "kvm", "podman"},
+	"container": {"lxc", "kvm"},
 	"sync":      {"rsync"},
 }
 

@@ -157,3 +157,30 @@ type StartChecker interface {
 // ErrConflict marks a start aborted because what the resource would claim is
 // already in use elsewhere (an ip address answering on the network).
 var ErrConflict = errors.New("conflict")
+
+// DriftChecker is implemented by drivers whose running resource can differ
+// from its configuration without the engine's record knowing (a container
+// created from another image). Plans call Drift on up resources and replace
+// those it names attributes for; Start then recreates what drifted.
+type DriftChecker interface {
+	// Drift lists the attributes whose live value differs from the
+	// configuration, sorted; nil when none do or when it cannot tell.
+	Drift(ctx context.Context) []string
+}
+
+// ExecResult is the outcome of a command run inside a resource.
+type ExecResult struct {
+	Output   string // stdout and stderr, interleaved as the engine sent them
+	ExitCode int
+}
+
+// Executor is implemented by drivers of resources that hold processes of
+// their own (containers): the engine runs commands in them and copies files
+// into them, for the agent an encapsulated service runs.
+type Executor interface {
+	// Exec runs argv inside the resource and waits for it to end.
+	Exec(ctx context.Context, argv []string) (ExecResult, error)
+	// CopyFile writes content to the absolute path dst inside the resource,
+	// with mode's permission bits; the directory must exist.
+	CopyFile(ctx context.Context, dst string, content []byte, mode uint32) error
+}
