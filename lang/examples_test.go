@@ -177,8 +177,10 @@ func TestExampleEncap(t *testing.T) {
 
 func TestExampleDockerNetns(t *testing.T) {
 	cfg, s, diags := loadExample(t, "docker-netns")
-	if len(diags) != 3 {
-		t.Errorf("want 3 warnings (ip.netns, 2 x container.docker): %s", render(cfg, diags))
+	for _, d := range diags {
+		if strings.Contains(d.Summary, "container.docker") {
+			t.Errorf("container.docker has a driver: %s", render(cfg, diags))
+		}
 	}
 	for _, node := range []string{"n1", "n2", "n3"} {
 		in := evalExample(t, cfg, s, node, nil)

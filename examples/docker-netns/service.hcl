@@ -25,9 +25,10 @@
 #   image = nginx
 #   netns = container#0
 #
-# ip.netns and container.docker have no driver yet: their blocks are parsed
-# and carried, with warnings. The ip refers to container 0, so it starts
-# after it, although addresses normally start before containers.
+# The ip refers to container 0, so it starts after it, although addresses
+# normally start before containers. The seed's docker_data_dir is the
+# engine's configuration (dockerd --data-root), not the service's: the
+# container.docker driver talks to the engine on its socket.
 service "svc1" {
   nodes    = ["n1", "n2"]
   drpnodes = ["n3"]
@@ -41,13 +42,10 @@ service "svc1" {
     netns   = container.0.rid
   }
 
-  # docker_data_dir is a service setting in the seed; the docker driver
-  # will own it, so it is carried on the container that starts first.
   container "0" {
-    type            = "docker"
-    image           = "ghcr.io/opensvc/pause"
-    rm              = true
-    docker_data_dir = "/srv/svc1/docker_data_dir"
+    type  = "docker"
+    image = "ghcr.io/opensvc/pause"
+    rm    = true
   }
 
   container "1" {
