@@ -32,15 +32,7 @@ service "web" {
 // A resource its driver says drifted is replaced, the reason naming the
 // attributes; one that did not is left alone.
 func TestDriftedResourceIsReplaced(t *testing.T) {
-	cfg, diags := lang.LoadFiles(map[string][]byte{"web.hcl": []byte(containerHCL)})
-	if diags.HasErrors() {
-		t.Fatal(diags.Error())
-	}
-	empty := plan.Snapshot{Live: &plan.Live{FormatVersion: plan.LiveFormatVersion, Node: "n1"}}
-	inst, li, d := empty.Instance(context.Background(), cfg.Service("web"), "n1")
-	if d.HasErrors() {
-		t.Fatal(d.Error())
-	}
+	cfg, inst, li := emptySnapshot(t, containerHCL, "web", "n1")
 	for _, lr := range li.Resources {
 		attrs := plan.Values(inst.Resource(lr.RID).Attrs)
 		lr.Status, lr.Applied = providers.Up, &attrs
@@ -75,4 +67,20 @@ func TestDriftedResourceIsReplaced(t *testing.T) {
 			t.Errorf("operations lack %q:\n%s", want, ops)
 		}
 	}
+}
+
+// emptySnapshot loads src and evaluates service svc for node from a
+// snapshot where the node has never seen it.
+func emptySnapshot(t *testing.T, src, svc, node string) (*lang.Config, *lang.Instance, *plan.LiveInstance) {
+	t.Helper()
+	cfg, diags := lang.LoadFiles(map[string][]byte{svc + ".hcl": []byte(src)})
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	empty := plan.Snapshot{Live: &plan.Live{FormatVersion: plan.LiveFormatVersion, Node: node}}
+	inst, li, diags := empty.Instance(context.Background(), cfg.Service(svc), node)
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	return cfg, inst, li
 }

@@ -53,6 +53,20 @@ func (d *driver) connect() (*config, *client.Client, error) {
 	return c, cli, nil
 }
 
+// find is the container of an action (nil when there is none); an engine
+// that does not answer is an error naming it.
+func (d *driver) find(ctx context.Context) (*config, *client.Client, *found, error) {
+	c, cli, err := d.connect()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	f, err := lookup(ctx, cli, c.service, c.rid)
+	if err != nil {
+		return nil, nil, nil, c.engineErr("find the container", err)
+	}
+	return c, cli, f, nil
+}
+
 // Describe names the container and its image: "docker web.container.0@busybox".
 func (d *driver) Describe() string {
 	c := d.config()

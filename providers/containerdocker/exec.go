@@ -20,13 +20,9 @@ const execOutputMax = 1 << 20
 
 // running is the running container of an exec or copy, or why there is none.
 func (d *driver) running(ctx context.Context) (*config, *client.Client, *found, error) {
-	c, cli, err := d.connect()
+	c, cli, f, err := d.find(ctx)
 	if err != nil {
 		return nil, nil, nil, err
-	}
-	f, err := lookup(ctx, cli, c.service, c.rid)
-	if err != nil {
-		return nil, nil, nil, c.engineErr("find the container", err)
 	}
 	if f == nil || !f.running() {
 		return nil, nil, nil, fmt.Errorf("%s: container %s does not run", c.rid, c.name)

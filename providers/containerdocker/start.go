@@ -14,13 +14,9 @@ import (
 // Start creates the container if missing (anew when it drifted), starts it
 // and waits until it runs, and is healthy when the image checks health.
 func (d *driver) Start(ctx context.Context, log *providers.Log) error {
-	c, cli, err := d.connect()
+	c, cli, f, err := d.find(ctx)
 	if err != nil {
 		return err
-	}
-	f, err := lookup(ctx, cli, c.service, c.rid)
-	if err != nil {
-		return c.engineErr("find the container", err)
 	}
 	if f != nil {
 		if dr := drift(ctx, cli, c, f); len(dr) > 0 {

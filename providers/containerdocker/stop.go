@@ -13,13 +13,9 @@ import (
 // removes the container when rm is set. An engine that does not answer is
 // an error: a container it could not see is not known to be down.
 func (d *driver) Stop(ctx context.Context, log *providers.Log) error {
-	c, cli, err := d.connect()
+	c, cli, f, err := d.find(ctx)
 	if err != nil {
 		return err
-	}
-	f, err := lookup(ctx, cli, c.service, c.rid)
-	if err != nil {
-		return c.engineErr("find the container", err)
 	}
 	if f == nil {
 		log.Info("container %s is already down (none carries the labels of %s)", c.name, c.rid)
