@@ -211,7 +211,7 @@ func TestPlannedTypeCarriesAttributes(t *testing.T) {
 	src := `
 service "s" {
   container "c" {
-    type  = "docker"
+    type  = "kvm"
     image = "nginx"
     rm    = true
     netns = container.pause.name
@@ -220,7 +220,7 @@ service "s" {
     }
   }
   container "pause" {
-    type  = "docker"
+    type  = "kvm"
     image = "pause"
   }
 }
@@ -234,7 +234,7 @@ service "s" {
 		t.Fatal(render(cfg, diags))
 	}
 	c := in.Resource("container#c")
-	if c.Str("image") != "nginx:old" || !c.Bool("rm") || c.Str("netns") != "pause" || c.Type != "docker" {
+	if c.Str("image") != "nginx:old" || !c.Bool("rm") || c.Str("netns") != "pause" || c.Type != "kvm" {
 		t.Errorf("carried attrs %v", c.Attrs)
 	}
 	if got := rids(in); !reflect.DeepEqual(got, []string{"container#pause", "container#c"}) {

@@ -177,8 +177,10 @@ func TestExampleEncap(t *testing.T) {
 
 func TestExampleDockerNetns(t *testing.T) {
 	cfg, s, diags := loadExample(t, "docker-netns")
-	if len(diags) != 2 {
-		t.Errorf("want 2 warnings (2 x container.docker): %s", render(cfg, diags))
+	for _, d := range diags {
+		if strings.Contains(d.Summary, "container.docker") {
+			t.Errorf("container.docker has a driver: %s", render(cfg, diags))
+		}
 	}
 	for _, node := range []string{"n1", "n2", "n3"} {
 		in := evalExample(t, cfg, s, node, nil)
@@ -186,7 +188,8 @@ func TestExampleDockerNetns(t *testing.T) {
 			t.Errorf("%s: order %v, want %v", node, got, want)
 		}
 		ip := in.Resource("ip#0")
-		if ip.Str("netns") != "container#0" || ip.Str("netmask") != "255.255.255.0" || ip.Str("ipname") != "10.0.3.3" {
+		// the namespace is container 0's, known once it runs
+		if ip.Attrs["netns"].IsKnown() || ip.Str("netmask") != "255.255.255.0" || ip.Str("ipname") != "10.0.3.3" {
 			t.Errorf("%s: ip attrs %v", node, ip.Attrs)
 		}
 		if got := in.Resource("container#1").Str("netns"); got != "container#0" {

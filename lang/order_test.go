@@ -87,7 +87,7 @@ service "s" {
     name = "d"
   }
   container "c" {
-    type = "docker"
+    type = "kvm"
     name = "c1"
   }
   app "a" {

@@ -6,7 +6,7 @@ import "sort"
 // exists: their blocks are parsed and carried with untyped attributes, with
 // a warning, so configurations using them (the seeds' containers) load.
 var plannedTypes = map[string][]string{
-	"container": {"docker", "kvm", "podman"},
+	"container": {"kvm"},
 	"sync":      {"rsync"},
 }
 

@@ -140,6 +140,10 @@ func resourceChange(in Input, r *providers.Resource, lr *LiveResource) (*Change,
 		if !up {
 			c.Actions = append(c.Actions, providers.ActStart)
 			c.Reason = "down, wanted up"
+		} else if len(lr.Drift) > 0 {
+			// the driver's Start recreates what drifted
+			c.Actions = append(c.Actions, providers.ActStop, providers.ActStart)
+			c.Reason = fmt.Sprintf("drifted from the configuration on the node: %s", joinWords(lr.Drift))
 		} else if changed := changedAttrs(lr.Applied, r.Attrs); len(changed) > 0 {
 			if allInPlace(spec, changed) {
 				c.Actions = append(c.Actions, ActUpdate)

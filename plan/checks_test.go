@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/hashicorp/hcl/v2"
-	"github.com/omhcl/omhcl/lang"
 	"github.com/omhcl/omhcl/plan"
 	"github.com/omhcl/omhcl/providers"
 )
@@ -25,15 +24,7 @@ const vgHCL = `service "svc1" {
 // planVG plans vgHCL from a snapshot where the vg exists or not.
 func planVG(t *testing.T, exists bool) (*plan.Plan, hcl.Diagnostics) {
 	t.Helper()
-	cfg, diags := lang.LoadFiles(map[string][]byte{"svc1.hcl": []byte(vgHCL)})
-	if diags.HasErrors() {
-		t.Fatal(diags.Error())
-	}
-	empty := plan.Snapshot{Live: &plan.Live{FormatVersion: plan.LiveFormatVersion, Node: "demo1"}}
-	_, li, diags := empty.Instance(context.Background(), cfg.Service("svc1"), "demo1")
-	if diags.HasErrors() {
-		t.Fatal(diags.Error())
-	}
+	cfg, _, li := emptySnapshot(t, vgHCL, "svc1", "demo1")
 	li.Resource("disk#0").Exists = exists
 	live := &plan.Live{FormatVersion: plan.LiveFormatVersion, Node: "demo1", Services: []*plan.LiveInstance{li}}
 	p, _, diags := plan.Make(context.Background(), plan.Request{Config: cfg, Source: plan.Snapshot{Live: live}, Options: plan.Options{Node: "demo1"}})

@@ -19,7 +19,8 @@ type fingerprintResource struct {
 	RID         string
 	Status      providers.State
 	Provisioned bool
-	Exists      bool `json:",omitempty"`
+	Exists      bool     `json:",omitempty"`
+	Drift       []string `json:",omitempty"`
 	Exposed     Values
 	Applied     *Values
 }
@@ -47,6 +48,16 @@ func appendFingerprint(out []byte, li *LiveInstance) []byte {
 		if r.Exists {
 			out = append(out, `,"Exists":true`...)
 		}
+		if len(r.Drift) > 0 { // a drifted resource is replaced
+			out = append(out, `,"Drift":[`...)
+			for i, a := range r.Drift {
+				if i > 0 {
+					out = append(out, ',')
+				}
+				out = appendJSONString(out, a)
+			}
+			out = append(out, ']')
+		}
 		out = append(out, `,"Exposed":`...)
 		var err error
 		if out, err = r.Exposed.appendJSON(out); err != nil {
@@ -67,7 +78,7 @@ func appendFingerprint(out []byte, li *LiveInstance) []byte {
 func fingerprintJSON(li *LiveInstance) []byte {
 	rec := fingerprintRecord{Service: li.Service, Frozen: li.Frozen, R: make([]fingerprintResource, 0, len(li.Resources))}
 	for _, r := range li.Resources {
-		rec.R = append(rec.R, fingerprintResource{r.RID, r.Status, r.Provisioned, r.Exists, r.Exposed, r.Applied})
+		rec.R = append(rec.R, fingerprintResource{r.RID, r.Status, r.Provisioned, r.Exists, r.Drift, r.Exposed, r.Applied})
 	}
 	b, _ := json.Marshal(rec)
 	return b

@@ -18,6 +18,7 @@ func TestFingerprintEncodingMatchesJSON(t *testing.T) {
 			{RID: "ip#vip", Status: providers.Up, Provisioned: true,
 				Exposed: Values{"ipaddr": cty.StringVal("198.18.0.2"), "prefix": cty.NumberIntVal(16)}, Applied: &applied},
 			{RID: "disk#d1", Status: providers.Down},
+			{RID: "container#0", Status: providers.Up, Drift: []string{"command", "image<1>"}},
 			{RID: "app#a&b", Status: providers.State("n/a"), Exposed: Values{}, Applied: &Values{}},
 		}},
 		{Service: "svc3", Resources: []*LiveResource{{RID: "app#x", Applied: &infinite}}},

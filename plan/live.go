@@ -70,6 +70,10 @@ type LiveResource struct {
 	// group made by hand, not yet recorded as provisioned): provision will
 	// only record it. Drivers that cannot tell leave it false.
 	Exists bool `json:"exists,omitempty"`
+	// Drift lists the attributes the running resource was not made with
+	// (a container created from another image), as its driver sees them:
+	// the plan replaces it. Drivers that cannot tell leave it empty.
+	Drift []string `json:"drift,omitempty"`
 	// Provisionable is false for resources with nothing to provision.
 	Provisionable bool `json:"provisionable"`
 	Disable       bool `json:"disable"`

@@ -60,6 +60,9 @@ func (d Drivers) Instance(ctx context.Context, svc *lang.Service, node string) (
 			if ec, ok := drv.(providers.ExistChecker); ok {
 				lr.Exists = ec.Exists(ctx)
 			}
+			if dc, ok := drv.(providers.DriftChecker); ok && isActive(lr) {
+				lr.Drift = dc.Drift(ctx)
+			}
 		} else if drv != nil {
 			lr.Description = drv.Describe()
 		}

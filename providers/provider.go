@@ -157,3 +157,13 @@ type StartChecker interface {
 // ErrConflict marks a start aborted because what the resource would claim is
 // already in use elsewhere (an ip address answering on the network).
 var ErrConflict = errors.New("conflict")
+
+// DriftChecker is implemented by drivers whose running resource can differ
+// from its configuration without the engine's record knowing (a container
+// created from another image). Plans call Drift on up resources and replace
+// those it names attributes for; Start then recreates what drifted.
+type DriftChecker interface {
+	// Drift lists the attributes whose live value differs from the
+	// configuration, sorted; nil when none do or when it cannot tell.
+	Drift(ctx context.Context) []string
+}

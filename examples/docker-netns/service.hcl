@@ -25,12 +25,11 @@
 #   image = nginx
 #   netns = container#0
 #
-# container.docker has no driver yet on this branch: its blocks are parsed
-# and carried, with warnings. ip.netns has one (docs/ip-netns.md), which
-# wants the namespace path, container.0.netns_path, once the docker driver
-# exposes it: it refuses container.0.rid (a rid is not a namespace). The ip
-# refers to container 0, so it starts after it, although addresses
-# normally start before containers.
+# The ip refers to container 0's namespace, so it starts after it, although
+# addresses normally start before containers; container 1 shares that
+# namespace (docker --net container:...). The seed's docker_data_dir is the
+# engine's configuration (dockerd --data-root), not the service's: the
+# container.docker driver talks to the engine on its socket.
 service "svc1" {
   nodes    = ["n1", "n2"]
   drpnodes = ["n3"]
@@ -41,16 +40,15 @@ service "svc1" {
     ipname  = "10.0.3.3"
     netmask = "255.255.255.0"
     gateway = "10.0.3.1"
-    netns   = container.0.rid
+    # the seed's netns = container#0: the namespace of container 0, which
+    # also orders the ip after it
+    netns = container.0.netns_path
   }
 
-  # docker_data_dir is a service setting in the seed; the docker driver
-  # will own it, so it is carried on the container that starts first.
   container "0" {
-    type            = "docker"
-    image           = "ghcr.io/opensvc/pause"
-    rm              = true
-    docker_data_dir = "/srv/svc1/docker_data_dir"
+    type  = "docker"
+    image = "ghcr.io/opensvc/pause"
+    rm    = true
   }
 
   container "1" {
