@@ -2,6 +2,7 @@ package containerdocker
 
 import (
 	"fmt"
+	"os"
 	"sort"
 	"strings"
 	"time"
@@ -48,7 +49,7 @@ func parseConfig(r *providers.Resource, engine string) (*config, []*providers.At
 		c.name = defaultName(r)
 	}
 	if c.socket == "" {
-		c.socket = defaultSockets[engine]
+		c.socket = defaultSocket(engine)
 	}
 	if c.netns == "" {
 		c.netns = "none"
@@ -78,6 +79,20 @@ func parseConfig(r *providers.Resource, engine string) (*config, []*providers.At
 }
 
 var defaultSockets = map[string]string{"docker": "/var/run/docker.sock", "podman": "/run/podman/podman.sock"}
+
+// hostEnv names the variable that points each engine's clients at another
+// socket, as its own CLI reads it: a node whose engine listens elsewhere
+// sets it once for the daemon instead of in every service.
+var hostEnv = map[string]string{"docker": "DOCKER_HOST", "podman": "CONTAINER_HOST"}
+
+// defaultSocket is the socket of an engine when the resource names none:
+// the unix socket its host variable names, else the engine's usual one.
+func defaultSocket(engine string) string {
+	if sock, ok := strings.CutPrefix(os.Getenv(hostEnv[engine]), "unix://"); ok && sock != "" {
+		return sock
+	}
+	return defaultSockets[engine]
+}
 
 // defaultName is unique per node: one service has one resource per rid.
 func defaultName(r *providers.Resource) string {

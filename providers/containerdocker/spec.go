@@ -25,7 +25,7 @@ func newSpec(engine, socket string) *providers.Spec {
 		Attrs: []providers.AttrSpec{
 			{Name: "image", Type: cty.String, Required: true, Doc: "The image: a local one works with pull = \"missing\"."},
 			str("name", "The container name (default SERVICE.container.NAME)."),
-			{Name: "socket", Type: cty.String, Default: cty.StringVal(socket), Doc: "The engine's API unix socket."},
+			{Name: "socket", Type: cty.String, Doc: "The engine's API unix socket (default: the unix socket $" + hostEnv[engine] + " names, else " + socket + ")."},
 			{Name: "command", Type: list, Doc: `The command and its arguments (Docker's exec form): ["httpd", "-f"]. Default: the image's.`},
 			{Name: "entrypoint", Type: list, Doc: "The entrypoint. Default: the image's."},
 			str("hostname", "The container's host name."),
