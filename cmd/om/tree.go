@@ -26,6 +26,7 @@ func writeTree(w io.Writer, live *plan.Live, col plan.Colors) {
 		fmt.Fprintf(w, "%-31s%s\n", col.Bold(s.Service)+pad(col, s.Service), colorState(col, s.Status))
 		fmt.Fprintln(w, "`- instances")
 		fmt.Fprintf(w, "   `- %-27s%s %s\n", s.Node, fixed(colorState(col, s.Status), s.Status, 10), instanceNotes(s, col))
+		width := ridWidth(s.Resources)
 		for j, r := range s.Resources {
 			branch := "|-"
 			cont := "| "
@@ -36,13 +37,13 @@ func writeTree(w io.Writer, live *plan.Live, col plan.Colors) {
 			if r.Orphan {
 				desc += " (removed from the configuration)"
 			}
-			fmt.Fprintf(w, "      %s %-14s %s %s %s\n", branch, r.RID, r.Flags, fixed(colorState(col, r.Status), r.Status, 10), desc)
+			fmt.Fprintf(w, "      %s %-*s %s %s %s\n", branch, width, r.RID, r.Flags, fixed(colorState(col, r.Status), r.Status, 10), desc)
 			msgs := r.Messages
 			if r.Skipped != "" {
 				msgs = append([]string{"info: " + r.Skipped}, msgs...)
 			}
 			for _, m := range msgs {
-				fmt.Fprintf(w, "      %s %s %s\n", cont, strings.Repeat(" ", 14+1+8+1+10), col.Gray(m))
+				fmt.Fprintf(w, "      %s %s %s\n", cont, strings.Repeat(" ", width+1+8+1+10), col.Gray(m))
 			}
 		}
 	}
@@ -89,4 +90,14 @@ func pad(col plan.Colors, name string) string {
 		return ""
 	}
 	return strings.Repeat(" ", max(0, 31-len(name)))
+}
+
+// ridWidth is the rid column's width: 14, as in the seed's trees, or the
+// longest rid (container#pause) and a space.
+func ridWidth(resources []*plan.LiveResource) int {
+	w := 14
+	for _, r := range resources {
+		w = max(w, len(r.RID)+1)
+	}
+	return w
 }
