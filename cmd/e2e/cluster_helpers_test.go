@@ -40,7 +40,13 @@ func newHALab(t *testing.T) *haLab {
 // deployHA deploys examples/lab's service on a formed lab through node1
 // and waits until it runs, settled, with the watcher on its address.
 func deployHA(t *testing.T, lab *clusterlab.Lab) *haLab {
-	src, err := os.ReadFile("../../" + clusterlab.ExampleService)
+	return deployService(t, lab, clusterlab.ExampleService)
+}
+
+// deployService deploys the service "web" of file (relative to the
+// repository root) as deployHA does.
+func deployService(t *testing.T, lab *clusterlab.Lab, file string) *haLab {
+	src, err := os.ReadFile("../../" + file)
 	if err != nil {
 		t.Fatal(err)
 	}

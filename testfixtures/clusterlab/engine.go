@@ -12,6 +12,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/omhcl/omhcl/testfixtures/containerlab"
 )
 
 // A lab node may run a container engine of its own, as a real node does:
@@ -71,7 +73,13 @@ func (r *Rig) StartEngine(node string) error {
 	if err := waitEngine(n.EngineSocket(), 30*time.Second); err != nil {
 		return fmt.Errorf("%s: %v\n%s", node, err, LogTail(filepath.Join(dir, "dockerd.log"), 20))
 	}
-	r.log("%s: container engine up on %s", node, n.EngineSocket())
+	// No registry is reachable: every engine gets the local image.
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := containerlab.Ensure(ctx, n.EngineSocket()); err != nil {
+		return fmt.Errorf("%s: %v", node, err)
+	}
+	r.log("%s: container engine up on %s, with %s", node, n.EngineSocket(), containerlab.ImageName)
 	return nil
 }
 

@@ -57,27 +57,47 @@ func Image(t testing.TB, socket string) string {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
+	if err := ensure(ctx, cli); err != nil {
+		t.Fatalf("%s: %v", socket, err)
+	}
+	made[socket] = true
+	return ImageName
+}
+
+// Ensure makes ImageName on the engine at socket if it is not there: for
+// labs whose nodes run engines of their own.
+func Ensure(ctx context.Context, socket string) error {
+	cli, err := client.New(client.WithHost("unix://"+socket), client.WithAPIVersionNegotiation())
+	if err != nil {
+		return err
+	}
+	defer cli.Close()
+	if err := ensure(ctx, cli); err != nil {
+		return fmt.Errorf("%s: %w", socket, err)
+	}
+	return nil
+}
+
+func ensure(ctx context.Context, cli *client.Client) error {
 	if _, err := cli.ImageInspect(ctx, ImageName); err == nil {
-		made[socket] = true
-		return ImageName
+		return nil
 	}
 	rootfs, err := rootfsTar()
 	if err != nil {
-		t.Fatalf("busybox rootfs: %v", err)
+		return fmt.Errorf("busybox rootfs: %w", err)
 	}
 	res, err := cli.ImageImport(ctx, client.ImageImportSource{Source: bytes.NewReader(rootfs), SourceName: "-"}, ImageName,
 		client.ImageImportOptions{Changes: []string{"ENV PATH=/bin", `CMD ["sh"]`}})
 	if err != nil {
-		t.Fatalf("import %s on %s: %v", ImageName, socket, err)
+		return fmt.Errorf("import %s: %w", ImageName, err)
 	}
 	var out bytes.Buffer
 	out.ReadFrom(res)
 	res.Close()
 	if _, err := cli.ImageInspect(ctx, ImageName); err != nil {
-		t.Fatalf("import %s on %s: not there after import (%s): %v", ImageName, socket, out.String(), err)
+		return fmt.Errorf("import %s: not there after import (%s): %w", ImageName, out.String(), err)
 	}
-	made[socket] = true
-	return ImageName
+	return nil
 }
 
 // rootfsTar is /bin/busybox with its applet links and the usual dirs.
