@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make bench-failover (and the end of make bench): failover time of the lab's
 # HA service after its node dies, over BENCH_FAILOVER_TRIALS (20) trials with
-# the fast profile and BENCH_FAILOVER_DEFAULT_TRIALS (5) with the default one
+# the fast profile, BENCH_FAILOVER_DEFAULT_TRIALS (5) with the default one and
+# BENCH_FAILOVER_DOCKER_TRIALS (10) with the app in docker (examples/lab-docker)
 # (min, median, p95), and the daemons' idle RSS and CPU over
 # BENCH_FAILOVER_IDLE (10s). Figures printed, never asserted. Each profile
 # runs in a 3-node lab of its own (testfixtures/clusterlab, `lab bench`).
@@ -21,7 +22,12 @@ WORK=$(mktemp -d /var/tmp/ombench-failover.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
 CGO_ENABLED=0 go build -o "$WORK/lab" ./testfixtures/clusterlab/cmd/lab
 
-args=(-trials "${BENCH_FAILOVER_TRIALS:-20}" -default-trials "${BENCH_FAILOVER_DEFAULT_TRIALS:-5}" -idle "${BENCH_FAILOVER_IDLE:-10s}")
+DOCKER_TRIALS=${BENCH_FAILOVER_DOCKER_TRIALS:-10}
+if ! command -v dockerd >/dev/null; then
+	echo "== the app-in-docker trials skipped: no dockerd (Debian's docker.io)"
+	DOCKER_TRIALS=0
+fi
+args=(-trials "${BENCH_FAILOVER_TRIALS:-20}" -default-trials "${BENCH_FAILOVER_DEFAULT_TRIALS:-5}" -docker-trials "$DOCKER_TRIALS" -idle "${BENCH_FAILOVER_IDLE:-10s}")
 [ -n "${BENCH_FAILOVER_DOC:-}" ] && args+=(-doc "$BENCH_FAILOVER_DOC")
 echo "== failover bench on $(uname -n): $(nproc) cpus, $(awk '{ print "load " $1 " " $2 " " $3 }' /proc/loadavg)"
 "$WORK/lab" -bin bin bench "${args[@]}"

@@ -22,12 +22,27 @@ type profileRun struct {
 	Doubles   int // samples with the address on two nodes, over the run
 	Nodes     int
 	ErrReason string // why the run stopped early, "" when complete
+	// Docker: the service's app runs in a container, each node running
+	// its own engine (examples/lab-docker).
+	Docker bool
 }
+
+// label names the run in tables: the profile, and the app's kind.
+func (r profileRun) label() string {
+	if r.Docker {
+		return r.Profile + "/docker"
+	}
+	return r.Profile
+}
+
+// dockerService is the HA service whose app runs in docker.
+const dockerService = "examples/lab-docker/service.hcl"
 
 func cmdBench(g *globals, args []string) error {
 	fs := flag.NewFlagSet("bench", flag.ExitOnError)
 	trials := fs.Int("trials", 20, "failovers timed with the fast profile")
 	defTrials := fs.Int("default-trials", 5, "failovers timed with the default profile (0: skip it)")
+	dockerTrials := fs.Int("docker-trials", 0, "failovers timed with the fast profile, the app in docker ("+dockerService+"; each node runs its own dockerd)")
 	idle := fs.Duration("idle", 10*time.Second, "idle window for the daemons' CPU and memory")
 	service := fs.String("service", clusterlab.ExampleService, "the service to fail over")
 	doc := fs.String("doc", "", "also write the method and figures, in markdown, to this file")
@@ -36,16 +51,26 @@ func cmdBench(g *globals, args []string) error {
 	if err != nil {
 		return err
 	}
+	dockerSrc, _, err := serviceAndBin(g, dockerService)
+	if err != nil {
+		return err
+	}
 	var runs []profileRun
 	for _, p := range []struct {
 		name   string
 		trials int
-	}{{"fast", *trials}, {"default", *defTrials}} {
+		docker bool
+	}{{"fast", *trials, false}, {"default", *defTrials, false}, {"fast", *dockerTrials, true}} {
 		if p.trials <= 0 {
 			continue
 		}
-		fmt.Printf("== %s profile: 3 nodes, %d failovers (kill -9 of the node running web)\n", p.name, p.trials)
-		run := benchProfile(bin, src, p.name, p.trials, *idle)
+		run := profileRun{Profile: p.name, Wanted: p.trials, IdleFor: *idle, Nodes: 3, Docker: p.docker}
+		fmt.Printf("== %s: 3 nodes, %d failovers (kill -9 of the node running web)\n", run.label(), p.trials)
+		svc := src
+		if p.docker {
+			svc = dockerSrc
+		}
+		run = benchProfile(bin, svc, run)
 		runs = append(runs, run)
 		if run.ErrReason != "" {
 			fmt.Printf("   stopped early: %s\n", run.ErrReason)
@@ -71,8 +96,8 @@ func cmdBench(g *globals, args []string) error {
 // failover starts from the same steady state (web on node1, three healthy
 // nodes) and trials are independent; the first lab also measures the idle
 // daemons.
-func benchProfile(bin string, src []byte, profile string, trials int, idle time.Duration) profileRun {
-	run := profileRun{Profile: profile, Wanted: trials, IdleFor: idle, Nodes: 3}
+func benchProfile(bin string, src []byte, run profileRun) profileRun {
+	profile, trials, idle := run.Profile, run.Wanted, run.IdleFor
 	for i := 1; i <= trials; i++ {
 		window := idle
 		if i > 1 {
@@ -93,7 +118,7 @@ func benchProfile(bin string, src []byte, profile string, trials int, idle time.
 // benchTrial builds a lab, measures the idle daemons for idle (0: not),
 // kills the node running the service and times the failover.
 func benchTrial(bin string, src []byte, profile string, idle time.Duration, run *profileRun) (f clusterlab.Failover, err error) {
-	r, err := clusterlab.Create(run.Nodes, clusterlab.Options{BinDir: bin, Profile: profile})
+	r, err := clusterlab.Create(run.Nodes, clusterlab.Options{BinDir: bin, Profile: profile, Engines: run.Docker})
 	if err != nil {
 		return f, err
 	}

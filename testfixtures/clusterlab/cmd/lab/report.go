@@ -64,23 +64,26 @@ func printTable(w io.Writer, runs []profileRun) {
 		idle := fmt.Sprintf("%.1f MB RSS, %.2f%% CPU over %s", rss, cpu, r.IdleFor)
 		s, ok := summarize(served(r))
 		if !ok {
-			fmt.Fprintf(w, "%-8s %6s %8s %8s %8s %8s   %-22s %s\n", r.Profile, fmt.Sprintf("0/%d", r.Wanted), "-", "-", "-", "-", "-", idle)
+			fmt.Fprintf(w, "%-8s %6s %8s %8s %8s %8s   %-22s %s\n", r.label(), fmt.Sprintf("0/%d", r.Wanted), "-", "-", "-", "-", "-", idle)
 			continue
 		}
 		m, _ := summarize(moved(r))
-		fmt.Fprintf(w, "%-8s %6s %8s %8s %8s %8s   %-22s %s\n", r.Profile, fmt.Sprintf("%d/%d", len(r.Trials), r.Wanted),
+		fmt.Fprintf(w, "%-8s %6s %8s %8s %8s %8s   %-22s %s\n", r.label(), fmt.Sprintf("%d/%d", len(r.Trials), r.Wanted),
 			ms(s.min), ms(s.median), ms(s.p95), ms(s.max), ms(m.median), idle)
 	}
 	for _, r := range runs {
-		if r.Profile == "fast" {
+		if r.Profile == "fast" && !r.Docker {
 			fmt.Fprintln(w, verdicts(r))
 		}
 	}
+	if line := dockerVerdict(runs); line != "" {
+		fmt.Fprintln(w, line)
+	}
 	for _, r := range runs {
-		fmt.Fprintf(w, "%s profile: the watcher saw the address on two nodes at once in %d samples\n", r.Profile, r.Doubles)
+		fmt.Fprintf(w, "%s: the watcher saw the address on two nodes at once in %d samples\n", r.Profile, r.Doubles)
 		if r.ErrReason != "" {
 			first, _, _ := strings.Cut(r.ErrReason, "\n")
-			fmt.Fprintf(w, "%s profile: stopped after %d of %d trials: %s\n", r.Profile, len(r.Trials), r.Wanted, first)
+			fmt.Fprintf(w, "%s: stopped after %d of %d trials: %s\n", r.label(), len(r.Trials), r.Wanted, first)
 		}
 	}
 }
@@ -108,6 +111,33 @@ func verdicts(r profileRun) string {
 	return "targets (fast profile): " + strings.Join(parts, "; ")
 }
 
+// dockerVerdict compares the containerized service's median failover with
+// the plain one's, in the same run (target: at most 0.5 s more).
+func dockerVerdict(runs []profileRun) string {
+	var plain, docker *stats
+	for _, r := range runs {
+		if r.Profile != "fast" {
+			continue
+		}
+		if s, ok := summarize(served(r)); ok {
+			if r.Docker {
+				docker = &s
+			} else {
+				plain = &s
+			}
+		}
+	}
+	if plain == nil || docker == nil {
+		return ""
+	}
+	d := docker.median - plain.median
+	verdict := "met"
+	if d > 500*time.Millisecond {
+		verdict = "NOT met"
+	}
+	return fmt.Sprintf("app in docker: median %s, %+.2fs against the plain app's %s (target: at most +0.5s) %s", ms(docker.median), d.Seconds(), ms(plain.median), verdict)
+}
+
 // writeDoc writes docs/bench-failover.md: the method, then the figures.
 func writeDoc(path string, runs []profileRun) error {
 	var b strings.Builder
@@ -123,7 +153,7 @@ func writeDoc(path string, runs []profileRun) error {
 		for _, f := range r.Trials {
 			vals = append(vals, fmt.Sprintf("%.2f", f.Served.Seconds()))
 		}
-		fmt.Fprintf(&b, "- %s: %s\n", r.Profile, strings.Join(vals, " "))
+		fmt.Fprintf(&b, "- %s: %s\n", r.label(), strings.Join(vals, " "))
 	}
 	return os.WriteFile(path, []byte(b.String()), 0o644)
 }
