@@ -58,17 +58,17 @@ func idleMax(r profileRun) (rssMB, cpuPct float64) {
 
 func printTable(w io.Writer, runs []profileRun) {
 	fmt.Fprintln(w, "failover: kill -9 of the node running web (3 nodes) -> the client's HTTP request answered by the new node")
-	fmt.Fprintf(w, "%-8s %6s %8s %8s %8s %8s   %-22s %s\n", "profile", "trials", "min", "median", "p95", "max", "address moved (median)", "idle daemon (worst node)")
+	fmt.Fprintf(w, "%-11s %6s %8s %8s %8s %8s   %-22s %s\n", "profile", "trials", "min", "median", "p95", "max", "address moved (median)", "idle daemon (worst node)")
 	for _, r := range runs {
 		rss, cpu := idleMax(r)
 		idle := fmt.Sprintf("%.1f MB RSS, %.2f%% CPU over %s", rss, cpu, r.IdleFor)
 		s, ok := summarize(served(r))
 		if !ok {
-			fmt.Fprintf(w, "%-8s %6s %8s %8s %8s %8s   %-22s %s\n", r.label(), fmt.Sprintf("0/%d", r.Wanted), "-", "-", "-", "-", "-", idle)
+			fmt.Fprintf(w, "%-11s %6s %8s %8s %8s %8s   %-22s %s\n", r.label(), fmt.Sprintf("0/%d", r.Wanted), "-", "-", "-", "-", "-", idle)
 			continue
 		}
 		m, _ := summarize(moved(r))
-		fmt.Fprintf(w, "%-8s %6s %8s %8s %8s %8s   %-22s %s\n", r.label(), fmt.Sprintf("%d/%d", len(r.Trials), r.Wanted),
+		fmt.Fprintf(w, "%-11s %6s %8s %8s %8s %8s   %-22s %s\n", r.label(), fmt.Sprintf("%d/%d", len(r.Trials), r.Wanted),
 			ms(s.min), ms(s.median), ms(s.p95), ms(s.max), ms(m.median), idle)
 	}
 	for _, r := range runs {
@@ -80,7 +80,7 @@ func printTable(w io.Writer, runs []profileRun) {
 		fmt.Fprintln(w, line)
 	}
 	for _, r := range runs {
-		fmt.Fprintf(w, "%s: the watcher saw the address on two nodes at once in %d samples\n", r.Profile, r.Doubles)
+		fmt.Fprintf(w, "%s: the watcher saw the address on two nodes at once in %d samples\n", r.label(), r.Doubles)
 		if r.ErrReason != "" {
 			first, _, _ := strings.Cut(r.ErrReason, "\n")
 			fmt.Fprintf(w, "%s: stopped after %d of %d trials: %s\n", r.label(), len(r.Trials), r.Wanted, first)
