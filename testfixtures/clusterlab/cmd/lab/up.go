@@ -21,12 +21,17 @@ func cmdUp(g *globals, args []string) error {
 	fs := flag.NewFlagSet("up", flag.ExitOnError)
 	n := fs.Int("n", 3, "number of nodes")
 	profile := fs.String("profile", "fast", "daemon timing profile: fast or default")
+	docker := fs.Bool("docker", false, "every node runs its own dockerd, and the service's app runs in a container ("+dockerService+")")
 	_ = fs.Parse(args)
-	src, bin, err := serviceAndBin(g, clusterlab.ExampleService)
+	service := clusterlab.ExampleService
+	if *docker {
+		service = dockerService
+	}
+	src, bin, err := serviceAndBin(g, service)
 	if err != nil {
 		return err
 	}
-	r, err := clusterlab.Create(*n, clusterlab.Options{Root: g.root, Prefix: "omlab", BinDir: bin, Profile: *profile, Logf: say})
+	r, err := clusterlab.Create(*n, clusterlab.Options{Root: g.root, Prefix: "omlab", BinDir: bin, Profile: *profile, Logf: say, Engines: *docker})
 	if err != nil {
 		return err
 	}
