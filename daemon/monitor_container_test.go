@@ -16,10 +16,19 @@ import (
 
 const dockerSocket = "/var/run/docker.sock"
 
-// A monitored container, restart = 2, then monitor_action freezestop.
+// A monitored container, restart = 2, then monitor_action freezestop,
+// beside an unmonitored one (the seed's pause container): a service whose
+// only resource died is not running, and the orchestrator starts it
+// rather than the monitor restarting it (see the report of issue 7).
 const monitoredContainer = `service %[1]q {
   nodes          = ["n1"]
   monitor_action = "freezestop"
+  container "pause" {
+    type         = "docker"
+    image        = %[2]q
+    command      = ["sleep", "86400"]
+    stop_timeout = "1s"
+  }
   container "web" {
     type         = "docker"
     image        = %[2]q
@@ -150,7 +159,7 @@ func waitPid(t *testing.T, cli *client.Client, svc string, old int, within time.
 // containerPid is the pid of the service's running container, 0 when none runs.
 func containerPid(t *testing.T, cli *client.Client, svc string) int {
 	t.Helper()
-	f := client.Filters{}.Add("label", "omhcl.service="+svc)
+	f := client.Filters{}.Add("label", "omhcl.service="+svc, "omhcl.rid=container#web")
 	res, err := cli.ContainerList(context.Background(), client.ContainerListOptions{Filters: f})
 	if err != nil || len(res.Items) == 0 {
 		return 0
