@@ -3,7 +3,6 @@ package daemon
 import (
 	"context"
 	"fmt"
-	"net"
 	"sort"
 	"syscall"
 	"testing"
@@ -12,6 +11,7 @@ import (
 	"github.com/moby/moby/client"
 	_ "github.com/omhcl/omhcl/providers/all"
 	"github.com/omhcl/omhcl/testfixtures/containerlab"
+	"github.com/omhcl/omhcl/testfixtures/loopback"
 )
 
 const dockerSocket = "/var/run/docker.sock"
@@ -107,7 +107,7 @@ func testContainerDeath(t *testing.T, name string, noEvents bool) {
 func runDaemon(t *testing.T, noEvents bool) *Client {
 	t.Helper()
 	state := t.TempDir()
-	d, err := New(Options{Node: "n1", StateDir: state, Bind: fmt.Sprintf("127.0.0.1:%d", freePortPair(t)), Profile: "default", Log: testLog{t}, NoEvents: noEvents})
+	d, err := New(Options{Node: "n1", StateDir: state, Bind: fmt.Sprintf("127.0.0.1:%d", loopback.FreePortPair(t)), Profile: "default", Log: testLog{t}, NoEvents: noEvents})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,25 +122,6 @@ func runDaemon(t *testing.T, noEvents bool) *Client {
 	}
 	t.Fatal("the daemon does not answer")
 	return nil
-}
-
-// freePortPair is a free loopback port whose next one is free too (the
-// peer API's).
-func freePortPair(t *testing.T) int {
-	t.Helper()
-	for {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		port := l.Addr().(*net.TCPAddr).Port
-		l2, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port+1))
-		l.Close()
-		if err == nil {
-			l2.Close()
-			return port
-		}
-	}
 }
 
 // waitPid waits for the service's container to run with another pid than
