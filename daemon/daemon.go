@@ -33,6 +33,11 @@ type Options struct {
 	// its address is empty).
 	Remote RemoteAPI
 	Log    io.Writer
+	// NoEvents leaves the engines' event streams alone: monitored
+	// resources are then checked at the monitor interval only (for an
+	// engine whose event stream is unreliable, or behind a proxy that
+	// buffers it).
+	NoEvents bool
 }
 
 // Daemon is a running node agent.

@@ -151,7 +151,9 @@ func (d *Daemon) observe(ctx context.Context, cfg *lang.Config) map[string]*plan
 		}
 		lives[svc.Name] = li
 		rep.Instances[svc.Name] = instanceReport(li)
-		subjects = append(subjects, eventSubjects(svc.Name, inst)...)
+		if !d.opts.NoEvents {
+			subjects = append(subjects, eventSubjects(svc.Name, inst)...)
+		}
 	}
 	d.events.sync(ctx, subjects)
 	d.mu.Lock()

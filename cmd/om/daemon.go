@@ -23,6 +23,7 @@ func newDaemon(e *cli.Env) *cobra.Command {
 func newDaemonRun(e *cli.Env) *cobra.Command {
 	var bind, profile string
 	var remote daemon.RemoteAPI
+	var noEvents bool
 	cmd := &cobra.Command{
 		Use:   "run",
 		Short: "Run the daemon in the foreground (systemd: contrib/omhcl.service)",
@@ -33,7 +34,7 @@ makes a cluster of one with a new secret; "om daemon join" joins another.`,
 		Example: "  om daemon run --bind 198.18.10.1:7946 --profile fast",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			d, err := daemon.New(daemon.Options{Node: e.NodeName(), StateDir: e.StateDir, Bind: bind, Profile: profile, Remote: remote})
+			d, err := daemon.New(daemon.Options{Node: e.NodeName(), StateDir: e.StateDir, Bind: bind, Profile: profile, Remote: remote, NoEvents: noEvents})
 			if err != nil {
 				return err
 			}
@@ -48,6 +49,7 @@ makes a cluster of one with a new secret; "om daemon join" joins another.`,
 	cmd.Flags().StringVar(&remote.CertFile, "api-cert", "", "TLS certificate of the TCP API")
 	cmd.Flags().StringVar(&remote.KeyFile, "api-key", "", "TLS key of the TCP API")
 	cmd.Flags().StringVar(&remote.TokenFile, "api-token-file", "", "file holding the bearer token clients must send (OMHCL_API_TOKEN on their side)")
+	cmd.Flags().BoolVar(&noEvents, "no-events", false, "do not follow the container engines' event streams: check monitored resources at the monitor interval only (an engine whose stream is unreliable)")
 	return cmd
 }
 

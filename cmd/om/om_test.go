@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,6 +12,7 @@ import (
 	"time"
 
 	"github.com/omhcl/omhcl/testfixtures/binaries"
+	"github.com/omhcl/omhcl/testfixtures/loopback"
 )
 
 // omBin is the om binary, built once: the tests type commands as a user
@@ -135,7 +135,7 @@ func (n *node) fails(want string, args ...string) result {
 func (n *node) startDaemon() {
 	n.t.Helper()
 	for try := 0; try < 5; try++ {
-		port := freePortPair(n.t)
+		port := loopback.FreePortPair(n.t)
 		cmd := exec.Command(omBin, "daemon", "run", "--bind", fmt.Sprintf("127.0.0.1:%d", port))
 		cmd.Env = append(os.Environ(), "OMHCL_NODE=demo1", "OMHCL_STATE_DIR="+n.state)
 		var log bytes.Buffer
@@ -165,24 +165,6 @@ func (n *node) startDaemon() {
 		stop()
 	}
 	n.t.Fatal("no daemon started")
-}
-
-// freePortPair returns a port free with the next one (the peer API's).
-func freePortPair(t *testing.T) int {
-	t.Helper()
-	for {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		port := l.Addr().(*net.TCPAddr).Port
-		l2, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port+1))
-		l.Close()
-		if err == nil {
-			l2.Close()
-			return port
-		}
-	}
 }
 
 func TestServiceFirstWhereverTheFlagsStand(t *testing.T) {
