@@ -74,13 +74,23 @@ func (l *microLab) get() (string, error) {
 	return string(b), err
 }
 
+// getSoon retries get for a second: a container is up once its process
+// runs, which is a little before httpd listens.
+func (l *microLab) getSoon() (body string, err error) {
+	for deadline := time.Now().Add(time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if body, err = l.get(); err == nil || time.Now().After(deadline) {
+			return body, err
+		}
+	}
+}
+
 // startAndServe applies the configuration, checks the plan's order, that
 // the client gets the page, every rid is up and a second plan is empty.
 func (l *microLab) startAndServe(order []string, rids []string) {
 	l.t.Helper()
 	assertOrder(l.t, l.must("omplan", l.config), order...)
 	l.must("omapply", "-auto-approve", l.config)
-	if body, err := l.get(); err != nil || body != l.page {
+	if body, err := l.getSoon(); err != nil || body != l.page {
 		l.t.Fatalf("the client got %q (%v), want the page", body, err)
 	}
 	status := l.must("om", "micro", "print", "status")
