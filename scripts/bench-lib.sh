@@ -40,3 +40,19 @@ samples() {
 		fi
 	done
 }
+
+# run_cycles runs the caller's omhcl_cycle and shell_cycle for cycles 1 to
+# CYCLES.
+run_cycles() {
+	local i
+	for ((i = 1; i <= CYCLES; i++)); do
+		# alternate who goes first, so neither always runs on a warmer system
+		if ((i % 2)); then
+			omhcl_cycle "$i"
+			shell_cycle "$i"
+		else
+			shell_cycle "$i"
+			omhcl_cycle "$i"
+		fi
+	done
+}

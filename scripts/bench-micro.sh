@@ -127,14 +127,5 @@ lab_up
 # One untimed cycle each: the first container start pays the engine's caches.
 omhcl_cycle 0
 shell_cycle 0
-for ((i = 1; i <= CYCLES; i++)); do
-	# alternate who goes first, so neither always runs on a warmer system
-	if ((i % 2)); then
-		omhcl_cycle "$i"
-		shell_cycle "$i"
-	else
-		shell_cycle "$i"
-		omhcl_cycle "$i"
-	fi
-done
+run_cycles
 cycle_report 1.2 "omhcl: omapply -auto-approve --target up, om micro stop; shell: testfixtures/benchshell/micro with $DOCKER"

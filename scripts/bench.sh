@@ -146,17 +146,7 @@ declare -A CYCLE_MS
 apply_bench() {
 	echo "== part 2: start then stop of the demo service (ip, loop disk, ext4 fs, web app), $CYCLES cycles each"
 	apply_lab_up
-	local i
-	for ((i = 1; i <= CYCLES; i++)); do
-		# alternate who goes first, so neither always runs on a warmer system
-		if ((i % 2)); then
-			omhcl_cycle "$i"
-			shell_cycle "$i"
-		else
-			shell_cycle "$i"
-			omhcl_cycle "$i"
-		fi
-	done
+	run_cycles
 	apply_report
 }
 
