@@ -7,6 +7,9 @@
 # 2. (root) the demo service started and stopped by omapply / om, beside a
 #    plain shell script doing the same operations (testfixtures/benchshell),
 #    in a lab like make demo's.
+# 3. (root, a docker engine) the micro-container service started and stopped
+#    by omapply / om, beside the docker CLI doing the same
+#    (scripts/bench-micro.sh, runnable alone).
 #
 # Knobs: BENCH_SIZES ("100 1000 10000"), BENCH_CYCLES (10), BENCH_BUDGET
 # (seconds the largest size may take per output mode, default 60: fewer runs
@@ -42,11 +45,8 @@ die() {
 	exit 1
 }
 
-# calc evaluates an awk expression: calc '%.1f' '2/3'.
-calc() { awk "BEGIN { printf \"$1\", $2 }"; }
-
-# median of the numbers read, one a line.
-median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+# shellcheck source=scripts/bench-lib.sh
+. scripts/bench-lib.sh
 
 # measure [benchgen measure flags] -- COMMAND...: "MEDIAN_MS MIN_MS MAX_MS
 # MAXRSS_KB" of the command alone.
@@ -146,17 +146,7 @@ declare -A CYCLE_MS
 apply_bench() {
 	echo "== part 2: start then stop of the demo service (ip, loop disk, ext4 fs, web app), $CYCLES cycles each"
 	apply_lab_up
-	local i
-	for ((i = 1; i <= CYCLES; i++)); do
-		# alternate who goes first, so neither always runs on a warmer system
-		if ((i % 2)); then
-			omhcl_cycle "$i"
-			shell_cycle "$i"
-		else
-			shell_cycle "$i"
-			omhcl_cycle "$i"
-		fi
-	done
+	run_cycles
 	apply_report
 }
 
@@ -220,34 +210,7 @@ check_down() {
 
 # apply_report prints the medians per operation and per cycle.
 apply_report() {
-	local who op
-	declare -A MED
-	printf '%11s  %9s %9s %9s  %13s\n' '' start stop cycle 'slowest cycle'
-	for who in omhcl shell; do
-		for op in start stop cycle; do
-			MED[$who.$op]=$(samples "$who" "$op" | median)
-		done
-		printf '%11s  %6.0f ms %6.0f ms %6.0f ms  %10.0f ms\n' "$who" \
-			"${MED[$who.start]}" "${MED[$who.stop]}" "${MED[$who.cycle]}" "$(samples "$who" cycle | sort -g | tail -1)"
-	done
-	printf '%11s  %8.2fx %8.2fx %8.2fx   (target: within 1.5x)\n' omhcl/shell \
-		"$(calc '%f' "${MED[omhcl.start]} / ${MED[shell.start]}")" \
-		"$(calc '%f' "${MED[omhcl.stop]} / ${MED[shell.stop]}")" \
-		"$(calc '%f' "${MED[omhcl.cycle]} / ${MED[shell.cycle]}")"
-	echo "   medians of $CYCLES cycles; omhcl: omapply -auto-approve --target up, om web stop; shell: testfixtures/benchshell"
-}
-
-# samples WHO OP: the timings of OP (start, stop, or cycle: start + stop) in
-# every cycle, one a line.
-samples() {
-	local i
-	for ((i = 1; i <= CYCLES; i++)); do
-		if [ "$2" = cycle ]; then
-			calc '%f\n' "${CYCLE_MS[$1.start,$i]} + ${CYCLE_MS[$1.stop,$i]}"
-		else
-			echo "${CYCLE_MS[$1.$2,$i]}"
-		fi
-	done
+	cycle_report 1.5 "omhcl: omapply -auto-approve --target up, om web stop; shell: testfixtures/benchshell"
 }
 
 echo "== make bench on $(uname -n): $(nproc) cpus, $(awk '{ print "load " $1 " " $2 " " $3 }' /proc/loadavg), $(go env GOVERSION)"
@@ -264,8 +227,10 @@ else
 	echo "== part 2 (omapply vs shell) skipped: it needs root for network namespaces, loop devices and mount"
 fi
 echo
+./scripts/bench-micro.sh
+echo
 echo "== make bench took $SECONDS s"
 
-# Part 3: failover time and daemon idle cost (make bench-failover alone).
+# Part 4: failover time and daemon idle cost (make bench-failover alone).
 echo
 ./scripts/bench-failover.sh
