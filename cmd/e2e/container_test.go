@@ -3,6 +3,10 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -117,4 +121,78 @@ func TestMicroContainersConflictLeavesNothingStarted(t *testing.T) {
 			t.Errorf("containers left after the aborted start: %v", left)
 		}
 	})
+}
+
+// The web container's image changes in the configuration: the plan
+// replaces it, naming the attribute, a CI runner planning from the node's
+// om status --json plans the same steps, and apply recreates it (a new
+// container) while the page is served again.
+func TestMicroContainersDriftIsAReplace(t *testing.T) {
+	l := newEngineLab(t, "docker", microEngines[0].socket)
+	l.must("omapply", "-auto-approve", l.config)
+	before := l.containerID("micro.container.web")
+	ctx := context.Background()
+	if _, err := l.engine.ImageTag(ctx, client.ImageTagOptions{Source: containerlab.ImageName, Target: "omhcl-busybox:v2"}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { // cleanups run last first: stop here, a tag in use is not removed
+		l.run("om", "micro", "stop")
+		l.engine.ImageRemove(context.Background(), "omhcl-busybox:v2", client.ImageRemoveOptions{})
+	})
+	web := "image        = \"" + containerlab.ImageName + "\"\n    command      = [\"httpd\""
+	src := l.read("micro.hcl")
+	if !strings.Contains(src, web) {
+		t.Fatalf("no web container image line in:\n%s", src)
+	}
+	l.writeConfig("micro.hcl", strings.Replace(src, web, strings.Replace(web, containerlab.ImageName, "omhcl-busybox:v2", 1), 1))
+
+	plan := l.must("omplan", l.config)
+	if !strings.Contains(plan, "micro.container#web will be replaced") || !strings.Contains(plan, "image") {
+		t.Fatalf("the plan does not replace container#web for its image:\n%s", plan)
+	}
+	snap := filepath.Join(t.TempDir(), "status.json")
+	if err := os.WriteFile(snap, []byte(l.must("om", "status", "--json")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	onNode := planSteps(t, l.must("omplan", "-json", l.config))
+	cmd := exec.Command(filepath.Join(binDir, "omplan"), "-json", "--snapshot", snap, l.config)
+	cmd.Env = append(os.Environ(), "OMHCL_STATE_DIR="+t.TempDir(), "DOCKER_HOST=unix:///nonexistent") // no engine there
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("snapshot plan: %v: %s", err, stderrOf(err))
+	}
+	if fromSnap := planSteps(t, string(out)); len(onNode) == 0 || !slices.Equal(onNode, fromSnap) {
+		t.Fatalf("node plan %q, snapshot plan %q", onNode, fromSnap)
+	}
+
+	l.must("omapply", "-auto-approve", l.config)
+	if after := l.containerID("micro.container.web"); after == before {
+		t.Fatalf("container#web was not recreated (id %s)", after)
+	}
+	if body, err := l.getSoon(); err != nil || body != l.page {
+		t.Fatalf("after the replace the client got %q (%v)", body, err)
+	}
+	if out := l.must("omplan", "-detailed-exitcode", l.config); !strings.Contains(out, "No changes") {
+		t.Errorf("a plan after the replace is not empty:\n%s", out)
+	}
+}
+
+// containerID returns the id of the container named name.
+func (l *engineLab) containerID(name string) string {
+	l.t.Helper()
+	res, err := l.engine.ContainerInspect(context.Background(), name, client.ContainerInspectOptions{})
+	if err != nil {
+		l.t.Fatalf("inspect %s: %v", name, err)
+	}
+	return res.Container.ID
+}
+
+// read returns a configuration file of the node.
+func (l *engineLab) read(file string) string {
+	l.t.Helper()
+	b, err := os.ReadFile(filepath.Join(l.config, file))
+	if err != nil {
+		l.t.Fatal(err)
+	}
+	return string(b)
 }
