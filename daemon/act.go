@@ -23,9 +23,16 @@ type serviceRun struct {
 	restarts      map[string]int
 	restartedAt   map[string]time.Time
 	monitorFailed bool
-	conflict      bool  // the last start found the address in use elsewhere
-	conflicts     int   // starts in a row that found it so
-	sharedGen     int64 // the shared state generation last seen
+	conflict      bool // the last start found the address in use elsewhere
+	conflicts     int  // starts in a row that found it so
+	// ranHere: this daemon has seen the service run here since it last
+	// stopped it. A monitored resource that dies then keeps the service
+	// counted as running, for the monitor to restart: the orchestrator
+	// must not take it for a service down everywhere (and start it again
+	// without end, restarts never counted). A daemon that just started
+	// has not seen it: a node back from a crash claims nothing.
+	ranHere   bool
+	sharedGen int64 // the shared state generation last seen
 	// appliedGen is the configuration generation this node last converged
 	// its running copy to.
 	appliedGen int64
@@ -221,6 +228,11 @@ func (d *Daemon) act(ctx context.Context, cfg *lang.Config, svc, what, why strin
 		case p != nil && !p.Empty():
 			run.note = what + " done"
 			d.logf("%s: %s done", svc, what)
+		}
+		if err == nil {
+			// a start here counts even when the service dies before a round
+			// sees it up
+			run.ranHere = req.Target != plan.TargetDown
 		}
 		if err == nil && (what == "start" || what == "converge") {
 			run.restarts = map[string]int{}

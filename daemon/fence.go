@@ -132,7 +132,7 @@ func (d *Daemon) fenceServices(ctx context.Context, cfg *lang.Config, lives map[
 	}
 	d.dropAddresses(ctx)
 	for name, li := range lives {
-		if !instanceReport(li).Running {
+		if !instanceReport(li).Running && !d.runsHere(name) {
 			continue
 		}
 		d.mu.Lock()

@@ -150,7 +150,7 @@ func (d *Daemon) observe(ctx context.Context, cfg *lang.Config) map[string]*plan
 			continue
 		}
 		lives[svc.Name] = li
-		rep.Instances[svc.Name] = instanceReport(li)
+		rep.Instances[svc.Name] = d.localInstance(svc.Name, li)
 		if !d.opts.NoEvents {
 			subjects = append(subjects, eventSubjects(svc.Name, inst)...)
 		}

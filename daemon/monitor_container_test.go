@@ -16,19 +16,13 @@ import (
 
 const dockerSocket = "/var/run/docker.sock"
 
-// A monitored container, restart = 2, then monitor_action freezestop,
-// beside an unmonitored one (the seed's pause container): a service whose
-// only resource died is not running, and the orchestrator starts it
-// rather than the monitor restarting it (see the report of issue 7).
+// A monitored container, restart = 2, then monitor_action freezestop.
+// It is the service's only resource: while the monitor handles its death
+// the service still counts as running here, or the orchestrator would
+// start it again, without end, its restarts never counted.
 const monitoredContainer = `service %[1]q {
   nodes          = ["n1"]
   monitor_action = "freezestop"
-  container "pause" {
-    type         = "docker"
-    image        = %[2]q
-    command      = ["sleep", "86400"]
-    stop_timeout = "1s"
-  }
   container "web" {
     type         = "docker"
     image        = %[2]q
