@@ -6,8 +6,8 @@
 #   name = vm1
 #
 # The seed leaves the container type out; vm1 is a virtual machine here.
-# No container driver exists yet: the block is parsed and carried, with a
-# warning that it cannot be started.
+# kvm has no driver yet (docker, podman and lxc do: docs/containers.md):
+# the block is parsed and carried, with a warning that it cannot start.
 service "svcvm" {
   nodes = ["hv1", "hv2"]
 

@@ -30,6 +30,12 @@
 # namespace (docker --net container:...). The seed's docker_data_dir is the
 # engine's configuration (dockerd --data-root), not the service's: the
 # container.docker driver talks to the engine on its socket.
+# To run it on a node of your own: the engine must hold the images
+# (ghcr.io/opensvc/pause and nginx: docker pull them, or set image to a
+# local one), eth0 must be on 10.0.3.0/24, and the node named n1 (or
+# OMHCL_NODE=n1); then omplan examples/docker-netns and omapply. The
+# cluster tests run the same pattern with a local busybox image
+# (docs/containers.md).
 service "svc1" {
   nodes    = ["n1", "n2"]
   drpnodes = ["n3"]
