@@ -51,19 +51,25 @@ func knows(d *Daemon, peer string, conn net.PacketConn) {
 	d.members.byID[peer] = &member{Name: peer, Status: "alive", Addr: a.IP, PeerPort: a.Port}
 }
 
+// beaconPair runs beacons between node1 and node2 (with their secrets),
+// each dropping drop of the datagrams it sends, until the test ends.
+func beaconPair(t *testing.T, secret1, secret2 string, drop float64) (*Daemon, *Daemon) {
+	d1, c1 := beaconDaemon(t, "node1", secret1, drop)
+	d2, c2 := beaconDaemon(t, "node2", secret2, drop)
+	knows(d1, "node2", c2)
+	knows(d2, "node1", c1)
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	go d1.beacons(ctx, c1)
+	go d2.beacons(ctx, c2)
+	return d1, d2
+}
+
 // At 30 % loss each way, a report poll every monitor interval loses the
 // lease within seconds (issue 6); beacons keep it without a break.
 func TestBeaconsHoldTheLeaseThroughLoss(t *testing.T) {
 	const secret = "0123456789abcdef0123456789abcdef"
-	d1, c1 := beaconDaemon(t, "node1", secret, 0.3)
-	d2, c2 := beaconDaemon(t, "node2", secret, 0.3)
-	knows(d1, "node2", c2)
-	knows(d2, "node1", c1)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go d1.beacons(ctx, c1)
-	go d2.beacons(ctx, c2)
-
+	d1, d2 := beaconPair(t, secret, secret, 0.3)
 	time.Sleep(d1.timings.Lease / 2)
 	var lost int
 	deadline := time.Now().Add(4 * time.Second)
@@ -84,14 +90,7 @@ func TestBeaconsHoldTheLeaseThroughLoss(t *testing.T) {
 
 // A beacon signed with another secret grants and renews nothing.
 func TestBeaconsOfStrangersAreIgnored(t *testing.T) {
-	d1, c1 := beaconDaemon(t, "node1", "0123456789abcdef0123456789abcdef", 0)
-	d2, c2 := beaconDaemon(t, "node2", "fedcba9876543210fedcba9876543210", 0)
-	knows(d1, "node2", c2)
-	knows(d2, "node1", c1)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go d1.beacons(ctx, c1)
-	go d2.beacons(ctx, c2)
+	d1, d2 := beaconPair(t, "0123456789abcdef0123456789abcdef", "fedcba9876543210fedcba9876543210", 0)
 	time.Sleep(10 * d1.timings.FenceCheck())
 	now := time.Now()
 	if d1.leases.holds("node2", now, d1.timings.Lease) || d2.leases.holds("node1", now, d2.timings.Lease) {
