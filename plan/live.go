@@ -41,6 +41,9 @@ type LiveInstance struct {
 	Frozen      bool            `json:"frozen"`
 	Generation  int64           `json:"generation"`
 	Resources   []*LiveResource `json:"resources"`
+	// Strays are what the drivers' backends hold with this service's
+	// label but no resource of it has (providers.StrayFinder).
+	Strays []string `json:"strays,omitempty"`
 }
 
 // Resource returns the live resource rid, or nil.

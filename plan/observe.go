@@ -50,7 +50,9 @@ func (d Drivers) Instance(ctx context.Context, svc *lang.Service, node string) (
 		if drv == nil && specOf(r) != nil {
 			// lang asks only for resources with exposed attributes
 			r.StateDir = d.Store.ResourceDir(svc.Name, r.RID())
-			drv, _ = NewDriver(r)
+			if drv, _ = NewDriver(r); drv != nil {
+				drivers[r.RID()] = drv
+			}
 		}
 		if drv != nil && lr.Skipped == "" {
 			st := drv.Status(ctx)
@@ -69,8 +71,29 @@ func (d Drivers) Instance(ctx context.Context, svc *lang.Service, node string) (
 		li.Resources = append(li.Resources, lr)
 	}
 	li.Resources = append(li.Resources, d.orphans(ctx, inst, rec)...)
+	li.Strays = strays(ctx, drivers, li)
 	li.finish()
 	return inst, li, diags
+}
+
+// strays asks the drivers that can tell for what their backends hold with
+// the service's label but no resource of it, once per distinct answer.
+func strays(ctx context.Context, drivers map[string]providers.Driver, li *LiveInstance) []string {
+	var known []string
+	for _, lr := range li.Resources {
+		known = append(known, lr.RID)
+	}
+	var out []string
+	for _, rid := range sortedKeys(drivers) {
+		if sf, ok := drivers[rid].(providers.StrayFinder); ok {
+			for _, s := range sf.Strays(ctx, known) {
+				if !slices.Contains(out, s) {
+					out = append(out, s)
+				}
+			}
+		}
+	}
+	return out
 }
 
 // orphans are resources the node's record says were started but the

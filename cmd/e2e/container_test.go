@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/client"
 	"github.com/omhcl/omhcl/testfixtures/containerlab"
 	"github.com/omhcl/omhcl/testfixtures/netlab"
@@ -195,4 +196,31 @@ func (l *engineLab) read(file string) string {
 		l.t.Fatal(err)
 	}
 	return string(b)
+}
+
+// A container labelled with the service but with a rid it does not have
+// (left by hand, or by an apply killed before it recorded its start) is
+// reported by om status, in the tree and in the JSON; nothing removes it.
+func TestMicroContainersStrayIsReported(t *testing.T) {
+	l := newEngineLab(t, "docker", microEngines[0].socket)
+	l.must("omapply", "-auto-approve", l.config)
+	ctx := context.Background()
+	const stray = "micro-stray-e2e"
+	_, err := l.engine.ContainerCreate(ctx, client.ContainerCreateOptions{Name: stray,
+		Config: &container.Config{Image: containerlab.ImageName, Cmd: []string{"sleep", "60"},
+			Labels: map[string]string{"omhcl.service": "micro", "omhcl.rid": "container#old"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.engine.ContainerRemove(ctx, stray, client.ContainerRemoveOptions{Force: true}) })
+	tree := l.must("om", "micro", "print", "status")
+	if !strings.Contains(tree, "warn: docker container "+stray+" (container#old, created) is labelled micro but is no resource of the service") {
+		t.Errorf("om status does not report the stray container:\n%s", tree)
+	}
+	if js := l.must("om", "status", "--json"); !strings.Contains(js, `"strays"`) || !strings.Contains(js, stray) {
+		t.Errorf("om status --json does not list the stray container:\n%s", js)
+	}
+	if left := l.containers(); len(left) != 3 {
+		t.Errorf("containers with the service's label: %v, want the service's two and the stray", left)
+	}
 }

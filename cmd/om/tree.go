@@ -26,6 +26,9 @@ func writeTree(w io.Writer, live *plan.Live, col plan.Colors) {
 		fmt.Fprintf(w, "%-31s%s\n", col.Bold(s.Service)+pad(col, s.Service), colorState(col, s.Status))
 		fmt.Fprintln(w, "`- instances")
 		fmt.Fprintf(w, "   `- %-27s%s %s\n", s.Node, fixed(colorState(col, s.Status), s.Status, 10), instanceNotes(s, col))
+		for _, stray := range s.Strays {
+			fmt.Fprintf(w, "      %s\n", col.Yellow("warn: "+stray))
+		}
 		width := ridWidth(s.Resources)
 		for j, r := range s.Resources {
 			branch := "|-"

@@ -12,6 +12,7 @@ import (
 var (
 	_ providers.DriftChecker = (*driver)(nil)
 	_ providers.Executor     = (*driver)(nil)
+	_ providers.StrayFinder  = (*driver)(nil)
 )
 
 type driver struct {
