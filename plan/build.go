@@ -266,6 +266,9 @@ func (sp *servicePlan) cascadeRestarts(in Input) error {
 			c.describe(r, true)
 			c.Actions = []providers.Action{providers.ActStop, providers.ActStart}
 			c.Reason = fmt.Sprintf("restart: depends on %s, which is replaced", cause)
+			if cc := sp.byRID[cause]; cc != nil && !cc.Has(providers.ActStop) {
+				c.Reason = fmt.Sprintf("restart: depends on %s, which starts anew", cause)
+			}
 			if err := c.fillOperations(r, lr); err != nil {
 				return err
 			}
@@ -280,13 +283,24 @@ func (sp *servicePlan) cascadeRestarts(in Input) error {
 		return nil
 	}
 	for _, c := range slices.Clone(sp.changes) {
-		if c.Has(providers.ActStop) && c.Has(providers.ActStart) {
+		if (c.Has(providers.ActStop) || sp.freshStart(c)) && c.Has(providers.ActStart) {
 			if err := visit(c.RID, c.RID); err != nil {
 				return err
 			}
 		}
 	}
 	return nil
+}
+
+// freshStart says whether c starts anew a resource whose start makes it
+// afresh (Spec.FreshStart): its dependents restart after it.
+func (sp *servicePlan) freshStart(c *Change) bool {
+	r := sp.inst.Resource(c.RID)
+	if r == nil {
+		return false
+	}
+	spec := specOf(r)
+	return spec != nil && spec.FreshStart
 }
 
 func orphanChange(in Input, lr *LiveResource) *Change {

@@ -55,7 +55,12 @@ type Spec struct {
 	// NoData marks a provisionable driver holding no data: unprovisioning
 	// it destroys nothing (an ip address is only forgotten).
 	NoData bool
-	New    func(r *Resource) (Driver, error)
+	// FreshStart marks drivers whose start, when the resource was down,
+	// makes it anew (a container: a new network namespace), so the running
+	// resources that refer to it restart after it, as after a replace: a
+	// container sharing a pause container's namespace must join the new one.
+	FreshStart bool
+	New        func(r *Resource) (Driver, error)
 }
 
 // Key is the registry key of a spec: "kind.type".

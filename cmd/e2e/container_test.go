@@ -224,3 +224,26 @@ func TestMicroContainersStrayIsReported(t *testing.T) {
 		t.Errorf("containers with the service's label: %v, want the service's two and the stray", left)
 	}
 }
+
+// The pause container is removed behind the service's back while the web
+// container runs in its namespace: one plan starts a new pause container,
+// plumbs the address into its namespace and restarts the web container
+// after it, so one apply serves the page again and the next plan is empty.
+func TestMicroContainersPauseGoneIsOneApply(t *testing.T) {
+	l := newEngineLab(t, "docker", microEngines[0].socket)
+	l.must("omapply", "-auto-approve", l.config)
+	if _, err := l.engine.ContainerRemove(context.Background(), "micro.container.pause", client.ContainerRemoveOptions{Force: true}); err != nil {
+		t.Fatal(err)
+	}
+	plan := l.must("omplan", l.config)
+	if !strings.Contains(plan, "restart: depends on container#pause, which starts anew") {
+		t.Fatalf("the plan does not restart container#web after the new pause container:\n%s", plan)
+	}
+	l.must("omapply", "-auto-approve", l.config)
+	if body, err := l.getSoon(); err != nil || body != l.page {
+		t.Fatalf("after one apply the client got %q (%v)", body, err)
+	}
+	if out := l.must("omplan", "-detailed-exitcode", l.config); !strings.Contains(out, "No changes") {
+		t.Errorf("a second plan is not empty:\n%s", out)
+	}
+}

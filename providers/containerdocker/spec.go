@@ -21,7 +21,10 @@ func newSpec(engine, socket string) *providers.Spec {
 	return &providers.Spec{
 		Kind: "container",
 		Type: engine,
-		Doc:  "A " + engine + " container, driven through the engine's API socket: created if missing, started, and recreated when its configuration drifts.",
+		// a container started anew has a new network namespace: those
+		// sharing it (netns = container.X.rid) restart after it
+		FreshStart: true,
+		Doc:        "A " + engine + " container, driven through the engine's API socket: created if missing, started, and recreated when its configuration drifts.",
 		Attrs: []providers.AttrSpec{
 			{Name: "image", Type: cty.String, Required: true, Doc: "The image: a local one works with pull = \"missing\"."},
 			str("name", "The container name (default SERVICE.container.NAME)."),

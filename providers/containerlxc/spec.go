@@ -18,7 +18,9 @@ func init() { providers.Register(Spec) }
 var Spec = &providers.Spec{
 	Kind: "container",
 	Type: "lxc",
-	Doc:  "A system container run by the lxc tools. Provision creates it from a template (lxc-create), unprovision destroys it and its rootfs (lxc-destroy).",
+	// started anew, it has a new network namespace
+	FreshStart: true,
+	Doc:        "A system container run by the lxc tools. Provision creates it from a template (lxc-create), unprovision destroys it and its rootfs (lxc-destroy).",
 	Attrs: []providers.AttrSpec{
 		{Name: "name", Type: cty.String, Doc: `Container name, unique on the node (default "SERVICE.RESOURCE").`},
 		{Name: "hostname", Type: cty.String, Doc: "Hostname inside the container, lxc.uts.name, written at each start (default: the template's, the container name)."},
