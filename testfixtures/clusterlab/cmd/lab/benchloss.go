@@ -44,8 +44,13 @@ func cmdBenchLoss(g *globals, args []string) error {
 	pcts := fs.String("pcts", "10,30,50", "loss rates, in %")
 	dirs := fs.String("dirs", "both,egress", "directions: both, egress, ingress")
 	profile := fs.String("profile", "fast", "the daemons' timing profile")
+	docker := fs.Bool("docker", false, "the service's app in a container, an engine per node ("+dockerService+")")
 	_ = fs.Parse(args)
-	src, bin, err := serviceAndBin(g, clusterlab.ExampleService)
+	service := clusterlab.ExampleService
+	if *docker {
+		service = dockerService
+	}
+	src, bin, err := serviceAndBin(g, service)
 	if err != nil {
 		return err
 	}
@@ -61,7 +66,7 @@ func cmdBenchLoss(g *globals, args []string) error {
 			if err != nil {
 				return fmt.Errorf("-pcts: %q", ps)
 			}
-			t, err := lossTrial(bin, src, *profile, pct, dir, *dur)
+			t, err := lossTrial(src, clusterlab.Options{BinDir: bin, Profile: *profile, Engines: *docker}, pct, dir, *dur)
 			if err != nil {
 				return err
 			}
@@ -88,8 +93,8 @@ func cmdBenchLoss(g *globals, args []string) error {
 	return nil
 }
 
-func lossTrial(bin string, src []byte, profile string, pct int, dir clusterlab.LossDir, d time.Duration) (t clusterlab.LossTrial, err error) {
-	r, err := clusterlab.Create(3, clusterlab.Options{BinDir: bin, Profile: profile})
+func lossTrial(src []byte, opts clusterlab.Options, pct int, dir clusterlab.LossDir, d time.Duration) (t clusterlab.LossTrial, err error) {
+	r, err := clusterlab.Create(3, opts)
 	if err != nil {
 		return t, err
 	}

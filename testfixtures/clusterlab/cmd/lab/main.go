@@ -55,7 +55,7 @@ var commands = map[string]command{
 	"client":       {"client CMD...: run a command in the client namespace (demoweb get URL)", cmdClient},
 	"loss":         {"loss NODE PCT [both|egress|ingress]: drop PCT % of the node's frames on the bridge (nftables)", cmdLoss},
 	"noloss":       {"noloss NODE: remove the node's loss", nodeOp(opNoLoss)},
-	"bench-loss":   {"bench-loss [-for 60s] [-pcts 10,30,50] [-dirs both,egress]: the service under a lossy link, in labs of its own", cmdBenchLoss},
+	"bench-loss":   {"bench-loss [-for 60s] [-pcts 10,30,50] [-dirs both,egress] [-docker]: the service under a lossy link, in labs of its own", cmdBenchLoss},
 	"bench":        {"bench [-trials 20] [-default-trials 5] [-doc FILE]: failover and idle figures, in labs of its own", cmdBench},
 }
 
