@@ -184,7 +184,7 @@ func TestDegradedLinkHoldsTheNodeDown(t *testing.T) {
 		lossy(d, "node3", c.to3)
 		d.reports["node2"] = &NodeReport{Received: time.Now(), LinkLoss: map[string]int{"node1": int(c.to2 * 100), "node3": int(c.peer * 100)}}
 		why := d.checkLink(members)
-		if held, _ := d.heldDown(time.Now()); held != c.held || (why != "") != c.held {
+		if held := d.heldDown(time.Now()); held != c.held || (why != "") != c.held {
 			t.Errorf("%s: held down %v (%q), want %v", c.name, held, why, c.held)
 		}
 	}

@@ -64,13 +64,12 @@ func (d *Daemon) fenceDue() bool {
 	return due
 }
 
-// heldDown says whether this node fenced lately, and for how much longer
-// it yields its services.
-func (d *Daemon) heldDown(now time.Time) (bool, time.Duration) {
+// heldDown says whether this node fenced lately (or its link is
+// degraded) and yields its services.
+func (d *Daemon) heldDown(now time.Time) bool {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	left := d.heldUntil.Sub(now)
-	return left > 0, max(left, 0)
+	return now.Before(d.heldUntil)
 }
 
 // dropAddresses takes down the addresses of every service that runs here

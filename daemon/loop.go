@@ -236,8 +236,7 @@ func (d *Daemon) view(members map[string]member, votes cluster.Votes) orchestrat
 func (d *Daemon) nodeHeldDown(node string) bool {
 	now := time.Now()
 	if node == d.opts.Node {
-		held, _ := d.heldDown(now)
-		return held
+		return d.heldDown(now)
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
