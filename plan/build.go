@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"github.com/omhcl/omhcl/internal/parallel"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/omhcl/omhcl/lang"
@@ -366,13 +367,18 @@ func (c *Change) step(a providers.Action) Step {
 	return Step{Address: c.Address, Service: c.Service, RID: c.RID, Action: a, Optional: c.Optional}
 }
 
+// SelectsRID says whether the --rid value want selects resource rid:
+// "app" selects every app resource, "app#web" one.
+func SelectsRID(want, rid string) bool {
+	return want == rid || strings.HasPrefix(rid, want+"#")
+}
+
 func selected(rid string, tags []string, opts Options) bool {
 	if len(opts.RIDs) == 0 && len(opts.Tags) == 0 {
 		return true
 	}
 	for _, want := range opts.RIDs {
-		// "app" selects every app resource, "app#web" one.
-		if want == rid || want+"#" == rid[:min(len(rid), len(want)+1)] {
+		if SelectsRID(want, rid) {
 			return true
 		}
 	}

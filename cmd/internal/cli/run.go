@@ -66,7 +66,7 @@ next:
 				continue
 			}
 			for _, b := range svc.Blocks {
-				if b.RID() == want || strings.HasPrefix(b.RID(), want+"#") {
+				if plan.SelectsRID(want, b.RID()) {
 					continue next
 				}
 				have = append(have, b.RID())
