@@ -46,11 +46,7 @@ func cmdBenchLoss(g *globals, args []string) error {
 	profile := fs.String("profile", "fast", "the daemons' timing profile")
 	docker := fs.Bool("docker", false, "the service's app in a container, an engine per node ("+dockerService+")")
 	_ = fs.Parse(args)
-	service := clusterlab.ExampleService
-	if *docker {
-		service = dockerService
-	}
-	src, bin, err := serviceAndBin(g, service)
+	src, bin, err := serviceAndBin(g, exampleService(*docker))
 	if err != nil {
 		return err
 	}

@@ -23,11 +23,7 @@ func cmdUp(g *globals, args []string) error {
 	profile := fs.String("profile", "fast", "daemon timing profile: fast or default")
 	docker := fs.Bool("docker", false, "every node runs its own dockerd, and the service's app runs in a container ("+dockerService+")")
 	_ = fs.Parse(args)
-	service := clusterlab.ExampleService
-	if *docker {
-		service = dockerService
-	}
-	src, bin, err := serviceAndBin(g, service)
+	src, bin, err := serviceAndBin(g, exampleService(*docker))
 	if err != nil {
 		return err
 	}
@@ -116,6 +112,15 @@ func cmdDeploy(g *globals, args []string) error {
 // absBin is the binaries' directory as an absolute path: the daemons run
 // from other directories.
 func absBin(g *globals) (string, error) { return filepath.Abs(g.bin) }
+
+// exampleService is the HA service a lab deploys: its app plain, or in
+// docker on an engine per node.
+func exampleService(docker bool) string {
+	if docker {
+		return dockerService
+	}
+	return clusterlab.ExampleService
+}
 
 // serviceAndBin reads the service a lab deploys and finds the binaries.
 func serviceAndBin(g *globals, service string) (src []byte, bin string, err error) {
