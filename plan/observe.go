@@ -77,21 +77,22 @@ func (d Drivers) Instance(ctx context.Context, svc *lang.Service, node string) (
 }
 
 // strays asks the drivers that can tell for what their backends hold with
-// the service's label but no resource of it, once per distinct answer.
+// the service's label but no resource of it, once per backend: the status
+// round runs it for every service.
 func strays(ctx context.Context, drivers map[string]providers.Driver, li *LiveInstance) []string {
 	var known []string
 	for _, lr := range li.Resources {
 		known = append(known, lr.RID)
 	}
 	var out []string
+	asked := map[string]bool{}
 	for _, rid := range sortedKeys(drivers) {
-		if sf, ok := drivers[rid].(providers.StrayFinder); ok {
-			for _, s := range sf.Strays(ctx, known) {
-				if !slices.Contains(out, s) {
-					out = append(out, s)
-				}
-			}
+		sf, ok := drivers[rid].(providers.StrayFinder)
+		if !ok || asked[sf.StrayScope()] {
+			continue
 		}
+		asked[sf.StrayScope()] = true
+		out = append(out, sf.Strays(ctx, known)...)
 	}
 	return out
 }

@@ -9,4 +9,7 @@ import "context"
 // reports them; nothing removes them on its own.
 type StrayFinder interface {
 	Strays(ctx context.Context, known []string) []string
+	// StrayScope names the backend Strays lists ("docker /var/run/docker.sock"):
+	// the resources of a service on one engine ask it once.
+	StrayScope() string
 }

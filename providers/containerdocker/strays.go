@@ -9,6 +9,10 @@ import (
 	"github.com/moby/moby/client"
 )
 
+// StrayScope is the engine and its socket: the service's containers on it
+// are listed once, whichever of its resources asks.
+func (d *driver) StrayScope() string { return d.engine + " " + d.config().socket }
+
 // Strays lists the containers on this resource's engine labelled with its
 // service but with a rid not among known.
 func (d *driver) Strays(ctx context.Context, known []string) []string {
