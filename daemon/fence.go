@@ -130,8 +130,8 @@ func (d *Daemon) fenceServices(ctx context.Context, cfg *lang.Config, lives map[
 		return
 	}
 	d.dropAddresses(ctx)
-	for name, li := range lives {
-		if !instanceReport(li).Running && !d.runsHere(name) {
+	for name := range lives {
+		if !d.runsHere(name) { // this round's report: up, or a monitored resource died here
 			continue
 		}
 		d.mu.Lock()
