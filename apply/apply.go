@@ -26,6 +26,9 @@ type Options struct {
 	Store       *state.Store
 	Log         *providers.Log
 	LockTimeout time.Duration
+	// Agents reach the agents inside containers, for the steps of
+	// encapsulated services' inner levels.
+	Agents plan.EncapAgents
 	// Verify runs once every lock is held, before any step: a saved plan
 	// checks there that the live state is still the one it was made from.
 	Verify func(ctx context.Context) error
@@ -138,6 +141,9 @@ type run struct {
 	inst    *lang.Instance
 	stale   bool
 	started []string // rids started by this run, in order
+	// startedEncap are the agent calls that started a level inside a
+	// container, in order
+	startedEncap []plan.Step
 	res     *ServiceResult
 }
 
@@ -162,6 +168,9 @@ func runService(ctx context.Context, o Options, name string) *ServiceResult {
 			}
 			r.res.Failed = st.RID
 			r.res.Err = fmt.Errorf("%s of %s failed: %w", st.Action, st.RID, err)
+			if st.EncapNode != "" {
+				r.res.Err = fmt.Errorf("%s of the level inside %s (%s) failed: %w", st.Action, st.EncapNode, st.RID, err)
+			}
 			if st.Action == providers.ActStart || st.Action == providers.ActProvision {
 				r.rollback()
 			}

@@ -12,7 +12,7 @@ import (
 // service's first step, so a conflict changes nothing.
 func (r *run) checkStarts(steps []plan.Step) error {
 	for _, st := range steps {
-		if st.Action != providers.ActStart {
+		if st.Action != providers.ActStart || st.EncapNode != "" {
 			continue
 		}
 		res, err := r.resource(st.RID, st.Action)
@@ -42,6 +42,9 @@ func (r *run) log(rid string) *providers.Log {
 
 // step runs one driver call and records its outcome.
 func (r *run) step(st plan.Step) error {
+	if st.EncapNode != "" {
+		return r.encapStep(st, st.Target)
+	}
 	res, err := r.resource(st.RID, st.Action)
 	if err != nil {
 		return err
@@ -108,6 +111,7 @@ func (r *run) saveApplied(rr *state.ResourceRecord, res *providers.Resource) err
 
 // rollback stops, in reverse, what this run started in the service.
 func (r *run) rollback() {
+	r.rollbackEncap()
 	for i := len(r.started) - 1; i >= 0; i-- {
 		rid := r.started[i]
 		res, err := r.resource(rid, providers.ActStop)

@@ -27,6 +27,10 @@ type Request struct {
 	RIDs, Tags  []string
 	Log         *providers.Log
 	LockTimeout time.Duration
+	// Levels selects the levels of encapsulated services (zero: all);
+	// Agents reach the agents inside their containers (nil: none).
+	Levels plan.Levels
+	Agents plan.EncapAgents
 }
 
 // Converge plans and applies. The plan is returned even when empty; the
@@ -34,9 +38,9 @@ type Request struct {
 func Converge(ctx context.Context, req Request) (*plan.Plan, *apply.Result, error) {
 	preq := plan.Request{
 		Config:   req.Config,
-		Source:   plan.Drivers{Store: req.Store},
+		Source:   plan.Drivers{Store: req.Store, Agents: req.Agents},
 		Services: req.Services,
-		Options:  plan.Options{Node: req.Node, Target: req.Target, RIDs: req.RIDs, Tags: req.Tags},
+		Options:  plan.Options{Node: req.Node, Target: req.Target, RIDs: req.RIDs, Tags: req.Tags, Levels: req.Levels},
 	}
 	p, _, diags := plan.Make(ctx, preq)
 	if diags.HasErrors() {
@@ -61,7 +65,7 @@ func Apply(ctx context.Context, req Request, p *plan.Plan, preq plan.Request) (*
 	}
 	return apply.Run(ctx, apply.Options{
 		Config: req.Config, Plan: p, Store: req.Store, Log: log, LockTimeout: timeout,
-		Verify: preq.Unchanged(p),
+		Verify: preq.Unchanged(p), Agents: req.Agents,
 	})
 }
 

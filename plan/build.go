@@ -21,6 +21,9 @@ type Input struct {
 	Instance *lang.Instance
 	Live     *LiveInstance
 	Target   Target
+	// Encaps are the levels inside the service's containers, when the
+	// service is encapsulated.
+	Encaps []EncapInput
 }
 
 // Build computes the plan for node. It reads nothing but its arguments.
@@ -31,10 +34,7 @@ func Build(node string, inputs []Input, opts Options) (*Plan, error) {
 	plans := make([]*servicePlan, len(inputs))
 	errs := make([]error, len(inputs))
 	parallel.For(len(inputs), func(i int) {
-		plans[i], errs[i] = buildService(inputs[i], opts)
-		if errs[i] == nil {
-			plans[i].stepList = plans[i].steps()
-		}
+		plans[i], errs[i] = buildLevels(inputs[i], opts)
 	})
 	lives := make([]*LiveInstance, len(inputs))
 	for i, sp := range plans {
@@ -54,14 +54,46 @@ func Build(node string, inputs []Input, opts Options) (*Plan, error) {
 type servicePlan struct {
 	svc     string
 	inst    *lang.Instance
+	live    *LiveInstance
 	changes []*Change
 	byRID   map[string]*Change
 	// stepList is steps(), once the changes are final
 	stepList []Step
 }
 
+// buildLevels plans a service: the node's own resources, then the levels
+// inside its containers, whose agent calls come before the node's stops
+// and after its starts (seed 002: start chains node then encap level).
+func buildLevels(in Input, opts Options) (*servicePlan, error) {
+	sp, err := buildService(in, opts)
+	if err != nil {
+		return nil, err
+	}
+	if !opts.Levels.Node() {
+		sp.changes, sp.byRID = nil, map[string]*Change{}
+	}
+	var nodes []string
+	for _, e := range in.Encaps {
+		nodes = append(nodes, e.Host.Node)
+	}
+	var before, inner, after []Step
+	var encapChanges []*Change
+	for _, e := range in.Encaps {
+		ep, err := sp.planEncap(e, opts, nodes)
+		if err != nil {
+			return nil, err
+		}
+		encapChanges = append(encapChanges, ep.changes...)
+		before, after = append(before, ep.before...), append(after, ep.after...)
+	}
+	inner = sp.steps()
+	sp.changes = append(sp.changes, encapChanges...)
+	sp.stepList = slices.Concat(before, inner, after)
+	return sp, nil
+}
+
 func buildService(in Input, opts Options) (*servicePlan, error) {
-	sp := &servicePlan{svc: in.Instance.Service, inst: in.Instance, byRID: map[string]*Change{}}
+	sp := &servicePlan{svc: in.Instance.Service, inst: in.Instance, live: in.Live, byRID: map[string]*Change{}}
 	for _, r := range in.Instance.Resources {
 		lr := in.Live.Resource(r.RID())
 		if lr == nil || lr.Skipped != "" || !selected(r.RID(), r.Common.Tags, opts) {
@@ -176,7 +208,7 @@ func resourceChange(in Input, r *providers.Resource, lr *LiveResource) (*Change,
 func newChange(inst *lang.Instance, r *providers.Resource, lr *LiveResource) *Change {
 	c := &Change{
 		Address: Address(inst.Service, r.RID()), Service: inst.Service, RID: r.RID(),
-		Kind: r.Kind, Type: r.Type, Node: inst.Node, Optional: r.Common.Optional,
+		Kind: r.Kind, Type: r.Type, Node: inst.Node, Optional: r.Common.Optional, Level: LevelNode,
 		Before: &ResourceValues{Status: lr.Status, Provisioned: lr.Provisioned},
 		After:  &ResourceValues{Status: providers.Up, Provisioned: lr.Provisioned},
 	}
@@ -307,7 +339,7 @@ func (sp *servicePlan) freshStart(c *Change) bool {
 func orphanChange(in Input, lr *LiveResource) *Change {
 	c := &Change{
 		Address: Address(in.Instance.Service, lr.RID), Service: in.Instance.Service, RID: lr.RID,
-		Kind: lr.Kind, Type: lr.Type, Node: in.Instance.Node,
+		Kind: lr.Kind, Type: lr.Type, Node: in.Instance.Node, Level: LevelNode,
 		Actions: []providers.Action{providers.ActStop},
 		Reason:  "removed from the configuration; its data is left in place",
 		Before:  &ResourceValues{Status: lr.Status, Provisioned: lr.Provisioned},

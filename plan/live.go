@@ -93,6 +93,9 @@ type LiveResource struct {
 	Orphan  bool    `json:"orphan,omitempty"`
 	Exposed Values  `json:"exposed,omitempty"`
 	Applied *Values `json:"applied,omitempty"`
+	// Inside is the level of an encapsulated service inside this running
+	// container, as its agent reports it.
+	Inside *EncapStatus `json:"inside,omitempty"`
 }
 
 // Flags renders the 8 status flag columns of the seed's status tree:

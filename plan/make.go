@@ -47,7 +47,7 @@ func Observe(ctx context.Context, req Request) ([]Input, hcl.Diagnostics) {
 	}
 	var inputs []Input
 	var diags hcl.Diagnostics
-	for _, o := range seen {
+	for i, o := range seen {
 		diags = append(diags, o.diags...)
 		if o.diags.HasErrors() {
 			continue
@@ -59,7 +59,10 @@ func Observe(ctx context.Context, req Request) ([]Input, hcl.Diagnostics) {
 		if t == "" {
 			t = DefaultTarget(o.inst.Settings, req.Options.Node)
 		}
-		inputs = append(inputs, Input{Instance: o.inst, Live: o.live, Target: t})
+		in := Input{Instance: o.inst, Live: o.live, Target: t}
+		in.Encaps, o.diags = encapInputs(svcs[i], in, req.Options.Levels)
+		diags = append(diags, o.diags...)
+		inputs = append(inputs, in)
 	}
 	return inputs, diags
 }

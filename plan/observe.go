@@ -19,8 +19,15 @@ type Source interface {
 	Instance(ctx context.Context, svc *lang.Service, node string) (*lang.Instance, *LiveInstance, hcl.Diagnostics)
 }
 
-// Drivers reads live state from this node's drivers and state store.
-type Drivers struct{ Store *state.Store }
+// Drivers reads live state from this node's drivers and state store, and
+// the level inside containers of encapsulated services from their agents
+// (none without Agents).
+type Drivers struct {
+	Store  *state.Store
+	Agents EncapAgents
+	// Refresh asks the agents now rather than reusing a recent status.
+	Refresh bool
+}
 
 // Instance evaluates svc, feeding each resource's exposed values from its
 // driver, then asks every driver for its status.
@@ -72,8 +79,29 @@ func (d Drivers) Instance(ctx context.Context, svc *lang.Service, node string) (
 	}
 	li.Resources = append(li.Resources, d.orphans(ctx, inst, rec)...)
 	li.Strays = strays(ctx, drivers, li)
+	d.inside(ctx, inst, li, drivers)
 	li.finish()
 	return inst, li, diags
+}
+
+// inside asks the agent in every running container hosting an encap node
+// for the level there.
+func (d Drivers) inside(ctx context.Context, inst *lang.Instance, li *LiveInstance, drivers map[string]providers.Driver) {
+	for _, h := range EncapHosts(inst) {
+		lr := li.Resource(h.Container)
+		if lr == nil || lr.Status != providers.Up {
+			continue
+		}
+		x, ok := drivers[h.Container].(providers.Executor)
+		switch {
+		case !ok:
+			lr.Inside = &EncapStatus{Node: h.Node, Error: fmt.Sprintf("container.%s cannot run a command inside its container: no agent can drive the encap resources", lr.Type)}
+		case d.Agents == nil:
+			lr.Inside = &EncapStatus{Node: h.Node, Error: "not asked: this command does not reach agents inside containers"}
+		default:
+			lr.Inside = d.Agents.Status(ctx, h, x, d.Refresh)
+		}
+	}
 }
 
 // strays asks the drivers that can tell for what their backends hold with
@@ -246,6 +274,9 @@ func (li *LiveInstance) finish() {
 			continue
 		}
 		states = append(states, r.Status)
+		if st, ok := r.Inside.state(); ok {
+			states = append(states, st)
+		}
 	}
 	li.Status = Aggregate(states)
 }
@@ -277,8 +308,9 @@ func skipReason(inst *lang.Instance, r *providers.Resource) string {
 		return fmt.Sprintf("no driver for %s.%s yet", r.Kind, r.Type)
 	case r.Common.Encap && !slices.Contains(inst.Settings.EncapNodes, inst.Node):
 		return "encap resource: driven inside the container"
-	case !r.Common.Encap && slices.Contains(inst.Settings.EncapNodes, inst.Node) && !slices.Contains(inst.Settings.Nodes, inst.Node):
-		return "not an encap resource: driven by the hypervisor"
+	case !r.Common.Encap && isEncapNode(inst):
+		// inside, nodes@encapnodes makes the container a node too
+		return "not an encap resource: driven by the node running the container"
 	}
 	return ""
 }

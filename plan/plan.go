@@ -64,6 +64,8 @@ type Options struct {
 	// --tag); empty means all.
 	RIDs []string
 	Tags []string
+	// Levels selects the levels of encapsulated services (zero: all).
+	Levels Levels
 }
 
 // Plan is an ordered set of changes for one node.
@@ -103,6 +105,14 @@ type Change struct {
 	Operations   []string `json:"operations"`
 	DestroysData bool     `json:"destroys_data"`
 	Optional     bool     `json:"optional,omitempty"`
+	// Level is LevelNode for the node's own resources, LevelEncap for
+	// those inside a container, which EncapNode and Container name.
+	Level     string `json:"level"`
+	EncapNode string `json:"encap_node,omitempty"`
+	Container string `json:"container,omitempty"`
+	// Deferred: the level inside was not reported (its container is not
+	// running yet, or starts anew): its agent plans it again then.
+	Deferred bool `json:"known_after_apply,omitempty"`
 	// spec order of attributes, and those left at their default, for
 	// rendering
 	attrOrder []string
@@ -131,10 +141,22 @@ type Step struct {
 	Action  providers.Action `json:"action"`
 	// Optional: a failure is reported but does not fail the service.
 	Optional bool `json:"optional,omitempty"`
+	// EncapNode marks a call to the agent inside the container RID, which
+	// converges its level toward Target through its own engine.
+	EncapNode string `json:"encap_node,omitempty"`
+	Target    Target `json:"target,omitempty"`
+	// RIDs limits the agent to these resources (a subset action).
+	RIDs []string `json:"rids,omitempty"`
 }
 
 // Empty reports whether the plan changes nothing.
 func (p *Plan) Empty() bool { return len(p.Steps) == 0 }
+
+// The levels of a change.
+const (
+	LevelNode  = "node"
+	LevelEncap = "encap"
+)
 
 // Address is a resource's address in plans: "svc1.fs#app".
 func Address(svc, rid string) string { return svc + "." + rid }

@@ -74,16 +74,33 @@ func WriteText(out io.Writer, p *Plan, col Colors) {
 		return
 	}
 	fmt.Fprintf(w, "omhcl will perform the following actions on node %s:\n", col.Bold(p.Node))
+	level := ""
 	for _, c := range p.Changes {
+		if l := c.EncapNode + c.Container; l != level && c.EncapNode != "" {
+			writeLevelHead(w, c, col)
+		}
+		level = c.EncapNode + c.Container
 		writeChange(w, c, col)
 	}
 	fmt.Fprintf(w, "\n%s\n", col.Bold(Summary(p)))
 	fmt.Fprintln(w, "\nExecution order:")
 	for i, s := range p.Steps {
+		if s.EncapNode != "" {
+			fmt.Fprintf(w, "  %2d. %-11s %s (the agent in %s converges it to %s)\n", i+1, s.Action, s.Address, s.RID, s.Target)
+			continue
+		}
 		fmt.Fprintf(w, "  %2d. %-11s %s\n", i+1, s.Action, s.Address)
 	}
 	if n := countDestroying(p); n > 0 {
 		fmt.Fprintf(w, "\n%s\n", col.Red(fmt.Sprintf("WARNING: %d resource(s) will be unprovisioned: their data will be destroyed.", n)))
+	}
+}
+
+// writeLevelHead introduces the changes inside one container.
+func writeLevelHead(w io.Writer, c *Change, col Colors) {
+	fmt.Fprintf(w, "\n%s\n", col.Bold(fmt.Sprintf("inside %s (%s), by the agent there:", c.EncapNode, c.Container)))
+	if c.Deferred {
+		fmt.Fprintf(w, "  %s\n", col.Gray("(known after apply: the container is not running yet or starts anew; the agent plans this level again then)"))
 	}
 }
 

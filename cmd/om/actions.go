@@ -51,7 +51,7 @@ func newAction(e *cli.Env, cf *configFlags, name, short string) *cobra.Command {
 				return err
 			}
 			sel.Services, sel.Target = names, string(actionTargets[name])
-			req, err := e.Request(cfg, plan.Drivers{Store: e.Store()}, sel)
+			req, err := e.Request(cfg, e.Drivers(cfg), sel)
 			if err != nil {
 				return err
 			}

@@ -23,9 +23,10 @@ resource with its flags, status and description. The flags columns are:
   3 D disabled                 7 S standby
   4 O optional                 8 restarts allowed by the monitor
 --json prints the live state document omplan --snapshot plans against.
-status checks every resource now, through its driver: there is no cached
-view to refresh, so -r (--refresh, the seed's "print status -r") changes
-nothing and is accepted for habit.`,
+status checks every resource now, through its driver. The level inside the
+containers of an encapsulated service is folded under each container line,
+as the agent there last reported it (reused for 30 s, its age shown);
+-r (--refresh, the seed's "print status -r") asks the agents now.`,
 		Example: "  om status\n  om svc1 print status -r\n  om 'web*' status\n  om status --json | jq '.services[].status'",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			live, err := observe(cmd.Context(), e, cf, args)
@@ -42,7 +43,7 @@ nothing and is accepted for habit.`,
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the live state as JSON")
-	cmd.Flags().BoolP("refresh", "r", false, "check the live state now (status always does)")
+	cmd.Flags().BoolVarP(&e.Refresh, "refresh", "r", false, "ask the agents inside containers now, not their status of the last 30 s")
 	return cmd
 }
 
@@ -53,7 +54,7 @@ func observe(ctx context.Context, e *cli.Env, cf *configFlags, services []string
 	if err != nil {
 		return nil, err
 	}
-	src := plan.Drivers{Store: e.Store()}
+	src := e.Drivers(cfg)
 	node := e.NodeName()
 	live := &plan.Live{FormatVersion: plan.LiveFormatVersion, Node: node}
 	for _, svc := range cfg.Services {

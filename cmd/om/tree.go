@@ -3,7 +3,9 @@ package main
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/omhcl/omhcl/plan"
 	"github.com/omhcl/omhcl/providers"
@@ -29,27 +31,66 @@ func writeTree(w io.Writer, live *plan.Live, col plan.Colors) {
 		for _, stray := range s.Strays {
 			fmt.Fprintf(w, "      %s\n", col.Yellow("warn: "+stray))
 		}
-		width := ridWidth(s.Resources)
-		for j, r := range s.Resources {
-			branch := "|-"
-			cont := "| "
-			if j == len(s.Resources)-1 {
-				branch, cont = "`-", "  "
+		writeResources(w, "      ", folded(s), ridWidth(s.Resources), col)
+	}
+}
+
+// writeResources prints resource lines under indent, and under each
+// container the level inside it, as its agent reported it.
+func writeResources(w io.Writer, indent string, resources []*plan.LiveResource, width int, col plan.Colors) {
+	for j, r := range resources {
+		branch := "|-"
+		cont := "| "
+		if j == len(resources)-1 {
+			branch, cont = "`-", "  "
+		}
+		desc := r.Description
+		if r.Orphan {
+			desc += " (removed from the configuration)"
+		}
+		fmt.Fprintf(w, "%s%s %-*s %s %s %s\n", indent, branch, width, r.RID, r.Flags, fixed(colorState(col, r.Status), r.Status, 10), desc)
+		msgs := r.Messages
+		if r.Skipped != "" {
+			msgs = append([]string{"info: " + r.Skipped}, msgs...)
+		}
+		if in := r.Inside; in != nil {
+			msgs = append(msgs, insideNote(in, col))
+		}
+		for _, m := range msgs {
+			fmt.Fprintf(w, "%s%s %s %s\n", indent, cont, strings.Repeat(" ", width+1+8+1+10), col.Gray(m))
+		}
+		if r.Inside != nil && r.Inside.Instance != nil {
+			// aligned on the columns of the lines above
+			in := inner(r.Inside.Instance)
+			longest := 0
+			for _, r := range in {
+				longest = max(longest, len(r.RID)+1)
 			}
-			desc := r.Description
-			if r.Orphan {
-				desc += " (removed from the configuration)"
-			}
-			fmt.Fprintf(w, "      %s %-*s %s %s %s\n", branch, width, r.RID, r.Flags, fixed(colorState(col, r.Status), r.Status, 10), desc)
-			msgs := r.Messages
-			if r.Skipped != "" {
-				msgs = append([]string{"info: " + r.Skipped}, msgs...)
-			}
-			for _, m := range msgs {
-				fmt.Fprintf(w, "      %s %s %s\n", cont, strings.Repeat(" ", width+1+8+1+10), col.Gray(m))
-			}
+			writeResources(w, indent+cont+" ", in, max(width-3, longest), col)
 		}
 	}
+}
+
+// insideNote says where the folded level comes from, and how old it is.
+func insideNote(in *plan.EncapStatus, col plan.Colors) string {
+	if in.Error != "" {
+		return col.Red("error: encap node " + in.Node + ": " + in.Error)
+	}
+	return fmt.Sprintf("info: encap node %s, %s, by its agent %s ago", in.Node, in.Instance.Status, in.Age(time.Now()))
+}
+
+// folded drops the encap resources the node only lists as skipped when a
+// container shows them as its agent reports them.
+func folded(s *plan.LiveInstance) []*plan.LiveResource {
+	if !slices.ContainsFunc(s.Resources, func(r *plan.LiveResource) bool { return r.Inside != nil && r.Inside.Instance != nil }) {
+		return s.Resources
+	}
+	return slices.DeleteFunc(slices.Clone(s.Resources), func(r *plan.LiveResource) bool { return r.Encap && r.Skipped != "" })
+}
+
+// inner are the resources the agent drives: those it does not skip.
+func inner(li *plan.LiveInstance) []*plan.LiveResource {
+	return slices.DeleteFunc(slices.Clone(li.Resources), func(r *plan.LiveResource) bool { return r.Skipped != "" })
 }
 
 func instanceNotes(s *plan.LiveInstance, col plan.Colors) string {

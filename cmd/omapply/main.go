@@ -60,7 +60,7 @@ func applyPaths(ctx context.Context, e *cli.Env, sel cli.Selection, autoApprove 
 		return err
 	}
 	sel.Services = local
-	req, err := e.Request(cfg, plan.Drivers{Store: e.Store()}, sel)
+	req, err := e.Request(cfg, e.Drivers(cfg), sel)
 	if err != nil {
 		return err
 	}

@@ -68,7 +68,7 @@ func runPlan(ctx context.Context, e *cli.Env, f planFlags, args []string) error 
 	if f.cluster {
 		return planCluster(ctx, e, cfg, f)
 	}
-	var src plan.Source = plan.Drivers{Store: e.Store()}
+	var src plan.Source = e.Drivers(cfg)
 	if f.snapshot != "" {
 		live, err := readSnapshot(f.snapshot)
 		if err != nil {

@@ -27,6 +27,7 @@ type config struct {
 	netns      string // "none", "host" or a rid "container#X"
 	rm         bool
 	privileged bool
+	capAdd     []string
 	user       string
 	pull       string
 	startWait  time.Duration
@@ -41,7 +42,7 @@ func parseConfig(r *providers.Resource, engine string) (*config, []*providers.At
 		name: r.Str("name"), image: r.Str("image"), socket: r.Str("socket"),
 		command: strings_(r, "command"), entrypoint: strings_(r, "entrypoint"),
 		hostname: r.Str("hostname"), env: stringMap(r, "env"), volumes: strings_(r, "volumes"),
-		netns: r.Str("netns"), rm: r.Bool("rm"), privileged: r.Bool("privileged"),
+		netns: r.Str("netns"), rm: r.Bool("rm"), privileged: r.Bool("privileged"), capAdd: strings_(r, "cap_add"),
 		user: r.Str("user"), pull: r.Str("pull"), labels: stringMap(r, "labels"),
 	}
 	var errs []*providers.AttrError

@@ -17,7 +17,7 @@ func (c *config) fingerprint() map[string]string {
 		b, _ := json.Marshal(v)
 		return string(b)
 	}
-	return map[string]string{
+	fp := map[string]string{
 		"image":      c.image,
 		"command":    enc(c.command),
 		"entrypoint": enc(c.entrypoint),
@@ -29,6 +29,10 @@ func (c *config) fingerprint() map[string]string {
 		"user":       c.user,
 		"labels":     enc(c.labels),
 	}
+	if len(c.capAdd) > 0 { // absent otherwise: containers made before it do not drift
+		fp["cap_add"] = enc(c.capAdd)
+	}
+	return fp
 }
 
 func (c *config) fingerprintLabel() string {
@@ -62,8 +66,14 @@ func (d *driver) Drift(ctx context.Context) []string {
 func drift(ctx context.Context, cli *client.Client, c *config, f *found) []string {
 	rec := f.recorded()
 	var out []string
-	for k, v := range c.fingerprint() {
+	fp := c.fingerprint()
+	for k, v := range fp {
 		if rec[k] != v {
+			out = append(out, k)
+		}
+	}
+	for k := range rec {
+		if _, ok := fp[k]; !ok { // set then, no longer
 			out = append(out, k)
 		}
 	}

@@ -71,6 +71,9 @@ func (c *config) createLine() string {
 	if c.privileged {
 		w = append(w, "--privileged")
 	}
+	for _, cp := range c.capAdd {
+		w = append(w, "--cap-add", cp)
+	}
 	if len(c.entrypoint) > 0 {
 		w = append(w, "--entrypoint", strings.Join(c.entrypoint, " "))
 	}

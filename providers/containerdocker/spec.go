@@ -37,6 +37,7 @@ func newSpec(engine, socket string) *providers.Spec {
 			{Name: "netns", Type: cty.String, Default: cty.StringVal("none"), Doc: `Network namespace: "none", "host", or container.X.rid to share that container's.`},
 			{Name: "rm", Type: cty.Bool, Default: cty.False, InPlace: true, Doc: "Remove the container on stop."},
 			{Name: "privileged", Type: cty.Bool, Default: cty.False, Doc: "Run privileged."},
+			{Name: "cap_add", Type: cty.List(cty.String), Doc: `Capabilities added to the container's ("NET_ADMIN": an agent inside plumbing addresses).`},
 			str("user", "The user the command runs as, inside the container."),
 			{Name: "pull", Type: cty.String, Default: cty.StringVal("missing"), InPlace: true, Doc: `When to pull the image: "missing", "always" or "never".`},
 			{Name: "start_timeout", Type: cty.String, Default: cty.StringVal("60s"), InPlace: true, Doc: "How long start waits for the container to run (and be healthy)."},

@@ -64,7 +64,7 @@ func (d *driver) create(ctx context.Context, log *providers.Log, c *config, cli 
 			Image: c.image, Cmd: c.command, Entrypoint: c.entrypoint, Hostname: c.hostname,
 			Env: c.envList(), User: c.user, Labels: labels,
 		},
-		HostConfig: &container.HostConfig{Binds: c.volumes, NetworkMode: container.NetworkMode(net), Privileged: c.privileged},
+		HostConfig: &container.HostConfig{Binds: c.volumes, NetworkMode: container.NetworkMode(net), Privileged: c.privileged, CapAdd: c.capAdd},
 	})
 	if err != nil {
 		return "", c.engineErr("create "+c.name, err)

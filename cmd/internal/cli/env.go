@@ -40,7 +40,9 @@ type Env struct {
 	StateDir    string
 	NoColor     bool
 	LockTimeout time.Duration
-	Out, Err    io.Writer
+	// Refresh asks agents inside containers for their status now.
+	Refresh  bool
+	Out, Err io.Writer
 }
 
 // New returns an Env writing to stdout and stderr.
@@ -135,6 +137,9 @@ func (e *Env) LoadConfig(paths []string) (*lang.Config, error) {
 func hasHCL(paths []string) bool {
 	for _, p := range paths {
 		fi, err := os.Stat(p)
+		if err != nil && p == DefaultConfigDir && os.IsNotExist(err) {
+			continue // a node (or a container) with distributed services only
+		}
 		if err != nil {
 			return true // let Load report it
 		}

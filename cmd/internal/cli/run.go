@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/omhcl/omhcl/apply"
+	"github.com/omhcl/omhcl/encap"
 	"github.com/omhcl/omhcl/lang"
 	"github.com/omhcl/omhcl/plan"
 	"github.com/omhcl/omhcl/providers"
@@ -19,6 +20,7 @@ type Selection struct {
 	RIDs     []string
 	Tags     []string
 	Target   string
+	Levels   plan.Levels
 }
 
 // AddFlags registers the selection flags.
@@ -26,9 +28,24 @@ func (s *Selection) AddFlags(fs *pflag.FlagSet, withTarget bool) {
 	fs.StringSliceVar(&s.Services, "service", nil, "only these services (repeatable, comma separated)")
 	fs.StringSliceVar(&s.RIDs, "rid", nil, `only these resources: "app#web", or a kind like "app" for all of them`)
 	fs.StringSliceVar(&s.Tags, "tag", nil, "only resources carrying one of these tags")
+	fs.BoolVar(&s.Levels.Master, "master", false, "encapsulated services: act on this node's own resources")
+	fs.StringSliceVar(&s.Levels.Slaves, "slave", nil, "encapsulated services: act on the level inside this container (its encap node name; repeatable)")
+	fs.BoolVar(&s.Levels.AllSlaves, "slaves", false, "encapsulated services: act on the level inside every container")
 	if withTarget {
 		fs.StringVar(&s.Target, "target", "", "what the services should be on this node: up, standby, down, provision, unprovision (default: up on the first node of nodes, standby on the others)")
 	}
+}
+
+// Drivers is the node's live state: its drivers, and the agents inside
+// the containers of encapsulated services.
+func (e *Env) Drivers(cfg *lang.Config) plan.Drivers {
+	return plan.Drivers{Store: e.Store(), Agents: e.Agents(cfg), Refresh: e.Refresh}
+}
+
+// Agents reach the agents inside containers, pushing cfg's services to
+// them.
+func (e *Env) Agents(cfg *lang.Config) *encap.Agents {
+	return &encap.Agents{Store: e.Store(), Source: cfg.ServiceSource}
 }
 
 // Request builds the plan request of a selection.
@@ -51,7 +68,7 @@ func (e *Env) Request(cfg *lang.Config, src plan.Source, sel Selection) (plan.Re
 		Config:   cfg,
 		Source:   src,
 		Services: sel.Services,
-		Options:  plan.Options{Node: e.NodeName(), Target: t, RIDs: sel.RIDs, Tags: sel.Tags},
+		Options:  plan.Options{Node: e.NodeName(), Target: t, RIDs: sel.RIDs, Tags: sel.Tags, Levels: sel.Levels},
 	}, nil
 }
 
@@ -94,7 +111,7 @@ func (e *Env) MakePlan(ctx context.Context, req plan.Request) (*plan.Plan, []pla
 func (e *Env) Apply(ctx context.Context, cfg *lang.Config, p *plan.Plan, verify func(context.Context) error) error {
 	res, err := apply.Run(ctx, apply.Options{
 		Config: cfg, Plan: p, Store: e.Store(), Log: providers.NewLog(e.Out),
-		LockTimeout: e.LockTimeout, Verify: verify,
+		LockTimeout: e.LockTimeout, Verify: verify, Agents: e.Agents(cfg),
 	})
 	if err != nil {
 		return err

@@ -1,0 +1,50 @@
+package apply
+
+import (
+	"fmt"
+
+	"github.com/omhcl/omhcl/plan"
+	"github.com/omhcl/omhcl/providers"
+)
+
+// encapStep hands the level inside a container to the agent there, which
+// converges it through its own engine and rolls back its own failed start.
+func (r *run) encapStep(st plan.Step, target plan.Target) error {
+	if r.o.Agents == nil {
+		return fmt.Errorf("the level inside %s (%s) needs the agent there, and this command does not reach agents", st.EncapNode, st.RID)
+	}
+	res, err := r.resource(st.RID, providers.ActStart)
+	if err != nil {
+		return err
+	}
+	drv, err := plan.NewDriver(res)
+	if err != nil {
+		return err
+	}
+	x, ok := drv.(providers.Executor)
+	if !ok {
+		return fmt.Errorf("container.%s cannot run a command inside its container: no agent can drive the level inside %s", res.Type, st.EncapNode)
+	}
+	h := plan.EncapHost{Service: st.Service, Container: st.RID, Node: st.EncapNode}
+	req := plan.EncapRequest{Target: target, RIDs: st.RIDs}
+	if err := r.o.Agents.Converge(r.ctx, h, x, req, r.log(st.RID)); err != nil {
+		return fmt.Errorf("inside %s: %w", st.EncapNode, err)
+	}
+	if st.Action == providers.ActStart {
+		r.startedEncap = append(r.startedEncap, st)
+	}
+	return nil
+}
+
+// rollbackEncap stops, in reverse, the levels inside containers this run
+// started: they started after every resource of the node.
+func (r *run) rollbackEncap() {
+	for i := len(r.startedEncap) - 1; i >= 0; i-- {
+		st := r.startedEncap[i]
+		if err := r.encapStep(st, plan.TargetDown); err != nil {
+			r.res.Warnings = append(r.res.Warnings, fmt.Sprintf("rollback: stop inside %s failed: %v", st.EncapNode, err))
+			continue
+		}
+		r.res.RolledBack = append(r.res.RolledBack, st.Address)
+	}
+}

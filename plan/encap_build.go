@@ -1,0 +1,151 @@
+package plan
+
+import (
+	"slices"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/omhcl/omhcl/lang"
+	"github.com/omhcl/omhcl/providers"
+)
+
+// EncapInput is the level inside one container: the service evaluated for
+// the container's encap node, with the agent's last status as its live
+// state, planned as a snapshot would be.
+type EncapInput struct {
+	Host EncapHost
+	Input
+	// Known says the agent reported the level; otherwise it is planned as
+	// all down and its changes are known only after apply.
+	Known bool
+	// Fresh is the level as a container that starts anew brings it: all
+	// down.
+	Fresh Input
+}
+
+// encapInputs are the levels inside in's containers that lv selects. The
+// level's target follows the service's, and is down where the container
+// itself is not wanted up.
+func encapInputs(svc *lang.Service, in Input, lv Levels) ([]EncapInput, hcl.Diagnostics) {
+	var out []EncapInput
+	var diags hcl.Diagnostics
+	for _, h := range EncapHosts(in.Instance) {
+		if !lv.Slave(h.Node) {
+			continue
+		}
+		var snap *LiveInstance
+		if lr := in.Live.Resource(h.Container); lr != nil && lr.Inside != nil && lr.Status == providers.Up {
+			snap = lr.Inside.Instance
+		}
+		inst, live, d := snapshotInstance(snap, svc, h.Node)
+		diags = append(diags, d...)
+		if d.HasErrors() {
+			continue
+		}
+		t := in.Target
+		if !wantUp(t, in.Instance.Resource(h.Container)) && t != TargetUnprovision {
+			t = TargetDown
+		}
+		e := EncapInput{Host: h, Input: Input{Instance: inst, Live: live, Target: t}, Known: snap != nil, Fresh: Input{Instance: inst, Live: live, Target: t}}
+		if e.Known {
+			e.Fresh.Instance, e.Fresh.Live, _ = snapshotInstance(nil, svc, h.Node)
+		}
+		out = append(out, e)
+	}
+	return out, diags
+}
+
+// encapPlan is what the plan does inside one container: the changes, and
+// the agent calls around the node's own steps.
+type encapPlan struct {
+	changes       []*Change
+	before, after []Step // before the node's stops, after its starts
+}
+
+// planEncap plans the level inside e's container, given the node level's
+// plan sp. A container that (re)starts brings a fresh level: planned as
+// all down, known after apply. A container that stops has its level
+// stopped by the agent first.
+func (sp *servicePlan) planEncap(e EncapInput, opts Options, nodes []string) (*encapPlan, error) {
+	if err := levelNamed(e, opts, nodes); err != nil {
+		return nil, err
+	}
+	cc := sp.byRID[e.Host.Container]
+	stops := cc != nil && cc.Has(providers.ActStop)
+	starts := cc != nil && cc.Has(providers.ActStart)
+	in, known := e.Input, e.Known
+	if starts {
+		in, known = e.Fresh, false
+	}
+	inner, err := buildService(in, opts)
+	if err != nil {
+		return nil, err
+	}
+	ep := &encapPlan{changes: inner.changes}
+	for _, c := range ep.changes {
+		c.Level, c.EncapNode, c.Container = LevelEncap, e.Host.Node, e.Host.Container
+		c.Address = EncapAddress(c.Service, e.Host.Node, c.RID)
+		c.Deferred = !known
+	}
+	running := sp.containerUp(e.Host.Container)
+	subset := selectedRIDs(e.Instance, opts)
+	if subset != nil && len(subset) == 0 {
+		return ep, nil // a subset action on none of this level's resources
+	}
+	switch e.Target {
+	case TargetDown, TargetUnprovision:
+		if running && (!e.Known || len(ep.changes) > 0) {
+			ep.before = append(ep.before, encapStep(e, e.Target, providers.ActStop, subset))
+		}
+	default:
+		if stops && running && (!e.Known || anyActive(e.Live)) {
+			ep.before = append(ep.before, encapStep(e, TargetDown, providers.ActStop, subset))
+		}
+		if starts || len(ep.changes) > 0 || (running && !e.Known) {
+			ep.after = append(ep.after, encapStep(e, e.Target, providers.ActStart, subset))
+		}
+	}
+	return ep, nil
+}
+
+// levelNamed refuses a subset action (--rid, --tag) that selects encap
+// resources without saying at which level it acts.
+func levelNamed(e EncapInput, opts Options, nodes []string) error {
+	if !opts.Levels.All() || (len(opts.RIDs) == 0 && len(opts.Tags) == 0) {
+		return nil
+	}
+	rids := selectedRIDs(e.Instance, opts)
+	if len(rids) == 0 {
+		return nil
+	}
+	return encapLevelNeeded(e.Host.Service, rids, nodes)
+}
+
+func (sp *servicePlan) containerUp(rid string) bool {
+	return sp.live != nil && sp.live.Resource(rid) != nil && sp.live.Resource(rid).Status == providers.Up
+}
+
+func anyActive(li *LiveInstance) bool {
+	return slices.ContainsFunc(li.Resources, func(r *LiveResource) bool { return r.Skipped == "" && isActive(r) })
+}
+
+func encapStep(e EncapInput, t Target, a providers.Action, rids []string) Step {
+	return Step{
+		Address: e.Host.Service + "[" + e.Host.Node + "]", Service: e.Host.Service, RID: e.Host.Container,
+		Action: a, EncapNode: e.Host.Node, Target: t, RIDs: rids,
+	}
+}
+
+// selectedRIDs are the encap resources a subset action selects (maybe
+// none), nil when the action is on every resource.
+func selectedRIDs(inst *lang.Instance, opts Options) []string {
+	if len(opts.RIDs) == 0 && len(opts.Tags) == 0 {
+		return nil
+	}
+	out := []string{}
+	for _, r := range inst.Resources {
+		if r.Common.Encap && selected(r.RID(), r.Common.Tags, opts) {
+			out = append(out, r.RID())
+		}
+	}
+	return out
+}
