@@ -144,7 +144,7 @@ type run struct {
 	// startedEncap are the agent calls that started a level inside a
 	// container, in order
 	startedEncap []plan.Step
-	res     *ServiceResult
+	res          *ServiceResult
 }
 
 func runService(ctx context.Context, o Options, name string) *ServiceResult {

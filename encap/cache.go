@@ -14,7 +14,7 @@ import (
 
 // cacheEntry is a status kept for the container it came from.
 type cacheEntry struct {
-	Container string           `json:"container_identity"`
+	Container string            `json:"container_identity"`
 	Status    *plan.EncapStatus `json:"status"`
 }
 

@@ -91,7 +91,9 @@ func (s *EncapStatus) state() (providers.State, bool) {
 }
 
 // Age is how old the status is at now.
-func (s *EncapStatus) Age(now time.Time) time.Duration { return now.Sub(s.CheckedAt).Round(time.Second) }
+func (s *EncapStatus) Age(now time.Time) time.Duration {
+	return now.Sub(s.CheckedAt).Round(time.Second)
+}
 
 // EncapAgents reach the agents inside containers. The planner only reads
 // their status; apply asks them to converge their level.
