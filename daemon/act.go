@@ -205,7 +205,7 @@ func (d *Daemon) act(ctx context.Context, cfg *lang.Config, svc, what, why strin
 	d.mu.Unlock()
 	d.logf("%s: %s (%s)", svc, what, why)
 	go func() {
-		req.Config, req.Store, req.Node, req.Services = cfg, d.store, d.opts.Node, []string{svc}
+		req.Config, req.Store, req.Node, req.Services, req.Agents = cfg, d.store, d.opts.Node, []string{svc}, d.agents
 		req.Log = providers.NewLog(prefixWriter{d, svc})
 		p, res, err := engine.Converge(ctx, req)
 		if err == nil && res != nil {

@@ -123,6 +123,14 @@ func (c *configStore) get(svc string) *configEntry {
 	return c.entries[svc]
 }
 
+// source is the configuration text of svc, nil when the node has none.
+func (c *configStore) source(svc string) []byte {
+	if e := c.get(svc); e != nil {
+		return []byte(e.Source)
+	}
+	return nil
+}
+
 func (c *configStore) versions() map[string]Version {
 	c.mu.Lock()
 	defer c.mu.Unlock()

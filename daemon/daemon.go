@@ -8,6 +8,7 @@ package daemon
 import (
 	"context"
 	"fmt"
+	"github.com/omhcl/omhcl/encap"
 	"io"
 	"net"
 	"os"
@@ -48,6 +49,7 @@ type Daemon struct {
 	timings cluster.Timings
 	members *membership
 	configs *configStore
+	agents  *encap.Agents // inside the containers of encapsulated services
 	shared  *sharedStates
 	leases  *leases
 	links   *linkStats
@@ -110,6 +112,7 @@ func New(opts Options) (*Daemon, error) {
 	}
 	d.members = &membership{d: d}
 	d.configs = newConfigStore(filepath.Join(store.Root, "config"))
+	d.agents = &encap.Agents{Store: store, Source: d.configs.source}
 	d.shared = newSharedStates(filepath.Join(store.Root, "services.json"))
 	return d, nil
 }

@@ -101,7 +101,9 @@ func (d *Daemon) dropAddresses(ctx context.Context) {
 	for _, svc := range svcs {
 		wg.Go(func() {
 			req := engine.Request{Config: cfg, Store: d.store, Node: d.opts.Node, Services: []string{svc},
-				Target: plan.TargetDown, RIDs: []string{"ip"}, Log: providers.NewLog(prefixWriter{d, svc}), LockTimeout: 5 * time.Second}
+				Target: plan.TargetDown, RIDs: []string{"ip"}, Log: providers.NewLog(prefixWriter{d, svc}), LockTimeout: 5 * time.Second,
+				// the addresses inside containers too: the containers run on
+				Levels: plan.Levels{Master: true, AllSlaves: true}, Agents: d.agents}
 			if _, res, err := engine.Converge(ctx, req); err != nil || (res != nil && res.Err() != nil) {
 				d.logf("%s: fencing addresses: %v %v", svc, err, res)
 				failed.Store(true)

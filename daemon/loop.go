@@ -140,7 +140,7 @@ func (d *Daemon) rememberNodes(members map[string]member) {
 // observe reads this node's instances through the drivers and publishes
 // them as the local report.
 func (d *Daemon) observe(ctx context.Context, cfg *lang.Config) map[string]*plan.LiveInstance {
-	src := plan.Drivers{Store: d.store}
+	src := plan.Drivers{Store: d.store, Agents: d.agents}
 	lives := map[string]*plan.LiveInstance{}
 	rep := &NodeReport{Node: d.opts.Node, Time: time.Now(), Facts: readFacts(), Instances: map[string]*InstanceReport{}}
 	var subjects []eventSubject

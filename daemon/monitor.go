@@ -43,7 +43,7 @@ func (d *Daemon) monitor(ctx context.Context, cfg *lang.Config, svc *lang.Servic
 		}
 		if tries < lr.Restart {
 			if d.act(ctx, cfg, svc.Name, "restart "+lr.RID, fmt.Sprintf("monitored resource down, restart %d/%d", tries+1, lr.Restart),
-				engine.Request{Target: plan.TargetUp, RIDs: []string{lr.RID}}) {
+				engine.Request{Target: plan.TargetUp, RIDs: []string{lr.RID}, Levels: plan.Levels{Master: true}}) {
 				d.mu.Lock()
 				run.restarts[lr.RID]++
 				run.restartedAt[lr.RID] = time.Now()

@@ -240,10 +240,12 @@ func newLiveResource(inst *lang.Instance, r *providers.Resource, rec *state.Reco
 		Disable:  r.Common.Disable,
 		Optional: r.Common.Optional,
 		Monitor:  r.Common.Monitor,
-		Encap:    r.Common.Encap,
-		Standby:  r.Common.Standby,
-		Restart:  r.Common.Restart,
-		Skipped:  skipReason(inst, r),
+		// inside the container it is an ordinary resource (seed 002's
+		// second tree shows no E)
+		Encap:   r.Common.Encap && !isEncapNode(inst),
+		Standby: r.Common.Standby,
+		Restart: r.Common.Restart,
+		Skipped: skipReason(inst, r),
 	}
 	if spec != nil {
 		lr.Provisionable = spec.Provisionable

@@ -94,12 +94,11 @@ func (n *node) writeConfig(file, content string) {
 	}
 }
 
-// resourceLine returns the status tree line of rid.
+// resourceLine returns the status tree line of rid, at any depth.
 func resourceLine(t *testing.T, tree, rid string) string {
 	t.Helper()
 	for _, l := range strings.Split(tree, "\n") {
-		f := strings.Fields(l)
-		if len(f) >= 2 && f[1] == rid {
+		if f := treeFields(l); len(f) >= 1 && f[0] == rid {
 			return l
 		}
 	}
@@ -110,9 +109,18 @@ func resourceLine(t *testing.T, tree, rid string) string {
 // fields returns the flags and status columns of rid's status line.
 func flagsAndStatus(t *testing.T, tree, rid string) (string, string) {
 	t.Helper()
-	f := strings.Fields(resourceLine(t, tree, rid))
-	if len(f) < 4 {
+	f := treeFields(resourceLine(t, tree, rid))
+	if len(f) < 3 {
 		t.Fatalf("short status line for %s: %q", rid, f)
 	}
-	return f[2], f[3]
+	return f[1], f[2]
+}
+
+// treeFields are a tree line's fields after its branches ("|", "|-", "`-").
+func treeFields(line string) []string {
+	f := strings.Fields(line)
+	for len(f) > 0 && strings.Trim(f[0], "|`-") == "" {
+		f = f[1:]
+	}
+	return f
 }

@@ -88,9 +88,21 @@ func folded(s *plan.LiveInstance) []*plan.LiveResource {
 	return slices.DeleteFunc(slices.Clone(s.Resources), func(r *plan.LiveResource) bool { return r.Encap && r.Skipped != "" })
 }
 
-// inner are the resources the agent drives: those it does not skip.
+// inner are the resources the agent drives (those it does not skip), with
+// the E flag they have seen from the node.
 func inner(li *plan.LiveInstance) []*plan.LiveResource {
-	return slices.DeleteFunc(slices.Clone(li.Resources), func(r *plan.LiveResource) bool { return r.Skipped != "" })
+	var out []*plan.LiveResource
+	for _, r := range li.Resources {
+		if r.Skipped != "" {
+			continue
+		}
+		e := *r
+		if len(e.Flags) > 4 {
+			e.Flags = e.Flags[:4] + "E" + e.Flags[5:]
+		}
+		out = append(out, &e)
+	}
+	return out
 }
 
 func instanceNotes(s *plan.LiveInstance, col plan.Colors) string {

@@ -1,0 +1,236 @@
+package e2e
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/omhcl/omhcl/testfixtures/containerlab"
+	"github.com/omhcl/omhcl/testfixtures/netlab"
+)
+
+// Seed 002's encapsulated service: the node runs the container vm1 and
+// plumbs its eth0 (ip#0, node level); inside, the agent plumbs the
+// service address on eth0 and runs the web server (both tagged encap).
+// %[1]s is the image, %[2]s the container's name (unique on the engine),
+// %[3]s the page's directory, %[4]s extra container attributes.
+const encapService = `
+service "enc" {
+  nodes      = ["demo1"]
+  encapnodes = ["vm1"]
+  on "@encapnodes" {
+    nodes = ["vm1"]
+  }
+
+  container "0" {
+    type         = "docker"
+    name         = "%[2]s"
+    hostname     = "vm1"
+    image        = "%[1]s"
+    command      = ["sleep", "86400"]
+    cap_add      = ["NET_ADMIN"]
+    volumes      = ["%[3]s:/www:ro"%[4]s]
+    rm           = true
+    stop_timeout = "1s"
+  }
+
+  ip "0" {
+    type   = "netns"
+    ipname = "198.18.3.11/24"
+    ipdev  = "prd0"
+    netns  = container.0.netns_path
+  }
+
+  ip "1" {
+    ipname = "%[5]s/24"
+    ipdev  = "eth0"
+    tags   = ["encap"]
+  }
+
+  app "web" {
+    type  = "simple"
+    start = "/bin/httpd -f -p 8080 -h /www"
+    tags  = ["encap"]
+  }
+}
+`
+
+// encapLab is a microLab whose service is encapsulated in a docker
+// container.
+type encapLab struct {
+	*microLab
+	container string
+}
+
+// newEncapLab writes the service; volumes adds container mounts.
+func newEncapLab(t *testing.T, volumes ...string) *encapLab {
+	image := containerlab.Image(t, "/var/run/docker.sock")
+	l := &encapLab{microLab: newMicroLab(t), container: fmt.Sprintf("e2e-vm1-%d", time.Now().UnixNano()%1e9)}
+	extra := ""
+	for _, v := range volumes {
+		extra += fmt.Sprintf(", %q", v)
+	}
+	l.writeConfig("enc.hcl", fmt.Sprintf(encapService, image, l.container, l.www, extra, microAddr))
+	t.Cleanup(func() {
+		l.run("om", "enc", "stop", "--local")
+		exec.Command("docker", "rm", "-f", l.container).Run()
+	})
+	return l
+}
+
+// exec runs argv inside the container.
+func (l *encapLab) exec(argv ...string) string {
+	l.t.Helper()
+	out, err := exec.Command("docker", append([]string{"exec", l.container}, argv...)...).CombinedOutput()
+	if err != nil {
+		l.t.Fatalf("docker exec %s %s: %v\n%s", l.container, strings.Join(argv, " "), err, out)
+	}
+	return string(out)
+}
+
+// start applies the service and checks the client gets the page.
+func (l *encapLab) start() {
+	l.t.Helper()
+	l.must("omapply", "-auto-approve", l.config)
+	if body, err := l.getSoon(); err != nil || body != l.page {
+		l.t.Fatalf("the client got %q (%v), want the page", body, err)
+	}
+}
+
+// The whole service starts in one apply: the node's resources, then the
+// level inside the container through the agent the node installed there;
+// the status folds that level under the container line, with the E flag;
+// a second plan is empty; stop takes the levels down in reverse.
+func TestEncapStartChainsTheLevels(t *testing.T) {
+	l := newEncapLab(t)
+	planned := l.must("omplan", l.config)
+	assertOrder(t, planned, "1. start       enc.container#0", "2. start       enc.ip#0", "3. start       enc[vm1]")
+	for _, want := range []string{"inside vm1 (container#0), by the agent there:", "known after apply", "# enc[vm1].ip#1 will be started", "# enc[vm1].app#web will be started"} {
+		if !strings.Contains(planned, want) {
+			t.Errorf("the plan lacks %q:\n%s", want, planned)
+		}
+	}
+	l.start()
+
+	tree := l.must("om", "enc", "status")
+	for _, rid := range []string{"container#0", "ip#0", "ip#1", "app#web"} {
+		flags, st := flagsAndStatus(t, tree, rid)
+		if st != "up" {
+			t.Errorf("%s is %s, want up:\n%s", rid, st, tree)
+		}
+		if encap := rid == "ip#1" || rid == "app#web"; (flags[4] == 'E') != encap {
+			t.Errorf("%s flags %q: E flag wrong (encap %v):\n%s", rid, flags, encap, tree)
+		}
+	}
+	if !strings.Contains(tree, "info: encap node vm1, up, by its agent") {
+		t.Errorf("the tree does not say where the folded level comes from:\n%s", tree)
+	}
+	if line := resourceLine(t, tree, "ip#1"); !strings.HasPrefix(strings.TrimLeft(line, " |`-"), "ip#1") || strings.Index(line, "ip#1") <= strings.Index(resourceLine(t, tree, "container#0"), "container#0") {
+		t.Errorf("ip#1 is not folded under container#0:\n%s", tree)
+	}
+	if out := l.must("omplan", "-detailed-exitcode", l.config); !strings.Contains(out, "No changes") {
+		t.Errorf("a second plan is not empty:\n%s", out)
+	}
+
+	// The container's own view: the agent is on its PATH, it is node vm1.
+	inside := l.exec("/usr/local/bin/om", "status")
+	if !strings.Contains(inside, "vm1") || strings.Contains(inside, "container#0") {
+		t.Errorf("om status inside the container is not the container's view:\n%s", inside)
+	}
+	if flags, st := flagsAndStatus(t, inside, "ip#1"); st != "up" || flags[4] == 'E' {
+		t.Errorf("inside, ip#1 is %s with flags %q: want up, no E flag (seed 002's second tree)", st, flags)
+	}
+
+	out := l.must("om", "enc", "stop", "--local")
+	if i, j := strings.Index(out, "om agent converge enc --node vm1 --target down"), strings.Index(out, "docker stop"); i < 0 || j < 0 || i > j {
+		t.Errorf("stop did not stop the level inside before the container:\n%s", out)
+	}
+	if err := exec.Command("docker", "inspect", l.container).Run(); err == nil {
+		t.Errorf("container %s left after stop", l.container)
+	}
+	if _, err := l.get(); err == nil {
+		t.Error("the page still answers after stop")
+	}
+}
+
+// Subset actions need a level (seed 002): --slave acts inside one
+// container only, --master on the node's own resources.
+func TestEncapSubsetActionsNeedALevel(t *testing.T) {
+	l := newEncapLab(t)
+	l.start()
+	r := l.run("om", "enc", "stop", "--local", "--rid", "app#web")
+	if r.code == 0 || !strings.Contains(r.err, "--master") || !strings.Contains(r.err, "--slave") || !strings.Contains(r.err, "app#web") {
+		t.Fatalf("a subset stop of an encap resource without a level: %s", r)
+	}
+	if _, err := l.get(); err != nil {
+		t.Fatalf("the refused stop stopped the web server: %v", err)
+	}
+	l.must("om", "enc", "stop", "--local", "--rid", "app#web", "--slave", "vm1")
+	if _, err := l.get(); err == nil {
+		t.Fatal("the page still answers after stop --rid app#web --slave vm1")
+	}
+	tree := l.must("om", "enc", "status", "-r")
+	if _, st := flagsAndStatus(t, tree, "container#0"); st != "up" {
+		t.Errorf("the container is %s after a stop inside it, want up:\n%s", st, tree)
+	}
+	if _, st := flagsAndStatus(t, tree, "app#web"); st != "down" {
+		t.Errorf("app#web is %s, want down:\n%s", st, tree)
+	}
+	l.must("om", "enc", "start", "--local", "--slaves")
+	if body, err := l.getSoon(); err != nil || body != l.page {
+		t.Fatalf("after start --slaves the client got %q (%v)", body, err)
+	}
+	// --master: the node's resources; the level inside is left alone.
+	out := l.must("omplan", "--target", "down", "--master", l.config)
+	if strings.Contains(out, "enc[vm1]") || !strings.Contains(out, "enc.container#0") {
+		t.Errorf("a plan at --master acts inside the container:\n%s", out)
+	}
+}
+
+// A start failing inside the container rolls back the node's level too:
+// the address is taken on the network, the agent's probe refuses it, and
+// nothing of the service is left running.
+func TestEncapFailedStartInsideRollsBack(t *testing.T) {
+	l := newEncapLab(t)
+	netlab.AddAddr(t, l.peer, "prd1", microAddr+"/24")
+	r := l.run("omapply", "-auto-approve", l.config)
+	if r.code == 0 || !strings.Contains(r.err, "inside vm1") || !strings.Contains(r.out+r.err, "in use") {
+		t.Fatalf("omapply with the address in use inside: %s", r)
+	}
+	if !strings.Contains(r.err, "rolled back: stopped") || !strings.Contains(r.err, "container#0") {
+		t.Errorf("the failure does not say what was rolled back: %s", r)
+	}
+	if err := exec.Command("docker", "inspect", l.container).Run(); err == nil {
+		t.Errorf("container %s left after the rolled back start", l.container)
+	}
+}
+
+// An agent that is missing and cannot be installed (a read-only
+// /usr/local/bin) is an error naming the container and what to do; the
+// status is not up.
+func TestEncapMissingAgentIsAnError(t *testing.T) {
+	ro := t.TempDir()
+	os.Chmod(ro, 0o755)
+	l := newEncapLab(t, ro+":/usr/local/bin:ro")
+	r := l.run("omapply", "-auto-approve", l.config)
+	if r.code == 0 || !strings.Contains(r.err, "container#0 (vm1)") || !strings.Contains(r.err, "install om") {
+		t.Fatalf("omapply with no agent and no way to install it: %s", r)
+	}
+	// Only the node's level: the status then says why the level inside is
+	// unknown, and the service is not up.
+	l.must("om", "enc", "start", "--local", "--master")
+	tree := l.must("om", "enc", "status")
+	if !strings.Contains(tree, "error: encap node vm1") || !strings.Contains(tree, "install om") {
+		t.Errorf("the status does not report the missing agent:\n%s", tree)
+	}
+	if first := strings.Fields(tree); len(first) < 2 || first[1] == "up" {
+		t.Errorf("the service reports up with no agent inside:\n%s", tree)
+	}
+	if _, err := os.Stat(filepath.Join(ro, "om")); err == nil {
+		t.Error("the agent was written into the read-only mount")
+	}
+}
