@@ -93,30 +93,6 @@ func netMode(ctx context.Context, cli *client.Client, c *config) (string, error)
 	return "container:" + f.id, nil
 }
 
-// ensureImage pulls the image when pull says so: "missing" uses a local
-// image as it is.
-func ensureImage(ctx context.Context, log *providers.Log, c *config, cli *client.Client) error {
-	if c.pull != "always" {
-		_, err := cli.ImageInspect(ctx, c.image)
-		if err == nil {
-			return nil
-		}
-		if c.pull == "never" {
-			return fmt.Errorf("%s: image %s: %v (pull = \"never\")", c.rid, c.image, err)
-		}
-	}
-	log.Op("%s pull %s", c.engine, c.image)
-	resp, err := cli.ImagePull(ctx, c.image, client.ImagePullOptions{})
-	if err != nil {
-		return c.engineErr("pull "+c.image, err)
-	}
-	defer resp.Close()
-	if err := resp.Wait(ctx); err != nil {
-		return c.engineErr("pull "+c.image, err)
-	}
-	return nil
-}
-
 // waitRunning polls until the container runs (and is healthy), fails (it
 // exits, or its health check says unhealthy) or start_timeout ends.
 func waitRunning(ctx context.Context, cli *client.Client, c *config, id string) error {
