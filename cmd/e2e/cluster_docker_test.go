@@ -1,8 +1,11 @@
 package e2e
 
 import (
+	"context"
 	"testing"
+	"time"
 
+	"github.com/moby/moby/client"
 	"github.com/omhcl/omhcl/testfixtures/clusterlab"
 )
 
@@ -40,4 +43,54 @@ func TestClusterDockerContainerDeathRestartsThenRelocates(t *testing.T) {
 	h.killApp(node)
 	to := h.waitServed("after the container died twice on "+node, node)
 	h.settle("after the relocation", to)
+}
+
+// 13. The link of the node running the containerized service is cut: the
+// majority serves, and the cut node, alone, has stopped its container
+// (its own engine still answers it) and dropped the address.
+func TestClusterDockerCutNodeStopsItsCopy(t *testing.T) {
+	h := newDockerHALab(t)
+	cut := h.holder
+	if names := h.runningContainers(cut); len(names) != 1 {
+		t.Fatalf("before the cut, the engine of %s runs %v: want web's container", cut, names)
+	}
+	h.Cut(cut)
+	to := h.waitServed("after "+cut+"'s link was cut", cut)
+	h.waitAddrGone(cut, cut+" drops the address")
+	if pids := h.appPids(cut); len(pids) > 0 {
+		t.Errorf("the app still runs on the cut node %s: pids %v", cut, pids)
+	}
+	if names := h.runningContainers(cut); len(names) > 0 {
+		t.Errorf("the engine of the cut node %s still runs %v", cut, names)
+	}
+	for _, a := range h.Addrs(cut) {
+		if a.Addr() == clusterlab.ServiceIP {
+			t.Errorf("cut node %s holds %s", cut, a)
+		}
+	}
+	h.Heal(cut)
+	h.Check(h.WaitAllMembers(settleWithin))
+	h.stillServedBy(to, "after the heal")
+}
+
+// runningContainers returns the names of web's running containers on
+// node's own engine.
+func (h *haLab) runningContainers(node string) []string {
+	h.t.Helper()
+	n, err := h.Node(node)
+	h.Check(err)
+	// not containerlab.Client: an engine that does not answer fails here
+	cli, err := client.New(client.WithHost("unix://"+n.EngineSocket()), client.WithAPIVersionNegotiation())
+	h.Check(err)
+	defer cli.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	f := client.Filters{}.Add("label", "omhcl.service=web").Add("status", "running")
+	res, err := cli.ContainerList(ctx, client.ContainerListOptions{Filters: f})
+	h.Check(err)
+	var names []string
+	for _, c := range res.Items {
+		names = append(names, c.Names...)
+	}
+	return names
 }

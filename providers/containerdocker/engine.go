@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -97,6 +98,34 @@ func (f *found) health() string {
 		return ""
 	}
 	return string(f.inspect.State.Health.Status)
+}
+
+// lastCheck is the exit code and output of the last health check.
+func (f *found) lastCheck() string {
+	h := f.inspect.State.Health
+	if h == nil || len(h.Log) == 0 {
+		return "no health check ran yet"
+	}
+	r := h.Log[len(h.Log)-1]
+	out := strings.Join(strings.Fields(r.Output), " ")
+	if len(out) > 200 {
+		out = out[:200] + "..."
+	}
+	if out == "" {
+		return fmt.Sprintf("last health check exited %d", r.ExitCode)
+	}
+	return fmt.Sprintf("last health check exited %d: %s", r.ExitCode, out)
+}
+
+// stateLine is where a container that is not up yet stands.
+func (f *found) stateLine() string {
+	switch {
+	case f.inspect.State == nil:
+		return "no state"
+	case f.running():
+		return "health: " + f.health() + " (" + f.lastCheck() + ")"
+	}
+	return "state " + string(f.inspect.State.Status)
 }
 
 // recorded is the configuration the container was created from.

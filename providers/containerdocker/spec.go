@@ -40,7 +40,7 @@ func newSpec(engine, socket string) *providers.Spec {
 			{Name: "cap_add", Type: cty.List(cty.String), Doc: `Capabilities added to the container's ("NET_ADMIN": an agent inside plumbing addresses).`},
 			str("user", "The user the command runs as, inside the container."),
 			{Name: "pull", Type: cty.String, Default: cty.StringVal("missing"), InPlace: true, Doc: `When to pull the image: "missing", "always" or "never".`},
-			{Name: "start_timeout", Type: cty.String, Default: cty.StringVal("60s"), InPlace: true, Doc: "How long start waits for the container to run (and be healthy)."},
+			{Name: "start_timeout", Type: cty.String, Default: cty.StringVal("60s"), InPlace: true, Doc: "How long start waits for the container to run (and be healthy); a pull gets as long again."},
 			{Name: "stop_timeout", Type: cty.String, Default: cty.StringVal("10s"), InPlace: true, Doc: "How long stop waits after the stop signal before killing."},
 			{Name: "labels", Type: strMap, Doc: "Extra labels."},
 		},

@@ -28,8 +28,9 @@ func (d *driver) Start(ctx context.Context, log *providers.Log) error {
 		}
 	}
 	if f != nil && f.running() {
-		log.Info("container %s is already up", c.name)
-		return nil
+		// running is not up when a health check says otherwise
+		log.Info("container %s already runs", c.name)
+		return waitRunning(ctx, cli, c, f.id)
 	}
 	id := ""
 	if f != nil {
@@ -92,31 +93,8 @@ func netMode(ctx context.Context, cli *client.Client, c *config) (string, error)
 	return "container:" + f.id, nil
 }
 
-// ensureImage pulls the image when pull says so: "missing" uses a local
-// image as it is.
-func ensureImage(ctx context.Context, log *providers.Log, c *config, cli *client.Client) error {
-	if c.pull != "always" {
-		_, err := cli.ImageInspect(ctx, c.image)
-		if err == nil {
-			return nil
-		}
-		if c.pull == "never" {
-			return fmt.Errorf("%s: image %s: %v (pull = \"never\")", c.rid, c.image, err)
-		}
-	}
-	log.Op("%s pull %s", c.engine, c.image)
-	resp, err := cli.ImagePull(ctx, c.image, client.ImagePullOptions{})
-	if err != nil {
-		return c.engineErr("pull "+c.image, err)
-	}
-	defer resp.Close()
-	if err := resp.Wait(ctx); err != nil {
-		return c.engineErr("pull "+c.image, err)
-	}
-	return nil
-}
-
-// waitRunning polls until the container runs (and is healthy) or exits.
+// waitRunning polls until the container runs (and is healthy), fails (it
+// exits, or its health check says unhealthy) or start_timeout ends.
 func waitRunning(ctx context.Context, cli *client.Client, c *config, id string) error {
 	deadline := time.Now().Add(c.startWait)
 	for {
@@ -125,17 +103,11 @@ func waitRunning(ctx context.Context, cli *client.Client, c *config, id string) 
 			return c.engineErr("inspect "+c.name, err)
 		}
 		f := &found{id: id, inspect: in.Container}
-		switch h := f.health(); {
-		case f.running() && (h == "" || h == "healthy" || h == "none"):
-			return nil
-		case f.running() && h == "unhealthy":
-			return fmt.Errorf("%s: container %s is unhealthy", c.rid, c.name)
-		case !f.running() && f.inspect.State != nil && f.inspect.State.Status != "created":
-			msg := strings.Join(lastLogs(ctx, cli, id, logLines), "; ")
-			return fmt.Errorf("%s: container %s %s with code %d after start: %s", c.rid, c.name, f.inspect.State.Status, f.inspect.State.ExitCode, msg)
+		if done, err := started(ctx, cli, c, f); done {
+			return err
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("%s: container %s not running (and healthy) within start_timeout %s", c.rid, c.name, c.startWait)
+			return fmt.Errorf("%s: container %s not up within start_timeout %s: %s", c.rid, c.name, c.startWait, f.stateLine())
 		}
 		select {
 		case <-ctx.Done():
@@ -143,6 +115,21 @@ func waitRunning(ctx context.Context, cli *client.Client, c *config, id string) 
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
+}
+
+// started says whether the start of f is over, and how it failed if so.
+func started(ctx context.Context, cli *client.Client, c *config, f *found) (bool, error) {
+	st := f.inspect.State
+	switch h := f.health(); {
+	case f.running() && (h == "" || h == "healthy" || h == "none"):
+		return true, nil
+	case f.running() && h == "unhealthy":
+		return true, fmt.Errorf("%s: container %s is unhealthy: %s", c.rid, c.name, f.lastCheck())
+	case !f.running() && st != nil && st.Status != "created":
+		msg := strings.Join(lastLogs(ctx, cli, f.id, logLines), "; ")
+		return true, fmt.Errorf("%s: container %s %s with code %d after start: %s", c.rid, c.name, st.Status, st.ExitCode, msg)
+	}
+	return false, nil
 }
 
 // engineErr names the resource, the engine and what failed.

@@ -34,7 +34,7 @@ func (d *driver) Status(ctx context.Context) providers.Status {
 	}
 	switch f.health() {
 	case "starting", "unhealthy":
-		return providers.Status{State: providers.Warn, Messages: []string{"health: " + f.health()}}
+		return providers.Status{State: providers.Warn, Messages: []string{"health: " + f.health(), f.lastCheck()}}
 	}
 	return providers.Status{State: providers.Up}
 }

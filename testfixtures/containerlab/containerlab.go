@@ -7,12 +7,19 @@ import (
 	"archive/tar"
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"os"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/moby/moby/api/types/jsonstream"
 	"github.com/moby/moby/client"
 )
 
@@ -24,7 +31,7 @@ var applets = []string{"sh", "httpd", "sleep", "echo", "cat", "ls", "true", "fal
 
 var (
 	mu   sync.Mutex
-	made = map[string]bool{}
+	made = map[string]bool{} // socket, or socket and derived image
 )
 
 // Client returns a client of the engine on socket, skipping t when the
@@ -130,4 +137,85 @@ func rootfsTar() ([]byte, error) {
 		return nil, err
 	}
 	return buf.Bytes(), nil
+}
+
+// Derived makes, on the engine at socket, an image built FROM ImageName
+// with Dockerfile instructions added ("HEALTHCHECK --interval=1s CMD ..."),
+// and returns its name: ImageName's repository, tagged with a hash of the
+// instructions, so tests asking for the same ones share it. It is built
+// rather than imported with changes: podman 4.3's import refuses
+// HEALTHCHECK (docker's accepts it); both build it.
+func Derived(t testing.TB, socket string, instructions ...string) string {
+	t.Helper()
+	base := Image(t, socket)
+	cli := Client(t, socket)
+	name := derivedName(base, instructions)
+	mu.Lock()
+	defer mu.Unlock()
+	if made[socket+" "+name] {
+		return name
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	if _, err := cli.ImageInspect(ctx, name); err != nil {
+		if err := build(ctx, cli, name, "FROM "+base+"\n"+strings.Join(instructions, "\n")+"\n"); err != nil {
+			t.Fatalf("%s: %v", socket, err)
+		}
+	}
+	made[socket+" "+name] = true
+	return name
+}
+
+func derivedName(base string, instructions []string) string {
+	sum := sha256.Sum256([]byte(strings.Join(instructions, "\n")))
+	repo, _, _ := strings.Cut(base, ":")
+	return repo + ":d-" + hex.EncodeToString(sum[:6])
+}
+
+// build builds image name from a context holding dockerfile alone.
+func build(ctx context.Context, cli *client.Client, name, dockerfile string) error {
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	if err := tw.WriteHeader(&tar.Header{Name: "Dockerfile", Mode: 0o644, Size: int64(len(dockerfile))}); err != nil {
+		return err
+	}
+	tw.Write([]byte(dockerfile))
+	if err := tw.Close(); err != nil {
+		return err
+	}
+	res, err := cli.ImageBuild(ctx, &buf, client.ImageBuildOptions{
+		Tags: []string{name}, Remove: true, ForceRemove: true, NetworkMode: "none",
+	})
+	if err != nil {
+		return fmt.Errorf("build %s: %w", name, err)
+	}
+	defer res.Body.Close()
+	if err := buildOutcome(res.Body); err != nil {
+		return fmt.Errorf("build %s from\n%s: %w", name, dockerfile, err)
+	}
+	if _, err := cli.ImageInspect(ctx, name); err != nil {
+		return fmt.Errorf("build %s: not there after the build: %w", name, err)
+	}
+	return nil
+}
+
+// buildOutcome reads a build's JSON stream: the engine reports a failed
+// build in it, with a 200 status.
+func buildOutcome(r io.Reader) error {
+	dec := json.NewDecoder(r)
+	var log strings.Builder
+	for {
+		var m jsonstream.Message
+		err := dec.Decode(&m)
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		log.WriteString(m.Stream)
+		if m.Error != nil {
+			return fmt.Errorf("%s\n%s", m.Error.Message, log.String())
+		}
+	}
 }
