@@ -312,10 +312,14 @@ func skipReason(inst *lang.Instance, r *providers.Resource) string {
 		return "encap resource: driven inside the container"
 	case !r.Common.Encap && isEncapNode(inst):
 		// inside, nodes@encapnodes makes the container a node too
-		return "not an encap resource: driven by the node running the container"
+		return SkipNodeLevel
 	}
 	return ""
 }
+
+// SkipNodeLevel is why the agent inside a container leaves a resource
+// alone: the node's own level drives it.
+const SkipNodeLevel = "not an encap resource: driven by the node running the container"
 
 // Role is how node takes part in a service with these settings.
 func Role(s lang.Settings, node string) string {

@@ -79,13 +79,14 @@ func insideNote(in *plan.EncapStatus, col plan.Colors) string {
 	return fmt.Sprintf("info: encap node %s, %s, by its agent %s ago", in.Node, in.Instance.Status, in.Age(time.Now()))
 }
 
-// folded drops the encap resources the node only lists as skipped when a
-// container shows them as its agent reports them.
+// folded drops the resources of the other level: inside a container, the
+// node's; on the node, the encap resources a container shows as its agent
+// reports them.
 func folded(s *plan.LiveInstance) []*plan.LiveResource {
-	if !slices.ContainsFunc(s.Resources, func(r *plan.LiveResource) bool { return r.Inside != nil && r.Inside.Instance != nil }) {
-		return s.Resources
-	}
-	return slices.DeleteFunc(slices.Clone(s.Resources), func(r *plan.LiveResource) bool { return r.Encap && r.Skipped != "" })
+	shown := slices.ContainsFunc(s.Resources, func(r *plan.LiveResource) bool { return r.Inside != nil && r.Inside.Instance != nil })
+	return slices.DeleteFunc(slices.Clone(s.Resources), func(r *plan.LiveResource) bool {
+		return r.Skipped == plan.SkipNodeLevel || (shown && r.Encap && r.Skipped != "")
+	})
 }
 
 // inner are the resources the agent drives (those it does not skip), with
