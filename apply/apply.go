@@ -163,14 +163,11 @@ func runService(ctx context.Context, o Options, name string) *ServiceResult {
 	for _, st := range steps {
 		if err := r.step(st); err != nil {
 			if st.Optional {
-				r.res.Warnings = append(r.res.Warnings, fmt.Sprintf("%s %s (optional) failed: %v", st.Action, st.RID, err))
+				r.res.Warnings = append(r.res.Warnings, fmt.Sprintf("%s %s (optional) failed: %v", st.Action, stepName(st), err))
 				continue
 			}
 			r.res.Failed = st.RID
-			r.res.Err = fmt.Errorf("%s of %s failed: %w", st.Action, st.RID, err)
-			if st.EncapNode != "" {
-				r.res.Err = fmt.Errorf("%s of the level inside %s (%s) failed: %w", st.Action, st.EncapNode, st.RID, err)
-			}
+			r.res.Err = fmt.Errorf("%s of %s failed: %w", st.Action, stepName(st), err)
 			if st.Action == providers.ActStart || st.Action == providers.ActProvision {
 				r.rollback()
 			}
@@ -179,6 +176,15 @@ func runService(ctx context.Context, o Options, name string) *ServiceResult {
 		r.res.Steps++
 	}
 	return r.res
+}
+
+// stepName names what a step acts on: a resource, or the level inside a
+// container.
+func stepName(st plan.Step) string {
+	if st.EncapNode != "" {
+		return fmt.Sprintf("the level inside %s (%s)", st.EncapNode, st.RID)
+	}
+	return st.RID
 }
 
 func stepsOf(p *plan.Plan, svc string) []plan.Step {

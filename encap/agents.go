@@ -116,7 +116,12 @@ func agentError(c call, code int, errOut []byte) error {
 	if msg == "" {
 		msg = fmt.Sprintf("exit %d", code)
 	}
-	return errors.New(msg)
+	// the agent's own report, one line: its lines start "om: " or "svc: "
+	lines := strings.Split(msg, "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimPrefix(strings.TrimPrefix(l, "E "), "om: ")
+	}
+	return errors.New(strings.Join(lines, "; "))
 }
 
 // notFound says whether an exec error means the agent binary is absent.

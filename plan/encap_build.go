@@ -94,11 +94,17 @@ func (sp *servicePlan) planEncap(e EncapInput, opts Options, nodes []string) (*e
 	switch e.Target {
 	case TargetDown, TargetUnprovision:
 		if running && (!e.Known || len(ep.changes) > 0) {
-			ep.before = append(ep.before, encapStep(e, e.Target, providers.ActStop, subset))
+			st := encapStep(e, e.Target, providers.ActStop, subset)
+			st.Optional = stops // as above
+			ep.before = append(ep.before, st)
 		}
 	default:
 		if stops && running && (!e.Known || anyActive(e.Live)) {
-			ep.before = append(ep.before, encapStep(e, TargetDown, providers.ActStop, subset))
+			// the container stops next, and what runs in it with it: an
+			// agent that cannot stop its level first must not keep it up
+			st := encapStep(e, TargetDown, providers.ActStop, subset)
+			st.Optional = true
+			ep.before = append(ep.before, st)
 		}
 		if starts || len(ep.changes) > 0 || (running && !e.Known) {
 			ep.after = append(ep.after, encapStep(e, e.Target, providers.ActStart, subset))
