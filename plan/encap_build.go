@@ -41,10 +41,7 @@ func encapInputs(svc *lang.Service, in Input, lv Levels) ([]EncapInput, hcl.Diag
 		if d.HasErrors() {
 			continue
 		}
-		t := in.Target
-		if !wantUp(t, in.Instance.Resource(h.Container)) && t != TargetUnprovision {
-			t = TargetDown
-		}
+		t := innerTarget(in, h, inst)
 		e := EncapInput{Host: h, Input: Input{Instance: inst, Live: live, Target: t}, Known: snap != nil, Fresh: Input{Instance: inst, Live: live, Target: t}}
 		if e.Known {
 			e.Fresh.Instance, e.Fresh.Live, _ = snapshotInstance(nil, svc, h.Node)
@@ -52,6 +49,23 @@ func encapInputs(svc *lang.Service, in Input, lv Levels) ([]EncapInput, hcl.Diag
 		out = append(out, e)
 	}
 	return out, diags
+}
+
+// innerTarget is what the level inside h should be: down where the
+// container is not wanted up, else the service's target, where up is the
+// inner level's own default: a failover service inside containers farmed
+// on several nodes runs in its first encap node, standby in the others.
+func innerTarget(in Input, h EncapHost, inner *lang.Instance) Target {
+	t := in.Target
+	switch {
+	case t == TargetUnprovision:
+		return t
+	case !wantUp(t, in.Instance.Resource(h.Container)):
+		return TargetDown
+	case t == TargetUp:
+		return DefaultTarget(inner.Settings, h.Node)
+	}
+	return t
 }
 
 // encapPlan is what the plan does inside one container: the changes, and
