@@ -294,3 +294,14 @@ func atofTag(s string) float64 {
 	f, _ := strconv.ParseFloat(s, 64)
 	return f
 }
+
+// pulled takes a configuration edited inside a container of an
+// encapsulated service, newer than the node's: the cluster distributes
+// it like one handed by omapply.
+func (d *Daemon) pulled(e *configEntry) error {
+	changed, err := d.configs.put(e)
+	if changed {
+		d.logf("config %s: generation %d (%s) pulled from %s", e.Service, e.Gen, e.Hash, e.Origin)
+	}
+	return err
+}

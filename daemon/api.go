@@ -203,7 +203,7 @@ func (d *Daemon) handleConfig(w http.ResponseWriter, r *http.Request) {
 		if changed {
 			d.logf("config %s: generation %d (%s) from omapply", name, e.Gen, e.Hash)
 		}
-		out[name] = e.version()
+		out[name] = e.Version()
 	}
 	writeJSON(w, out)
 }

@@ -1,78 +1,43 @@
 package daemon
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
-	"os"
 	"path/filepath"
 	"sort"
 	"sync"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/omhcl/omhcl/lang"
+	"github.com/omhcl/omhcl/state"
 )
 
-// configEntry is one service's distributed configuration. The newest
-// generation wins; equal generations break ties on the hash, so every
-// node converges on the same text.
-type configEntry struct {
-	Service string `json:"service"`
-	Gen     int64  `json:"generation"`
-	Hash    string `json:"hash"`
-	Origin  string `json:"origin"`
-	Source  string `json:"source"`
-}
+// configEntry is one service's distributed configuration (state's format,
+// shared with om and the agents inside containers).
+type configEntry = state.ConfigEntry
 
 // Version is what reports carry about a configuration.
-type Version struct {
-	Gen  int64  `json:"generation"`
-	Hash string `json:"hash"`
-}
-
-func (e *configEntry) version() Version { return Version{e.Gen, e.Hash} }
-
-func (v Version) newer(o Version) bool {
-	if v.Gen != o.Gen {
-		return v.Gen > o.Gen
-	}
-	return v.Hash > o.Hash
-}
-
-func hashSource(src string) string {
-	h := sha256.Sum256([]byte(src))
-	return hex.EncodeToString(h[:8])
-}
+type Version = state.ConfigVersion
 
 // configStore keeps the node's copy of every service configuration.
 type configStore struct {
+	store   *state.Store
 	dir     string
 	mu      sync.Mutex
 	entries map[string]*configEntry
 	cached  *lang.Config
 }
 
-func newConfigStore(dir string) *configStore {
-	return &configStore{dir: dir, entries: map[string]*configEntry{}}
+func newConfigStore(store *state.Store) *configStore {
+	return &configStore{store: store, dir: store.ConfigDir(), entries: map[string]*configEntry{}}
 }
 
 func (c *configStore) load() error {
-	if err := os.MkdirAll(c.dir, 0o700); err != nil {
+	entries, err := c.store.LoadConfigs()
+	if err != nil {
 		return err
 	}
-	files, _ := filepath.Glob(filepath.Join(c.dir, "*.json"))
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			return err
-		}
-		var e configEntry
-		if json.Unmarshal(b, &e) == nil && e.Service != "" {
-			c.entries[e.Service] = &e
-		}
-	}
+	c.entries = entries
 	c.cached = nil
 	return nil
 }
@@ -81,18 +46,10 @@ func (c *configStore) load() error {
 func (c *configStore) put(e *configEntry) (bool, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if cur, ok := c.entries[e.Service]; ok && !e.version().newer(cur.version()) {
+	if cur, ok := c.entries[e.Service]; ok && !e.Version().Newer(cur.Version()) {
 		return false, nil
 	}
-	b, err := json.MarshalIndent(e, "", "  ")
-	if err != nil {
-		return false, err
-	}
-	path := filepath.Join(c.dir, e.Service+".json")
-	if err := os.WriteFile(path+".tmp", b, 0o600); err != nil {
-		return false, err
-	}
-	if err := os.Rename(path+".tmp", path); err != nil {
+	if err := c.store.WriteConfig(e); err != nil {
 		return false, err
 	}
 	c.entries[e.Service] = e
@@ -103,16 +60,12 @@ func (c *configStore) put(e *configEntry) (bool, error) {
 // ingest takes a new source for a service from omapply on this node.
 func (c *configStore) ingest(svc, src, origin string) (*configEntry, bool, error) {
 	c.mu.Lock()
-	next := int64(1)
-	if cur, ok := c.entries[svc]; ok {
-		if cur.Source == src {
-			c.mu.Unlock()
-			return cur, false, nil
-		}
-		next = cur.Gen + 1
-	}
+	cur := c.entries[svc]
 	c.mu.Unlock()
-	e := &configEntry{Service: svc, Gen: next, Hash: hashSource(src), Origin: origin, Source: src}
+	if cur != nil && cur.Source == src {
+		return cur, false, nil
+	}
+	e := state.NewConfigEntry(svc, src, origin, cur)
 	changed, err := c.put(e)
 	return e, changed, err
 }
@@ -123,20 +76,12 @@ func (c *configStore) get(svc string) *configEntry {
 	return c.entries[svc]
 }
 
-// source is the configuration text of svc, nil when the node has none.
-func (c *configStore) source(svc string) []byte {
-	if e := c.get(svc); e != nil {
-		return []byte(e.Source)
-	}
-	return nil
-}
-
 func (c *configStore) versions() map[string]Version {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	out := map[string]Version{}
 	for k, e := range c.entries {
-		out[k] = e.version()
+		out[k] = e.Version()
 	}
 	return out
 }
@@ -170,7 +115,7 @@ func (c *configStore) config() (*lang.Config, hcl.Diagnostics) {
 // keeps (what the cluster distributed), for commands run on a node whose
 // own configuration directory has none.
 func StoredSources(stateDir string) map[string][]byte {
-	c := newConfigStore(filepath.Join(stateDir, "config"))
+	c := newConfigStore(state.Open(stateDir))
 	if c.load() != nil {
 		return nil
 	}

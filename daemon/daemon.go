@@ -111,8 +111,8 @@ func New(opts Options) (*Daemon, error) {
 		roundNow: make(chan struct{}, 1),
 	}
 	d.members = &membership{d: d}
-	d.configs = newConfigStore(filepath.Join(store.Root, "config"))
-	d.agents = &encap.Agents{Store: store, Source: d.configs.source}
+	d.configs = newConfigStore(store)
+	d.agents = &encap.Agents{Store: store, Config: d.configs.get, Pulled: d.pulled}
 	d.shared = newSharedStates(filepath.Join(store.Root, "services.json"))
 	return d, nil
 }

@@ -3,6 +3,7 @@ package daemon
 import (
 	"context"
 	"encoding/pem"
+	"github.com/omhcl/omhcl/state"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -76,7 +77,7 @@ func TestArbitratorReach(t *testing.T) {
 }
 
 func TestConfigStoreKeepsTheNewestGeneration(t *testing.T) {
-	c := newConfigStore(t.TempDir())
+	c := newConfigStore(state.Open(t.TempDir()))
 	if err := c.load(); err != nil {
 		t.Fatal(err)
 	}
@@ -92,11 +93,11 @@ func TestConfigStoreKeepsTheNewestGeneration(t *testing.T) {
 	if e2.Gen != 2 {
 		t.Fatalf("generation %d, want 2", e2.Gen)
 	}
-	old := &configEntry{Service: "web", Gen: 1, Hash: hashSource(src), Source: src}
+	old := &configEntry{Service: "web", Gen: 1, Hash: state.HashSource(src), Source: src}
 	if ok, _ := c.put(old); ok {
 		t.Fatal("an older generation replaced a newer one")
 	}
-	again := newConfigStore(c.dir)
+	again := newConfigStore(c.store)
 	if err := again.load(); err != nil || again.get("web").Gen != 2 {
 		t.Fatalf("reload: %+v %v", again.get("web"), err)
 	}

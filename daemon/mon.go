@@ -119,7 +119,7 @@ func (d *Daemon) monService(svc *lang.Service, view orchestrate.View, reports ma
 		ms.Targets = []string{ms.Target}
 	}
 	if e := d.configs.get(svc.Name); e != nil {
-		ms.Config = e.version()
+		ms.Config = e.Version()
 	}
 	for n, r := range reports {
 		if ir := r.Instances[svc.Name]; ir != nil {

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/omhcl/omhcl/state"
 	"net"
 	"net/http"
 	"strconv"
@@ -171,7 +172,7 @@ func (d *Daemon) pollPeer(ctx context.Context, c *peerClient, secret string, m m
 func (d *Daemon) fetchNewerConfigs(ctx context.Context, c *peerClient, secret string, m member, theirs map[string]Version) {
 	mine := d.configs.versions()
 	for svc, v := range theirs {
-		if !v.newer(mine[svc]) {
+		if !v.Newer(mine[svc]) {
 			continue
 		}
 		var e configEntry
@@ -179,7 +180,7 @@ func (d *Daemon) fetchNewerConfigs(ctx context.Context, c *peerClient, secret st
 			d.logf("config %s: fetch from %s: %v", svc, m.Name, err)
 			continue
 		}
-		if hashSource(e.Source) != e.Hash {
+		if state.HashSource(e.Source) != e.Hash {
 			d.logf("config %s from %s: hash mismatch, ignored", svc, m.Name)
 			continue
 		}

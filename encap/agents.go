@@ -50,9 +50,12 @@ type Agents struct {
 	Binary string
 	// MaxAge bounds the reuse of a cached status; 0 is DefaultMaxAge.
 	MaxAge time.Duration
-	// Source returns the configuration of a service to push to its agents
-	// (nil: push nothing; the agent keeps what it has).
-	Source func(svc string) []byte
+	// Config returns the node's configuration of a service, pushed to
+	// agents that have an older one (nil: none to push).
+	Config func(svc string) *state.ConfigEntry
+	// Pulled takes a newer configuration an agent holds (edited inside its
+	// container) to the cluster; nil: it is only reported.
+	Pulled func(e *state.ConfigEntry) error
 }
 
 var _ plan.EncapAgents = (*Agents)(nil)
@@ -87,7 +90,7 @@ func (a *Agents) run(ctx context.Context, c call) (stdout []byte, err error) {
 				return nil, fmt.Errorf("%s (%s): no usable om agent at %s and it cannot be installed: %w; install om (the node's build, sha256 %.12s) at %s in the image",
 					c.h.Container, c.h.Node, AgentPath, err, bin.sha, AgentPath)
 			}
-		case !pushed && code == exitNoConfig && a.Source != nil:
+		case !pushed && code == exitNoConfig:
 			pushed = true
 			if err := a.pushConfig(ctx, c); err != nil {
 				return nil, err
@@ -140,13 +143,13 @@ func (a *Agents) Status(ctx context.Context, h plan.EncapHost, x providers.Execu
 		}
 	}
 	st := &plan.EncapStatus{Node: h.Node, CheckedAt: time.Now().UTC()}
-	out, err := a.run(ctx, call{h: h, x: x, verb: "status"})
+	c := call{h: h, x: x, verb: "status"}
+	rep, err := a.report(ctx, c)
 	if err == nil {
-		var li plan.LiveInstance
-		if err = json.Unmarshal(out, &li); err != nil {
-			err = fmt.Errorf("%s (%s): the agent's status is not JSON: %w", h.Container, h.Node, err)
-		} else {
-			st.Instance = &li
+		st.Instance = rep.live
+		st.ConfigNote, err = a.reconcile(ctx, c, rep.Config)
+		if err != nil {
+			st.Conflict, err = err.Error(), nil
 		}
 	}
 	if err != nil {
@@ -154,6 +157,27 @@ func (a *Agents) Status(ctx context.Context, h plan.EncapHost, x providers.Execu
 	}
 	a.save(h, key, st)
 	return st
+}
+
+// report is an agent's status report, decoded.
+type report struct {
+	Report
+	live *plan.LiveInstance
+}
+
+func (a *Agents) report(ctx context.Context, c call) (*report, error) {
+	out, err := a.run(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	r := &report{live: &plan.LiveInstance{}}
+	if err := json.Unmarshal(out, &r.Report); err == nil {
+		err = json.Unmarshal(r.Live, r.live)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s (%s): the agent's status is not its JSON report: %w", c.h.Container, c.h.Node, err)
+	}
+	return r, nil
 }
 
 // Converge asks the agent to converge its level, streaming its log.

@@ -2,64 +2,89 @@ package encap
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"os"
-	"path"
+	"strconv"
 
 	"github.com/omhcl/omhcl/state"
 )
 
-// exitNoConfig: the agent has no configuration of the service, or an
-// older one than the node's.
-const exitNoConfig = 4
+// Configuration replication, newest wins (seed 002): every agent call
+// carries the generation and hash of the node's configuration of the
+// service. An agent with none, or an older one, answers exitNoConfig and
+// the node pushes its own. An agent with a newer one (edited inside the
+// container) keeps and uses it, and reports it: the node pulls it and
+// hands it to the cluster (Pulled). The same generation with another text
+// is a conflict: reported, never resolved by overwriting either side.
+// Generations are compared, never modification times.
+
+// Exit codes of the agent protocol about configurations.
+const (
+	// exitNoConfig: the agent has no configuration of the service, or an
+	// older one than the node's.
+	exitNoConfig = 4
+	// ExitConfigConflict: the agent's configuration has the node's
+	// generation but another text.
+	ExitConfigConflict = 5
+)
 
 // ConfigDir is where agents keep the configurations the node pushes: the
 // stored-configuration directory om reads when /etc/omhcl has no file.
-const ConfigDir = state.DefaultRoot + "/config"
+var ConfigDir = state.Open(state.DefaultRoot).ConfigDir()
 
-// ConfigEntry is a service configuration as nodes keep the distributed
-// ones: the text, its generation and hash.
-type ConfigEntry struct {
-	Service string `json:"service"`
-	Gen     int64  `json:"generation"`
-	Hash    string `json:"hash"`
-	Origin  string `json:"origin"`
-	Source  string `json:"source"`
+// Report is what `om agent status` prints: the level inside, and the
+// version of the configuration the agent holds.
+type Report struct {
+	Live   json.RawMessage     `json:"live"`
+	Config state.ConfigVersion `json:"config"`
+	Origin string              `json:"origin"`
 }
 
-// HashSource is the hash of a configuration text in entries.
-func HashSource(src []byte) string {
-	h := sha256.Sum256(src)
-	return hex.EncodeToString(h[:8])
+// ConfigCheck is the agent's side: whether its kept entry lets it act for
+// a node holding version node (zero Gen: the node did not say).
+func ConfigCheck(mine *state.ConfigEntry, node state.ConfigVersion) (code int, msg string) {
+	switch {
+	case mine == nil:
+		return exitNoConfig, "no configuration of the service here"
+	case node.Gen == 0:
+		return 0, ""
+	case mine.Gen < node.Gen:
+		return exitNoConfig, fmt.Sprintf("configuration generation %d here, the node has %d", mine.Gen, node.Gen)
+	case mine.Gen == node.Gen && mine.Hash != node.Hash:
+		return ExitConfigConflict, conflict(mine.Gen, node.Hash, mine.Hash)
+	}
+	return 0, ""
 }
 
-// configArgs tell the agent which configuration the node has, so it can
-// ask for it (exitNoConfig) when its own is missing or older.
+func conflict(gen int64, nodeHash, insideHash string) string {
+	return fmt.Sprintf("configuration conflict: generation %d is %s on the node and %s here; edit it on one side (om SVC edit config) to make a newer generation", gen, nodeHash, insideHash)
+}
+
+// configArgs tell the agent which configuration the node has.
 func (a *Agents) configArgs(svc string) []string {
-	if a.Source == nil {
+	e := a.nodeConfig(svc)
+	if e == nil {
 		return nil
 	}
-	src := a.Source(svc)
-	if src == nil {
+	return []string{"--config-gen", strconv.FormatInt(e.Gen, 10), "--config-hash", e.Hash}
+}
+
+func (a *Agents) nodeConfig(svc string) *state.ConfigEntry {
+	if a.Config == nil {
 		return nil
 	}
-	return []string{"--config-hash", HashSource(src)}
+	return a.Config(svc)
 }
 
 // pushConfig copies the node's configuration of the service into the
-// container, as a stored entry.
+// container, as a kept entry.
 func (a *Agents) pushConfig(ctx context.Context, c call) error {
-	if a.Source == nil {
-		return nil
+	e := a.nodeConfig(c.h.Service)
+	if e == nil {
+		return fmt.Errorf("%s (%s): the agent has no configuration of %s and the node has none to push", c.h.Container, c.h.Node, c.h.Service)
 	}
-	src := a.Source(c.h.Service)
-	if src == nil {
-		return nil
-	}
-	b, err := json.MarshalIndent(ConfigEntry{Service: c.h.Service, Gen: 1, Hash: HashSource(src), Origin: "node", Source: string(src)}, "", "  ")
+	b, err := json.MarshalIndent(e, "", "  ")
 	if err != nil {
 		return err
 	}
@@ -70,9 +95,39 @@ func (a *Agents) pushConfig(ctx context.Context, c call) error {
 	defer os.Remove(tmp.Name())
 	tmp.Write(b)
 	tmp.Close()
-	dst := path.Join(ConfigDir, c.h.Service+".json")
+	dst := ConfigDir + "/" + c.h.Service + ".json"
 	if err := c.x.CopyIn(ctx, tmp.Name(), dst, 0o600); err != nil {
 		return fmt.Errorf("%s (%s): push the configuration to %s: %w", c.h.Container, c.h.Node, dst, err)
 	}
 	return nil
+}
+
+// reconcile compares the agent's configuration with the node's after a
+// status: a newer one is pulled and handed to Pulled; a conflict is the
+// returned message.
+func (a *Agents) reconcile(ctx context.Context, c call, inside state.ConfigVersion) (note string, err error) {
+	node := a.nodeConfig(c.h.Service)
+	switch {
+	case node == nil || inside.Gen < node.Gen:
+		return "", nil
+	case inside.Gen == node.Gen && inside.Hash != node.Hash:
+		return "", fmt.Errorf("%s (%s): %s", c.h.Container, c.h.Node, conflict(inside.Gen, node.Hash, inside.Hash))
+	case inside.Gen == node.Gen:
+		return "", nil
+	}
+	out, err := a.run(ctx, call{h: c.h, x: c.x, verb: "config"})
+	if err != nil {
+		return "", err
+	}
+	var e state.ConfigEntry
+	if err := json.Unmarshal(out, &e); err != nil || e.Service != c.h.Service || state.HashSource(e.Source) != e.Hash {
+		return "", fmt.Errorf("%s (%s): the agent's configuration is not a valid entry: %v", c.h.Container, c.h.Node, err)
+	}
+	if a.Pulled == nil {
+		return fmt.Sprintf("configuration generation %d edited in %s is newer than the node's (%d): no daemon runs on the node to take it", e.Gen, e.Origin, node.Gen), nil
+	}
+	if err := a.Pulled(&e); err != nil {
+		return "", fmt.Errorf("%s (%s): take the newer configuration (generation %d): %w", c.h.Container, c.h.Node, e.Gen, err)
+	}
+	return fmt.Sprintf("configuration generation %d edited in %s pulled and handed to the cluster", e.Gen, e.Origin), nil
 }

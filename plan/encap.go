@@ -74,6 +74,11 @@ type EncapStatus struct {
 	// Error says why there is no status: no agent, a failing one.
 	Error    string        `json:"error,omitempty"`
 	Instance *LiveInstance `json:"instance,omitempty"`
+	// Conflict reports configurations of the same generation and other
+	// texts on the node and inside; ConfigNote a newer one pulled from
+	// inside.
+	Conflict   string `json:"config_conflict,omitempty"`
+	ConfigNote string `json:"config_note,omitempty"`
 }
 
 // state is what the level inside counts for in the service's status: its
@@ -82,7 +87,7 @@ func (s *EncapStatus) state() (providers.State, bool) {
 	switch {
 	case s == nil:
 		return "", false
-	case s.Error != "" || s.Instance == nil:
+	case s.Error != "" || s.Instance == nil || s.Conflict != "":
 		return providers.Warn, true
 	case s.Instance.Status == providers.NA:
 		return "", false

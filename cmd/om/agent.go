@@ -3,43 +3,41 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 
 	"github.com/omhcl/omhcl/cmd/internal/cli"
-	"github.com/omhcl/omhcl/daemon"
 	"github.com/omhcl/omhcl/encap"
 	"github.com/omhcl/omhcl/engine"
 	"github.com/omhcl/omhcl/lang"
 	"github.com/omhcl/omhcl/plan"
 	"github.com/omhcl/omhcl/providers"
+	"github.com/omhcl/omhcl/state"
 	"github.com/spf13/cobra"
 )
 
+// agentFlags are what every agent call carries: the build and the version
+// of the configuration the node expects.
+type agentFlags struct {
+	expect     string
+	configGen  int64
+	configHash string
+}
+
+func (f *agentFlags) add(c *cobra.Command) {
+	c.Flags().StringVar(&f.expect, "expect", "", "the build (SHA-256) the node expects")
+	c.Flags().Int64Var(&f.configGen, "config-gen", 0, "the generation of the node's configuration of the service")
+	c.Flags().StringVar(&f.configHash, "config-hash", "", "the hash of the node's configuration of the service")
+}
+
 // newAgent is the protocol a node speaks to the om inside a container of
 // an encapsulated service (package encap). Operators do not type it.
-func newAgent(e *cli.Env, cf *configFlags) *cobra.Command {
-	var expect, configHash string
-	check := func(cmd *cobra.Command, svc string) (*lang.Config, error) {
-		if err := checkBuild(e, expect); err != nil {
-			return nil, err
-		}
-		cfg, err := agentConfig(e, cf)
-		if err != nil || cfg.Service(svc) == nil {
-			fmt.Fprintf(e.Err, "service %s is not in this agent's configuration\n", svc)
-			return nil, cli.ExitError{Code: 4}
-		}
-		if configHash != "" && storedHash(e, svc) != configHash {
-			fmt.Fprintf(e.Err, "service %s: this agent's configuration differs from the node's\n", svc)
-			return nil, cli.ExitError{Code: 4}
-		}
-		return cfg, nil
-	}
+func newAgent(e *cli.Env) *cobra.Command {
+	var f agentFlags
 	status := &cobra.Command{
 		Use:  "status SERVICE",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			cfg, err := check(cmd, args[0])
+			mine, cfg, err := f.check(e, args[0], true)
 			if err != nil {
 				return err
 			}
@@ -47,7 +45,11 @@ func newAgent(e *cli.Env, cf *configFlags) *cobra.Command {
 			if diags.HasErrors() {
 				return fmt.Errorf("%s", diags.Error())
 			}
-			return json.NewEncoder(e.Out).Encode(li)
+			live, err := json.Marshal(li)
+			if err != nil {
+				return err
+			}
+			return json.NewEncoder(e.Out).Encode(encap.Report{Live: live, Config: mine.Version(), Origin: mine.Origin})
 		},
 	}
 	var target string
@@ -56,7 +58,7 @@ func newAgent(e *cli.Env, cf *configFlags) *cobra.Command {
 		Use:  "converge SERVICE",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			cfg, err := check(cmd, args[0])
+			_, cfg, err := f.check(e, args[0], false)
 			if err != nil {
 				return err
 			}
@@ -73,6 +75,17 @@ func newAgent(e *cli.Env, cf *configFlags) *cobra.Command {
 	converge.Flags().StringVar(&target, "target", "up", "what the level should be")
 	converge.Flags().StringSliceVar(&rids, "rid", nil, "only these resources")
 	e.AddLockFlag(converge.Flags())
+	config := &cobra.Command{
+		Use:  "config SERVICE",
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			mine, _, err := f.check(e, args[0], true)
+			if err != nil {
+				return err
+			}
+			return json.NewEncoder(e.Out).Encode(mine)
+		},
+	}
 	version := &cobra.Command{
 		Use:   "version",
 		Short: "Print this om's build (its SHA-256)",
@@ -86,48 +99,41 @@ func newAgent(e *cli.Env, cf *configFlags) *cobra.Command {
 			return nil
 		},
 	}
-	for _, c := range []*cobra.Command{status, converge} {
-		c.Flags().StringVar(&expect, "expect", "", "the build (SHA-256) the node expects")
-		c.Flags().StringVar(&configHash, "config-hash", "", "the hash of the node's configuration of the service")
+	for _, c := range []*cobra.Command{status, converge, config} {
+		f.add(c)
 	}
-	g := group("agent", "The protocol of the agent inside containers (used by nodes)", status, converge, version)
+	g := group("agent", "The protocol of the agent inside containers (used by nodes)", status, converge, config, version)
 	g.Hidden = true
 	return g
 }
 
-// checkBuild refuses to act as an agent of another build than the node's.
-func checkBuild(e *cli.Env, expect string) error {
-	if expect == "" {
-		return nil
-	}
-	sha, err := encap.SelfSHA()
-	if err != nil {
-		return err
-	}
-	if sha != expect {
-		fmt.Fprintf(e.Err, "this om is build %.12s, the node expects %.12s\n", sha, expect)
-		return cli.ExitError{Code: encap.ExitMismatch}
-	}
-	return nil
-}
-
-// agentConfig is what the node pushed (the stored configurations), else
-// the configuration files, as om reads them; nil when there are none.
-func agentConfig(e *cli.Env, cf *configFlags) (*lang.Config, error) {
-	stored := daemon.StoredSources(e.Store().Root)
-	if len(stored) == 0 && len(cf.paths) == 0 && os.Getenv("OMHCL_CONFIG") == "" {
-		if _, err := os.Stat(cli.DefaultConfigDir); err != nil {
-			return nil, err
+// check refuses to act as an agent of another build than the node's, or
+// with an older configuration than the node's (which the node then
+// pushes), or, unless reporting, with a conflicting one. It returns the
+// configuration the node pushed, loaded.
+func (f *agentFlags) check(e *cli.Env, svc string, reporting bool) (*state.ConfigEntry, *lang.Config, error) {
+	if f.expect != "" {
+		sha, err := encap.SelfSHA()
+		if err != nil {
+			return nil, nil, err
+		}
+		if sha != f.expect {
+			fmt.Fprintf(e.Err, "this om is build %.12s, the node expects %.12s\n", sha, f.expect)
+			return nil, nil, cli.ExitError{Code: encap.ExitMismatch}
 		}
 	}
-	return e.LoadConfig(cf.Paths())
-}
-
-// storedHash is the hash of the configuration the node pushed for svc.
-func storedHash(e *cli.Env, svc string) string {
-	src, ok := daemon.StoredSources(e.Store().Root)[filepath.Join(e.Store().Root, "config", svc+".hcl")]
-	if !ok {
-		return ""
+	mine := e.Store().LoadConfig(svc)
+	code, msg := encap.ConfigCheck(mine, state.ConfigVersion{Gen: f.configGen, Hash: f.configHash})
+	if code != 0 && !(reporting && code == encap.ExitConfigConflict) {
+		fmt.Fprintln(e.Err, msg)
+		return nil, nil, cli.ExitError{Code: code}
 	}
-	return encap.HashSource(src)
+	cfg, err := e.LoadFiles(map[string][]byte{filepath.Join(e.Store().ConfigDir(), svc+".hcl"): []byte(mine.Source)})
+	if err != nil {
+		return nil, nil, err
+	}
+	if cfg.Service(svc) == nil {
+		return nil, nil, fmt.Errorf("the configuration kept for %s does not declare it", svc)
+	}
+	return mine, cfg, nil
 }

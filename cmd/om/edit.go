@@ -14,9 +14,9 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/omhcl/omhcl/cmd/internal/cli"
-	"github.com/omhcl/omhcl/daemon"
 	"github.com/omhcl/omhcl/internal/atomicfile"
 	"github.com/omhcl/omhcl/lang"
+	"github.com/omhcl/omhcl/state"
 	"github.com/spf13/cobra"
 )
 
@@ -35,7 +35,9 @@ file at once (rename), then goes to the cluster daemon when one runs on
 this node, as omapply hands it; without a daemon the change stays local.
 
 A service the cluster distributed to this node, with no file here, is edited
-the same way and handed to the daemon.`,
+the same way and handed to the daemon. Where no daemon runs (inside the
+container of an encapsulated service), the edit is kept here as a new
+generation: the node running the container takes it as the newest.`,
 		Example: "  om svc1 edit config\n  EDITOR=nano om edit config svc1",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -74,9 +76,6 @@ func editConfig(ctx context.Context, e *cli.Env, cfg *lang.Config, name string) 
 		ed.perm = fi.Mode().Perm()
 	case errors.Is(err, fs.ErrNotExist):
 		ed.stored = true
-		if _, err := daemon.Connect(ctx, e.Store().Root); err != nil {
-			return fmt.Errorf("the cluster distributed %s to this node and no daemon runs here to take a change: %v", name, err)
-		}
 	default:
 		return err
 	}
@@ -220,9 +219,26 @@ func (ed *configEdit) save(ctx context.Context, next *lang.Config, edited []byte
 	case err != nil:
 		return false, fmt.Errorf("%s is saved, but %v", ed.file, err)
 	case !handed && ed.stored:
-		return true, fmt.Errorf("the cluster distributed %s to this node and no daemon runs here to take the change; your version is kept in %s", strings.Join(names, ", "), tmp)
+		if err := ed.keep(next, names); err != nil {
+			return true, fmt.Errorf("%v; your version is kept in %s", err, tmp)
+		}
 	case !handed:
 		fmt.Fprintf(ed.e.Out, "no daemon runs on this node: the change is saved locally (omapply or om start acts on it)\n")
 	}
 	return false, nil
+}
+
+// keep records a distributed configuration edited where no daemon runs
+// (inside the container of an encapsulated service): a new generation,
+// made here, which the node running the container pulls as the newest.
+func (ed *configEdit) keep(next *lang.Config, names []string) error {
+	store := ed.e.Store()
+	for _, n := range names {
+		e := state.NewConfigEntry(n, string(next.ServiceSource(n)), ed.e.NodeName(), store.LoadConfig(n))
+		if err := store.WriteConfig(e); err != nil {
+			return err
+		}
+		fmt.Fprintf(ed.e.Out, "%s: configuration generation %d (%s) kept on %s; no daemon runs here: the node running this container takes it as the newest\n", n, e.Gen, e.Hash, ed.e.NodeName())
+	}
+	return nil
 }

@@ -73,7 +73,7 @@ Exit codes: 0 success, 1 error.`,
 		newDaemon(e),
 		newCluster(e),
 		newMon(e),
-		newAgent(e, &cf),
+		newAgent(e),
 	)
 	for _, name := range []string{"switch", "takeover", "giveback", "freeze", "thaw", "clear"} {
 		root.AddCommand(newOrchestration(e, &cf, name))

@@ -54,7 +54,7 @@ func writeResources(w io.Writer, indent string, resources []*plan.LiveResource, 
 			msgs = append([]string{"info: " + r.Skipped}, msgs...)
 		}
 		if in := r.Inside; in != nil {
-			msgs = append(msgs, insideNote(in, col))
+			msgs = append(msgs, insideNotes(in, col)...)
 		}
 		for _, m := range msgs {
 			fmt.Fprintf(w, "%s%s %s %s\n", indent, cont, strings.Repeat(" ", width+1+8+1+10), col.Gray(m))
@@ -71,12 +71,20 @@ func writeResources(w io.Writer, indent string, resources []*plan.LiveResource, 
 	}
 }
 
-// insideNote says where the folded level comes from, and how old it is.
-func insideNote(in *plan.EncapStatus, col plan.Colors) string {
+// insideNotes say where the folded level comes from, how old it is, and
+// what the configurations on either side are.
+func insideNotes(in *plan.EncapStatus, col plan.Colors) []string {
 	if in.Error != "" {
-		return col.Red("error: encap node " + in.Node + ": " + in.Error)
+		return []string{col.Red("error: encap node " + in.Node + ": " + in.Error)}
 	}
-	return fmt.Sprintf("info: encap node %s, %s, by its agent %s ago", in.Node, in.Instance.Status, in.Age(time.Now()))
+	out := []string{fmt.Sprintf("info: encap node %s, %s, by its agent %s ago", in.Node, in.Instance.Status, in.Age(time.Now()))}
+	if in.Conflict != "" {
+		out = append(out, col.Red("error: "+in.Conflict))
+	}
+	if in.ConfigNote != "" {
+		out = append(out, col.Yellow("info: "+in.ConfigNote))
+	}
+	return out
 }
 
 // folded drops the resources of the other level: inside a container, the

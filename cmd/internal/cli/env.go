@@ -113,13 +113,21 @@ func ConfigPaths(args []string) []string {
 // paths hold no .hcl file but the cluster daemon distributed services to
 // this node, those are the configuration.
 func (e *Env) LoadConfig(paths []string) (*lang.Config, error) {
-	var cfg *lang.Config
-	var diags hcl.Diagnostics
 	if stored := daemon.StoredSources(e.Store().Root); !hasHCL(paths) && len(stored) > 0 {
-		cfg, diags = lang.LoadFiles(stored)
-	} else {
-		cfg, diags = lang.Load(paths...)
+		return e.LoadFiles(stored)
 	}
+	cfg, diags := lang.Load(paths...)
+	return e.loaded(cfg, diags)
+}
+
+// LoadFiles loads configuration texts by file name, printing diagnostics
+// as LoadConfig does.
+func (e *Env) LoadFiles(files map[string][]byte) (*lang.Config, error) {
+	cfg, diags := lang.LoadFiles(files)
+	return e.loaded(cfg, diags)
+}
+
+func (e *Env) loaded(cfg *lang.Config, diags hcl.Diagnostics) (*lang.Config, error) {
 	if len(diags) > 0 {
 		var files map[string]*hcl.File
 		if cfg != nil {

@@ -5,12 +5,15 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/omhcl/omhcl/apply"
+	"github.com/omhcl/omhcl/daemon"
 	"github.com/omhcl/omhcl/encap"
 	"github.com/omhcl/omhcl/lang"
 	"github.com/omhcl/omhcl/plan"
 	"github.com/omhcl/omhcl/providers"
+	"github.com/omhcl/omhcl/state"
 	"github.com/spf13/pflag"
 )
 
@@ -43,9 +46,32 @@ func (e *Env) Drivers(cfg *lang.Config) plan.Drivers {
 }
 
 // Agents reach the agents inside containers, pushing cfg's services to
-// them.
+// them. A newer configuration edited inside is only reported: the daemon,
+// when one runs here, pulls it.
 func (e *Env) Agents(cfg *lang.Config) *encap.Agents {
-	return &encap.Agents{Store: e.Store(), Source: cfg.ServiceSource}
+	return &encap.Agents{Store: e.Store(), Config: func(svc string) *state.ConfigEntry { return e.configEntry(cfg, svc) }}
+}
+
+// configEntry is the node's configuration of svc with its generation: the
+// daemon's when one runs, else the kept one, a generation further when
+// the configuration files changed it.
+func (e *Env) configEntry(cfg *lang.Config, svc string) *state.ConfigEntry {
+	src := string(cfg.ServiceSource(svc))
+	store := e.Store()
+	kept := store.LoadConfig(svc)
+	if kept != nil && kept.Source == src {
+		return kept
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if _, err := daemon.Connect(ctx, store.Root); err == nil && kept != nil {
+		return kept // the daemon keeps the generations
+	}
+	next := state.NewConfigEntry(svc, src, e.NodeName(), kept)
+	if err := store.WriteConfig(next); err != nil {
+		fmt.Fprintf(e.Err, "warning: keeping the generation of %s: %v\n", svc, err)
+	}
+	return next
 }
 
 // Request builds the plan request of a selection.
