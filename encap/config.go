@@ -44,6 +44,10 @@ type Report struct {
 // ConfigCheck is the agent's side: whether its kept entry lets it act for
 // a node holding version node (zero Gen: the node did not say).
 func ConfigCheck(mine *state.ConfigEntry, node state.ConfigVersion) (code int, msg string) {
+	svc := ""
+	if mine != nil {
+		svc = mine.Service
+	}
 	switch {
 	case mine == nil:
 		return exitNoConfig, "no configuration of the service here"
@@ -52,13 +56,13 @@ func ConfigCheck(mine *state.ConfigEntry, node state.ConfigVersion) (code int, m
 	case mine.Gen < node.Gen:
 		return exitNoConfig, fmt.Sprintf("configuration generation %d here, the node has %d", mine.Gen, node.Gen)
 	case mine.Gen == node.Gen && mine.Hash != node.Hash:
-		return ExitConfigConflict, conflict(mine.Gen, node.Hash, mine.Hash)
+		return ExitConfigConflict, conflict(svc, mine.Gen, node.Hash, mine.Hash, "here")
 	}
 	return 0, ""
 }
 
-func conflict(gen int64, nodeHash, insideHash string) string {
-	return fmt.Sprintf("configuration conflict: generation %d is %s on the node and %s here; edit it on one side (om SVC edit config) to make a newer generation", gen, nodeHash, insideHash)
+func conflict(svc string, gen int64, nodeHash, insideHash, inside string) string {
+	return fmt.Sprintf("configuration conflict: generation %d is %s on the node and %s %s; edit it on one side (om %s edit config) to make a newer generation", gen, nodeHash, insideHash, inside, svc)
 }
 
 // configArgs tell the agent which configuration the node has.
@@ -111,7 +115,7 @@ func (a *Agents) reconcile(ctx context.Context, c call, inside state.ConfigVersi
 	case node == nil || inside.Gen < node.Gen:
 		return "", nil
 	case inside.Gen == node.Gen && inside.Hash != node.Hash:
-		return "", fmt.Errorf("%s (%s): %s", c.h.Container, c.h.Node, conflict(inside.Gen, node.Hash, inside.Hash))
+		return "", fmt.Errorf("%s (%s): %s", c.h.Container, c.h.Node, conflict(c.h.Service, inside.Gen, node.Hash, inside.Hash, "in "+c.h.Node))
 	case inside.Gen == node.Gen:
 		return "", nil
 	}

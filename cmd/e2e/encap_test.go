@@ -234,3 +234,77 @@ func TestEncapMissingAgentIsAnError(t *testing.T) {
 		t.Error("the agent was written into the read-only mount")
 	}
 }
+
+// editInside edits the service's configuration inside the container as an
+// operator would there (om enc edit config), the editor writing from.
+func (l *encapLab) editInside(from, to string) string {
+	l.t.Helper()
+	cfg, err := os.ReadFile(filepath.Join(l.config, "enc.hcl"))
+	if err != nil {
+		l.t.Fatal(err)
+	}
+	next := filepath.Join(l.t.TempDir(), "next.hcl")
+	if err := os.WriteFile(next, []byte(strings.Replace(string(cfg), from, to, 1)), 0o644); err != nil {
+		l.t.Fatal(err)
+	}
+	if out, err := exec.Command("docker", "cp", next, l.container+":/tmp/next.hcl").CombinedOutput(); err != nil {
+		l.t.Fatalf("docker cp: %v\n%s", err, out)
+	}
+	out, err := exec.Command("docker", "exec", "-e", "EDITOR=cat /tmp/next.hcl >", l.container, "/usr/local/bin/om", "enc", "edit", "config").CombinedOutput()
+	if err != nil {
+		l.t.Fatalf("om enc edit config inside: %v\n%s", err, out)
+	}
+	return string(out)
+}
+
+// A configuration edited inside the container is a newer generation: the
+// node reports it and never pushes its older one over it; the level inside
+// runs with it.
+func TestEncapConfigEditedInsideWins(t *testing.T) {
+	l := newEncapLab(t)
+	l.start()
+	if out := l.editInside("-p 8080", "-p 8081"); !strings.Contains(out, "generation 2") {
+		t.Fatalf("the edit inside is not generation 2:\n%s", out)
+	}
+	tree := l.must("om", "enc", "status", "-r")
+	if !strings.Contains(tree, "configuration generation 2 edited in vm1 is newer than the node's (1)") {
+		t.Errorf("the node does not report the newer configuration inside:\n%s", tree)
+	}
+	l.must("om", "enc", "stop", "--local", "--slave", "vm1")
+	l.must("om", "enc", "start", "--local", "--slave", "vm1")
+	kept := l.exec("cat", "/var/lib/omhcl/config/enc.json")
+	if !strings.Contains(kept, `"generation": 2`) || !strings.Contains(kept, "-p 8081") {
+		t.Fatalf("the node overwrote the configuration edited inside:\n%s", kept)
+	}
+	if ps := l.exec("ps"); !strings.Contains(ps, "httpd -f -p 8081") {
+		t.Errorf("the level inside does not run with the configuration edited there:\n%s", ps)
+	}
+}
+
+// The node's configuration and the container's, both edited from
+// generation 1: the same generation with other texts is a conflict,
+// reported and never resolved by overwriting either side.
+func TestEncapConfigConflictIsReported(t *testing.T) {
+	l := newEncapLab(t)
+	l.start()
+	l.editInside("-p 8080", "-p 8081")
+	src, err := os.ReadFile(filepath.Join(l.config, "enc.hcl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.writeConfig("enc.hcl", strings.Replace(string(src), "-p 8080", "-p 8082", 1))
+	tree := l.must("om", "enc", "status", "-r")
+	if !strings.Contains(tree, "error: container#0 (vm1): configuration conflict: generation 2") {
+		t.Errorf("the conflict is not reported:\n%s", tree)
+	}
+	if f := strings.Fields(tree); len(f) < 2 || f[1] == "up" {
+		t.Errorf("the service reports up with a conflict:\n%s", tree)
+	}
+	r := l.run("om", "enc", "start", "--local", "--slaves")
+	if r.code == 0 || !strings.Contains(r.err, "configuration conflict") {
+		t.Errorf("an action inside went on with conflicting configurations: %s", r)
+	}
+	if kept := l.exec("cat", "/var/lib/omhcl/config/enc.json"); !strings.Contains(kept, "-p 8081") {
+		t.Errorf("the configuration inside was overwritten:\n%s", kept)
+	}
+}
