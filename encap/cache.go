@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/omhcl/omhcl/internal/atomicfile"
@@ -67,18 +68,20 @@ func (a *Agents) forget(h plan.EncapHost) {
 	}
 }
 
-// identity names the running container behind x: its engine id, else its
-// init pid. "" when the driver exposes neither: nothing is cached.
+// identity names the running container behind x: its engine id and its
+// init pid, which changes when the container restarts (and brings a new
+// level). "" when the driver exposes neither: nothing is cached.
 func identity(ctx context.Context, x providers.Executor) string {
 	d, ok := x.(providers.Driver)
 	if !ok {
 		return ""
 	}
 	ex := d.Exposed(ctx)
+	var id []string
 	for _, k := range []string{"container_id", "pid"} {
 		if v, ok := ex[k]; ok && v.IsKnown() && !v.IsNull() {
-			return k + ":" + v.GoString()
+			id = append(id, k+"="+v.GoString())
 		}
 	}
-	return ""
+	return strings.Join(id, " ")
 }

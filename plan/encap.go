@@ -81,9 +81,9 @@ type EncapStatus struct {
 	ConfigNote string `json:"config_note,omitempty"`
 }
 
-// state is what the level inside counts for in the service's status: its
+// State is what the level inside counts for in the service's status: its
 // own, or warn when the agent could not tell (never up).
-func (s *EncapStatus) state() (providers.State, bool) {
+func (s *EncapStatus) State() (providers.State, bool) {
 	switch {
 	case s == nil:
 		return "", false

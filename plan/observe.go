@@ -276,7 +276,7 @@ func (li *LiveInstance) finish() {
 			continue
 		}
 		states = append(states, r.Status)
-		if st, ok := r.Inside.state(); ok {
+		if st, ok := r.Inside.State(); ok {
 			states = append(states, st)
 		}
 	}
