@@ -27,7 +27,8 @@ func (d *Daemon) monitor(ctx context.Context, cfg *lang.Config, svc *lang.Servic
 	if sh.Frozen || sh.Intent == orchestrate.IntentStopped || !d.runsHere(svc.Name) {
 		return
 	}
-	for _, lr := range li.Resources {
+	for _, w := range watchedResources(li) {
+		lr := w.lr
 		// down although this node started it: it died
 		if !lr.Monitor || lr.Skipped != "" || lr.Applied == nil || lr.Status != providers.Down {
 			continue
@@ -35,25 +36,59 @@ func (d *Daemon) monitor(ctx context.Context, cfg *lang.Config, svc *lang.Servic
 		d.mu.Lock()
 		run := d.run(svc.Name)
 		busy := run.busy != ""
-		tries := run.restarts[lr.RID]
-		last := run.restartedAt[lr.RID]
+		tries := run.restarts[w.key]
+		last := run.restartedAt[w.key]
 		d.mu.Unlock()
-		if busy || time.Since(last) < restartDelay(svc, d.opts.Node, lr.RID) {
+		if busy || time.Since(last) < restartDelay(svc, w.node(d.opts.Node), lr.RID) {
 			return
 		}
 		if tries < lr.Restart {
-			if d.act(ctx, cfg, svc.Name, "restart "+lr.RID, fmt.Sprintf("monitored resource down, restart %d/%d", tries+1, lr.Restart),
-				engine.Request{Target: plan.TargetUp, RIDs: []string{lr.RID}, Levels: plan.Levels{Master: true}}) {
+			if d.act(ctx, cfg, svc.Name, "restart "+w.key, fmt.Sprintf("monitored resource down, restart %d/%d", tries+1, lr.Restart),
+				engine.Request{Target: plan.TargetUp, RIDs: []string{lr.RID}, Levels: w.levels}) {
 				d.mu.Lock()
-				run.restarts[lr.RID]++
-				run.restartedAt[lr.RID] = time.Now()
+				run.restarts[w.key]++
+				run.restartedAt[w.key] = time.Now()
 				d.mu.Unlock()
 			}
 			return
 		}
-		d.monitorAction(ctx, cfg, svc, lr.RID)
+		d.monitorAction(ctx, cfg, svc, w.key)
 		return
 	}
+}
+
+// watched is a resource the monitor looks after, at its level.
+type watched struct {
+	lr     *plan.LiveResource
+	key    string // the rid, "vm1:app#web" inside a container
+	encap  string // the encap node, "" at the node's level
+	levels plan.Levels
+}
+
+func (w watched) node(self string) string {
+	if w.encap != "" {
+		return w.encap
+	}
+	return self
+}
+
+// watchedResources are the node's resources, then those inside its
+// containers as their agents last reported them.
+func watchedResources(li *plan.LiveInstance) []watched {
+	var out []watched
+	for _, lr := range li.Resources {
+		out = append(out, watched{lr: lr, key: lr.RID, levels: plan.Levels{Master: true}})
+	}
+	for _, ctr := range li.Resources {
+		in := ctr.Inside
+		if in == nil || in.Instance == nil {
+			continue
+		}
+		for _, lr := range in.Instance.Resources {
+			out = append(out, watched{lr: lr, key: in.Node + ":" + lr.RID, encap: in.Node, levels: plan.Levels{Slaves: []string{in.Node}}})
+		}
+	}
+	return out
 }
 
 // restartDelay is the resource's restart_delay: the wait between restarts.

@@ -49,7 +49,9 @@ type Agents struct {
 	// Binary is the om the node installs; "" finds it (Self).
 	Binary string
 	// MaxAge bounds the reuse of a cached status; 0 is DefaultMaxAge.
-	MaxAge time.Duration
+	// MonitoredMaxAge bounds it for levels with monitored resources, which
+	// the daemon restarts when they die (0: MaxAge).
+	MaxAge, MonitoredMaxAge time.Duration
 	// Config returns the node's configuration of a service, pushed to
 	// agents that have an older one (nil: none to push).
 	Config func(svc string) *state.ConfigEntry

@@ -41,6 +41,9 @@ func (a *Agents) cached(h plan.EncapHost, identity string) *plan.EncapStatus {
 	if maxAge == 0 {
 		maxAge = DefaultMaxAge
 	}
+	if a.MonitoredMaxAge > 0 && monitored(e.Status.Instance) {
+		maxAge = a.MonitoredMaxAge
+	}
 	if age := time.Since(e.Status.CheckedAt); age < 0 || age > maxAge {
 		return nil
 	}
@@ -84,4 +87,17 @@ func identity(ctx context.Context, x providers.Executor) string {
 		}
 	}
 	return strings.Join(id, " ")
+}
+
+// monitored reports whether the level runs monitored resources.
+func monitored(li *plan.LiveInstance) bool {
+	if li == nil {
+		return false
+	}
+	for _, r := range li.Resources {
+		if r.Monitor && r.Skipped == "" {
+			return true
+		}
+	}
+	return false
 }
