@@ -88,9 +88,13 @@ func (a *Agents) run(ctx context.Context, c call) (stdout []byte, err error) {
 			return out, nil
 		case !installed && (missing || code == ExitMismatch || code == 126 || code == 127):
 			installed = true
+			why := "no om agent at " + AgentPath
+			if code == ExitMismatch {
+				why = fmt.Sprintf("the om agent at %s is another build (%s)", AgentPath, strings.TrimSpace(string(errOut)))
+			}
 			if err := c.x.CopyIn(ctx, bin.path, AgentPath, 0o755); err != nil {
-				return nil, fmt.Errorf("%s (%s): no usable om agent at %s and it cannot be installed: %w; install om (the node's build, sha256 %.12s) at %s in the image",
-					c.h.Container, c.h.Node, AgentPath, err, bin.sha, AgentPath)
+				return nil, fmt.Errorf("%s (%s): %s, and the node's cannot be installed: %w; install om (the node's build, sha256 %.12s) at %s in the image",
+					c.h.Container, c.h.Node, why, err, bin.sha, AgentPath)
 			}
 		case !pushed && code == exitNoConfig:
 			pushed = true

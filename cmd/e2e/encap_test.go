@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -306,5 +307,73 @@ func TestEncapConfigConflictIsReported(t *testing.T) {
 	}
 	if kept := l.exec("cat", "/var/lib/omhcl/config/enc.json"); !strings.Contains(kept, "-p 8081") {
 		t.Errorf("the configuration inside was overwritten:\n%s", kept)
+	}
+}
+
+// A changed encap resource: the node plans its replace inside from the
+// agent's report; a CI runner plans the same from the node's status
+// snapshot, with no engine; the apply pushes the new configuration to
+// the agent, which replaces it.
+func TestEncapChangeInsidePlannedFromASnapshot(t *testing.T) {
+	l := newEncapLab(t)
+	l.start()
+	src, err := os.ReadFile(filepath.Join(l.config, "enc.hcl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.writeConfig("enc.hcl", strings.Replace(string(src), "-p 8080", "-p 8083", 1))
+	planned := l.must("omplan", l.config)
+	if !strings.Contains(planned, "# enc[vm1].app#web will be replaced") || strings.Contains(planned, "known after apply") {
+		t.Fatalf("the plan does not replace app#web inside, known:\n%s", planned)
+	}
+	snap := filepath.Join(t.TempDir(), "status.json")
+	if err := os.WriteFile(snap, []byte(l.must("om", "status", "--json")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	onNode := planSteps(t, l.must("omplan", "-json", l.config))
+	cmd := exec.Command(filepath.Join(binDir, "omplan"), "-json", "--snapshot", snap, l.config)
+	cmd.Env = append(os.Environ(), "OMHCL_STATE_DIR="+t.TempDir(), "DOCKER_HOST=unix:///nonexistent")
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("snapshot plan: %v: %s", err, stderrOf(err))
+	}
+	if fromSnap := planSteps(t, string(out)); len(onNode) == 0 || !slices.Equal(onNode, fromSnap) {
+		t.Fatalf("node plan %q, snapshot plan %q", onNode, fromSnap)
+	}
+	l.must("omapply", "-auto-approve", l.config)
+	if ps := l.exec("ps"); !strings.Contains(ps, "httpd -f -p 8083") {
+		t.Errorf("the agent did not replace the web server with the new configuration:\n%s", ps)
+	}
+	if out := l.must("omplan", "-detailed-exitcode", l.config); !strings.Contains(out, "No changes") {
+		t.Errorf("a plan after the apply is not empty:\n%s", out)
+	}
+}
+
+// An agent of another build that cannot be replaced (a read-only mount
+// holds it) is an error naming the container and what to do, never a
+// status that reports up.
+func TestEncapMismatchedAgentIsAnError(t *testing.T) {
+	ro := t.TempDir()
+	os.Chmod(ro, 0o755)
+	om, err := os.ReadFile(filepath.Join(binDir, "om"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// the same program, another build: its SHA-256 differs
+	if err := os.WriteFile(filepath.Join(ro, "om"), append(om, []byte("another build")...), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	l := newEncapLab(t, ro+":/usr/local/bin:ro")
+	r := l.run("omapply", "-auto-approve", l.config)
+	if r.code == 0 || !strings.Contains(r.err, "container#0 (vm1)") || !strings.Contains(r.err, "is another build") && strings.Contains(r.err, "install om (the node's build") {
+		t.Fatalf("omapply with an agent of another build that cannot be replaced: %s", r)
+	}
+	l.must("om", "enc", "start", "--local", "--master")
+	tree := l.must("om", "enc", "status")
+	if !strings.Contains(tree, "error: encap node vm1") {
+		t.Errorf("the status does not report the agent:\n%s", tree)
+	}
+	if f := strings.Fields(tree); len(f) < 2 || f[1] == "up" {
+		t.Errorf("the service reports up with a mismatched agent:\n%s", tree)
 	}
 }
