@@ -54,23 +54,11 @@ func TestClusterDockerCutNodeStopsItsCopy(t *testing.T) {
 	if names := h.runningContainers(cut); len(names) != 1 {
 		t.Fatalf("before the cut, the engine of %s runs %v: want web's container", cut, names)
 	}
-	h.Cut(cut)
-	to := h.waitServed("after "+cut+"'s link was cut", cut)
-	h.waitAddrGone(cut, cut+" drops the address")
-	if pids := h.appPids(cut); len(pids) > 0 {
-		t.Errorf("the app still runs on the cut node %s: pids %v", cut, pids)
-	}
-	if names := h.runningContainers(cut); len(names) > 0 {
-		t.Errorf("the engine of the cut node %s still runs %v", cut, names)
-	}
-	for _, a := range h.Addrs(cut) {
-		if a.Addr() == clusterlab.ServiceIP {
-			t.Errorf("cut node %s holds %s", cut, a)
+	h.cutStopsItsCopy(cut, func() {
+		if names := h.runningContainers(cut); len(names) > 0 {
+			t.Errorf("the engine of the cut node %s still runs %v", cut, names)
 		}
-	}
-	h.Heal(cut)
-	h.Check(h.WaitAllMembers(settleWithin))
-	h.stillServedBy(to, "after the heal")
+	})
 }
 
 // runningContainers returns the names of web's running containers on

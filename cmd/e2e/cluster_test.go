@@ -50,16 +50,25 @@ func TestClusterDaemonDeathStartsNoSecondCopy(t *testing.T) {
 // node, alone, has stopped its copy.
 func TestClusterCutNodeStopsItsCopy(t *testing.T) {
 	h := newHALab(t)
-	cut := h.holder
+	h.cutStopsItsCopy(h.holder, func() {})
+}
+
+// cutStopsItsCopy cuts node, the one running the service: the majority
+// serves it, the cut node drops the address and stops its app (check
+// looks for what else must have stopped); after the heal the new node
+// still serves.
+func (h *haLab) cutStopsItsCopy(cut string, check func()) {
+	h.t.Helper()
 	h.Cut(cut)
 	to := h.waitServed("after "+cut+"'s link was cut", cut)
 	h.waitAddrGone(cut, cut+" drops the address")
 	if pids := h.appPids(cut); len(pids) > 0 {
-		t.Errorf("the app still runs on the cut node %s: pids %v", cut, pids)
+		h.t.Errorf("the app still runs on the cut node %s: pids %v", cut, pids)
 	}
+	check()
 	for _, a := range h.Addrs(cut) {
 		if a.Addr() == clusterlab.ServiceIP {
-			t.Errorf("cut node %s holds %s", cut, a)
+			h.t.Errorf("cut node %s holds %s", cut, a)
 		}
 	}
 	h.Heal(cut)

@@ -4,9 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 
@@ -151,20 +149,7 @@ func TestMicroContainersDriftIsAReplace(t *testing.T) {
 	if !strings.Contains(plan, "micro.container#web will be replaced") || !strings.Contains(plan, "image") {
 		t.Fatalf("the plan does not replace container#web for its image:\n%s", plan)
 	}
-	snap := filepath.Join(t.TempDir(), "status.json")
-	if err := os.WriteFile(snap, []byte(l.must("om", "status", "--json")), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	onNode := planSteps(t, l.must("omplan", "-json", l.config))
-	cmd := exec.Command(filepath.Join(binDir, "omplan"), "-json", "--snapshot", snap, l.config)
-	cmd.Env = append(os.Environ(), "OMHCL_STATE_DIR="+t.TempDir(), "DOCKER_HOST=unix:///nonexistent") // no engine there
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("snapshot plan: %v: %s", err, stderrOf(err))
-	}
-	if fromSnap := planSteps(t, string(out)); len(onNode) == 0 || !slices.Equal(onNode, fromSnap) {
-		t.Fatalf("node plan %q, snapshot plan %q", onNode, fromSnap)
-	}
+	l.planMatchesSnapshot()
 
 	l.must("omapply", "-auto-approve", l.config)
 	if after := l.containerID("micro.container.web"); after == before {

@@ -5,7 +5,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -326,20 +325,7 @@ func TestEncapChangeInsidePlannedFromASnapshot(t *testing.T) {
 	if !strings.Contains(planned, "# enc[vm1].app#web will be replaced") || strings.Contains(planned, "known after apply") {
 		t.Fatalf("the plan does not replace app#web inside, known:\n%s", planned)
 	}
-	snap := filepath.Join(t.TempDir(), "status.json")
-	if err := os.WriteFile(snap, []byte(l.must("om", "status", "--json")), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	onNode := planSteps(t, l.must("omplan", "-json", l.config))
-	cmd := exec.Command(filepath.Join(binDir, "omplan"), "-json", "--snapshot", snap, l.config)
-	cmd.Env = append(os.Environ(), "OMHCL_STATE_DIR="+t.TempDir(), "DOCKER_HOST=unix:///nonexistent")
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("snapshot plan: %v: %s", err, stderrOf(err))
-	}
-	if fromSnap := planSteps(t, string(out)); len(onNode) == 0 || !slices.Equal(onNode, fromSnap) {
-		t.Fatalf("node plan %q, snapshot plan %q", onNode, fromSnap)
-	}
+	l.planMatchesSnapshot()
 	l.must("omapply", "-auto-approve", l.config)
 	if ps := l.exec("ps"); !strings.Contains(ps, "httpd -f -p 8083") {
 		t.Errorf("the agent did not replace the web server with the new configuration:\n%s", ps)

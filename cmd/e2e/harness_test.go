@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -123,4 +124,25 @@ func treeFields(line string) []string {
 		f = f[1:]
 	}
 	return f
+}
+
+// planMatchesSnapshot checks that omplan from the node's status snapshot
+// (om status --json), run as a CI runner would, with no state and no
+// container engine, gives the steps omplan gives on the node.
+func (n *node) planMatchesSnapshot() {
+	n.t.Helper()
+	snap := filepath.Join(n.t.TempDir(), "status.json")
+	if err := os.WriteFile(snap, []byte(n.must("om", "status", "--json")), 0o644); err != nil {
+		n.t.Fatal(err)
+	}
+	onNode := planSteps(n.t, n.must("omplan", "-json", n.config))
+	cmd := exec.Command(filepath.Join(binDir, "omplan"), "-json", "--snapshot", snap, n.config)
+	cmd.Env = append(os.Environ(), "OMHCL_STATE_DIR="+n.t.TempDir(), "DOCKER_HOST=unix:///nonexistent")
+	out, err := cmd.Output()
+	if err != nil {
+		n.t.Fatalf("snapshot plan: %v: %s", err, stderrOf(err))
+	}
+	if fromSnap := planSteps(n.t, string(out)); len(onNode) == 0 || !slices.Equal(onNode, fromSnap) {
+		n.t.Fatalf("node plan %q, snapshot plan %q", onNode, fromSnap)
+	}
 }
