@@ -37,6 +37,10 @@ const AgentPath = "/usr/local/bin/om"
 // DefaultMaxAge is how long a status from an agent is reused.
 const DefaultMaxAge = 30 * time.Second
 
+// StatusTimeout bounds an agent's status report, its installation
+// included (a 20 MB copy).
+const StatusTimeout = 20 * time.Second
+
 // Exit codes of the agent protocol (om agent ...).
 const (
 	// ExitMismatch: the agent is not the build the node expects.
@@ -149,6 +153,9 @@ func (a *Agents) Status(ctx context.Context, h plan.EncapHost, x providers.Execu
 		}
 	}
 	st := &plan.EncapStatus{Node: h.Node, CheckedAt: time.Now().UTC()}
+	// a status round must not hang on one agent (a frozen container)
+	ctx, cancel := context.WithTimeout(ctx, StatusTimeout)
+	defer cancel()
 	c := call{h: h, x: x, verb: "status"}
 	rep, err := a.report(ctx, c)
 	if err == nil {
