@@ -28,7 +28,9 @@ func (d *driver) running(ctx context.Context) error {
 }
 
 // Exec runs argv in the container with lxc-attach, whose exit code is the
-// command's.
+// command's. --clear-env: lxc-attach passes the caller's environment by
+// default, and a node's OMHCL_* would send an agent to the node's paths;
+// lxc then sets a standard PATH.
 func (d *driver) Exec(ctx context.Context, argv []string) (stdout, stderr []byte, code int, err error) {
 	if len(argv) == 0 {
 		return nil, nil, -1, fmt.Errorf("%s: exec: no command", d.r.RID())
@@ -39,7 +41,7 @@ func (d *driver) Exec(ctx context.Context, argv []string) (stdout, stderr []byte
 	if err := d.running(ctx); err != nil {
 		return nil, nil, -1, err
 	}
-	args := append([]string{"-n", d.name(), "-P", d.lxcpath(), "--"}, argv...)
+	args := append([]string{"-n", d.name(), "-P", d.lxcpath(), "--clear-env", "--"}, argv...)
 	cmd := exec.CommandContext(ctx, "lxc-attach", args...)
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut

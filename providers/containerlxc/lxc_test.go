@@ -110,6 +110,11 @@ func checkExecAndCopy(t *testing.T, d providers.Driver) {
 	if err != nil || code != 3 || string(out) != "web1\n" || string(errOut) != "oops\n" {
 		t.Errorf("exec = %q, %q, %d, %v; want web1, oops, 3, nil", out, errOut, code, err)
 	}
+	t.Setenv("OMHCL_STATE_DIR", "/node/only")
+	out, _, _, err = ex.Exec(t.Context(), []string{"env"})
+	if err != nil || strings.Contains(string(out), "OMHCL_STATE_DIR") || !strings.Contains(string(out), "PATH=") {
+		t.Errorf("env inside = %q (%v): want a PATH and none of the caller's variables", out, err)
+	}
 	src := filepath.Join(t.TempDir(), "agent.sh")
 	if err := os.WriteFile(src, []byte("#!/bin/sh\necho agent here\n"), 0o600); err != nil {
 		t.Fatal(err)
