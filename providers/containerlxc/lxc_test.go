@@ -24,6 +24,13 @@ func lxcDriver(t *testing.T, extra map[string]cty.Value) (providers.Driver, stri
 		}
 	}
 	name, path := disklab.Unique("lxct"), t.TempDir()
+	return namedDriver(t, name, path, extra), name, path
+}
+
+// namedDriver returns a driver for the container name in path, killed and
+// destroyed at cleanup.
+func namedDriver(t *testing.T, name, path string, extra map[string]cty.Value) providers.Driver {
+	t.Helper()
 	attrs := map[string]cty.Value{"name": cty.StringVal(name), "lxcpath": cty.StringVal(path)}
 	for k, v := range extra {
 		attrs[k] = v
@@ -37,7 +44,7 @@ func lxcDriver(t *testing.T, extra map[string]cty.Value) (providers.Driver, stri
 		_ = exec.Command("lxc-stop", "-n", name, "-P", path, "-k").Run()
 		_ = exec.Command("lxc-destroy", "-n", name, "-P", path, "-f").Run()
 	})
-	return d, name, path
+	return d
 }
 
 func mustState(t *testing.T, d providers.Driver, want providers.State) {
