@@ -37,12 +37,19 @@ service "micro" {
 }
 `
 
-func TestMicroContainersLXCServeOnTheServiceAddress(t *testing.T) {
-	for _, tool := range []string{"lxc-create", "lxc-start"} {
+// requireLXC skips t when the lxc tools or the busybox template's
+// busybox are missing.
+func requireLXC(t *testing.T) {
+	t.Helper()
+	for _, tool := range []string{"lxc-create", "lxc-start", "lxc-attach", "busybox"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			t.Skipf("%s is not installed (Debian: lxc, busybox-static)", tool)
 		}
 	}
+}
+
+func TestMicroContainersLXCServeOnTheServiceAddress(t *testing.T) {
+	requireLXC(t)
 	lxcpath := t.TempDir()
 	l := newMicroLab(t)
 	l.writeConfig("micro.hcl", fmt.Sprintf(microLXCService, lxcpath, l.www, microAddr))

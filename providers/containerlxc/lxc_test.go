@@ -24,6 +24,13 @@ func lxcDriver(t *testing.T, extra map[string]cty.Value) (providers.Driver, stri
 		}
 	}
 	name, path := disklab.Unique("lxct"), t.TempDir()
+	return namedDriver(t, name, path, extra), name, path
+}
+
+// namedDriver returns a driver for the container name in path, killed and
+// destroyed at cleanup.
+func namedDriver(t *testing.T, name, path string, extra map[string]cty.Value) providers.Driver {
+	t.Helper()
 	attrs := map[string]cty.Value{"name": cty.StringVal(name), "lxcpath": cty.StringVal(path)}
 	for k, v := range extra {
 		attrs[k] = v
@@ -37,7 +44,7 @@ func lxcDriver(t *testing.T, extra map[string]cty.Value) (providers.Driver, stri
 		_ = exec.Command("lxc-stop", "-n", name, "-P", path, "-k").Run()
 		_ = exec.Command("lxc-destroy", "-n", name, "-P", path, "-f").Run()
 	})
-	return d, name, path
+	return d
 }
 
 func mustState(t *testing.T, d providers.Driver, want providers.State) {
@@ -109,6 +116,11 @@ func checkExecAndCopy(t *testing.T, d providers.Driver) {
 	out, errOut, code, err := ex.Exec(t.Context(), []string{"sh", "-c", "hostname; echo oops >&2; exit 3"})
 	if err != nil || code != 3 || string(out) != "web1\n" || string(errOut) != "oops\n" {
 		t.Errorf("exec = %q, %q, %d, %v; want web1, oops, 3, nil", out, errOut, code, err)
+	}
+	t.Setenv("OMHCL_STATE_DIR", "/node/only")
+	out, _, _, err = ex.Exec(t.Context(), []string{"env"})
+	if err != nil || strings.Contains(string(out), "OMHCL_STATE_DIR") || !strings.Contains(string(out), "PATH=") {
+		t.Errorf("env inside = %q (%v): want a PATH and none of the caller's variables", out, err)
 	}
 	src := filepath.Join(t.TempDir(), "agent.sh")
 	if err := os.WriteFile(src, []byte("#!/bin/sh\necho agent here\n"), 0o600); err != nil {

@@ -33,7 +33,7 @@ var Spec = &providers.Spec{
 	Exposed: []providers.AttrSpec{
 		{Name: "pid", Type: cty.Number, Doc: "Host pid of the container's init, once running."},
 		{Name: "netns_path", Type: cty.String, Doc: "Its network namespace, /proc/PID/ns/net, where ip.netns plumbs addresses."},
-		{Name: "rootfs", Type: cty.String, Doc: "Host path of its root filesystem, once provisioned."},
+		{Name: "rootfs", Type: cty.String, Doc: "Host path of its root filesystem, once provisioned, when it is a directory (dir backend); unknown for overlay and block backends."},
 	},
 	Provisionable: true,
 	New:           New,
