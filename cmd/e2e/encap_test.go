@@ -10,14 +10,17 @@ import (
 	"time"
 
 	"github.com/omhcl/omhcl/testfixtures/containerlab"
+	"github.com/omhcl/omhcl/testfixtures/disklab"
 	"github.com/omhcl/omhcl/testfixtures/netlab"
 )
 
-// Seed 002's encapsulated service: the node runs the container vm1 and
-// plumbs its eth0 (ip#0, node level); inside, the agent plumbs the
-// service address on eth0 and runs the web server (both tagged encap).
-// %[1]s is the image, %[2]s the container's name (unique on the engine),
-// %[3]s the page's directory, %[4]s extra container attributes.
+// Seed 002's encapsulated service: the node mounts the data filesystem
+// (fs#1, on a loop disk), runs the container vm1 with it mounted in and
+// plumbs its eth0 (ip#0); inside, the agent plumbs the service address on
+// eth0 and runs the web server (both tagged encap). %[1]s is the image,
+// %[2]s the container's name (unique on the engine), %[3]s the mount
+// point, %[4]s extra container volumes, %[5]s the service address, %[6]s
+// the loop disk's file.
 const encapService = `
 service "enc" {
   nodes      = ["demo1"]
@@ -33,9 +36,20 @@ service "enc" {
     image        = "%[1]s"
     command      = ["sleep", "86400"]
     cap_add      = ["NET_ADMIN"]
-    volumes      = ["%[3]s:/www:ro"%[4]s]
+    volumes      = ["${fs.1.mnt}:/www:ro"%[4]s]
     rm           = true
     stop_timeout = "1s"
+  }
+
+  disk "1" {
+    type = "loop"
+    file = "%[6]s"
+  }
+
+  fs "1" {
+    type = "ext4"
+    dev  = disk.1.exposed_devs[0]
+    mnt  = "%[3]s"
   }
 
   ip "0" {
@@ -74,7 +88,7 @@ func newEncapLab(t *testing.T, volumes ...string) *encapLab {
 	for _, v := range volumes {
 		extra += fmt.Sprintf(", %q", v)
 	}
-	l.writeConfig("enc.hcl", fmt.Sprintf(encapService, image, l.container, l.www, extra, microAddr))
+	l.writeConfig("enc.hcl", fmt.Sprintf(encapService, image, l.container, l.www, extra, microAddr, disklab.LoopFile(t, "32m")))
 	t.Cleanup(func() {
 		l.run("om", "enc", "stop", "--local")
 		exec.Command("docker", "rm", "-f", l.container).Run()
@@ -92,10 +106,14 @@ func (l *encapLab) exec(argv ...string) string {
 	return string(out)
 }
 
-// start applies the service and checks the client gets the page.
+// start applies the service, puts the page on its filesystem and checks
+// the client gets it.
 func (l *encapLab) start() {
 	l.t.Helper()
 	l.must("omapply", "-auto-approve", l.config)
+	if err := os.WriteFile(filepath.Join(l.www, "index.html"), []byte(l.page), 0o644); err != nil {
+		l.t.Fatal(err)
+	}
 	if body, err := l.getSoon(); err != nil || body != l.page {
 		l.t.Fatalf("the client got %q (%v), want the page", body, err)
 	}
@@ -108,7 +126,7 @@ func (l *encapLab) start() {
 func TestEncapStartChainsTheLevels(t *testing.T) {
 	l := newEncapLab(t)
 	planned := l.must("omplan", l.config)
-	assertOrder(t, planned, "1. start       enc.container#0", "2. start       enc.ip#0", "3. start       enc[vm1]")
+	assertOrder(t, planned, ". start       enc.disk#1", ". start       enc.fs#1", ". start       enc.container#0", ". start       enc.ip#0", ". start       enc[vm1]")
 	for _, want := range []string{"inside vm1 (container#0), by the agent there:", "known after apply", "# enc[vm1].ip#1 will be started", "# enc[vm1].app#web will be started"} {
 		if !strings.Contains(planned, want) {
 			t.Errorf("the plan lacks %q:\n%s", want, planned)
@@ -117,7 +135,7 @@ func TestEncapStartChainsTheLevels(t *testing.T) {
 	l.start()
 
 	tree := l.must("om", "enc", "status")
-	for _, rid := range []string{"container#0", "ip#0", "ip#1", "app#web"} {
+	for _, rid := range []string{"disk#1", "fs#1", "container#0", "ip#0", "ip#1", "app#web"} {
 		flags, st := flagsAndStatus(t, tree, rid)
 		if st != "up" {
 			t.Errorf("%s is %s, want up:\n%s", rid, st, tree)
