@@ -43,6 +43,9 @@ func newChecks(req Request, inputs []Input) *planChecks {
 // plan may act on, before Build asks them for operations.
 func (pc *planChecks) attrs(ctx context.Context) hcl.Diagnostics {
 	var diags hcl.Diagnostics
+	for _, svc := range pc.svcs {
+		diags = append(diags, pc.k.Encap(svc)...)
+	}
 	for _, in := range pc.list {
 		svc := pc.svcs[in.Instance.Service]
 		for _, r := range in.Instance.Resources {

@@ -29,17 +29,7 @@ type EncapHost struct {
 
 // EncapNodeOf is the encap node a container resource would be: its host
 // name, else its name; "" when neither is set and known.
-func EncapNodeOf(r *providers.Resource) string {
-	if r.Kind != "container" {
-		return ""
-	}
-	for _, a := range []string{"hostname", "name"} {
-		if v := r.Str(a); v != "" && v != providers.Unknown {
-			return v
-		}
-	}
-	return ""
-}
+func EncapNodeOf(r *providers.Resource) string { return r.EncapNode() }
 
 // EncapHosts lists the container resources of inst, at the node level,
 // that host one of its encap nodes, in start order.

@@ -99,6 +99,21 @@ type Resource struct {
 	StateDir string
 }
 
+// EncapNode is the encap node a container resource would be (seed 002):
+// its host name, else its name; "" for other kinds, or when neither is set
+// and known.
+func (r *Resource) EncapNode() string {
+	if r.Kind != "container" {
+		return ""
+	}
+	for _, a := range []string{"hostname", "name"} {
+		if v := r.Str(a); v != "" && v != Unknown {
+			return v
+		}
+	}
+	return ""
+}
+
 // RID is the resource id used in logs, status and --rid: "fs#app".
 func (r *Resource) RID() string { return r.Kind + "#" + r.Name }
 

@@ -26,6 +26,7 @@ func EvaluateAll(ctx context.Context, cfg *lang.Config) hcl.Diagnostics {
 	}
 	k := check.Checker{Config: cfg}
 	for _, svc := range cfg.Services {
+		add(k.Encap(svc))
 		base, d := svc.Evaluate("", nil)
 		diags = append(diags, d...)
 		if base == nil {
