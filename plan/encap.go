@@ -74,17 +74,23 @@ type EncapStatus struct {
 	// Error says why there is no status: no agent, a failing one.
 	Error    string        `json:"error,omitempty"`
 	Instance *LiveInstance `json:"instance,omitempty"`
+	// Orchestrated: a daemon runs inside the container (a farmed
+	// topology): the daemons inside place the level among the containers,
+	// not the node (see PlacedInside).
+	Orchestrated bool `json:"orchestrated,omitempty"`
 }
 
 // state is what the level inside counts for in the service's status: its
-// own, or warn when the agent could not tell (never up).
+// own, or warn when the agent could not tell (never up). A level the
+// daemons inside place counts for nothing: down in this container may be
+// where they want it (a failover service running in another container).
 func (s *EncapStatus) state() (providers.State, bool) {
 	switch {
 	case s == nil:
 		return "", false
 	case s.Error != "" || s.Instance == nil:
 		return providers.Warn, true
-	case s.Instance.Status == providers.NA:
+	case s.Instance.Status == providers.NA, s.Orchestrated:
 		return "", false
 	}
 	return s.Instance.Status, true

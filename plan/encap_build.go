@@ -20,6 +20,9 @@ type EncapInput struct {
 	// Fresh is the level as a container that starts anew brings it: all
 	// down.
 	Fresh Input
+	// Orchestrated: the agent reported a daemon inside the container,
+	// which places the level (see leftToDaemons).
+	Orchestrated bool
 }
 
 // encapInputs are the levels inside in's containers that lv selects. The
@@ -33,8 +36,9 @@ func encapInputs(svc *lang.Service, in Input, lv Levels) ([]EncapInput, hcl.Diag
 			continue
 		}
 		var snap *LiveInstance
+		orchestrated := false
 		if lr := in.Live.Resource(h.Container); lr != nil && lr.Inside != nil && lr.Status == providers.Up {
-			snap = lr.Inside.Instance
+			snap, orchestrated = lr.Inside.Instance, lr.Inside.Orchestrated
 		}
 		inst, live, d := snapshotInstance(snap, svc, h.Node)
 		diags = append(diags, d...)
@@ -42,7 +46,7 @@ func encapInputs(svc *lang.Service, in Input, lv Levels) ([]EncapInput, hcl.Diag
 			continue
 		}
 		t := innerTarget(in, h, inst)
-		e := EncapInput{Host: h, Input: Input{Instance: inst, Live: live, Target: t}, Known: snap != nil, Fresh: Input{Instance: inst, Live: live, Target: t}}
+		e := EncapInput{Host: h, Input: Input{Instance: inst, Live: live, Target: t}, Known: snap != nil, Fresh: Input{Instance: inst, Live: live, Target: t}, Orchestrated: orchestrated}
 		if e.Known {
 			e.Fresh.Instance, e.Fresh.Live, _ = snapshotInstance(nil, svc, h.Node)
 		}
@@ -73,6 +77,7 @@ func innerTarget(in Input, h EncapHost, inner *lang.Instance) Target {
 type encapPlan struct {
 	changes       []*Change
 	before, after []Step // before the node's stops, after its starts
+	note          string // why nothing is planned there, "" when it is
 }
 
 // planEncap plans the level inside e's container, given the node level's
@@ -86,6 +91,9 @@ func (sp *servicePlan) planEncap(e EncapInput, opts Options, nodes []string) (*e
 	cc := sp.byRID[e.Host.Container]
 	stops := cc != nil && cc.Has(providers.ActStop)
 	starts := cc != nil && cc.Has(providers.ActStart)
+	if leftToDaemons(e, stops || starts) {
+		return &encapPlan{note: daemonsPlaceNote(e)}, nil
+	}
 	in, known := e.Input, e.Known
 	if starts {
 		in, known = e.Fresh, false

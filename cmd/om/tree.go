@@ -76,7 +76,11 @@ func insideNote(in *plan.EncapStatus, col plan.Colors) string {
 	if in.Error != "" {
 		return col.Red("error: encap node " + in.Node + ": " + in.Error)
 	}
-	return fmt.Sprintf("info: encap node %s, %s, by its agent %s ago", in.Node, in.Instance.Status, in.Age(time.Now()))
+	note := fmt.Sprintf("info: encap node %s, %s, by its agent %s ago", in.Node, in.Instance.Status, in.Age(time.Now()))
+	if in.Orchestrated {
+		note += "; placed by the daemons inside the containers"
+	}
+	return note
 }
 
 // folded drops the resources of the other level: inside a container, the
