@@ -147,6 +147,7 @@ func (a *Agents) Status(ctx context.Context, h plan.EncapHost, x providers.Execu
 			err = fmt.Errorf("%s (%s): the agent's status is not JSON: %w", h.Container, h.Node, err)
 		} else {
 			st.Instance = &li
+			st.Orchestrated = orchestrated(out) // orchestrated.go
 		}
 	}
 	if err != nil {

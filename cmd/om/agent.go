@@ -47,7 +47,11 @@ func newAgent(e *cli.Env, cf *configFlags) *cobra.Command {
 			if diags.HasErrors() {
 				return fmt.Errorf("%s", diags.Error())
 			}
-			return json.NewEncoder(e.Out).Encode(li)
+			st, err := withDaemon(cmd.Context(), e, args[0], li) // agent_daemon.go
+			if err != nil {
+				return err
+			}
+			return json.NewEncoder(e.Out).Encode(st)
 		},
 	}
 	var target string
@@ -59,6 +63,9 @@ func newAgent(e *cli.Env, cf *configFlags) *cobra.Command {
 			cfg, err := check(cmd, args[0])
 			if err != nil {
 				return err
+			}
+			if left, err := leaveToDaemon(cmd.Context(), e, args[0], plan.Target(target)); left || err != nil {
+				return err // a daemon here places the service (agent_daemon.go)
 			}
 			_, res, err := engine.Converge(cmd.Context(), engine.Request{
 				Config: cfg, Store: e.Store(), Node: e.NodeName(), Services: args[:1],
