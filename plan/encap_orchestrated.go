@@ -32,6 +32,6 @@ func leftToDaemons(e EncapInput, containerChanges bool) bool {
 // daemonsPlaceNote is the plan's line for a level left to the daemons
 // inside its container.
 func daemonsPlaceNote(e EncapInput) string {
-	return fmt.Sprintf("%s[%s]: the daemons inside the containers place it (a daemon runs in %s, %s): nothing planned at that level",
-		e.Host.Service, e.Host.Node, e.Host.Node, e.Host.Container)
+	return fmt.Sprintf("%s[%s]: placed by the daemons inside the containers (one runs in %s): nothing planned at that level",
+		e.Host.Service, e.Host.Node, e.Host.Container)
 }

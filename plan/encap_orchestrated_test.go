@@ -118,12 +118,12 @@ func TestNodeLeavesAnOrchestratedLevelToTheDaemonsInside(t *testing.T) {
 		if !p.Empty() || len(p.Changes) > 0 {
 			t.Errorf("a daemon inside, the level %s: the node plans %q, changes %d; want nothing", inner, steps(p), len(p.Changes))
 		}
-		if len(p.Notes) != 1 || !strings.Contains(p.Notes[0], "web[vm-n2]: the daemons inside the containers place it") {
+		if len(p.Notes) != 1 || !strings.Contains(p.Notes[0], "web[vm-n2]: placed by the daemons inside the containers") {
 			t.Errorf("the plan does not say who places the level: notes %q", p.Notes)
 		}
 		var out bytes.Buffer
 		plan.WriteText(&out, p, false)
-		if !strings.Contains(out.String(), "No changes.") || !strings.Contains(out.String(), "Note: web[vm-n2]: the daemons inside") {
+		if !strings.Contains(out.String(), "No changes.") || !strings.Contains(out.String(), "Note: web[vm-n2]: placed by the daemons inside") {
 			t.Errorf("the text plan:\n%s", out.String())
 		}
 	}
