@@ -1,12 +1,17 @@
 package e2e
 
 import (
+	"encoding/json"
+	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/omhcl/omhcl/cluster"
+	"github.com/omhcl/omhcl/daemon"
 	"github.com/omhcl/omhcl/testfixtures/clusterlab"
 )
 
@@ -150,4 +155,207 @@ func onlyOn(got map[string][]string, node string) bool {
 		}
 	}
 	return true
+}
+
+// The farmed topologies (examples/lab-encap-farmed-*): a container per
+// node, vm-NODE, each running a daemon of its own; those daemons form a
+// cluster of the containers and place the service inside.
+
+// farmedContainer is the engine's name of web's container on every node.
+const farmedContainer = "web.container.vm"
+
+func vmOf(node string) string { return "vm-" + node }
+
+// seedInnerCluster writes the cluster settings the daemons in the
+// containers start with, in the state directory each node's container
+// mounts (LAB/NODE/vm): one secret, the three encap nodes and their gossip
+// addresses (the node's address, port 7956). They join each other as they
+// start; one alone has one vote of three: no quorum, it starts nothing.
+func seedInnerCluster(lab *clusterlab.Lab) {
+	c := &cluster.Config{Secret: cluster.NewSecret(), Profile: "fast", Addrs: map[string]string{}}
+	for _, n := range lab.Nodes {
+		c.Nodes = append(c.Nodes, vmOf(n.Name))
+		c.Addrs[vmOf(n.Name)] = n.Addr + ":7956"
+	}
+	for _, n := range lab.Nodes {
+		lab.Check(c.Save(filepath.Join(lab.Root, n.Name, "vm")))
+	}
+}
+
+func newFarmedLab(t *testing.T, file string) *encapHA {
+	h := newEncapHALab(t, file, vmOf, seedInnerCluster)
+	t.Cleanup(func() {
+		if t.Failed() || os.Getenv("OMHCL_LAB_LOGS") != "" {
+			for _, n := range h.NodeNames() {
+				t.Logf("---- %s: daemon log inside %s, last lines:\n%s", n, vmOf(n), clusterlab.LogTail(h.innerLog(n), 80))
+			}
+		}
+	})
+	return h
+}
+
+// innerLog is the log of the daemon in node's container, as its engine
+// keeps it (the daemon logs on its stderr).
+func (h *encapHA) innerLog(node string) string {
+	res, err := h.Rig.Run(node, "docker", "logs", "--tail", "200", farmedContainer)
+	if err != nil {
+		return err.Error()
+	}
+	f := filepath.Join(h.t.TempDir(), node+".log")
+	os.WriteFile(f, []byte(res.Stdout+res.Stderr), 0o644)
+	return f
+}
+
+// inside runs argv in node's container.
+func (h *encapHA) inside(node string, argv ...string) (clusterlab.Result, error) {
+	return h.Rig.Run(node, append([]string{"docker", "exec", farmedContainer}, argv...)...)
+}
+
+// innerMon is the view of the daemon in node's container (om mon --json).
+func (h *encapHA) innerMon(node string) (*daemon.MonView, error) {
+	res, err := h.inside(node, "/usr/local/bin/om", "mon", "--json")
+	if err == nil {
+		err = res.Err()
+	}
+	if err != nil {
+		return nil, err
+	}
+	var v daemon.MonView
+	if err := json.Unmarshal([]byte(res.Stdout), &v); err != nil {
+		return nil, fmt.Errorf("%s: om mon --json in %s: %v", node, vmOf(node), err)
+	}
+	return &v, nil
+}
+
+// waitInner waits until the daemon in every container of nodes shows web
+// running on want exactly (encap nodes), busy nowhere.
+func (h *encapHA) waitInner(what string, nodes []string, want ...string) {
+	h.t.Helper()
+	slices.Sort(want)
+	deadline := time.Now().Add(settleWithin)
+	for {
+		err := h.innerRunning(nodes, want)
+		if err == nil {
+			h.t.Logf("%s: the daemons inside show web running on %v", what, want)
+			return
+		}
+		if time.Now().After(deadline) {
+			h.t.Fatalf("%s: %v\n%s", what, err, h.w.Report())
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+func (h *encapHA) innerRunning(nodes, want []string) error {
+	for _, n := range nodes {
+		v, err := h.innerMon(n)
+		if err != nil {
+			return err
+		}
+		s := clusterlab.MonServiceOf(v, "web")
+		if s == nil {
+			return fmt.Errorf("the daemon in %s has no service web", vmOf(n))
+		}
+		if got := slices.Sorted(slices.Values(s.Running)); !slices.Equal(got, want) {
+			return fmt.Errorf("the daemon in %s shows web running on %v, want %v", vmOf(n), got, want)
+		}
+		for node, in := range s.Instances {
+			if in != nil && in.Busy != "" {
+				return fmt.Errorf("the daemon in %s shows web busy in %s: %s", vmOf(n), node, in.Busy)
+			}
+		}
+	}
+	return nil
+}
+
+// nodeLevelOnAll checks that the node daemons of nodes show web's node
+// level (the containers, flex) running on every one of them, and the
+// engines run its container.
+func (h *encapHA) nodeLevelOnAll(what string, nodes ...string) {
+	h.t.Helper()
+	for _, n := range nodes {
+		if got := slices.Sorted(slices.Values(h.runningOn(n))); !slices.Equal(got, nodes) {
+			h.t.Errorf("%s: the daemon of %s shows web's containers running on %v, want %v", what, n, got, nodes)
+		}
+		if got := h.runningContainers(n); len(got) != 1 {
+			h.t.Errorf("%s: the engine of %s runs %v, want web's container", what, n, got)
+		}
+	}
+}
+
+// 2. Farmed failover (examples/lab-encap-farmed-failover): a container on
+// every node, and inside, a failover service among the containers, placed
+// by the daemons running in them. Deployed, it runs in one container, the
+// node level plans nothing inside (the daemons place it) and agents leave
+// placement to them; its app dies twice in that container: the daemon
+// there restarts it once, then the daemons move it to another container,
+// where the client is served, the containers running throughout. Then
+// that node dies, its container with it: the daemons in the other
+// containers take the service over (the first container again: its
+// monitor's verdict went with the move).
+func TestClusterEncapFarmedFailover(t *testing.T) {
+	h := newFarmedLab(t, "examples/lab-encap-farmed-failover/service.hcl")
+	all := h.NodeNames()
+	from := h.holder
+	h.waitInner("deployed", all, vmOf(from))
+	h.nodeLevelOnAll("deployed", all...)
+
+	// The node level leaves the level inside to the daemons there.
+	out := h.Must("node1", "omplan", "-detailed-exitcode")
+	if !strings.Contains(out, "No changes") || !strings.Contains(out, "web[vm-node1]: placed by the daemons inside the containers") {
+		t.Errorf("node1's plan does not leave the level inside to the daemons there:\n%s", out)
+	}
+	for _, n := range all {
+		res := h.Run(n, "om", "web", "status", "--refresh")
+		if !strings.Contains(res.Stdout, "placed by the daemons inside the containers") {
+			t.Errorf("om web status on %s does not say the daemons inside place it:\n%s", n, res.Stdout)
+		}
+		if n != from && strings.Contains(res.Stdout, "warn") {
+			t.Errorf("om web status on %s warns where the daemons inside keep the service down:\n%s", n, res.Stdout)
+		}
+	}
+	conv, err := h.inside(from, "/usr/local/bin/om", "agent", "converge", "web", "--node", vmOf(from), "--target", "standby")
+	h.Check(err)
+	if conv.Code != 0 || !strings.Contains(conv.Stdout, "the daemons inside the containers place web; nothing done here for target standby") {
+		t.Errorf("the agent asked to converge to standby where the service runs: %s", conv)
+	}
+	h.stillServedBy(from, "after the agent in "+vmOf(from)+" was asked for standby")
+
+	old := h.killApp(from)
+	h.waitAppRestarted(from, old)
+	h.waitInner("the app restarted in "+vmOf(from), all, vmOf(from)) // and the restart done
+	start := time.Now()
+	h.killApp(from)
+	to := h.waitServed("after the app died twice in "+vmOf(from), from)
+	t.Logf("relocation inside: served from %s %s after the second kill of the app in %s", vmOf(to), time.Since(start).Round(time.Millisecond), vmOf(from))
+	h.waitInner("after the relocation", all, vmOf(to))
+	h.nodeLevelOnAll("after the relocation", all...)
+	h.stillServedBy(to, "after the relocation")
+
+	// The node running it dies, and its container with it: the daemons in
+	// the other containers move the service to one of theirs.
+	start = time.Now()
+	h.Kill(to)
+	last := h.waitServed("after "+to+" died", to)
+	t.Logf("relocation inside: served from %s %s after %s died with %s", vmOf(last), time.Since(start).Round(time.Millisecond), to, vmOf(to))
+	h.waitInner("after "+to+" died", h.others(to), vmOf(last))
+}
+
+// waitAppRestarted waits until the app on node is another process than
+// old and answers from node's container.
+func (h *encapHA) waitAppRestarted(node string, old int) {
+	h.t.Helper()
+	deadline := time.Now().Add(settleWithin)
+	for {
+		pids := h.appPids(node)
+		if len(pids) == 1 && pids[0] != old {
+			if body, err := h.Get(clusterlab.ServiceURL, time.Second); err == nil && clusterlab.ServedBy(body) == h.encapOf(node) {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			h.t.Fatalf("the app was not restarted on %s (apps now: %v, old pid %d)\n%s", node, pids, old, h.w.Report())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }
