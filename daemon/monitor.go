@@ -43,7 +43,8 @@ func (d *Daemon) monitor(ctx context.Context, cfg *lang.Config, svc *lang.Servic
 		}
 		if tries < lr.Restart {
 			if d.act(ctx, cfg, svc.Name, "restart "+lr.RID, fmt.Sprintf("monitored resource down, restart %d/%d", tries+1, lr.Restart),
-				engine.Request{Target: plan.TargetUp, RIDs: []string{lr.RID}, Levels: plan.Levels{Master: true}}) {
+				// a container that hosts an encap node restarts with its level inside
+				engine.Request{Target: plan.TargetUp, RIDs: []string{lr.RID}, Levels: plan.Levels{Master: true, AllSlaves: true}}) {
 				d.mu.Lock()
 				run.restarts[lr.RID]++
 				run.restartedAt[lr.RID] = time.Now()

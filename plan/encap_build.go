@@ -83,7 +83,9 @@ type encapPlan struct {
 // planEncap plans the level inside e's container, given the node level's
 // plan sp. A container that (re)starts brings a fresh level: planned as
 // all down, known after apply. A container that stops has its level
-// stopped by the agent first.
+// stopped by the agent first. Both hold for a subset action that names
+// the container alone (the daemon's monitor restarting it): the level
+// inside comes and goes with its container, whole.
 func (sp *servicePlan) planEncap(e EncapInput, opts Options, nodes []string) (*encapPlan, error) {
 	if err := levelNamed(e, opts, nodes); err != nil {
 		return nil, err
@@ -93,6 +95,9 @@ func (sp *servicePlan) planEncap(e EncapInput, opts Options, nodes []string) (*e
 	starts := cc != nil && cc.Has(providers.ActStart)
 	if leftToDaemons(e, stops || starts) {
 		return &encapPlan{note: daemonsPlaceNote(e)}, nil
+	}
+	if s := selectedRIDs(e.Instance, opts); (starts || stops) && s != nil && len(s) == 0 {
+		opts.RIDs, opts.Tags = nil, nil
 	}
 	in, known := e.Input, e.Known
 	if starts {

@@ -57,11 +57,15 @@ func farmedLive(t *testing.T, cfg *lang.Config, node string, containerUp bool, i
 	if diags.HasErrors() {
 		t.Fatal(diags.Error())
 	}
-	ct := li.Resource("container#vm")
+	hosts := plan.EncapHosts(inst)
+	if len(hosts) != 1 {
+		t.Fatalf("%d containers hosting an encap node, want 1", len(hosts))
+	}
+	ct := li.Resource(hosts[0].Container)
 	if containerUp {
-		attrs := plan.Values(inst.Resource("container#vm").Attrs)
+		attrs := plan.Values(inst.Resource(ct.RID).Attrs)
 		ct.Status, ct.Applied = providers.Up, &attrs
-		vm := "vm-" + node
+		vm := hosts[0].Node
 		_, in, diags := empty.Instance(context.Background(), cfg.Service("web"), vm)
 		if diags.HasErrors() {
 			t.Fatal(diags.Error())
@@ -78,9 +82,11 @@ func farmedLive(t *testing.T, cfg *lang.Config, node string, containerUp bool, i
 	return &plan.Live{FormatVersion: plan.LiveFormatVersion, Node: node, Services: []*plan.LiveInstance{li}}
 }
 
-func farmedConfig(t *testing.T) *lang.Config {
+func farmedConfig(t *testing.T) *lang.Config { t.Helper(); return farmedConfigOf(t, farmedHCL) }
+
+func farmedConfigOf(t *testing.T, src string) *lang.Config {
 	t.Helper()
-	cfg, diags := lang.LoadFiles(map[string][]byte{"web.hcl": []byte(farmedHCL)})
+	cfg, diags := lang.LoadFiles(map[string][]byte{"web.hcl": []byte(src)})
 	if diags.HasErrors() {
 		t.Fatal(diags.Error())
 	}
