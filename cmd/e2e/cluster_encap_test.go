@@ -34,21 +34,33 @@ type encapHA struct {
 // service of file (relative to the repository root) through node1;
 // prepare, when set, runs before the deploy.
 func newEncapHALab(t *testing.T, file string, encapOf func(string) string, prepare func(*clusterlab.Lab)) *encapHA {
+	lab := newEnginesLab(t, prepare)
+	h := &encapHA{haLab: &haLab{Lab: lab, t: t, w: lab.Watch(clusterlab.ServiceIP)}, encapOf: encapOf}
+	t.Cleanup(h.checkNoDoubles)
+	lab.DeployExample("node1", example(t, file))
+	h.holder = h.waitServed("the service deployed")
+	return h
+}
+
+// newEnginesLab is a formed 3-node lab whose nodes run engines; prepare,
+// when set, runs once it is formed.
+func newEnginesLab(t *testing.T, prepare func(*clusterlab.Lab)) *clusterlab.Lab {
 	lab := clusterlab.New(t, 3, clusterlab.Options{BinDir: binDir, Profile: "fast", Engines: true})
 	lab.WaitDaemons()
 	lab.Join()
 	if prepare != nil {
 		prepare(lab)
 	}
+	return lab
+}
+
+// example is the text of file, relative to the repository root.
+func example(t *testing.T, file string) []byte {
 	src, err := os.ReadFile("../../" + file)
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := &encapHA{haLab: &haLab{Lab: lab, t: t, w: lab.Watch(clusterlab.ServiceIP)}, encapOf: encapOf}
-	t.Cleanup(h.checkNoDoubles)
-	lab.DeployExample("node1", src)
-	h.holder = h.waitServed("the service deployed")
-	return h
+	return src
 }
 
 // waitServed waits until one node other than those in not holds the
@@ -113,10 +125,11 @@ func (h *encapHA) stillServedBy(node, what string) {
 
 // 1. Failover, single node (examples/lab-encap): the node level is an HA
 // service driving one container, vm1; the address and the app run inside
-// it. The node running it dies: another node starts the container and,
-// through its agent, the level inside; the client is served from there,
-// and the address is never on two nodes. The dead node comes back and
-// starts no second copy.
+// it. The container dies: its node restarts it with the level inside. The
+// node running it dies: another node starts the container and, through
+// its agent, the level inside; the client is served from there, and the
+// address is never on two nodes. The dead node comes back and starts no
+// second copy.
 func TestClusterEncapFailoverSingleNode(t *testing.T) {
 	h := newEncapHALab(t, "examples/lab-encap/service.hcl", func(string) string { return "vm1" }, nil)
 	h.settle("the service deployed", h.holder)
@@ -131,7 +144,16 @@ func TestClusterEncapFailoverSingleNode(t *testing.T) {
 		}
 	}
 
+	// The container dies: its node restarts it, and the level inside with
+	// it (the address it left on the node is found up, the app started).
+	old := h.appPid(dead)
 	start := time.Now()
+	h.Must(dead, "docker", "kill", "web.container.vm1")
+	h.waitAppRestarted(dead, old)
+	t.Logf("the container killed: served again from %s %s after", dead, time.Since(start).Round(time.Millisecond))
+	h.settle("the container restarted", dead)
+
+	start = time.Now()
 	h.Kill(dead)
 	to := h.waitServed("after "+dead+" died", dead)
 	t.Logf("failover of the encapsulated service: served from %s %s after %s died", to, time.Since(start).Round(time.Millisecond), dead)
@@ -184,6 +206,14 @@ func seedInnerCluster(lab *clusterlab.Lab) {
 
 func newFarmedLab(t *testing.T, file string) *encapHA {
 	h := newEncapHALab(t, file, vmOf, seedInnerCluster)
+	h.logInnerOnFailure()
+	return h
+}
+
+// logInnerOnFailure prints the end of the inner daemons' logs if the test
+// fails (or OMHCL_LAB_LOGS is set).
+func (h *encapHA) logInnerOnFailure() {
+	t := h.t
 	t.Cleanup(func() {
 		if t.Failed() || os.Getenv("OMHCL_LAB_LOGS") != "" {
 			for _, n := range h.NodeNames() {
@@ -191,7 +221,6 @@ func newFarmedLab(t *testing.T, file string) *encapHA {
 			}
 		}
 	})
-	return h
 }
 
 // innerLog is the log of the daemon in node's container, as its engine
@@ -240,7 +269,11 @@ func (h *encapHA) waitInner(what string, nodes []string, want ...string) {
 			return
 		}
 		if time.Now().After(deadline) {
-			h.t.Fatalf("%s: %v\n%s", what, err, h.w.Report())
+			report := ""
+			if h.w != nil {
+				report = h.w.Report()
+			}
+			h.t.Fatalf("%s: %v\n%s", what, err, report)
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
@@ -358,4 +391,80 @@ func (h *encapHA) waitAppRestarted(node string, old int) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+}
+
+// poolURL is the address of the app in node's container, in the farmed
+// flex topology.
+func (h *encapHA) poolURL(node string) string {
+	n, err := h.Node(node)
+	h.Check(err)
+	return "http://" + n.Addr + ":8081/"
+}
+
+// waitPool waits until node's app answers from its container, with
+// another pid than old (0: any), and returns its pid.
+func (h *encapHA) waitPool(node string, old int) int {
+	h.t.Helper()
+	deadline := time.Now().Add(settleWithin)
+	for {
+		body, err := h.Get(h.poolURL(node), 300*time.Millisecond)
+		if pids := h.appPids(node); err == nil && clusterlab.ServedBy(body) == vmOf(node) && len(pids) == 1 && pids[0] != old {
+			return pids[0]
+		}
+		if time.Now().After(deadline) {
+			h.t.Fatalf("the app in %s does not answer (last: %q, %v; apps %v, old pid %d)", vmOf(node), body, err, h.appPids(node), old)
+		}
+		time.Sleep(clusterlab.WatchInterval)
+	}
+}
+
+// 3. Farmed flex (examples/lab-encap-farmed-flex): the same containers,
+// and inside, a flex service on all of them, placed by their daemons:
+// every container serves the app on its node's address. One container is
+// killed: the other two keep serving, every request answered; its node
+// starts it again and the daemon inside starts its app again.
+func TestClusterEncapFarmedFlex(t *testing.T) {
+	lab := newEnginesLab(t, seedInnerCluster)
+	h := &encapHA{haLab: &haLab{Lab: lab, t: t}, encapOf: vmOf}
+	h.logInnerOnFailure()
+	lab.DeployExample("node1", example(t, "examples/lab-encap-farmed-flex/service.hcl"))
+	all := h.NodeNames()
+	var vms []string
+	for _, n := range all {
+		vms = append(vms, vmOf(n))
+	}
+	h.waitInner("deployed", all, vms...)
+	h.nodeLevelOnAll("deployed", all...)
+	pids := map[string]int{}
+	for _, n := range all {
+		pids[n] = h.waitPool(n, 0)
+	}
+	out := h.Must("node1", "omplan", "-detailed-exitcode")
+	if !strings.Contains(out, "Note: web[vm-node1]: placed by the daemons inside the containers") {
+		t.Errorf("node1's plan does not leave the level inside to the daemons there:\n%s", out)
+	}
+
+	dead := "node2"
+	probes := map[string]*clusterlab.Prober{}
+	for _, n := range h.others(dead) {
+		probes[n] = h.Probe(h.poolURL(n))
+	}
+	time.Sleep(time.Second)
+	start := time.Now()
+	h.Must(dead, "docker", "kill", farmedContainer)
+	if got := h.appPids(dead); len(got) > 0 {
+		t.Fatalf("the app in %s still runs after its container was killed: %v", vmOf(dead), got)
+	}
+	h.waitPool(dead, pids[dead])
+	t.Logf("the app in %s answers again %s after its container was killed", vmOf(dead), time.Since(start).Round(time.Millisecond))
+	h.waitInner("after "+vmOf(dead)+" came back", all, vms...)
+	time.Sleep(time.Second)
+	for n, p := range probes {
+		st := p.Stop()
+		t.Logf("%s: %s", h.poolURL(n), st)
+		if st.OK != st.Sent || st.Servers[vmOf(n)] != st.OK {
+			t.Errorf("while %s's container was down, the app in %s missed answers: %s", dead, vmOf(n), st)
+		}
+	}
+	h.nodeLevelOnAll("after "+vmOf(dead)+" came back", all...)
 }

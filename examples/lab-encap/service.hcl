@@ -26,7 +26,10 @@ service "web" {
   # node vm1. It shares the node's network namespace ("host"): the agent
   # inside plumbs the service address on the node's eth0, hence NET_ADMIN.
   # Its command only waits (and stops at once on SIGTERM): what the
-  # service runs there is the level inside.
+  # service runs there is the level inside. A container that dies is
+  # restarted once, with its level inside, before the service moves: the
+  # address it plumbed on the node outlives it, and only its agent knows
+  # to remove it.
   container "vm1" {
     type         = "docker"
     hostname     = "vm1"
@@ -38,6 +41,7 @@ service "web" {
     rm           = true
     stop_timeout = "2s"
     monitor      = true
+    restart      = 1
   }
 
   # The level inside vm1 (tags = ["encap"]): the node leaves these alone
