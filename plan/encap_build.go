@@ -118,15 +118,19 @@ func (sp *servicePlan) planEncap(e EncapInput, opts Options, nodes []string) (*e
 	if subset != nil && len(subset) == 0 {
 		return ep, nil // a subset action on none of this level's resources
 	}
+	// The daemons inside act on their own: the level's last status may be
+	// old news, and a container going away has its agent stop the level
+	// whatever it said.
+	stale := !e.Known || e.Orchestrated
 	switch e.Target {
 	case TargetDown, TargetUnprovision:
-		if running && (!e.Known || len(ep.changes) > 0) {
+		if running && (stale || len(ep.changes) > 0) {
 			st := encapStep(e, e.Target, providers.ActStop, subset)
 			st.Optional = stops // as above
 			ep.before = append(ep.before, st)
 		}
 	default:
-		if stops && running && (!e.Known || anyActive(e.Live)) {
+		if stops && running && (stale || anyActive(e.Live)) {
 			// the container stops next, and what runs in it with it: an
 			// agent that cannot stop its level first must not keep it up
 			st := encapStep(e, TargetDown, providers.ActStop, subset)

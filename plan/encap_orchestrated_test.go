@@ -178,6 +178,16 @@ func TestOrchestratedLevelIsStoppedByTheNodeWhenItsContainerGoes(t *testing.T) {
 	if len(p.Notes) > 0 {
 		t.Errorf("notes %q on a level the node stops", p.Notes)
 	}
+	// The agent's last status said the level was down there, but the
+	// daemons inside may have started it since: stopped all the same.
+	p = makePlan(t, cfg, farmedLive(t, cfg, "n2", true, providers.Down, true), plan.Options{Target: plan.TargetDown})
+	if got := encapSteps(p); !slices.Equal(got, []string{"stop web[vm-n2] to down"}) {
+		t.Errorf("target down, the level reported down, a daemon inside: steps %q, want the agent's stop", got)
+	}
+	p = makePlan(t, cfg, farmedLive(t, cfg, "n2", true, providers.Down, false), plan.Options{Target: plan.TargetDown})
+	if got := encapSteps(p); len(got) > 0 {
+		t.Errorf("target down, the level reported down, no daemon inside: steps %q, want none", got)
+	}
 }
 
 // A container that starts has no level reported yet: the node plans its
