@@ -24,7 +24,7 @@ func (d *Daemon) monitor(ctx context.Context, cfg *lang.Config, svc *lang.Servic
 	// Only the node running the service restarts its resources: a node
 	// revived after a crash holds records of an app that died with it,
 	// and that is the orchestrator's business, not a restart's.
-	if sh.Frozen || sh.Intent == orchestrate.IntentStopped || !d.runsHere(svc.Name) {
+	if sh.Frozen || sh.Intent == orchestrate.IntentStopped || !d.runsHere(svc.Name) || d.isDraining() {
 		return
 	}
 	for _, lr := range li.Resources {
