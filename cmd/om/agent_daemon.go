@@ -21,8 +21,9 @@ import (
 // not fight those daemons: the agent leaves placement to the daemon there
 // (targets up, standby, provision: plan.PlacedInside) and hands it the
 // node's configuration of the service; it acts itself only for down and
-// unprovision, when the container is going away. Its status says a daemon
-// places the level, so that the node's plan leaves it alone.
+// unprovision, when the container is going away, once it has drained the
+// daemon (daemon/drain.go). Its status says a daemon places the level, so
+// that the node's plan leaves it alone.
 
 // daemonStartWait bounds the wait for a daemon whose process runs in the
 // container but does not answer yet: the container was just started with
@@ -51,17 +52,27 @@ func withDaemon(ctx context.Context, e *cli.Env, svc string, li *plan.LiveInstan
 }
 
 // leaveToDaemon says whether the converge of svc toward target is the
-// business of the daemon running here, and tells the daemon the node's
-// configuration of svc; false when the agent must act itself.
+// business of the daemon running here: then the daemon gets the node's
+// configuration of svc, and takes part in placement (undrained). False
+// when the agent must act itself: for down and unprovision, the container
+// is going away, and the daemon is drained first, so that it starts
+// nothing here again and its peers take over what it ran.
 func leaveToDaemon(ctx context.Context, e *cli.Env, svc string, target plan.Target) (bool, error) {
-	if !plan.PlacedInside(target) {
-		return false, nil
-	}
 	c, err := insideDaemon(ctx, e)
 	if c == nil || err != nil {
 		return err != nil, err
 	}
+	if !plan.PlacedInside(target) {
+		if err := c.Drain(ctx, true); err != nil {
+			return true, fmt.Errorf("drain the daemon in %s before stopping %s there: %w", e.NodeName(), svc, err)
+		}
+		fmt.Fprintf(e.Out, "a daemon runs in %s: drained (it starts nothing here and its peers take over), then %s is stopped here\n", e.NodeName(), svc)
+		return false, nil
+	}
 	v, err := handOver(ctx, e, c, svc)
+	if err == nil {
+		err = c.Drain(ctx, false)
+	}
 	if err != nil {
 		return true, err
 	}
