@@ -322,10 +322,11 @@ func (h *encapHA) nodeLevelOnAll(what string, nodes ...string) {
 // node level plans nothing inside (the daemons place it) and agents leave
 // placement to them; its app dies twice in that container: the daemon
 // there restarts it once, then the daemons move it to another container,
-// where the client is served, the containers running throughout. Then
-// that node dies, its container with it: the daemons in the other
-// containers take the service over (the first container again: its
-// monitor's verdict went with the move).
+// where the client is served, the containers running throughout. The
+// node level stops that container: the agent drains the daemon there and
+// stops the level, the daemons elsewhere take it over. Then the node
+// running it dies, its container with it: the daemons in the other
+// containers take the service over.
 func TestClusterEncapFarmedFailover(t *testing.T) {
 	h := newFarmedLab(t, "examples/lab-encap-farmed-failover/service.hcl")
 	all := h.NodeNames()
@@ -365,13 +366,30 @@ func TestClusterEncapFarmedFailover(t *testing.T) {
 	h.nodeLevelOnAll("after the relocation", all...)
 	h.stillServedBy(to, "after the relocation")
 
+	// The node level stops the container running it (frozen, so that its
+	// daemon does not start it again at once): the agent drains the daemon
+	// there and stops the level itself, the container stops, and the
+	// daemons in the other containers take the service over.
+	h.Must(to, "om", "web", "freeze")
+	start = time.Now()
+	out = h.Must(to, "om", "web", "stop", "--local")
+	if i, j := strings.Index(out, "drained"), strings.Index(out, "docker stop"); i < 0 || j < i || !strings.Contains(out, "ip addr del") {
+		t.Errorf("the stop of the container on %s did not drain its daemon and stop the level before the container:\n%s", to, out)
+	}
+	next := h.waitServed("after the container on "+to+" was stopped", to)
+	t.Logf("relocation inside: served from %s %s after the stop of %s began", vmOf(next), time.Since(start).Round(time.Millisecond), vmOf(to))
+	h.waitInner("the container on "+to+" stopped", h.others(to), vmOf(next))
+	h.Must(to, "om", "web", "thaw")
+	h.waitInner("the container on "+to+" back", all, vmOf(next))
+	h.nodeLevelOnAll("the container on "+to+" back", all...)
+
 	// The node running it dies, and its container with it: the daemons in
 	// the other containers move the service to one of theirs.
 	start = time.Now()
-	h.Kill(to)
-	last := h.waitServed("after "+to+" died", to)
-	t.Logf("relocation inside: served from %s %s after %s died with %s", vmOf(last), time.Since(start).Round(time.Millisecond), to, vmOf(to))
-	h.waitInner("after "+to+" died", h.others(to), vmOf(last))
+	h.Kill(next)
+	last := h.waitServed("after "+next+" died", next)
+	t.Logf("relocation inside: served from %s %s after %s died with %s", vmOf(last), time.Since(start).Round(time.Millisecond), next, vmOf(next))
+	h.waitInner("after "+next+" died", h.others(next), vmOf(last))
 }
 
 // waitAppRestarted waits until the app on node is another process than
