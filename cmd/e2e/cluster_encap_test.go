@@ -3,6 +3,7 @@ package e2e
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -301,19 +302,58 @@ func (h *encapHA) innerRunning(nodes, want []string) error {
 	return nil
 }
 
-// nodeLevelOnAll checks that the node daemons of nodes show web's node
-// level (the containers, flex) running on every one of them, and the
-// engines run its container.
+// nodeLevelOnAll waits until the node daemons of nodes show web's node
+// level (the containers, flex) running on every one of them, idle, and
+// their engines run its container.
 func (h *encapHA) nodeLevelOnAll(what string, nodes ...string) {
 	h.t.Helper()
+	deadline := time.Now().Add(settleWithin)
+	for {
+		err := h.nodeLevelRuns(nodes)
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			h.t.Fatalf("%s: %v", what, err)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// containerStarts returns when each node's container last started: the
+// same after an event means the node level left it alone.
+func (h *encapHA) containerStarts(nodes ...string) map[string]string {
+	h.t.Helper()
+	out := map[string]string{}
 	for _, n := range nodes {
-		if got := slices.Sorted(slices.Values(h.runningOn(n))); !slices.Equal(got, nodes) {
-			h.t.Errorf("%s: the daemon of %s shows web's containers running on %v, want %v", what, n, got, nodes)
+		out[n] = strings.TrimSpace(h.Must(n, "docker", "inspect", "-f", "{{.State.StartedAt}}", farmedContainer))
+	}
+	return out
+}
+
+func (h *encapHA) nodeLevelRuns(nodes []string) error {
+	for _, n := range nodes {
+		v, err := h.Mon(n)
+		if err != nil {
+			return err
+		}
+		s := clusterlab.MonServiceOf(v, "web")
+		if s == nil {
+			return fmt.Errorf("the daemon of %s has no service web", n)
+		}
+		if got := slices.Sorted(slices.Values(s.Running)); !slices.Equal(got, nodes) {
+			return fmt.Errorf("the daemon of %s shows web's containers running on %v, want %v", n, got, nodes)
+		}
+		for node, in := range s.Instances {
+			if in != nil && in.Busy != "" {
+				return fmt.Errorf("the daemon of %s shows web busy on %s: %s", n, node, in.Busy)
+			}
 		}
 		if got := h.runningContainers(n); len(got) != 1 {
-			h.t.Errorf("%s: the engine of %s runs %v, want web's container", what, n, got)
+			return fmt.Errorf("the engine of %s runs %v, want web's container", n, got)
 		}
 	}
+	return nil
 }
 
 // 2. Farmed failover (examples/lab-encap-farmed-failover): a container on
@@ -333,6 +373,7 @@ func TestClusterEncapFarmedFailover(t *testing.T) {
 	from := h.holder
 	h.waitInner("deployed", all, vmOf(from))
 	h.nodeLevelOnAll("deployed", all...)
+	started := h.containerStarts(all...)
 
 	// The node level leaves the level inside to the daemons there.
 	out := h.Must("node1", "omplan", "-detailed-exitcode")
@@ -364,6 +405,9 @@ func TestClusterEncapFarmedFailover(t *testing.T) {
 	t.Logf("relocation inside: served from %s %s after the second kill of the app in %s", vmOf(to), time.Since(start).Round(time.Millisecond), vmOf(from))
 	h.waitInner("after the relocation", all, vmOf(to))
 	h.nodeLevelOnAll("after the relocation", all...)
+	if now := h.containerStarts(all...); !maps.Equal(now, started) {
+		t.Errorf("the containers restarted while the daemons inside moved the service: started %v, then %v", started, now)
+	}
 	h.stillServedBy(to, "after the relocation")
 
 	// The node level stops the container running it (frozen, so that its
