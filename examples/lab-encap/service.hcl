@@ -5,7 +5,7 @@
 # agent the node installs in the container (its own om, copied to
 # /usr/local/bin/om on first use). When the node running it dies, another
 # node starts the container and, through the agent, the level inside:
-# served again 3.7 to 5.1 s after the death in the cluster tests, against
+# served again 3.7 to 5.2 s after the death in the cluster tests, against
 # 2.6 s for examples/lab-docker; mounting the node's om read only at
 # /usr/local/bin/om instead (as examples/lab-encap-farmed-* do) spares the
 # copy of om into every new container: 3.1 to 3.3 s.
