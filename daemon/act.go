@@ -72,6 +72,9 @@ func (d *Daemon) orchestrate(ctx context.Context, cfg *lang.Config, svc *lang.Se
 	if dec.Action == orchestrate.Start && !d.reportsFrom(view, s.Settings) {
 		return // an alive node has not told us lately whether it runs the service
 	}
+	if dec.Action == orchestrate.Start && d.isDraining() {
+		return // going away (drain.go)
+	}
 	target := plan.TargetUp
 	if dec.Action == orchestrate.Stop {
 		target = plan.TargetDown
@@ -92,7 +95,7 @@ func runsElsewhere(view orchestrate.View, s orchestrate.Service) bool {
 // node runs (a changed address is replaced, an app restarted).
 func (d *Daemon) convergeChanges(ctx context.Context, cfg *lang.Config, svc string, s orchestrate.Service, view orchestrate.View) {
 	e := d.configs.get(svc)
-	if e == nil || s.Frozen || s.Intent == orchestrate.IntentStopped || !s.Instances[view.Self].Running {
+	if e == nil || s.Frozen || s.Intent == orchestrate.IntentStopped || !s.Instances[view.Self].Running || d.isDraining() {
 		return
 	}
 	d.mu.Lock()

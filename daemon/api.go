@@ -49,6 +49,7 @@ func (d *Daemon) apiHandler() http.Handler {
 	mux.HandleFunc("GET /v1/live/{node}", d.handleLive)
 	mux.HandleFunc("POST /v1/config", d.handleConfig)
 	mux.HandleFunc("POST /v1/join", d.handleJoin)
+	mux.HandleFunc("POST /v1/drain", d.handleDrain)
 	return mux
 }
 

@@ -65,6 +65,7 @@ type Daemon struct {
 	fencing     time.Time                     // since when this node lacks quorum, zero when it has it
 	addrsFenced bool                          // fencing dropped the service addresses
 	heldUntil   time.Time                     // this node fenced: it yields its services to healthy peers until then
+	draining    bool                          // this node is going away: it starts nothing (drain.go)
 	degraded    string                        // why this node's link is degraded now, "" when it is not
 	fenceMu     sync.Mutex                    // one address drop at a time
 	pollNow     chan struct{}                 // asks the poller for an early round

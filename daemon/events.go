@@ -36,11 +36,17 @@ type eventSubject struct {
 	src providers.EventSource
 }
 
-// subjects lists the monitored resources of inst with an event stream.
-func eventSubjects(svc string, inst *lang.Instance) []eventSubject {
+// subjects lists the monitored resources of inst with an event stream,
+// among those this node drives (li: not skipped). Inside the container of
+// an encapsulated service the container itself is the node's: its engine
+// is not even reachable from there.
+func eventSubjects(svc string, inst *lang.Instance, li *plan.LiveInstance) []eventSubject {
 	var out []eventSubject
 	for _, r := range inst.Resources {
 		if !r.Common.Monitor || r.Common.Disable {
+			continue
+		}
+		if lr := li.Resource(r.RID()); lr != nil && lr.Skipped != "" {
 			continue
 		}
 		drv, err := plan.NewDriver(r)

@@ -6,6 +6,9 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/omhcl/omhcl/lang"
+	"github.com/omhcl/omhcl/plan"
 )
 
 // fakeEvents is an event stream the test drives.
@@ -57,5 +60,44 @@ func TestEventWatchesWakeSubscribeAgainAndStop(t *testing.T) {
 	case src.fire <- struct{}{}:
 		t.Fatal("a stopped watch still reads events")
 	case <-time.After(50 * time.Millisecond):
+	}
+}
+
+// A daemon inside the container of an encapsulated service does not
+// watch the container's events: the node drives it, through an engine the
+// container does not reach. The node's daemon does.
+func TestEventSubjectsOnlyOfResourcesThisNodeDrives(t *testing.T) {
+	cfg, diags := lang.LoadFiles(map[string][]byte{"web.hcl": []byte(`
+service "web" {
+  nodes      = ["n1"]
+  encapnodes = ["vm1"]
+  on "@encapnodes" {
+    nodes = ["vm1"]
+  }
+  container "vm" {
+    type     = "docker"
+    hostname = "vm1"
+    image    = "busybox"
+    monitor  = true
+  }
+  app "web" {
+    type    = "simple"
+    start   = "/bin/sleep 60"
+    monitor = true
+    tags    = ["encap"]
+  }
+}
+`)})
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	for node, want := range map[string]int{"n1": 1, "vm1": 0} {
+		inst, li, diags := plan.Snapshot{Live: &plan.Live{Node: node}}.Instance(context.Background(), cfg.Service("web"), node)
+		if diags.HasErrors() {
+			t.Fatal(diags.Error())
+		}
+		if got := eventSubjects("web", inst, li); len(got) != want {
+			t.Errorf("on %s: %d event subjects %v, want %d", node, len(got), got, want)
+		}
 	}
 }

@@ -69,7 +69,7 @@ func (d *Daemon) fenceDue() bool {
 func (d *Daemon) heldDown(now time.Time) bool {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return now.Before(d.heldUntil)
+	return d.draining || now.Before(d.heldUntil)
 }
 
 // dropAddresses takes down the addresses of every service that runs here

@@ -152,7 +152,7 @@ func (d *Daemon) observe(ctx context.Context, cfg *lang.Config) map[string]*plan
 		lives[svc.Name] = li
 		rep.Instances[svc.Name] = d.localInstance(svc.Name, li)
 		if !d.opts.NoEvents {
-			subjects = append(subjects, eventSubjects(svc.Name, inst)...)
+			subjects = append(subjects, eventSubjects(svc.Name, inst, li)...)
 		}
 	}
 	d.events.sync(ctx, subjects)

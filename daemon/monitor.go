@@ -24,7 +24,7 @@ func (d *Daemon) monitor(ctx context.Context, cfg *lang.Config, svc *lang.Servic
 	// Only the node running the service restarts its resources: a node
 	// revived after a crash holds records of an app that died with it,
 	// and that is the orchestrator's business, not a restart's.
-	if sh.Frozen || sh.Intent == orchestrate.IntentStopped || !d.runsHere(svc.Name) {
+	if sh.Frozen || sh.Intent == orchestrate.IntentStopped || !d.runsHere(svc.Name) || d.isDraining() {
 		return
 	}
 	for _, w := range watchedResources(li) {
@@ -77,7 +77,9 @@ func (w watched) node(self string) string {
 func watchedResources(li *plan.LiveInstance) []watched {
 	var out []watched
 	for _, lr := range li.Resources {
-		out = append(out, watched{lr: lr, key: lr.RID, levels: plan.Levels{Master: true}})
+		// a container that hosts an encap node restarts with its level
+		// inside (a subset naming the container alone converges it)
+		out = append(out, watched{lr: lr, key: lr.RID, levels: plan.Levels{Master: true, AllSlaves: true}})
 	}
 	for _, ctr := range li.Resources {
 		in := ctr.Inside

@@ -112,6 +112,9 @@ func (d *Daemon) localReport() *NodeReport {
 	rep.LeaseGrants = d.leases.grants(d.cluster.Nodes, time.Now())
 	rep.TakeoverWaitMs = d.takeoverWait().Milliseconds()
 	rep.HoldDownMs = max(d.heldUntil.Sub(rep.Time), 0).Milliseconds()
+	if d.draining {
+		rep.HoldDownMs = max(rep.HoldDownMs, drainHoldDown.Milliseconds())
+	}
 	rep.LinkLoss = d.linkLoss(d.cluster.Nodes, rep.Time)
 	return rep
 }

@@ -159,7 +159,7 @@ func (a *Agents) Status(ctx context.Context, h plan.EncapHost, x providers.Execu
 	c := call{h: h, x: x, verb: "status"}
 	rep, err := a.report(ctx, c)
 	if err == nil {
-		st.Instance = rep.live
+		st.Instance, st.Orchestrated = rep.live, rep.Orchestrated
 		st.ConfigNote, err = a.reconcile(ctx, c, rep.Config)
 		if err != nil {
 			st.Conflict, err = err.Error(), nil

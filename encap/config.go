@@ -39,6 +39,9 @@ type Report struct {
 	Live   json.RawMessage     `json:"live"`
 	Config state.ConfigVersion `json:"config"`
 	Origin string              `json:"origin"`
+	// Orchestrated: a daemon runs in the container and places the level
+	// (seed 002's farmed topologies).
+	Orchestrated bool `json:"orchestrated,omitempty"`
 }
 
 // ConfigCheck is the agent's side: whether its kept entry lets it act for

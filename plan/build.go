@@ -43,6 +43,7 @@ func Build(node string, inputs []Input, opts Options) (*Plan, error) {
 		}
 		p.Changes = append(p.Changes, sp.changes...)
 		p.Steps = append(p.Steps, sp.stepList...)
+		p.Notes = append(p.Notes, sp.notes...)
 		lives[i] = inputs[i].Live
 	}
 	p.Fingerprint = Fingerprint(lives)
@@ -59,6 +60,7 @@ type servicePlan struct {
 	byRID   map[string]*Change
 	// stepList is steps(), once the changes are final
 	stepList []Step
+	notes    []string
 }
 
 // buildLevels plans a service: the node's own resources, then the levels
@@ -85,6 +87,9 @@ func buildLevels(in Input, opts Options) (*servicePlan, error) {
 		}
 		encapChanges = append(encapChanges, ep.changes...)
 		before, after = append(before, ep.before...), append(after, ep.after...)
+		if ep.note != "" {
+			sp.notes = append(sp.notes, ep.note)
+		}
 	}
 	inner = sp.steps()
 	sp.changes = append(sp.changes, encapChanges...)

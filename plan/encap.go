@@ -2,7 +2,9 @@ package plan
 
 import (
 	"context"
+
 	"fmt"
+	"github.com/hashicorp/hcl/v2"
 	"slices"
 	"strings"
 	"time"
@@ -69,17 +71,23 @@ type EncapStatus struct {
 	// inside.
 	Conflict   string `json:"config_conflict,omitempty"`
 	ConfigNote string `json:"config_note,omitempty"`
+	// Orchestrated: a daemon runs inside the container (a farmed
+	// topology): the daemons inside place the level among the containers,
+	// not the node (see PlacedInside).
+	Orchestrated bool `json:"orchestrated,omitempty"`
 }
 
 // State is what the level inside counts for in the service's status: its
-// own, or warn when the agent could not tell (never up).
+// own, or warn when the agent could not tell (never up). A level the
+// daemons inside place counts for nothing: down in this container may be
+// where they want it (a failover service running in another container).
 func (s *EncapStatus) State() (providers.State, bool) {
 	switch {
 	case s == nil:
 		return "", false
 	case s.Error != "" || s.Instance == nil || s.Conflict != "":
 		return providers.Warn, true
-	case s.Instance.Status == providers.NA:
+	case s.Instance.Status == providers.NA, s.Orchestrated:
 		return "", false
 	}
 	return s.Instance.Status, true
@@ -145,3 +153,26 @@ func isAre(n int) string {
 // EncapAddress is the address of a resource of the level inside an encap
 // node: "svc1[vm1].fs#1".
 func EncapAddress(svc, node, rid string) string { return svc + "[" + node + "]." + rid }
+
+// unknownSlaves refuses --slave names that are no encap node of the
+// planned services: a typo would plan nothing and look like success.
+func unknownSlaves(lv Levels, inputs []Input) hcl.Diagnostics {
+	var known []string
+	for _, in := range inputs {
+		for _, e := range in.Encaps {
+			known = append(known, e.Host.Node)
+		}
+	}
+	var diags hcl.Diagnostics
+	for _, n := range lv.Slaves {
+		if slices.Contains(known, n) {
+			continue
+		}
+		have := "none: no planned service is encapsulated here"
+		if len(known) > 0 {
+			have = strings.Join(known, ", ")
+		}
+		diags = append(diags, errorDiag("Unknown encap node", fmt.Sprintf("--slave %q: no container of the planned services hosts that encap node (encap nodes: %s)", n, have)))
+	}
+	return diags
+}

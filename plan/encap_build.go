@@ -20,6 +20,12 @@ type EncapInput struct {
 	// Fresh is the level as a container that starts anew brings it: all
 	// down.
 	Fresh Input
+	// Orchestrated: the agent reported a daemon inside the container,
+	// which places the level (see leftToDaemons).
+	Orchestrated bool
+	// Excluded: the action's levels do not name this one (--master); it
+	// is only stopped first when its container stops.
+	Excluded bool
 }
 
 // encapInputs are the levels inside in's containers that lv selects. The
@@ -29,12 +35,10 @@ func encapInputs(svc *lang.Service, in Input, lv Levels) ([]EncapInput, hcl.Diag
 	var out []EncapInput
 	var diags hcl.Diagnostics
 	for _, h := range EncapHosts(in.Instance) {
-		if !lv.Slave(h.Node) {
-			continue
-		}
 		var snap *LiveInstance
+		orchestrated := false
 		if lr := in.Live.Resource(h.Container); lr != nil && lr.Inside != nil && lr.Status == providers.Up {
-			snap = lr.Inside.Instance
+			snap, orchestrated = lr.Inside.Instance, lr.Inside.Orchestrated
 		}
 		inst, live, d := snapshotInstance(snap, svc, h.Node)
 		diags = append(diags, d...)
@@ -42,7 +46,7 @@ func encapInputs(svc *lang.Service, in Input, lv Levels) ([]EncapInput, hcl.Diag
 			continue
 		}
 		t := innerTarget(in, h, inst)
-		e := EncapInput{Host: h, Input: Input{Instance: inst, Live: live, Target: t}, Known: snap != nil, Fresh: Input{Instance: inst, Live: live, Target: t}}
+		e := EncapInput{Host: h, Input: Input{Instance: inst, Live: live, Target: t}, Known: snap != nil, Fresh: Input{Instance: inst, Live: live, Target: t}, Orchestrated: orchestrated, Excluded: !lv.Slave(h.Node)}
 		if e.Known {
 			e.Fresh.Instance, e.Fresh.Live, _ = snapshotInstance(nil, svc, h.Node)
 		}
@@ -73,12 +77,15 @@ func innerTarget(in Input, h EncapHost, inner *lang.Instance) Target {
 type encapPlan struct {
 	changes       []*Change
 	before, after []Step // before the node's stops, after its starts
+	note          string // why nothing is planned there, "" when it is
 }
 
 // planEncap plans the level inside e's container, given the node level's
 // plan sp. A container that (re)starts brings a fresh level: planned as
 // all down, known after apply. A container that stops has its level
-// stopped by the agent first.
+// stopped by the agent first. Both hold for a subset action that names
+// the container alone (the daemon's monitor restarting it): the level
+// inside comes and goes with its container, whole.
 func (sp *servicePlan) planEncap(e EncapInput, opts Options, nodes []string) (*encapPlan, error) {
 	if err := levelNamed(e, opts, nodes); err != nil {
 		return nil, err
@@ -86,6 +93,15 @@ func (sp *servicePlan) planEncap(e EncapInput, opts Options, nodes []string) (*e
 	cc := sp.byRID[e.Host.Container]
 	stops := cc != nil && cc.Has(providers.ActStop)
 	starts := cc != nil && cc.Has(providers.ActStart)
+	if e.Excluded {
+		return sp.stopFirst(e, stops), nil
+	}
+	if leftToDaemons(e, stops || starts) {
+		return &encapPlan{note: daemonsPlaceNote(e)}, nil
+	}
+	if s := selectedRIDs(e.Instance, opts); (starts || stops) && s != nil && len(s) == 0 {
+		opts.RIDs, opts.Tags = nil, nil
+	}
 	in, known := e.Input, e.Known
 	if starts {
 		in, known = e.Fresh, false
@@ -105,15 +121,19 @@ func (sp *servicePlan) planEncap(e EncapInput, opts Options, nodes []string) (*e
 	if subset != nil && len(subset) == 0 {
 		return ep, nil // a subset action on none of this level's resources
 	}
+	// The daemons inside act on their own: the level's last status may be
+	// old news, and a container going away has its agent stop the level
+	// whatever it said.
+	stale := !e.Known || e.Orchestrated
 	switch e.Target {
 	case TargetDown, TargetUnprovision:
-		if running && (!e.Known || len(ep.changes) > 0) {
+		if running && (stale || len(ep.changes) > 0) {
 			st := encapStep(e, e.Target, providers.ActStop, subset)
 			st.Optional = stops // as above
 			ep.before = append(ep.before, st)
 		}
 	default:
-		if stops && running && (!e.Known || anyActive(e.Live)) {
+		if stops && running && (stale || anyActive(e.Live)) {
 			// the container stops next, and what runs in it with it: an
 			// agent that cannot stop its level first must not keep it up
 			st := encapStep(e, TargetDown, providers.ActStop, subset)
@@ -125,6 +145,19 @@ func (sp *servicePlan) planEncap(e EncapInput, opts Options, nodes []string) (*e
 		}
 	}
 	return ep, nil
+}
+
+// stopFirst is the plan of a level the action does not name (--master):
+// when its container stops, its agent stops it first, as a whole stop
+// would, rather than its processes being killed with the container.
+func (sp *servicePlan) stopFirst(e EncapInput, stops bool) *encapPlan {
+	ep := &encapPlan{}
+	if stops && sp.containerUp(e.Host.Container) {
+		st := encapStep(e, TargetDown, providers.ActStop, nil)
+		st.Optional = true
+		ep.before = append(ep.before, st)
+	}
+	return ep
 }
 
 // levelNamed refuses a subset action (--rid, --tag) that selects encap

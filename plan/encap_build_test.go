@@ -197,20 +197,34 @@ func TestEncapSubsetNeedsALevel(t *testing.T) {
 	if got, want := stepLines(p), "stop enc[vm1] down app#web"; got != want {
 		t.Errorf("--slave vm1 steps %q, want %q", got, want)
 	}
-	// A subset of the node's own resources needs no level.
+	// A subset of the node's own resources needs no level; the container
+	// stops with its level inside.
 	p, err = encapPlan(t, live, plan.Options{Target: plan.TargetDown, RIDs: []string{"container#0"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := stepLines(p), "stop enc.container#0"; got != want {
+	if got, want := stepLines(p), "stop enc[vm1] down optional; stop enc.container#0"; got != want {
 		t.Errorf("--rid container#0 steps %q, want %q", got, want)
 	}
+	// --master: the node's resources; a container that stops still has
+	// its agent stop the level first.
 	p, err = encapPlan(t, live, plan.Options{Target: plan.TargetDown, Levels: plan.Levels{Master: true}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := stepLines(p), "stop enc.container#0"; got != want {
+	if got, want := stepLines(p), "stop enc[vm1] down optional; stop enc.container#0"; got != want {
 		t.Errorf("--master steps %q, want %q", got, want)
+	}
+	p, err = encapPlan(t, encapLive(t, loadEncap(t), providers.Up, map[string]providers.State{"app#web": providers.Down}), plan.Options{Levels: plan.Levels{Master: true}})
+	if err != nil || !p.Empty() {
+		t.Errorf("--master start with the level inside down: %v, steps %q: want nothing", err, stepLines(p))
+	}
+	// A name that is no encap node is an error, not an empty plan.
+	for _, name := range []string{"vm2", ""} {
+		_, err = encapPlan(t, live, plan.Options{Target: plan.TargetDown, RIDs: []string{"app#web"}, Levels: plan.Levels{Slaves: []string{name}}})
+		if err == nil || !strings.Contains(err.Error(), "encap nodes: vm1") {
+			t.Errorf("--slave %q: %v", name, err)
+		}
 	}
 }
 

@@ -91,6 +91,7 @@ func hasApplied(li *LiveInstance) bool {
 // Errored one.
 func Make(ctx context.Context, req Request) (*Plan, []Input, hcl.Diagnostics) {
 	inputs, diags := Observe(ctx, req)
+	diags = append(diags, unknownSlaves(req.Options.Levels, inputs)...)
 	checks := newChecks(req, inputs)
 	if !diags.HasErrors() {
 		diags = append(diags, checks.attrs(ctx)...)

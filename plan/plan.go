@@ -87,6 +87,9 @@ type Plan struct {
 	// Diagnostics are the planning's errors and warnings, located in the
 	// configuration.
 	Diagnostics []lang.JSONDiagnostic `json:"diagnostics"`
+	// Notes say what the plan leaves alone on purpose: the levels inside
+	// containers whose own daemons place the service.
+	Notes []string `json:"notes,omitempty"`
 }
 
 // Change describes everything that happens to one resource.

@@ -22,6 +22,11 @@ func WriteMarkdown(out io.Writer, p *Plan) {
 	w := bufio.NewWriterSize(out, 64<<10)
 	defer w.Flush()
 	fmt.Fprintf(w, "### omplan: node `%s`\n\n", p.Node)
+	defer func() {
+		for _, n := range p.Notes {
+			fmt.Fprintf(w, "\n> %s\n", n)
+		}
+	}()
 	if p.Empty() {
 		fmt.Fprintln(w, "**No changes.** The node matches the configuration.")
 		return

@@ -71,6 +71,7 @@ func WriteText(out io.Writer, p *Plan, col Colors) {
 	defer w.Flush()
 	if p.Empty() {
 		fmt.Fprintf(w, "%s Node %s matches the configuration.\n", col.Green("No changes."), p.Node)
+		writeNotes(w, p, col)
 		return
 	}
 	fmt.Fprintf(w, "omhcl will perform the following actions on node %s:\n", col.Bold(p.Node))
@@ -91,8 +92,20 @@ func WriteText(out io.Writer, p *Plan, col Colors) {
 		}
 		fmt.Fprintf(w, "  %2d. %-11s %s\n", i+1, s.Action, s.Address)
 	}
+	writeNotes(w, p, col)
 	if n := countDestroying(p); n > 0 {
 		fmt.Fprintf(w, "\n%s\n", col.Red(fmt.Sprintf("WARNING: %d resource(s) will be unprovisioned: their data will be destroyed.", n)))
+	}
+}
+
+// writeNotes lists what the plan leaves alone on purpose.
+func writeNotes(w io.Writer, p *Plan, col Colors) {
+	if len(p.Notes) == 0 {
+		return
+	}
+	fmt.Fprintln(w)
+	for _, n := range p.Notes {
+		fmt.Fprintf(w, "%s\n", col.Gray("Note: "+n))
 	}
 }
 

@@ -45,11 +45,15 @@ func newAgent(e *cli.Env) *cobra.Command {
 			if diags.HasErrors() {
 				return fmt.Errorf("%s", diags.Error())
 			}
-			live, err := json.Marshal(li)
+			st, err := withDaemon(cmd.Context(), e, args[0], li) // agent_daemon.go
 			if err != nil {
 				return err
 			}
-			return json.NewEncoder(e.Out).Encode(encap.Report{Live: live, Config: mine.Version(), Origin: mine.Origin})
+			live, err := json.Marshal(st.LiveInstance)
+			if err != nil {
+				return err
+			}
+			return json.NewEncoder(e.Out).Encode(encap.Report{Live: live, Config: mine.Version(), Origin: mine.Origin, Orchestrated: st.Orchestrated})
 		},
 	}
 	var target string
@@ -61,6 +65,9 @@ func newAgent(e *cli.Env) *cobra.Command {
 			_, cfg, err := f.check(e, args[0], false)
 			if err != nil {
 				return err
+			}
+			if left, err := leaveToDaemon(cmd.Context(), e, args[0], plan.Target(target)); left || err != nil {
+				return err // a daemon here places the service (agent_daemon.go)
 			}
 			_, res, err := engine.Converge(cmd.Context(), engine.Request{
 				Config: cfg, Store: e.Store(), Node: e.NodeName(), Services: args[:1],

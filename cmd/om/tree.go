@@ -77,7 +77,11 @@ func insideNotes(in *plan.EncapStatus, col plan.Colors) []string {
 	if in.Error != "" {
 		return []string{col.Red("error: encap node " + in.Node + ": " + in.Error)}
 	}
-	out := []string{fmt.Sprintf("info: encap node %s, %s, by its agent %s ago", in.Node, in.Instance.Status, in.Age(time.Now()))}
+	note := fmt.Sprintf("info: encap node %s, %s, by its agent %s ago", in.Node, in.Instance.Status, in.Age(time.Now()))
+	if in.Orchestrated {
+		note += "; placed by the daemons inside the containers"
+	}
+	out := []string{note}
 	if in.Conflict != "" {
 		out = append(out, col.Red("error: "+in.Conflict))
 	}

@@ -21,7 +21,8 @@ var ServiceIP = netip.MustParseAddr(ServiceAddr)
 
 // Adapt rewrites a service configuration written for DefaultRoot to this
 // lab's root, and installs what its app needs there: demoweb in ROOT/bin
-// and the ROOT/www document root.
+// and the ROOT/www document root. om goes to ROOT/bin too: containers of
+// encapsulated services may mount it as their agent (examples/lab-encap*).
 func (r *Rig) Adapt(src []byte) ([]byte, error) {
 	if err := r.installApp(); err != nil {
 		return nil, err
@@ -35,13 +36,18 @@ func (r *Rig) installApp() error {
 			return err
 		}
 	}
-	return copyFile(r.bin("demoweb"), filepath.Join(r.Root, "bin", "demoweb"), 0o755)
+	for _, b := range []string{"demoweb", "om"} {
+		if err := copyFile(r.bin(b), filepath.Join(r.Root, "bin", b), 0o755); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func copyFile(from, to string, mode os.FileMode) error {
 	in, err := os.Open(from)
 	if err != nil {
-		return fmt.Errorf("the demoweb binary: %v (build it first: make build)", err)
+		return fmt.Errorf("the %s binary: %v (build it first: make build)", filepath.Base(from), err)
 	}
 	defer in.Close()
 	tmp := to + ".tmp"
