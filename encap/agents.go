@@ -19,10 +19,13 @@ package encap
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/omhcl/omhcl/plan"
@@ -38,8 +41,12 @@ const AgentPath = "/usr/local/bin/om"
 const DefaultMaxAge = 30 * time.Second
 
 // StatusTimeout bounds an agent's status report, its installation
-// included (a 20 MB copy).
-const StatusTimeout = 20 * time.Second
+// included (a 20 MB copy). ConvergeTimeout bounds a converge, which runs
+// the drivers' own timeouts (an app's 60 s by default) one after another.
+const (
+	StatusTimeout   = 20 * time.Second
+	ConvergeTimeout = 10 * time.Minute
+)
 
 // Exit codes of the agent protocol (om agent ...).
 const (
@@ -74,58 +81,129 @@ type call struct {
 	args []string
 }
 
-// run runs c, installing the agent and pushing the configuration first
-// when the agent is missing, another build, or lacks the configuration.
+// run runs c, installing the agent first when it is missing, of another
+// build or broken (it crashes, or answers without the proof of an om
+// agent), and pushing the configuration when the agent has none or an
+// older one; each at most once.
 func (a *Agents) run(ctx context.Context, c call) (stdout []byte, err error) {
 	bin, err := a.binary()
 	if err != nil {
 		return nil, err
 	}
+	nonce := newNonce()
 	installed, pushed := false, false
 	for {
-		out, errOut, code, err := c.x.Exec(ctx, append(c.argv(bin.sha), a.configArgs(c.h.Service)...))
-		missing := err != nil && notFound(err, errOut)
+		argv := append(c.argv(bin.sha, nonce), a.configArgs(c.h.Service)...)
+		out, errOut, code, err := c.x.Exec(ctx, argv)
+		v := judge(c, nonce, out, errOut, code, err)
 		switch {
-		case err != nil && !missing:
-			return nil, fmt.Errorf("%s (%s): run the agent: %w", c.h.Container, c.h.Node, err)
-		case !missing && code == 0:
-			return out, nil
-		case !installed && (missing || code == ExitMismatch || code == 126 || code == 127):
+		case v.ok:
+			return v.out, nil
+		case v.install != "" && !installed:
 			installed = true
-			why := "no om agent at " + AgentPath
-			if code == ExitMismatch {
-				why = fmt.Sprintf("the om agent at %s is another build (%s)", AgentPath, strings.TrimSpace(string(errOut)))
+			if err := a.install(ctx, c, bin, v.install); err != nil {
+				return nil, err
 			}
-			if err := c.x.CopyIn(ctx, bin.path, AgentPath, 0o755); err != nil {
-				return nil, fmt.Errorf("%s (%s): %s, and the node's cannot be installed: %w; install om (the node's build, sha256 %.12s) at %s in the image",
-					c.h.Container, c.h.Node, why, err, bin.sha, AgentPath)
-			}
-		case !pushed && code == exitNoConfig:
+		case v.push && !pushed:
 			pushed = true
 			if err := a.pushConfig(ctx, c); err != nil {
 				return nil, err
 			}
+		case v.install != "":
+			return nil, fmt.Errorf("%s (%s): %s, even after the node installed its own", c.h.Container, c.h.Node, v.install)
 		default:
-			return nil, agentError(c, code, errOut)
+			return nil, v.err
 		}
 	}
 }
 
+// verdict is what to make of one agent call.
+type verdict struct {
+	ok      bool
+	out     []byte // stdout without the proof line
+	install string // why the agent must be (re)installed
+	push    bool   // the agent needs the node's configuration
+	err     error
+}
+
+// judge reads an agent call's outcome. Only an exit 0 with the proof line
+// (the call's nonce) is an answer: an agent that crashed, was killed or
+// is not om at all must never pass for one that reported nothing.
+func judge(c call, nonce string, out, errOut []byte, code int, err error) verdict {
+	msg := strings.TrimSpace(string(errOut))
+	switch {
+	case err != nil && notFound(err, errOut):
+		return verdict{install: "no om agent at " + AgentPath}
+	case err != nil:
+		return verdict{err: fmt.Errorf("%s (%s): run the agent: %w", c.h.Container, c.h.Node, err)}
+	case code == 0:
+		if body, ok := cutProof(out, nonce); ok {
+			return verdict{ok: true, out: body}
+		}
+		return verdict{install: fmt.Sprintf("the program at %s exited 0 without an om agent's answer", AgentPath)}
+	case code == ExitMismatch:
+		return verdict{install: fmt.Sprintf("the om agent at %s is another build (%s)", AgentPath, msg)}
+	case code == 126 || code == 127:
+		return verdict{install: fmt.Sprintf("the om agent at %s does not run (exit %d: %s)", AgentPath, code, msg)}
+	case code >= 128:
+		return verdict{install: fmt.Sprintf("the om agent at %s was killed by signal %d (%s)", AgentPath, code-128, syscall.Signal(code-128))}
+	case code == exitNoConfig:
+		return verdict{push: true, err: agentError(c, code, errOut)}
+	}
+	return verdict{err: agentError(c, code, errOut)}
+}
+
+// install copies the node's om into the container beside the agent's
+// path, and has it move itself there: a copy cut short (a kill, a full
+// disk) never leaves a truncated agent in place.
+func (a *Agents) install(ctx context.Context, c call, bin build, why string) error {
+	next := AgentPath + ".new"
+	fail := func(err error) error {
+		return fmt.Errorf("%s (%s): %s, and the node's cannot be installed: %w; install om (the node's build, sha256 %.12s) at %s in the image",
+			c.h.Container, c.h.Node, why, err, bin.sha, AgentPath)
+	}
+	if err := c.x.CopyIn(ctx, bin.path, next, 0o755); err != nil {
+		return fail(err)
+	}
+	_, errOut, code, err := c.x.Exec(ctx, []string{next, "agent", "install", AgentPath})
+	if err == nil && code != 0 {
+		err = fmt.Errorf("%s agent install: exit %d: %s", next, code, strings.TrimSpace(string(errOut)))
+	}
+	if err != nil {
+		return fail(err)
+	}
+	return nil
+}
+
 // argv is the command the container runs.
-func (c call) argv(sha string) []string {
-	argv := []string{AgentPath, "agent", c.verb, c.h.Service, "--node", c.h.Node, "--expect", sha}
+func (c call) argv(sha, nonce string) []string {
+	argv := []string{AgentPath, "agent", c.verb, c.h.Service, "--node", c.h.Node, "--expect", sha, "--nonce", nonce}
 	return append(argv, c.args...)
+}
+
+// ProofLine is the last line an agent writes on success: the call's
+// nonce, which nothing but an om agent answering this call prints.
+func ProofLine(nonce string) string { return "omhcl-agent " + nonce + " done" }
+
+// cutProof returns out without its proof line, and whether it was there.
+func cutProof(out []byte, nonce string) ([]byte, bool) {
+	body := strings.TrimRight(string(out), "\n")
+	i := strings.LastIndexByte(body, '\n')
+	if body[i+1:] != ProofLine(nonce) {
+		return nil, false
+	}
+	return []byte(body[:i+1]), true
+}
+
+func newNonce() string {
+	b := make([]byte, 8)
+	rand.Read(b)
+	return hex.EncodeToString(b)
 }
 
 // agentError is a failed agent call, with what the agent said.
 func agentError(c call, code int, errOut []byte) error {
 	msg := strings.TrimSpace(string(errOut))
-	switch code {
-	case ExitMismatch:
-		return fmt.Errorf("%s (%s): the om agent at %s is another build than the node's and was not replaced: %s", c.h.Container, c.h.Node, AgentPath, msg)
-	case 126, 127:
-		return fmt.Errorf("%s (%s): the om agent at %s does not run (exit %d: %s): the image must let a static binary run there", c.h.Container, c.h.Node, AgentPath, code, msg)
-	}
 	if msg == "" {
 		msg = fmt.Sprintf("exit %d", code)
 	}
@@ -199,6 +277,8 @@ func (a *Agents) Converge(ctx context.Context, h plan.EncapHost, x providers.Exe
 	if len(req.RIDs) > 0 {
 		args = append(args, "--rid", strings.Join(req.RIDs, ","))
 	}
+	ctx, cancel := context.WithTimeout(ctx, ConvergeTimeout)
+	defer cancel()
 	log.Op("om agent converge %s --node %s %s (inside %s)", h.Service, h.Node, strings.Join(args, " "), h.Container)
 	a.forget(h)
 	out, err := a.run(ctx, call{h: h, x: x, verb: "converge", args: args})

@@ -9,8 +9,8 @@ import (
 // inside their running container and copy a file into it: what an agent
 // living in the container is installed and driven with.
 type Executor interface {
-	// Exec runs argv inside the container and returns what it wrote and
-	// its exit code. err is for a command that could not be run at all
+	// Exec runs argv inside the container, as its root, and returns what
+	// it wrote and its exit code; it returns when ctx ends. err is for a command that could not be run at all
 	// (container down, tool missing); a command failing inside the
 	// container is a non-zero code with a nil err.
 	Exec(ctx context.Context, argv []string) (stdout, stderr []byte, code int, err error)

@@ -202,10 +202,16 @@ func TestEncapSubsetActionsNeedALevel(t *testing.T) {
 	if body, err := l.getSoon(); err != nil || body != l.page {
 		t.Fatalf("after start --slaves the client got %q (%v)", body, err)
 	}
-	// --master: the node's resources; the level inside is left alone.
+	// --master: the node's resources; the level inside plans nothing of
+	// its own, but the container that stops has its agent stop it first.
 	out := l.must("omplan", "--target", "down", "--master", l.config)
-	if strings.Contains(out, "enc[vm1]") || !strings.Contains(out, "enc.container#0") {
-		t.Errorf("a plan at --master acts inside the container:\n%s", out)
+	if strings.Contains(out, "# enc[vm1].") || !strings.Contains(out, "enc.container#0") {
+		t.Errorf("a plan at --master plans the resources inside the container:\n%s", out)
+	}
+	assertOrder(t, out, "1. stop        enc[vm1] (the agent in container#0 converges it to down)", ". stop        enc.container#0")
+	l.must("om", "enc", "stop", "--local", "--rid", "app#web", "--slave", "vm1")
+	if out := l.must("omplan", "--master", l.config); !strings.Contains(out, "No changes") {
+		t.Errorf("a plan at --master starts what is down inside:\n%s", out)
 	}
 }
 
@@ -379,5 +385,36 @@ func TestEncapMismatchedAgentIsAnError(t *testing.T) {
 	}
 	if f := strings.Fields(tree); len(f) < 2 || f[1] == "up" {
 		t.Errorf("the service reports up with a mismatched agent:\n%s", tree)
+	}
+}
+
+// A broken agent inside (a copy cut short, a program that is no om agent
+// and answers nothing) never passes for one that reported: the node
+// installs its own and the status is right again.
+func TestEncapBrokenAgentIsReplaced(t *testing.T) {
+	l := newEncapLab(t)
+	l.start()
+	om, err := os.ReadFile(filepath.Join(binDir, "om"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, agent := range map[string][]byte{
+		"cut short":    om[:len(om)/4],
+		"not an agent": []byte("#!/bin/sh\nexit 0\n"),
+	} {
+		bad := filepath.Join(t.TempDir(), "om")
+		if err := os.WriteFile(bad, agent, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if out, err := exec.Command("docker", "cp", bad, l.container+":/usr/local/bin/om").CombinedOutput(); err != nil {
+			t.Fatalf("docker cp: %v\n%s", err, out)
+		}
+		tree := l.must("om", "enc", "status", "-r")
+		if _, st := flagsAndStatus(t, tree, "app#web"); st != "up" || strings.Contains(tree, "error:") {
+			t.Errorf("%s: app#web is %s after the node met the broken agent:\n%s", name, st, tree)
+		}
+		if sum := l.exec("/usr/local/bin/om", "agent", "version"); len(strings.TrimSpace(sum)) != 64 {
+			t.Errorf("%s: the agent was not replaced: %q", name, sum)
+		}
 	}
 }

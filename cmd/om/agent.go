@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 
 	"github.com/omhcl/omhcl/cmd/internal/cli"
@@ -21,9 +22,11 @@ type agentFlags struct {
 	expect     string
 	configGen  int64
 	configHash string
+	nonce      string
 }
 
 func (f *agentFlags) add(c *cobra.Command) {
+	c.Flags().StringVar(&f.nonce, "nonce", "", "printed in the last line on success: the proof of an om agent's answer")
 	c.Flags().StringVar(&f.expect, "expect", "", "the build (SHA-256) the node expects")
 	c.Flags().Int64Var(&f.configGen, "config-gen", 0, "the generation of the node's configuration of the service")
 	c.Flags().StringVar(&f.configHash, "config-hash", "", "the hash of the node's configuration of the service")
@@ -109,8 +112,26 @@ func newAgent(e *cli.Env) *cobra.Command {
 	for _, c := range []*cobra.Command{status, converge, config} {
 		f.add(c)
 	}
-	g := group("agent", "The protocol of the agent inside containers (used by nodes)", status, converge, config, version)
+	install := &cobra.Command{
+		Use:  "install PATH",
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			// the node copied this binary beside PATH: moved in one rename,
+			// an agent is never half there
+			self, err := os.Executable()
+			if err != nil {
+				return err
+			}
+			return os.Rename(self, args[0])
+		},
+	}
+	g := group("agent", "The protocol of the agent inside containers (used by nodes)", status, converge, config, version, install)
 	g.Hidden = true
+	g.PersistentPostRun = func(cmd *cobra.Command, args []string) {
+		if f.nonce != "" {
+			fmt.Fprintln(e.Out, encap.ProofLine(f.nonce))
+		}
+	}
 	return g
 }
 

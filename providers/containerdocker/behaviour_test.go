@@ -154,6 +154,13 @@ func TestExecAndCopy(t *testing.T) {
 			if err := ex.CopyIn(context.Background(), src, "relative", 0o644); err == nil {
 				t.Errorf("copy to a relative path: no error")
 			}
+			// a command that hangs does not hang its caller
+			ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+			defer cancel()
+			begin := time.Now()
+			if _, _, _, err := ex.Exec(ctx, []string{"sleep", "30"}); err == nil || time.Since(begin) > 5*time.Second {
+				t.Errorf("exec of a hanging command with a 0.5 s context: %v after %s", err, time.Since(begin))
+			}
 		})
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path"
 	"strings"
+	"time"
 )
 
 // running fails unless the container runs: lxc-attach needs its init.
@@ -43,6 +44,9 @@ func (d *driver) Exec(ctx context.Context, argv []string) (stdout, stderr []byte
 	}
 	args := append([]string{"-n", d.name(), "-P", d.lxcpath(), "--clear-env", "--"}, argv...)
 	cmd := exec.CommandContext(ctx, "lxc-attach", args...)
+	// once ctx ends and lxc-attach is killed, what the command left
+	// running inside must not hold its output pipes open for ever
+	cmd.WaitDelay = 2 * time.Second
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	err = cmd.Run()
