@@ -238,7 +238,7 @@ func (a *Agents) Status(ctx context.Context, h plan.EncapHost, x providers.Execu
 	rep, err := a.report(ctx, c)
 	if err == nil {
 		st.Instance, st.Orchestrated = rep.live, rep.Orchestrated
-		st.ConfigNote, err = a.reconcile(ctx, c, rep.Config)
+		st.ConfigNote, st.NewerConfig, err = a.reconcile(ctx, c, rep.Config)
 		if err != nil {
 			st.Conflict, err = err.Error(), nil
 		}

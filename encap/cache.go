@@ -13,6 +13,9 @@ import (
 	"github.com/omhcl/omhcl/providers"
 )
 
+// errorMaxAge bounds the reuse of a status that is an error.
+const errorMaxAge = 5 * time.Second
+
 // cacheEntry is a status kept for the container it came from.
 type cacheEntry struct {
 	Container string            `json:"container_identity"`
@@ -43,6 +46,9 @@ func (a *Agents) cached(h plan.EncapHost, identity string) *plan.EncapStatus {
 	}
 	if a.MonitoredMaxAge > 0 && monitored(e.Status.Instance) {
 		maxAge = a.MonitoredMaxAge
+	}
+	if e.Status.Error != "" { // a paused container, an agent replaced: soon asked again
+		maxAge = min(maxAge, errorMaxAge)
 	}
 	if age := time.Since(e.Status.CheckedAt); age < 0 || age > maxAge {
 		return nil

@@ -112,29 +112,29 @@ func (a *Agents) pushConfig(ctx context.Context, c call) error {
 // reconcile compares the agent's configuration with the node's after a
 // status: a newer one is pulled and handed to Pulled; a conflict is the
 // returned message.
-func (a *Agents) reconcile(ctx context.Context, c call, inside state.ConfigVersion) (note string, err error) {
+func (a *Agents) reconcile(ctx context.Context, c call, inside state.ConfigVersion) (note string, newer *state.ConfigEntry, err error) {
 	node := a.nodeConfig(c.h.Service)
 	switch {
 	case node == nil || inside.Gen < node.Gen:
-		return "", nil
+		return "", nil, nil
 	case inside.Gen == node.Gen && inside.Hash != node.Hash:
-		return "", fmt.Errorf("%s (%s): %s", c.h.Container, c.h.Node, conflict(c.h.Service, inside.Gen, node.Hash, inside.Hash, "in "+c.h.Node))
+		return "", nil, fmt.Errorf("%s (%s): %s", c.h.Container, c.h.Node, conflict(c.h.Service, inside.Gen, node.Hash, inside.Hash, "in "+c.h.Node))
 	case inside.Gen == node.Gen:
-		return "", nil
+		return "", nil, nil
 	}
 	out, err := a.run(ctx, call{h: c.h, x: c.x, verb: "config"})
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	var e state.ConfigEntry
 	if err := json.Unmarshal(out, &e); err != nil || e.Service != c.h.Service || state.HashSource(e.Source) != e.Hash {
-		return "", fmt.Errorf("%s (%s): the agent's configuration is not a valid entry: %v", c.h.Container, c.h.Node, err)
+		return "", nil, fmt.Errorf("%s (%s): the agent's configuration is not a valid entry: %v", c.h.Container, c.h.Node, err)
 	}
 	if a.Pulled == nil {
-		return fmt.Sprintf("configuration generation %d edited in %s is newer than the node's (%d): no daemon runs on the node to take it", e.Gen, e.Origin, node.Gen), nil
+		return fmt.Sprintf("configuration generation %d edited in %s is newer than the node's (%d) and runs there: no daemon runs on the node to take it; copy it into the node's files (docker exec ... om %s edit config shows it) or run the daemon", e.Gen, e.Origin, node.Gen, c.h.Service), &e, nil
 	}
 	if err := a.Pulled(&e); err != nil {
-		return "", fmt.Errorf("%s (%s): take the newer configuration (generation %d): %w", c.h.Container, c.h.Node, e.Gen, err)
+		return "", nil, fmt.Errorf("%s (%s): take the newer configuration (generation %d): %w", c.h.Container, c.h.Node, e.Gen, err)
 	}
-	return fmt.Sprintf("configuration generation %d edited in %s pulled and handed to the cluster", e.Gen, e.Origin), nil
+	return fmt.Sprintf("configuration generation %d edited in %s pulled and handed to the cluster", e.Gen, e.Origin), &e, nil
 }

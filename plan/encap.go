@@ -11,6 +11,7 @@ import (
 
 	"github.com/omhcl/omhcl/lang"
 	"github.com/omhcl/omhcl/providers"
+	"github.com/omhcl/omhcl/state"
 )
 
 // A service is encapsulated (seed 002) when some of its containers are
@@ -71,6 +72,9 @@ type EncapStatus struct {
 	// inside.
 	Conflict   string `json:"config_conflict,omitempty"`
 	ConfigNote string `json:"config_note,omitempty"`
+	// NewerConfig is that newer configuration: the level inside runs it,
+	// so plans of the level use it.
+	NewerConfig *state.ConfigEntry `json:"newer_config,omitempty"`
 	// Orchestrated: a daemon runs inside the container (a farmed
 	// topology): the daemons inside place the level among the containers,
 	// not the node (see PlacedInside).

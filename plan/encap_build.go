@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"fmt"
 	"slices"
 
 	"github.com/hashicorp/hcl/v2"
@@ -26,6 +27,10 @@ type EncapInput struct {
 	// Excluded: the action's levels do not name this one (--master); it
 	// is only stopped first when its container stops.
 	Excluded bool
+	// Unreported says why the agent of a running container gave no
+	// status; Newer notes a configuration edited inside, newer than the
+	// node's, which the level was planned with.
+	Unreported, Newer string
 }
 
 // encapInputs are the levels inside in's containers that lv selects. The
@@ -36,17 +41,22 @@ func encapInputs(svc *lang.Service, in Input, lv Levels) ([]EncapInput, hcl.Diag
 	var diags hcl.Diagnostics
 	for _, h := range EncapHosts(in.Instance) {
 		var snap *LiveInstance
-		orchestrated := false
+		var inside *EncapStatus
 		if lr := in.Live.Resource(h.Container); lr != nil && lr.Inside != nil && lr.Status == providers.Up {
-			snap, orchestrated = lr.Inside.Instance, lr.Inside.Orchestrated
+			inside = lr.Inside
+			snap = inside.Instance
 		}
-		inst, live, d := snapshotInstance(snap, svc, h.Node)
+		runs, newer := insideConfig(svc, inside)
+		inst, live, d := snapshotInstance(snap, runs, h.Node)
 		diags = append(diags, d...)
 		if d.HasErrors() {
 			continue
 		}
 		t := innerTarget(in, h, inst)
-		e := EncapInput{Host: h, Input: Input{Instance: inst, Live: live, Target: t}, Known: snap != nil, Fresh: Input{Instance: inst, Live: live, Target: t}, Orchestrated: orchestrated, Excluded: !lv.Slave(h.Node)}
+		e := EncapInput{Host: h, Input: Input{Instance: inst, Live: live, Target: t}, Known: snap != nil, Fresh: Input{Instance: inst, Live: live, Target: t}, Excluded: !lv.Slave(h.Node), Newer: newer}
+		if inside != nil {
+			e.Orchestrated, e.Unreported = inside.Orchestrated, inside.Error
+		}
 		if e.Known {
 			e.Fresh.Instance, e.Fresh.Live, _ = snapshotInstance(nil, svc, h.Node)
 		}
@@ -110,7 +120,7 @@ func (sp *servicePlan) planEncap(e EncapInput, opts Options, nodes []string) (*e
 	if err != nil {
 		return nil, err
 	}
-	ep := &encapPlan{changes: inner.changes}
+	ep := &encapPlan{changes: inner.changes, note: levelNote(e, starts)}
 	for _, c := range ep.changes {
 		c.Level, c.EncapNode, c.Container = LevelEncap, e.Host.Node, e.Host.Container
 		c.Address = EncapAddress(c.Service, e.Host.Node, c.RID)
@@ -145,6 +155,19 @@ func (sp *servicePlan) planEncap(e EncapInput, opts Options, nodes []string) (*e
 		}
 	}
 	return ep, nil
+}
+
+// levelNote says when the level was planned from less than the agent's
+// report of it, or with another configuration than the node's.
+func levelNote(e EncapInput, starts bool) string {
+	where := fmt.Sprintf("%s[%s] (%s)", e.Host.Service, e.Host.Node, e.Host.Container)
+	switch {
+	case e.Unreported != "" && !starts:
+		return fmt.Sprintf("%s: its agent did not report (%s): the level is planned as if all down; the apply asks the agent to converge it", where, e.Unreported)
+	case e.Newer != "":
+		return fmt.Sprintf("%s: planned with %s", where, e.Newer)
+	}
+	return ""
 }
 
 // stopFirst is the plan of a level the action does not name (--master):
@@ -201,4 +224,19 @@ func selectedRIDs(inst *lang.Instance, opts Options) []string {
 		}
 	}
 	return out
+}
+
+// insideConfig is the configuration the level inside runs: a newer one
+// edited inside (newest wins) when its agent reported it, else svc. The
+// note says which, "" for svc.
+func insideConfig(svc *lang.Service, inside *EncapStatus) (*lang.Service, string) {
+	if inside == nil || inside.NewerConfig == nil {
+		return svc, ""
+	}
+	e := inside.NewerConfig
+	cfg, diags := lang.LoadFiles(map[string][]byte{svc.Name + ".hcl": []byte(e.Source)})
+	if diags.HasErrors() || cfg.Service(svc.Name) == nil {
+		return svc, ""
+	}
+	return cfg.Service(svc.Name), fmt.Sprintf("the configuration edited in %s (generation %d), newer than the node's", e.Origin, e.Gen)
 }

@@ -294,8 +294,13 @@ func TestEncapConfigEditedInsideWins(t *testing.T) {
 	if !strings.Contains(tree, "configuration generation 2 edited in vm1 is newer than the node's (1)") {
 		t.Errorf("the node does not report the newer configuration inside:\n%s", tree)
 	}
-	l.must("om", "enc", "stop", "--local", "--slave", "vm1")
-	l.must("om", "enc", "start", "--local", "--slave", "vm1")
+	// the node plans the level inside with the configuration it runs
+	planned := l.must("omplan", l.config)
+	if !strings.Contains(planned, "enc[vm1] (container#0): planned with the configuration edited in vm1 (generation 2)") ||
+		!strings.Contains(planned, "# enc[vm1].app#web will be replaced") || !strings.Contains(planned, "-p 8081") {
+		t.Errorf("the node does not plan the level inside with the configuration edited there:\n%s", planned)
+	}
+	l.must("omapply", "-auto-approve", l.config)
 	kept := l.exec("cat", "/var/lib/omhcl/config/enc.json")
 	if !strings.Contains(kept, `"generation": 2`) || !strings.Contains(kept, "-p 8081") {
 		t.Fatalf("the node overwrote the configuration edited inside:\n%s", kept)

@@ -158,7 +158,9 @@ func (f *agentFlags) check(e *cli.Env, svc string, reporting bool) (*state.Confi
 	}
 	cfg, err := e.LoadFiles(map[string][]byte{filepath.Join(e.Store().ConfigDir(), svc+".hcl"): []byte(mine.Source)})
 	if err != nil {
-		return nil, nil, err
+		// broken, whatever its generation: the node's replaces it
+		fmt.Fprintf(e.Err, "the configuration of %s kept at %s does not load: the node pushes its own\n", svc, e.Store().ConfigPath(svc))
+		return nil, nil, cli.ExitError{Code: 4}
 	}
 	if cfg.Service(svc) == nil {
 		return nil, nil, fmt.Errorf("the configuration kept for %s does not declare it", svc)

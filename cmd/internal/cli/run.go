@@ -90,6 +90,9 @@ func (e *Env) Request(cfg *lang.Config, src plan.Source, sel Selection) (plan.Re
 	if err := knownRIDs(cfg, sel); err != nil {
 		return plan.Request{}, err
 	}
+	if err := knownTags(cfg, sel, e.NodeName()); err != nil {
+		return plan.Request{}, err
+	}
 	return plan.Request{
 		Config:   cfg,
 		Source:   src,
@@ -116,6 +119,35 @@ next:
 			}
 		}
 		return fmt.Errorf("--rid %s: no such resource (the resources: %s)", want, strings.Join(have, ", "))
+	}
+	return nil
+}
+
+// knownTags refuses a --tag that no resource of the selected services
+// carries, on this node or in its containers, as knownRIDs does.
+func knownTags(cfg *lang.Config, sel Selection, node string) error {
+	var have []string
+	for _, svc := range cfg.Services {
+		if len(sel.Services) > 0 && !slices.Contains(sel.Services, svc.Name) {
+			continue
+		}
+		base, _ := svc.Evaluate(node, nil)
+		if base == nil {
+			continue
+		}
+		for _, n := range append([]string{node}, base.Settings.EncapNodes...) {
+			if inst, _ := svc.Evaluate(n, nil); inst != nil {
+				for _, r := range inst.Resources {
+					have = append(have, r.Common.Tags...)
+				}
+			}
+		}
+	}
+	for _, want := range sel.Tags {
+		if !slices.Contains(have, want) {
+			slices.Sort(have)
+			return fmt.Errorf("--tag %s: no resource carries it (the tags: %s)", want, strings.Join(slices.Compact(have), ", "))
+		}
 	}
 	return nil
 }
