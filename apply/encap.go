@@ -2,6 +2,7 @@ package apply
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/omhcl/omhcl/plan"
 	"github.com/omhcl/omhcl/providers"
@@ -25,9 +26,16 @@ func (r *run) encapStep(st plan.Step, target plan.Target) error {
 	if !ok {
 		return fmt.Errorf("container.%s cannot run a command inside its container: no agent can drive the level inside %s", res.Type, st.EncapNode)
 	}
+	if len(st.NodeDrops) > 0 && drv.Status(r.ctx).State != providers.Up {
+		return r.dropAddresses(st, "the container does not run")
+	}
 	h := plan.EncapHost{Service: st.Service, Container: st.RID, Node: st.EncapNode}
 	req := plan.EncapRequest{Target: target, RIDs: st.RIDs}
 	if err := r.o.Agents.Converge(r.ctx, h, x, req, r.log(st.RID)); err != nil {
+		if len(st.NodeDrops) > 0 {
+			r.res.Warnings = append(r.res.Warnings, fmt.Sprintf("stop inside %s failed: %v", st.EncapNode, err))
+			return r.dropAddresses(st, "its agent failed")
+		}
 		return fmt.Errorf("inside %s: %w", st.EncapNode, err)
 	}
 	if st.Action == providers.ActStart {
@@ -47,4 +55,31 @@ func (r *run) rollbackEncap() {
 		}
 		r.res.RolledBack = append(r.res.RolledBack, st.Address)
 	}
+}
+
+// dropAddresses drops, with the node's own drivers, the addresses of the
+// level inside st's container, which shares the node's network namespace:
+// its agent cannot (why), and they would block the service's start on
+// every other node.
+func (r *run) dropAddresses(st plan.Step, why string) error {
+	inner, diags := r.svc.Evaluate(st.EncapNode, nil)
+	if diags.HasErrors() {
+		return diagsError(diags)
+	}
+	log := r.log(st.RID)
+	log.Info("%s: the node drops the addresses of the level inside %s: %s", why, st.EncapNode, strings.Join(st.NodeDrops, ", "))
+	for _, rid := range st.NodeDrops {
+		res := inner.Resource(rid)
+		if res == nil {
+			continue
+		}
+		drv, err := plan.NewDriver(res)
+		if err == nil {
+			err = drv.Stop(r.ctx, r.log(st.EncapNode+":"+rid))
+		}
+		if err != nil {
+			return fmt.Errorf("drop %s of the level inside %s: %w", rid, st.EncapNode, err)
+		}
+	}
+	return nil
 }

@@ -75,6 +75,10 @@ type EncapStatus struct {
 	// NewerConfig is that newer configuration: the level inside runs it,
 	// so plans of the level use it.
 	NewerConfig *state.ConfigEntry `json:"newer_config,omitempty"`
+	// Leftovers are the addresses of the level inside left on the node by
+	// a container that shared its network namespace and no longer runs:
+	// the node drops them itself at the next stop.
+	Leftovers []string `json:"leftovers,omitempty"`
 	// Orchestrated: a daemon runs inside the container (a farmed
 	// topology): the daemons inside place the level among the containers,
 	// not the node (see PlacedInside).

@@ -31,6 +31,10 @@ type EncapInput struct {
 	// status; Newer notes a configuration edited inside, newer than the
 	// node's, which the level was planned with.
 	Unreported, Newer string
+	// Leftovers are addresses a dead container sharing the node's network
+	// namespace left on the node; NodeNet says it shares it.
+	Leftovers []string
+	NodeNet   bool
 }
 
 // encapInputs are the levels inside in's containers that lv selects. The
@@ -42,9 +46,12 @@ func encapInputs(svc *lang.Service, in Input, lv Levels) ([]EncapInput, hcl.Diag
 	for _, h := range EncapHosts(in.Instance) {
 		var snap *LiveInstance
 		var inside *EncapStatus
+		var leftovers []string
 		if lr := in.Live.Resource(h.Container); lr != nil && lr.Inside != nil && lr.Status == providers.Up {
 			inside = lr.Inside
 			snap = inside.Instance
+		} else if lr != nil && lr.Inside != nil {
+			leftovers = lr.Inside.Leftovers
 		}
 		runs, newer := insideConfig(svc, inside)
 		inst, live, d := snapshotInstance(snap, runs, h.Node)
@@ -53,7 +60,8 @@ func encapInputs(svc *lang.Service, in Input, lv Levels) ([]EncapInput, hcl.Diag
 			continue
 		}
 		t := innerTarget(in, h, inst)
-		e := EncapInput{Host: h, Input: Input{Instance: inst, Live: live, Target: t}, Known: snap != nil, Fresh: Input{Instance: inst, Live: live, Target: t}, Excluded: !lv.Slave(h.Node), Newer: newer}
+		e := EncapInput{Host: h, Input: Input{Instance: inst, Live: live, Target: t}, Known: snap != nil, Fresh: Input{Instance: inst, Live: live, Target: t}, Excluded: !lv.Slave(h.Node), Newer: newer,
+			Leftovers: leftovers, NodeNet: SharesNodeNetwork(in.Instance.Resource(h.Container))}
 		if inside != nil {
 			e.Orchestrated, e.Unreported = inside.Orchestrated, inside.Error
 		}
@@ -103,6 +111,9 @@ func (sp *servicePlan) planEncap(e EncapInput, opts Options, nodes []string) (*e
 	cc := sp.byRID[e.Host.Container]
 	stops := cc != nil && cc.Has(providers.ActStop)
 	starts := cc != nil && cc.Has(providers.ActStart)
+	if len(e.Leftovers) > 0 && !starts {
+		return sp.dropLeftovers(e), nil
+	}
 	if e.Excluded {
 		return sp.stopFirst(e, stops), nil
 	}
@@ -205,10 +216,37 @@ func anyActive(li *LiveInstance) bool {
 }
 
 func encapStep(e EncapInput, t Target, a providers.Action, rids []string) Step {
-	return Step{
+	st := Step{
 		Address: e.Host.Service + "[" + e.Host.Node + "]", Service: e.Host.Service, RID: e.Host.Container,
 		Action: a, EncapNode: e.Host.Node, Target: t, RIDs: rids,
 	}
+	if a == providers.ActStop && e.NodeNet {
+		st.NodeDrops = addressesOf(e.Instance, rids)
+	}
+	return st
+}
+
+// addressesOf are the address resources of the level inside (of rids,
+// when set): the node drops those itself when its agent cannot.
+func addressesOf(inst *lang.Instance, rids []string) []string {
+	var out []string
+	for _, r := range inst.Resources {
+		if r.Common.Encap && r.Kind == "ip" && (rids == nil || slices.Contains(rids, r.RID())) {
+			out = append(out, r.RID())
+		}
+	}
+	return out
+}
+
+// dropLeftovers plans the node's drop of the addresses a dead container
+// sharing its network namespace left on it: before any start elsewhere
+// can use them, whatever the target (a start of the container plumbs
+// them again through its agent).
+func (sp *servicePlan) dropLeftovers(e EncapInput) *encapPlan {
+	st := encapStep(e, TargetDown, providers.ActStop, nil)
+	st.NodeDrops = e.Leftovers
+	return &encapPlan{before: []Step{st}, note: fmt.Sprintf("%s[%s] (%s): the container does not run; the node drops the addresses its level left: %s",
+		e.Host.Service, e.Host.Node, e.Host.Container, joinWords(e.Leftovers))}
 }
 
 // selectedRIDs are the encap resources a subset action selects (maybe

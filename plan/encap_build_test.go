@@ -242,3 +242,34 @@ func TestEncapAgentErrorIsNotUp(t *testing.T) {
 		t.Errorf("an agent error counts as %s", st)
 	}
 }
+
+// A dead container that shared the node's network namespace left its
+// level's address on the node: the node plans to drop it itself, unless
+// the container starts again (its agent plumbs it anew).
+func TestEncapLeftoverAddressesAreDropped(t *testing.T) {
+	cfg, diags := lang.LoadFiles(map[string][]byte{"enc.hcl": []byte(strings.Replace(encapHCL, `image    = "busybox"`, `image    = "busybox"
+    netns    = "host"`, 1))})
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	live := encapLive(t, cfg, providers.Down, nil)
+	live.Services[0].Resource("container#0").Inside = &plan.EncapStatus{Node: "vm1", Error: "the container does not run", Leftovers: []string{"ip#1"}}
+	make := func(opts plan.Options) *plan.Plan {
+		opts.Node = "hv1"
+		p, _, diags := plan.Make(context.Background(), plan.Request{Config: cfg, Source: plan.Snapshot{Live: live}, Options: opts})
+		if diags.HasErrors() {
+			t.Fatal(diags.Error())
+		}
+		return p
+	}
+	p := make(plan.Options{Target: plan.TargetDown})
+	if got, want := stepLines(p), "stop enc[vm1] down"; got != want || len(p.Steps) != 1 || strings.Join(p.Steps[0].NodeDrops, ",") != "ip#1" {
+		t.Errorf("down: steps %q (node drops %v), want %q dropping ip#1", got, p.Steps, want)
+	}
+	if len(p.Notes) != 1 || !strings.Contains(p.Notes[0], "the node drops the addresses its level left: ip#1") {
+		t.Errorf("notes %q", p.Notes)
+	}
+	if got := stepLines(make(plan.Options{Target: plan.TargetUp})); got != "start enc.container#0; start enc[vm1] up" {
+		t.Errorf("up: steps %q", got)
+	}
+}

@@ -80,6 +80,7 @@ func (d Drivers) Instance(ctx context.Context, svc *lang.Service, node string) (
 	li.Resources = append(li.Resources, d.orphans(ctx, inst, rec)...)
 	li.Strays = strays(ctx, drivers, li)
 	d.inside(ctx, inst, li, drivers)
+	d.leftovers(ctx, svc, inst, li)
 	li.finish()
 	return inst, li, diags
 }

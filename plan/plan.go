@@ -150,6 +150,10 @@ type Step struct {
 	Target    Target `json:"target,omitempty"`
 	// RIDs limits the agent to these resources (a subset action).
 	RIDs []string `json:"rids,omitempty"`
+	// NodeDrops are the level's addresses the node drops itself when the
+	// agent cannot (its container shares the node's network namespace,
+	// and is dead or does not answer).
+	NodeDrops []string `json:"node_drops,omitempty"`
 }
 
 // Empty reports whether the plan changes nothing.

@@ -154,6 +154,19 @@ func TestClusterEncapFailoverSingleNode(t *testing.T) {
 	t.Logf("the container killed: served again from %s %s after", dead, time.Since(start).Round(time.Millisecond))
 	h.settle("the container restarted", dead)
 
+	// It dies again, its restart spent: the service moves (monitor_action
+	// switch). The container shared the node's network namespace: the
+	// address its level plumbed stays on the node, where no agent is left
+	// to remove it; the node drops it itself, else no other node could
+	// start the service (its conflict probe would answer).
+	start = time.Now()
+	h.Must(dead, "docker", "kill", "web.container.vm1")
+	moved := h.waitServed("after the container died twice on "+dead, dead)
+	t.Logf("the container killed twice: served from %s %s after", moved, time.Since(start).Round(time.Millisecond))
+	h.waitAddrGone(dead, dead+" drops the address its dead container left")
+	h.settle("after the relocation", moved)
+	dead = moved
+
 	start = time.Now()
 	h.Kill(dead)
 	to := h.waitServed("after "+dead+" died", dead)
