@@ -31,9 +31,10 @@ service "web" {
   # inside plumbs the service address on the node's eth0, hence NET_ADMIN.
   # Its command only waits (and stops at once on SIGTERM): what the
   # service runs there is the level inside. A container that dies is
-  # restarted once, with its level inside, before the service moves: the
-  # address it plumbed on the node outlives it, and only its agent knows
-  # to remove it.
+  # restarted once, with its level inside, before the service moves. The
+  # address its level plumbed on the node outlives it: the node sees it
+  # with the level's ip driver and drops it itself before the service
+  # moves (no agent is left to do it), else no other node could start it.
   container "vm1" {
     type         = "docker"
     hostname     = "vm1"
