@@ -308,3 +308,16 @@ func (d *Daemon) pulled(e *configEntry) error {
 	}
 	return err
 }
+
+// pullNewer takes the configurations edited inside containers that their
+// agents reported newer than the node's, by this round's status or by a
+// kept one (om status -r on this node refreshed it).
+func (d *Daemon) pullNewer(li *plan.LiveInstance) {
+	for _, r := range li.Resources {
+		if r.Inside != nil && r.Inside.NewerConfig != nil {
+			if err := d.pulled(r.Inside.NewerConfig); err != nil {
+				d.logf("%s: %v", li.Service, err)
+			}
+		}
+	}
+}

@@ -150,6 +150,7 @@ func (d *Daemon) observe(ctx context.Context, cfg *lang.Config) map[string]*plan
 			continue
 		}
 		lives[svc.Name] = li
+		d.pullNewer(li)
 		rep.Instances[svc.Name] = d.localInstance(svc.Name, li)
 		if !d.opts.NoEvents {
 			subjects = append(subjects, eventSubjects(svc.Name, inst, li)...)

@@ -543,3 +543,62 @@ func TestClusterEncapFarmedFlex(t *testing.T) {
 	}
 	h.nodeLevelOnAll("after "+vmOf(dead)+" came back", all...)
 }
+
+// Seed 002's configuration replication in a cluster: the service's
+// configuration edited inside its container is the newest; the daemon of
+// the node running the container pulls it and the cluster distributes it
+// to every node, instead of pushing its older one over it.
+func TestClusterEncapConfigEditedInsideIsDistributed(t *testing.T) {
+	h := newEncapHALab(t, "examples/lab-encap/service.hcl", func(string) string { return "vm1" }, nil)
+	h.settle("the service deployed", h.holder)
+	var kept struct {
+		Gen    int64  `json:"generation"`
+		Source string `json:"source"`
+	}
+	out := h.Must(h.holder, "docker", "exec", "web.container.vm1", "cat", "/var/lib/omhcl/config/web.json")
+	if err := json.Unmarshal([]byte(out), &kept); err != nil || !strings.Contains(kept.Source, "encapsulated in a container") {
+		t.Fatalf("the configuration kept in the container: %v\n%s", err, out)
+	}
+	edited := strings.Replace(kept.Source, "encapsulated in a container", "edited in vm1", 1)
+	// the editor inside copies the new text from the lab's www, mounted there
+	if err := os.WriteFile(filepath.Join(h.Root, "www", "next.hcl"), []byte(edited), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	h.Must(h.holder, "docker", "exec", "-e", "EDITOR=cat /opt/omlab/www/next.hcl >", "web.container.vm1", "/usr/local/bin/om", "web", "edit", "config")
+	h.Must(h.holder, "om", "web", "status", "-r") // the agent reports it now, not in 30 s
+	deadline := time.Now().Add(settleWithin)
+	for _, n := range h.NodeNames() {
+		for {
+			e := readEntry(t, n, h.Lab)
+			if e.Gen > kept.Gen && strings.Contains(e.Source, "edited in vm1") {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s holds generation %d of web, not the one edited in vm1 (after %d):\n%s", n, e.Gen, kept.Gen, e.Source)
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+	}
+	out = h.Must(h.holder, "docker", "exec", "web.container.vm1", "cat", "/var/lib/omhcl/config/web.json")
+	if !strings.Contains(out, "edited in vm1") {
+		t.Errorf("the edit inside was overwritten:\n%s", out)
+	}
+	h.stillServedBy(h.holder, "after the configuration edited inside was distributed")
+}
+
+// readEntry is node's daemon's stored configuration of web.
+func readEntry(t *testing.T, node string, lab *clusterlab.Lab) (e struct {
+	Gen    int64  `json:"generation"`
+	Source string `json:"source"`
+}) {
+	t.Helper()
+	n, err := lab.Node(node)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(n.StateDir, "config", "web.json"))
+	if err == nil {
+		json.Unmarshal(b, &e)
+	}
+	return e
+}
