@@ -36,7 +36,7 @@ type encapHA struct {
 // prepare, when set, runs before the deploy.
 func newEncapHALab(t *testing.T, file string, encapOf func(string) string, prepare func(*clusterlab.Lab)) *encapHA {
 	lab := newEnginesLab(t, prepare)
-	h := &encapHA{haLab: &haLab{Lab: lab, t: t, w: lab.Watch(clusterlab.ServiceIP)}, encapOf: encapOf}
+	h := &encapHA{haLab: &haLab{Lab: lab, t: t, w: lab.Watch(clusterlab.ServiceIP), greeting: encapOf}, encapOf: encapOf}
 	t.Cleanup(h.checkNoDoubles)
 	lab.DeployExample("node1", example(t, file))
 	h.holder = h.waitServed("the service deployed")
@@ -101,27 +101,6 @@ func (h *encapHA) containersOn(nodes ...string) map[string][]string {
 		out[n] = h.runningContainers(n)
 	}
 	return out
-}
-
-// stillServedBy watches for quietFor that node alone holds the address
-// and answers from its container, and that no other node runs the app.
-func (h *encapHA) stillServedBy(node, what string) {
-	h.t.Helper()
-	end := time.Now().Add(quietFor)
-	for time.Now().Before(end) {
-		if got := h.w.Holders(); !slices.Equal(got, []string{node}) {
-			h.t.Fatalf("%s: service address on %v, want %s alone\n%s", what, got, node, h.w.Report())
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-	if body, err := h.Get(clusterlab.ServiceURL, 2*time.Second); err != nil || clusterlab.ServedBy(body) != h.encapOf(node) {
-		h.t.Fatalf("%s: the client got %q (%v), want an answer from %s", what, body, err, h.encapOf(node))
-	}
-	for _, n := range h.others(node) {
-		if len(h.appPids(n)) > 0 {
-			h.t.Fatalf("%s: a web app runs on %s too", what, n)
-		}
-	}
 }
 
 // 1. Failover, single node (examples/lab-encap): the node level is an HA

@@ -28,6 +28,17 @@ type haLab struct {
 	t      *testing.T
 	w      *clusterlab.Watcher
 	holder string // the node running web once deployed
+	// greeting is the name the app greets with when node runs it; nil:
+	// the node's own (an encapsulated app greets with its container's).
+	greeting func(node string) string
+}
+
+// greets is the name the app answers with when node runs it.
+func (h *haLab) greets(node string) string {
+	if h.greeting != nil {
+		return h.greeting(node)
+	}
+	return node
 }
 
 func newHALab(t *testing.T) *haLab {
@@ -155,8 +166,8 @@ func (h *haLab) stillServedBy(node, what string) {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	if body, err := h.Get(clusterlab.ServiceURL, 2*time.Second); err != nil || clusterlab.ServedBy(body) != node {
-		h.t.Fatalf("%s: the client got %q (%v), want an answer from %s", what, body, err, node)
+	if body, err := h.Get(clusterlab.ServiceURL, 2*time.Second); err != nil || clusterlab.ServedBy(body) != h.greets(node) {
+		h.t.Fatalf("%s: the client got %q (%v), want an answer from %s", what, body, err, h.greets(node))
 	}
 	for _, n := range h.NodeNames() {
 		if n != node && len(h.appPids(n)) > 0 {
