@@ -9,10 +9,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"syscall"
 )
@@ -230,4 +232,19 @@ func heartbeat(kw, value string) error {
 		return fmt.Errorf("%s=%s: %w: the heartbeat is always unicast here (serf gossip on the daemon's --bind address, 7946 tcp and udp, and lease beacons on 7947 udp)", kw, value, ErrNothingToSet)
 	}
 	return fmt.Errorf("%s=%s: omhcl has one heartbeat, serf gossip over unicast between the nodes' addresses: no heartbeat sections to configure (timings.* tune it)", kw, value)
+}
+
+// PeerAddr is the peer port's address of a node whose gossip address is
+// gossip: the next port up, on the same host (the peer API, the lease
+// beacons and the data channel all use it).
+func PeerAddr(gossip string) (string, error) {
+	host, port, err := net.SplitHostPort(gossip)
+	if err != nil {
+		return "", err
+	}
+	p, err := strconv.Atoi(port)
+	if err != nil {
+		return "", fmt.Errorf("gossip address %s: port %q: %w", gossip, port, err)
+	}
+	return net.JoinHostPort(host, strconv.Itoa(p+1)), nil
 }

@@ -13,7 +13,6 @@ import (
 	"net"
 	"os"
 	"path/filepath"
-	"strconv"
 	"sync"
 	"time"
 
@@ -179,9 +178,8 @@ func (d *Daemon) Run(ctx context.Context) error {
 }
 
 func (d *Daemon) peerAddr() string {
-	host, port, _ := net.SplitHostPort(d.opts.Bind)
-	p, _ := strconv.Atoi(port)
-	return net.JoinHostPort(host, strconv.Itoa(p+1))
+	a, _ := cluster.PeerAddr(d.opts.Bind)
+	return a
 }
 
 func (d *Daemon) logf(format string, args ...any) {

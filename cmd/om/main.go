@@ -74,6 +74,7 @@ Exit codes: 0 success, 1 error.`,
 		newCluster(e),
 		newMon(e),
 		newAgent(e),
+		newNodeGroup(e),
 	)
 	for _, name := range []string{"switch", "takeover", "giveback", "freeze", "thaw", "clear"} {
 		root.AddCommand(newOrchestration(e, &cf, name))

@@ -1,0 +1,67 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/omhcl/omhcl/cluster"
+	"github.com/omhcl/omhcl/cmd/internal/cli"
+	"github.com/omhcl/omhcl/peerssh"
+	"github.com/spf13/cobra"
+)
+
+// newNodeGroup groups what acts on the cluster's nodes rather than services.
+func newNodeGroup(e *cli.Env) *cobra.Command {
+	return group("node", "Act between the cluster's nodes", newNodeSSH(e))
+}
+
+// newNodeSSH runs a command on another member through the cluster's data
+// channel, streaming stdin and stdout: rsync's remote shell for syncs.
+func newNodeSSH(e *cli.Env) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "ssh NODE COMMAND [ARG...]",
+		Short: "Run a command on another member, through the cluster's authenticated channel",
+		Long: `ssh runs COMMAND on NODE, through the data channel every daemon serves on its
+peer port: SSH with keys derived from the cluster secret, so no sshd runs and
+no key is exchanged. Only what syncs need runs there (rsync --server); rsync
+uses it as its remote shell:
+
+  rsync -a -e "om node ssh" /srv/data/ node2:/srv/data/
+
+stdin and stdout stream unchanged; the exit code is COMMAND's.`,
+		Example: `  rsync -a -e "om node ssh" /srv/data/ node2:/srv/data/`,
+		Args:    cobra.MinimumNArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := cluster.Load(e.Store().Root)
+			if err != nil {
+				return err
+			}
+			gossip, ok := c.Addrs[args[0]]
+			if !ok {
+				known := make([]string, 0, len(c.Addrs))
+				for n := range c.Addrs {
+					known = append(known, n)
+				}
+				sort.Strings(known)
+				return fmt.Errorf("node %s: no address known (the members seen: %s)", args[0], strings.Join(known, ", "))
+			}
+			addr, err := cluster.PeerAddr(gossip)
+			if err != nil {
+				return err
+			}
+			code, err := peerssh.Run(cmd.Context(), addr, c.Secret, e.NodeName(), args[1:], os.Stdin, e.Out, e.Err)
+			if err != nil {
+				return fmt.Errorf("node %s (%s): %w", args[0], addr, err)
+			}
+			if code != 0 {
+				return cli.ExitError{Code: code}
+			}
+			return nil
+		},
+	}
+	// rsync appends its own words after the node: they are not om's flags
+	cmd.Flags().SetInterspersed(false)
+	return cmd
+}
