@@ -93,19 +93,8 @@ func (d *Daemon) servePeers(ctx context.Context, ln net.Listener) {
 	srv := &http.Server{Handler: auth, ReadHeaderTimeout: 5 * time.Second}
 	go func() { <-ctx.Done(); srv.Close() }()
 	// the data channel between members shares the port (peerssh)
-	data := &peerssh.Server{Secret: d.secret, Authorize: authorizeData, Logf: d.logf}
+	data := &peerssh.Server{Secret: d.secret, Authorize: d.authorizeData, Logf: d.logf}
 	srv.Serve(peerssh.Split(ln, data.ServeConn))
-}
-
-// authorizeData accepts what a member may run here through the data
-// channel: the receiving ends of the syncs (rsync in server mode). A
-// member already holds the cluster secret, so this only keeps the
-// channel to its purpose.
-func authorizeData(node string, argv []string) error {
-	if len(argv) >= 2 && argv[0] == "rsync" && argv[1] == "--server" {
-		return nil
-	}
-	return fmt.Errorf("only rsync --server runs through the data channel")
 }
 
 // peerClient calls other nodes' peer APIs as node.

@@ -75,6 +75,7 @@ Exit codes: 0 success, 1 error.`,
 		newMon(e),
 		newAgent(e),
 		newNodeGroup(e),
+		newSync(e, &cf),
 	)
 	for _, name := range []string{"switch", "takeover", "giveback", "freeze", "thaw", "clear"} {
 		root.AddCommand(newOrchestration(e, &cf, name))

@@ -12,4 +12,5 @@ import (
 	_ "github.com/omhcl/omhcl/providers/fs"
 	_ "github.com/omhcl/omhcl/providers/iphost"
 	_ "github.com/omhcl/omhcl/providers/ipnetns"
+	_ "github.com/omhcl/omhcl/providers/syncrsync"
 )

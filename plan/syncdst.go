@@ -1,0 +1,23 @@
+package plan
+
+import (
+	"github.com/omhcl/omhcl/lang"
+)
+
+// SyncDestinations are where sync resource rid of svc writes on node: its
+// dst, else its src, as node evaluates them (scoped paths differ per
+// node); nil when node cannot evaluate them.
+func SyncDestinations(svc *lang.Service, node, rid string) []string {
+	inst, diags := svc.Evaluate(node, nil)
+	if diags.HasErrors() || inst == nil {
+		return nil
+	}
+	r := inst.Resource(rid)
+	if r == nil {
+		return nil
+	}
+	if dst := r.Strings("dst"); len(dst) > 0 {
+		return dst
+	}
+	return r.Strings("src")
+}

@@ -1,0 +1,32 @@
+package providers
+
+import "context"
+
+// Syncer is implemented by drivers that copy a service's data to other
+// nodes (sync.rsync): the node running the service calls Sync, through
+// `om SVC sync update` or the daemon's schedule; Start and Stop of such
+// a resource only arm and disarm it.
+type Syncer interface {
+	Sync(ctx context.Context, log *Log, req SyncRequest) error
+}
+
+// SyncRequest is one sync: to which nodes, and how to reach them.
+type SyncRequest struct {
+	// Targets are the nodes to copy to, each with the node set that made
+	// it a target ("nodes", "drpnodes").
+	Targets []SyncTarget
+	// RemoteShell is the command that runs a command on a target node,
+	// the node's name then the command appended: the cluster's data
+	// channel, `om node ssh`.
+	RemoteShell []string
+}
+
+// SyncTarget is one node a sync copies to.
+type SyncTarget struct {
+	Node string
+	Set  string // "nodes" or "drpnodes"
+	// Dst are the destinations as the target sees them (the service
+	// evaluated for it: a path scoped per node differs there), one per
+	// source; empty: the sources' own paths.
+	Dst []string
+}
