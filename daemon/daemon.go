@@ -49,6 +49,7 @@ type Daemon struct {
 	members *membership
 	configs *configStore
 	agents  *encap.Agents // inside the containers of encapsulated services
+	syncs   syncRuns
 	shared  *sharedStates
 	leases  *leases
 	links   *linkStats

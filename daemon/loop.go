@@ -42,6 +42,7 @@ func (d *Daemon) loop(ctx context.Context) {
 			for _, svc := range cfg.Services {
 				d.monitor(ctx, cfg, svc, lives[svc.Name], view)
 				d.orchestrate(ctx, cfg, svc, view)
+				d.scheduleSyncs(ctx, svc, lives[svc.Name])
 			}
 		} else {
 			d.setThread("scheduler", "waiting for peer reports")

@@ -1,6 +1,10 @@
 package providers
 
-import "context"
+import (
+	"context"
+	"errors"
+	"time"
+)
 
 // Syncer is implemented by drivers that copy a service's data to other
 // nodes (sync.rsync): the node running the service calls Sync, through
@@ -8,6 +12,13 @@ import "context"
 // a resource only arm and disarm it.
 type Syncer interface {
 	Sync(ctx context.Context, log *Log, req SyncRequest) error
+}
+
+// LastSyncer tells when a sync driver last reached every one of its
+// targets (the oldest of their last good syncs), zero when never: the
+// daemon's schedule syncs again once the interval has passed.
+type LastSyncer interface {
+	LastSync() time.Time
 }
 
 // SyncRequest is one sync: to which nodes, and how to reach them.
@@ -19,7 +30,13 @@ type SyncRequest struct {
 	// the node's name then the command appended: the cluster's data
 	// channel, `om node ssh`.
 	RemoteShell []string
+	// Wait for a sync of the resource in progress on this node (a request
+	// by hand); false: return ErrSyncBusy at once (the daemon's schedule).
+	Wait bool
 }
+
+// ErrSyncBusy: a sync of the resource already runs on this node.
+var ErrSyncBusy = errors.New("a sync of it already runs on this node")
 
 // SyncTarget is one node a sync copies to.
 type SyncTarget struct {

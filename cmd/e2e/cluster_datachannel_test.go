@@ -36,8 +36,9 @@ service "data" {
   }
 
   sync "0" {
-    src    = [fs.data.mnt]
-    target = ["nodes"]
+    src      = [fs.data.mnt]
+    target   = ["nodes"]
+    interval = "2s"
   }
 }
 `
@@ -103,6 +104,18 @@ func TestClusterSyncThroughTheDataChannel(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(mnt("node2"), "later")); err != nil {
 		t.Errorf("node2 did not get the new file while node3 refused: %v", err)
+	}
+
+	// the daemon of the node running the service syncs every interval
+	if err := os.WriteFile(filepath.Join(mnt("node1"), "scheduled"), []byte("y"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(settleWithin)
+	for _, err := os.Stat(filepath.Join(mnt("node2"), "scheduled")); err != nil; _, err = os.Stat(filepath.Join(mnt("node2"), "scheduled")) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the daemon on node1 did not sync within %s (interval 2s)", settleWithin)
+		}
+		time.Sleep(200 * time.Millisecond)
 	}
 
 	r = lab.Run("node1", "om", "node", "ssh", "node2", "touch", filepath.Join(mnt("node2"), "pwned"))

@@ -13,6 +13,7 @@ import (
 
 var (
 	_ providers.Syncer      = (*driver)(nil)
+	_ providers.LastSyncer  = (*driver)(nil)
 	_ providers.AttrChecker = (*driver)(nil)
 )
 
@@ -151,4 +152,20 @@ func bytesText(n int64) string {
 		return fmt.Sprintf("%.1f kB sent", float64(n)/(1<<10))
 	}
 	return fmt.Sprintf("%d bytes sent", n)
+}
+
+// LastSync is the oldest of the targets' last good syncs: zero when one
+// never got one, or when nothing is recorded.
+func (d *driver) LastSync() time.Time {
+	rec, err := d.load()
+	if err != nil || len(rec.Targets) == 0 {
+		return time.Time{}
+	}
+	oldest := time.Now()
+	for _, t := range rec.Targets {
+		if t.Last.Before(oldest) {
+			oldest = t.Last
+		}
+	}
+	return oldest
 }

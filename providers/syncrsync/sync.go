@@ -24,7 +24,7 @@ func (d *driver) Sync(ctx context.Context, log *providers.Log, req providers.Syn
 	if len(req.RemoteShell) == 0 {
 		return fmt.Errorf("%s: no way to reach the targets", d.r.RID())
 	}
-	unlock, err := d.lock()
+	unlock, err := d.lock(ctx, req.Wait)
 	if err != nil {
 		return err
 	}
@@ -102,8 +102,9 @@ func shellWords(words []string) string {
 	return strings.Join(q, " ")
 }
 
-// lock takes the resource's sync lock without waiting.
-func (d *driver) lock() (func(), error) {
+// lock takes the resource's sync lock: one sync at a time per resource on
+// a node, the others waiting for it (wait) or refused.
+func (d *driver) lock(ctx context.Context, wait bool) (func(), error) {
 	if err := os.MkdirAll(d.r.StateDir, 0o700); err != nil {
 		return nil, err
 	}
@@ -111,9 +112,20 @@ func (d *driver) lock() (func(), error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("%s: a sync of it is already running on this node", d.r.RID())
+	for {
+		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+		if err == nil {
+			return func() { f.Close() }, nil
+		}
+		if !wait {
+			f.Close()
+			return nil, fmt.Errorf("%s: %w", d.r.RID(), providers.ErrSyncBusy)
+		}
+		select {
+		case <-ctx.Done():
+			f.Close()
+			return nil, fmt.Errorf("%s: waiting for the sync in progress: %w", d.r.RID(), ctx.Err())
+		case <-time.After(100 * time.Millisecond):
+		}
 	}
-	return func() { f.Close() }, nil
 }
