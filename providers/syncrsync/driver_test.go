@@ -1,0 +1,96 @@
+package syncrsync
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/omhcl/omhcl/providers"
+	"github.com/zclconf/go-cty/cty"
+)
+
+func list(words ...string) cty.Value {
+	vs := make([]cty.Value, len(words))
+	for i, w := range words {
+		vs[i] = cty.StringVal(w)
+	}
+	return cty.ListVal(vs)
+}
+
+func resource(t *testing.T, attrs map[string]cty.Value) *providers.Resource {
+	a := map[string]cty.Value{"src": list("/srv/data"), "target": list("nodes"), "max_delay": cty.StringVal("1h")}
+	for k, v := range attrs {
+		a[k] = v
+	}
+	return &providers.Resource{Service: "svc", Node: "n1", Kind: "sync", Type: "rsync", Name: "0", Attrs: a, StateDir: t.TempDir()}
+}
+
+func TestBadAttributesAreRefused(t *testing.T) {
+	for attr, v := range map[string]cty.Value{
+		"src":       list("relative/path"),
+		"dst":       list("/a", "/b"),
+		"target":    list("everyone"),
+		"interval":  cty.StringVal("often"),
+		"max_delay": cty.StringVal("-1h"),
+	} {
+		if _, err := New(resource(t, map[string]cty.Value{attr: v})); err == nil {
+			t.Errorf("%s = %#v: accepted", attr, v)
+		}
+	}
+}
+
+// Status: nothing recorded is n/a; a target synced within max_delay is
+// up; one beyond, or one that never got a good sync, warns.
+func TestStatusFollowsMaxDelay(t *testing.T) {
+	r := resource(t, nil)
+	d := &driver{r: r}
+	if st := d.Status(context.Background()); st.State != providers.NA {
+		t.Errorf("never synced: %s %v", st.State, st.Messages)
+	}
+	now := time.Now().UTC()
+	d.save(&record{Targets: map[string]*targetRecord{"n2": {Last: now.Add(-10 * time.Minute), Bytes: 2 << 20}}})
+	if st := d.Status(context.Background()); st.State != providers.Up || !strings.Contains(st.Messages[0], "n2: last sync 10m0s ago, 2.0 MB sent") {
+		t.Errorf("synced 10 min ago: %s %v", st.State, st.Messages)
+	}
+	d.save(&record{Targets: map[string]*targetRecord{"n2": {Last: now.Add(-2 * time.Hour)}, "n3": {Last: now}}})
+	if st := d.Status(context.Background()); st.State != providers.Warn || !strings.Contains(strings.Join(st.Messages, "\n"), "warn: n2: last sync 2h0m0s ago") {
+		t.Errorf("synced 2 h ago with max_delay 1h: %s %v", st.State, st.Messages)
+	}
+	if last := d.LastSync(); !last.Equal(now.Add(-2 * time.Hour)) {
+		t.Errorf("LastSync %s: want the oldest target's", last)
+	}
+}
+
+func TestStatsSent(t *testing.T) {
+	out := "Number of files: 3\nTotal bytes sent: 1,048,999\nTotal bytes received: 35\n"
+	if n := statsSent(out); n != 1048999 {
+		t.Errorf("statsSent = %d", n)
+	}
+	if n := statsSent("no stats"); n != 0 {
+		t.Errorf("statsSent of no stats = %d", n)
+	}
+}
+
+// A second sync of one resource is refused while one runs, or waits.
+func TestOneSyncAtATime(t *testing.T) {
+	d := &driver{r: resource(t, nil)}
+	unlock, err := d.lock(context.Background(), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.lock(context.Background(), false); err == nil || !strings.Contains(err.Error(), "already runs") {
+		t.Errorf("a second lock: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	if _, err := d.lock(ctx, true); err == nil {
+		t.Error("a waiting lock got it while held")
+	}
+	unlock()
+	again, err := d.lock(context.Background(), true)
+	if err != nil {
+		t.Fatalf("after release: %v", err)
+	}
+	again()
+}
