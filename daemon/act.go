@@ -67,6 +67,7 @@ func (d *Daemon) orchestrate(ctx context.Context, cfg *lang.Config, svc *lang.Se
 	}
 	if dec.Action == orchestrate.None {
 		d.convergeChanges(ctx, cfg, svc.Name, s, view)
+		d.convergeStandby(ctx, cfg, svc.Name, s, view)
 		return
 	}
 	if dec.Action == orchestrate.Start && !d.reportsFrom(view, s.Settings) {
@@ -85,6 +86,33 @@ func (d *Daemon) orchestrate(ctx context.Context, cfg *lang.Config, svc *lang.Se
 func runsElsewhere(view orchestrate.View, s orchestrate.Service) bool {
 	for n, in := range s.Instances {
 		if n != view.Self && in.Running && view.Nodes[n].Alive {
+			return true
+		}
+	}
+	return false
+}
+
+// convergeStandby starts the standby resources of a service this node
+// does not run (a filesystem the syncs copy into, mounted on every node
+// that may take the service over), as the seed's "stdby up": whenever
+// one is down here.
+func (d *Daemon) convergeStandby(ctx context.Context, cfg *lang.Config, svc string, s orchestrate.Service, view orchestrate.View) {
+	if s.Frozen || s.Intent == orchestrate.IntentStopped || s.Instances[view.Self].Running || d.isDraining() {
+		return
+	}
+	d.mu.Lock()
+	li := d.lives[svc]
+	d.mu.Unlock()
+	if li == nil || li.Role == "" || !standbyDown(li) {
+		return
+	}
+	d.act(ctx, cfg, svc, "standby", "standby resources down on a node not running the service", engine.Request{Target: plan.TargetStandby})
+}
+
+// standbyDown reports whether a standby resource of li is down.
+func standbyDown(li *plan.LiveInstance) bool {
+	for _, r := range li.Resources {
+		if r.Standby && r.Skipped == "" && r.Status == providers.Down {
 			return true
 		}
 	}

@@ -127,3 +127,35 @@ func TestClusterSyncThroughTheDataChannel(t *testing.T) {
 		t.Errorf("rsync into a path no sync writes to: %+v", r)
 	}
 }
+
+// Issue 9's scenario (examples/lab-sync): the service runs on one node
+// and writes to its filesystem; the daemon there syncs it to the two
+// others; the node dies; the node that takes the service over serves the
+// file written before the last sync.
+func TestClusterSyncedDataSurvivesTheNode(t *testing.T) {
+	lab := clusterlab.New(t, 3, clusterlab.Options{BinDir: binDir, Profile: "fast"})
+	lab.WaitDaemons()
+	lab.Join()
+	h := deployService(t, lab, "examples/lab-sync/service.hcl")
+	mnt := func(n string) string { return filepath.Join(lab.Root, n, "data") }
+	page := fmt.Sprintf("written on %s at %d\n", h.holder, time.Now().UnixNano())
+	if err := os.WriteFile(filepath.Join(mnt(h.holder), "page.txt"), []byte(page), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(settleWithin)
+	for _, n := range h.others(h.holder) {
+		for got, _ := os.ReadFile(filepath.Join(mnt(n), "page.txt")); string(got) != page; got, _ = os.ReadFile(filepath.Join(mnt(n), "page.txt")) {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s did not get the page from %s's syncs within %s\n%s", n, h.holder, settleWithin, lab.Must(h.holder, "om", "web", "status"))
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+	}
+	dead := h.holder
+	h.Kill(dead)
+	to := h.waitServed("after "+dead+" died", dead)
+	body, err := h.Get(clusterlab.ServiceURL+"page.txt", 2*time.Second)
+	if err != nil || body != page {
+		t.Fatalf("%s serves %q (%v), want the page written on %s before its last sync", to, body, err, dead)
+	}
+}
