@@ -161,7 +161,11 @@ func runService(ctx context.Context, o Options, name string) *ServiceResult {
 		return r.res
 	}
 	for _, st := range steps {
-		if err := r.step(st); err != nil {
+		err := r.ctx.Err() // canceled: no further step, roll back the started ones
+		if err == nil {
+			err = r.step(st)
+		}
+		if err != nil {
 			if st.Optional {
 				r.res.Warnings = append(r.res.Warnings, fmt.Sprintf("%s %s (optional) failed: %v", st.Action, stepName(st), err))
 				continue

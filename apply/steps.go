@@ -1,6 +1,7 @@
 package apply
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/omhcl/omhcl/plan"
@@ -111,6 +112,8 @@ func (r *run) saveApplied(rr *state.ResourceRecord, res *providers.Resource) err
 
 // rollback stops, in reverse, what this run started in the service.
 func (r *run) rollback() {
+	// a canceled run still stops what it started
+	r.ctx = context.WithoutCancel(r.ctx)
 	r.rollbackEncap()
 	for i := len(r.started) - 1; i >= 0; i-- {
 		rid := r.started[i]

@@ -97,8 +97,9 @@ func runsElsewhere(view orchestrate.View, s orchestrate.Service) bool {
 // that may take the service over), as the seed's "stdby up": whenever
 // one is down here.
 func (d *Daemon) convergeStandby(ctx context.Context, cfg *lang.Config, svc string, s orchestrate.Service, view orchestrate.View) {
-	if s.Frozen || s.Intent == orchestrate.IntentStopped || s.Instances[view.Self].Running || d.isDraining() {
-		return
+	if s.Frozen || s.Intent == orchestrate.IntentStopped || s.Instances[view.Self].Running || d.isDraining() || !view.Quorum ||
+		(s.Settings.Orchestrate == "no" && s.Intent != orchestrate.IntentStarted) {
+		return // the daemon starts nothing of an unorchestrated service
 	}
 	d.mu.Lock()
 	li := d.lives[svc]
@@ -235,6 +236,7 @@ func (d *Daemon) act(ctx context.Context, cfg *lang.Config, svc, what, why strin
 	run.busy = what
 	d.mu.Unlock()
 	d.logf("%s: %s (%s)", svc, what, why)
+	ctx = d.startContext(ctx, req)
 	go func() {
 		req.Config, req.Store, req.Node, req.Services, req.Agents = cfg, d.store, d.opts.Node, []string{svc}, d.agents
 		req.Log = providers.NewLog(prefixWriter{d, svc})

@@ -50,6 +50,7 @@ type Daemon struct {
 	configs *configStore
 	agents  *encap.Agents // inside the containers of encapsulated services
 	syncs   syncRuns
+	starts  startEpoch // under mu: see starts.go
 	shared  *sharedStates
 	leases  *leases
 	links   *linkStats

@@ -75,6 +75,7 @@ func (d *Daemon) heldDown(now time.Time) bool {
 // dropAddresses takes down the addresses of every service that runs here
 // or is being acted on, all services at once.
 func (d *Daemon) dropAddresses(ctx context.Context) {
+	d.cancelStarts()
 	// One at a time: the fence watch and the round may both get here, and
 	// the second must find the addresses gone, not plan a second drop.
 	d.fenceMu.Lock()
