@@ -112,7 +112,9 @@ func TestStartHealthTimeout(t *testing.T) {
 			out, took, err := tryStart(d)
 			t.Logf("start failed after %s: %v\n%s", took, err, out)
 			wantErr(t, err, "container#app", "start_timeout 2s", "health: starting")
-			if took < 2*time.Second || took > 5*time.Second {
+			// bounded by start_timeout, not by the check's 60 s start period
+			// (loose above: the engine's own work varies with the load)
+			if took < 2*time.Second || took > 30*time.Second {
 				t.Errorf("start took %s, want about start_timeout 2s", took)
 			}
 			st := wantState(t, d, providers.Warn)
