@@ -67,7 +67,9 @@ func TestPullAlwaysSilentRegistry(t *testing.T) {
 			out, took, err := tryStart(d)
 			t.Logf("start failed after %s: %v\n%s", took, err, out)
 			wantErr(t, err, "container#app", "pull "+img, "start_timeout 3s")
-			if took < 3*time.Second || took > 6*time.Second {
+			// bounded by start_timeout, not by the engine's own 25 to 83 s
+			// (loose above: the engine's work varies with the load)
+			if took < 3*time.Second || took > 20*time.Second {
 				t.Errorf("start took %s, want about start_timeout 3s", took)
 			}
 			l.wantNoContainer()
