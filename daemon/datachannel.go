@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/omhcl/omhcl/plan"
 )
 
 // authorizeData accepts what a member may run here through the data
@@ -35,7 +37,7 @@ func (d *Daemon) authorizeData(node string, argv []string) error {
 			continue
 		}
 		for _, r := range inst.Resources {
-			if r.Kind != "sync" || !slices.ContainsFunc(syncDsts(r.Strings("dst"), r.Strings("src")), func(p string) bool { return within(dst, p) }) {
+			if r.Kind != "sync" || !slices.ContainsFunc(plan.SyncDsts(r), func(p string) bool { return within(dst, p) }) {
 				continue
 			}
 			for _, fs := range inst.Resources {
@@ -47,13 +49,6 @@ func (d *Daemon) authorizeData(node string, argv []string) error {
 		}
 	}
 	return fmt.Errorf("%s is the destination of no sync of a service %s takes part in", dst, d.opts.Node)
-}
-
-func syncDsts(dst, src []string) []string {
-	if len(dst) > 0 {
-		return dst
-	}
-	return src
 }
 
 // within reports whether path is dir or below it.

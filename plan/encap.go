@@ -30,10 +30,6 @@ type EncapHost struct {
 	Node      string `json:"encap_node"`
 }
 
-// EncapNodeOf is the encap node a container resource would be: its host
-// name, else its name; "" when neither is set and known.
-func EncapNodeOf(r *providers.Resource) string { return r.EncapNode() }
-
 // EncapHosts lists the container resources of inst, at the node level,
 // that host one of its encap nodes, in start order.
 func EncapHosts(inst *lang.Instance) []EncapHost {
@@ -45,7 +41,7 @@ func EncapHosts(inst *lang.Instance) []EncapHost {
 		if r.Common.Encap || r.Common.Disable {
 			continue
 		}
-		if n := EncapNodeOf(r); n != "" && slices.Contains(inst.Settings.EncapNodes, n) {
+		if n := r.EncapNode(); n != "" && slices.Contains(inst.Settings.EncapNodes, n) {
 			out = append(out, EncapHost{Service: inst.Service, Container: r.RID(), Node: n})
 		}
 	}

@@ -21,10 +21,10 @@ func SharesNodeNetwork(r *providers.Resource) bool {
 	return r != nil && r.Kind == "container" && r.Str("netns") == "host"
 }
 
-// LeftoverAddresses are the address resources of svc's level inside h
+// leftoverAddresses are the address resources of svc's level inside h
 // that are up on this node: h's container shares the node's network
 // namespace and does not run.
-func LeftoverAddresses(ctx context.Context, svc *lang.Service, h EncapHost) []*providers.Resource {
+func leftoverAddresses(ctx context.Context, svc *lang.Service, h EncapHost) []*providers.Resource {
 	inner, diags := svc.Evaluate(h.Node, nil)
 	if diags.HasErrors() || inner == nil {
 		return nil
@@ -55,7 +55,7 @@ func (d Drivers) leftovers(ctx context.Context, svc *lang.Service, inst *lang.In
 			continue
 		}
 		var rids []string
-		for _, r := range LeftoverAddresses(ctx, svc, h) {
+		for _, r := range leftoverAddresses(ctx, svc, h) {
 			rids = append(rids, r.RID())
 		}
 		if len(rids) > 0 {

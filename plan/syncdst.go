@@ -2,6 +2,7 @@ package plan
 
 import (
 	"github.com/omhcl/omhcl/lang"
+	"github.com/omhcl/omhcl/providers"
 )
 
 // SyncDestinations are where sync resource rid of svc writes on node: its
@@ -16,6 +17,12 @@ func SyncDestinations(svc *lang.Service, node, rid string) []string {
 	if r == nil {
 		return nil
 	}
+	return SyncDsts(r)
+}
+
+// SyncDsts are where sync resource r writes on the node r was evaluated
+// for: its dst, else its src.
+func SyncDsts(r *providers.Resource) []string {
 	if dst := r.Strings("dst"); len(dst) > 0 {
 		return dst
 	}
