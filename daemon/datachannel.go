@@ -6,30 +6,74 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 
+	"github.com/omhcl/omhcl/lang"
 	"github.com/omhcl/omhcl/plan"
+	"github.com/omhcl/omhcl/providers"
+	"github.com/omhcl/omhcl/providers/syncbtrfs"
 )
 
 // authorizeData accepts what a member may run here through the data
-// channel (package peerssh): the receiving end of a sync, rsync in server
-// mode, writing to where a sync resource of a service this node takes
-// part in writes on this node. A member already holds the cluster
-// secret: this keeps the channel to its purpose, and guards the node's
-// disks: a destination inside the mount point of one of the service's
-// filesystems is refused while that filesystem is not mounted here (the
-// copy would fill the filesystem below, often the root one).
-func (d *Daemon) authorizeData(node string, argv []string) error {
+// channel (package peerssh): the receiving end of a sync, writing to
+// where a sync resource of a service this node takes part in writes on
+// this node: rsync in server mode (sync.rsync), or a btrfs-receive
+// request (sync.btrfs), which runs this daemon's own receiving end. A
+// member already holds the cluster secret: this keeps the channel to its
+// purpose, and guards the node's data: a service running here is never
+// written to (only the node running a service syncs from it), and a
+// destination inside the mount point of one of the service's filesystems
+// is refused while that filesystem is not mounted here (the copy would
+// fill the filesystem below it, often the root one).
+func (d *Daemon) authorizeData(node string, argv []string) ([]string, error) {
+	if len(argv) > 0 && argv[0] == "btrfs-receive" {
+		return d.authorizeBtrfs(argv)
+	}
 	if len(argv) < 3 || argv[0] != "rsync" || argv[1] != "--server" {
-		return fmt.Errorf("only rsync --server runs through the data channel")
+		return nil, fmt.Errorf("only rsync --server and btrfs-receive run through the data channel")
 	}
 	if slices.Contains(argv, "--sender") {
-		return fmt.Errorf("syncs only send to this node, they never read from it")
+		return nil, fmt.Errorf("syncs only send to this node, they never read from it")
 	}
 	dst := filepath.Clean(argv[len(argv)-1])
 	if !filepath.IsAbs(dst) {
-		return fmt.Errorf("destination %q is not an absolute path", dst)
+		return nil, fmt.Errorf("destination %q is not an absolute path", dst)
 	}
+	_, _, err := d.syncInto(dst, func(r *providers.Resource, p string) bool { return r.Type == "rsync" && within(dst, p) })
+	return argv, err
+}
+
+// authorizeBtrfs maps a btrfs-receive request to this node's receiving
+// end, `om node btrfs-receive`, once its destination is one of a
+// sync.btrfs here; keep is this node's.
+func (d *Daemon) authorizeBtrfs(argv []string) ([]string, error) {
+	rc, err := syncbtrfs.ParseRequest(argv)
+	if err != nil {
+		return nil, err
+	}
+	_, r, err := d.syncInto(rc.Dst, func(r *providers.Resource, p string) bool { return r.Type == "btrfs" && filepath.Clean(p) == rc.Dst })
+	if err != nil {
+		return nil, err
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	keep := "0" // the driver's default
+	if v, ok := r.Attrs["keep"]; ok && v.IsKnown() && !v.IsNull() {
+		keep = v.AsBigFloat().Text('f', 0)
+	}
+	if _, err := strconv.Atoi(keep); err != nil {
+		return nil, fmt.Errorf("%s: keep %q: %w", r.RID(), keep, err)
+	}
+	return append([]string{self, "--state-dir", d.store.Root, "node", "btrfs-receive", "--keep", keep}, rc.Args()[1:]...), nil
+}
+
+// syncInto finds the service and sync resource of this node whose
+// destination p matches dst, and refuses the write when that service
+// runs here or dst is in one of its unmounted filesystems.
+func (d *Daemon) syncInto(dst string, match func(r *providers.Resource, p string) bool) (*lang.Service, *providers.Resource, error) {
 	cfg := d.currentConfig()
 	for _, svc := range cfg.Services {
 		inst, diags := svc.Evaluate(d.opts.Node, nil)
@@ -37,18 +81,21 @@ func (d *Daemon) authorizeData(node string, argv []string) error {
 			continue
 		}
 		for _, r := range inst.Resources {
-			if r.Kind != "sync" || !slices.ContainsFunc(plan.SyncDsts(r), func(p string) bool { return within(dst, p) }) {
+			if r.Kind != "sync" || !slices.ContainsFunc(plan.SyncDsts(r), func(p string) bool { return match(r, p) }) {
 				continue
+			}
+			if d.runsHere(svc.Name) {
+				return nil, nil, fmt.Errorf("%s runs on %s: a sync never writes over the copy in use", svc.Name, d.opts.Node)
 			}
 			for _, fs := range inst.Resources {
 				if mnt := fs.Str("mnt"); fs.Kind == "fs" && mnt != "" && within(dst, mnt) && !mounted(mnt) {
-					return fmt.Errorf("%s is in %s, the mount point of %s.%s, which is not mounted on %s: the copy would fill the filesystem below it", dst, mnt, svc.Name, fs.RID(), d.opts.Node)
+					return nil, nil, fmt.Errorf("%s is in %s, the mount point of %s.%s, which is not mounted on %s: the copy would fill the filesystem below it", dst, mnt, svc.Name, fs.RID(), d.opts.Node)
 				}
 			}
-			return nil
+			return svc, r, nil
 		}
 	}
-	return fmt.Errorf("%s is the destination of no sync of a service %s takes part in", dst, d.opts.Node)
+	return nil, nil, fmt.Errorf("%s is the destination of no sync of a service %s takes part in", dst, d.opts.Node)
 }
 
 // within reports whether path is dir or below it.

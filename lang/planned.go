@@ -7,7 +7,6 @@ import "sort"
 // a warning, so configurations using them (the seeds' containers) load.
 var plannedTypes = map[string][]string{
 	"container": {"kvm"},
-	"sync":      {"btrfs"},
 }
 
 func isPlanned(kind, typ string) bool {

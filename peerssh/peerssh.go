@@ -15,7 +15,8 @@
 // SSH client from an HTTP one by its first bytes.
 //
 // A command is an argv (JSON in the exec request, never a shell line),
-// which the server's Authorize accepts or refuses before it runs.
+// which the server's Authorize accepts or refuses before it runs, and may
+// map to the command that serves it.
 package peerssh
 
 import (

@@ -30,12 +30,12 @@ func newLab(t *testing.T, allowed ...string) *lab {
 	l := &lab{addr: ln.Addr().String(), secret: "s3cret-" + t.Name(), ran: make(chan []string, 10)}
 	srv := &Server{
 		Secret: func() string { return l.secret },
-		Authorize: func(node string, argv []string) error {
+		Authorize: func(node string, argv []string) ([]string, error) {
 			if node != "node2" || !slices.Contains(allowed, argv[0]) {
-				return fmt.Errorf("%s may not run %s", node, argv[0])
+				return nil, fmt.Errorf("%s may not run %s", node, argv[0])
 			}
 			l.ran <- argv
-			return nil
+			return argv, nil
 		},
 	}
 	hs := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "peer api") })}

@@ -17,8 +17,11 @@ import (
 type Server struct {
 	// Secret returns the cluster secret (it can change: om cluster join).
 	Secret func() string
-	// Authorize accepts or refuses argv asked by node; nil refuses all.
-	Authorize func(node string, argv []string) error
+	// Authorize accepts or refuses argv asked by node, and says what runs
+	// for it: argv itself, or the command that serves a request (a
+	// btrfs-receive request runs the daemon's own receiving end); nil
+	// refuses all.
+	Authorize func(node string, argv []string) ([]string, error)
 	// Logf, when set, receives a line per command run or refused.
 	Logf func(format string, args ...any)
 }
@@ -110,7 +113,10 @@ func (s *Server) run(node, cmd string, ch ssh.Channel) int {
 		if s.Authorize == nil {
 			err = errors.New("no command is allowed")
 		} else {
-			err = s.Authorize(node, argv)
+			var run []string
+			if run, err = s.Authorize(node, argv); err == nil {
+				argv = run
+			}
 		}
 	}
 	if err != nil {

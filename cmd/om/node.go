@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"sort"
@@ -9,12 +10,41 @@ import (
 	"github.com/omhcl/omhcl/cluster"
 	"github.com/omhcl/omhcl/cmd/internal/cli"
 	"github.com/omhcl/omhcl/peerssh"
+	"github.com/omhcl/omhcl/providers/syncbtrfs"
 	"github.com/spf13/cobra"
 )
 
 // newNodeGroup groups what acts on the cluster's nodes rather than services.
 func newNodeGroup(e *cli.Env) *cobra.Command {
-	return group("node", "Act between the cluster's nodes", newNodeSSH(e))
+	return group("node", "Act between the cluster's nodes", newNodeSSH(e), newBtrfsReceive())
+}
+
+// newBtrfsReceive is the receiving end of a sync.btrfs send, which the
+// daemon runs for a btrfs-receive request through the data channel once
+// it has checked the destination: hidden, as no operator types it.
+func newBtrfsReceive() *cobra.Command {
+	var keep int
+	cmd := &cobra.Command{
+		Use:    "btrfs-receive DST SNAPSHOT [PARENT]",
+		Short:  "Receive a sync.btrfs snapshot on stdin and make it the copy at DST",
+		Hidden: true,
+		Args:   cobra.RangeArgs(2, 3),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			rc, err := syncbtrfs.ParseRequest(append(append([]string{"btrfs-receive"}, args...), "")[:4])
+			if err != nil {
+				return err
+			}
+			rc.Keep = keep
+			err = rc.Run(cmd.Context(), os.Stdin, cmd.ErrOrStderr())
+			if errors.Is(err, syncbtrfs.ErrNoParent) {
+				fmt.Fprintln(cmd.ErrOrStderr(), err)
+				return cli.ExitError{Code: syncbtrfs.ExitNoParent}
+			}
+			return err
+		},
+	}
+	cmd.Flags().IntVar(&keep, "keep", 0, "snapshots kept (0: the driver's default)")
+	return cmd
 }
 
 // newNodeSSH runs a command on another member through the cluster's data

@@ -12,5 +12,6 @@ import (
 	_ "github.com/omhcl/omhcl/providers/fs"
 	_ "github.com/omhcl/omhcl/providers/iphost"
 	_ "github.com/omhcl/omhcl/providers/ipnetns"
+	_ "github.com/omhcl/omhcl/providers/syncbtrfs"
 	_ "github.com/omhcl/omhcl/providers/syncrsync"
 )

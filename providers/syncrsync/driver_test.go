@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/omhcl/omhcl/providers"
+	"github.com/omhcl/omhcl/providers/internal/synccore"
 	"github.com/zclconf/go-cty/cty"
 )
 
@@ -49,11 +50,11 @@ func TestStatusFollowsMaxDelay(t *testing.T) {
 		t.Errorf("never synced: %s %v", st.State, st.Messages)
 	}
 	now := time.Now().UTC()
-	d.save(&record{Targets: map[string]*targetRecord{"n2": {Last: now.Add(-10 * time.Minute), Bytes: 2 << 20}}})
+	save(t, r, map[string]*synccore.Target{"n2": {Last: now.Add(-10 * time.Minute), Bytes: 2 << 20}})
 	if st := d.Status(context.Background()); st.State != providers.Up || !strings.Contains(st.Messages[0], "n2: last sync 10m0s ago, 2.0 MB sent") {
 		t.Errorf("synced 10 min ago: %s %v", st.State, st.Messages)
 	}
-	d.save(&record{Targets: map[string]*targetRecord{"n2": {Last: now.Add(-2 * time.Hour)}, "n3": {Last: now}}})
+	save(t, r, map[string]*synccore.Target{"n2": {Last: now.Add(-2 * time.Hour)}, "n3": {Last: now}})
 	if st := d.Status(context.Background()); st.State != providers.Warn || !strings.Contains(strings.Join(st.Messages, "\n"), "warn: n2: last sync 2h0m0s ago") {
 		t.Errorf("synced 2 h ago with max_delay 1h: %s %v", st.State, st.Messages)
 	}
@@ -75,22 +76,35 @@ func TestStatsSent(t *testing.T) {
 // A second sync of one resource is refused while one runs, or waits.
 func TestOneSyncAtATime(t *testing.T) {
 	d := &driver{r: resource(t, nil)}
-	unlock, err := d.lock(context.Background(), false)
+	unlock, err := synccore.Lock(context.Background(), d.r.StateDir, "sync#0", false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := d.lock(context.Background(), false); err == nil || !strings.Contains(err.Error(), "already runs") {
+	if _, err := synccore.Lock(context.Background(), d.r.StateDir, "sync#0", false); err == nil || !strings.Contains(err.Error(), "already runs") {
 		t.Errorf("a second lock: %v", err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
-	if _, err := d.lock(ctx, true); err == nil {
+	if _, err := synccore.Lock(ctx, d.r.StateDir, "sync#0", true); err == nil {
 		t.Error("a waiting lock got it while held")
 	}
 	unlock()
-	again, err := d.lock(context.Background(), true)
+	again, err := synccore.Lock(context.Background(), d.r.StateDir, "sync#0", true)
 	if err != nil {
 		t.Fatalf("after release: %v", err)
 	}
 	again()
+}
+
+// save records targets as a sync of r would have.
+func save(t *testing.T, r *providers.Resource, targets map[string]*synccore.Target) {
+	t.Helper()
+	rec, err := synccore.Load(r.StateDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec.Targets = targets
+	if err := rec.Save(); err != nil {
+		t.Fatal(err)
+	}
 }

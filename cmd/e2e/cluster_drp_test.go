@@ -1,0 +1,96 @@
+package e2e
+
+import (
+	"bytes"
+	"crypto/rand"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/omhcl/omhcl/testfixtures/clusterlab"
+)
+
+// Issue 9's disaster-recovery scenario (examples/lab-drp): the service
+// runs on one of its nodes, in a btrfs subvolume that sync.btrfs sends to
+// the other node and to the drp node. A second sync sends only what
+// changed. The node dies: the other node takes the service over, never
+// the drp node; `om web takeover` on the drp node moves the service
+// there, and it serves the page written before the last sync.
+func TestClusterBtrfsSyncToADrpNode(t *testing.T) {
+	lab := clusterlab.New(t, 3, clusterlab.Options{BinDir: binDir, Profile: "fast"})
+	lab.WaitDaemons()
+	lab.Join()
+	h := deployService(t, lab, "examples/lab-drp/service.hcl")
+	if h.holder == "node3" {
+		t.Fatal("the daemons started the service on its drp node")
+	}
+	site := func(n string) string { return filepath.Join(lab.Root, n, "data", "site") }
+	blob := make([]byte, 8<<20)
+	rand.Read(blob)
+	page := fmt.Sprintf("written on %s at %d\n", h.holder, time.Now().UnixNano())
+	for name, b := range map[string][]byte{"blob": blob, "page.txt": []byte(page)} {
+		if err := os.WriteFile(filepath.Join(site(h.holder), name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitCopied := func(file string, want []byte, nodes ...string) {
+		t.Helper()
+		deadline := time.Now().Add(settleWithin)
+		for _, n := range nodes {
+			for got, _ := os.ReadFile(filepath.Join(site(n), file)); !bytes.Equal(got, want); got, _ = os.ReadFile(filepath.Join(site(n), file)) {
+				if time.Now().After(deadline) {
+					t.Fatalf("%s did not get %s from %s's syncs within %s\n%s", n, file, h.holder, settleWithin, lab.Must(h.holder, "om", "web", "status"))
+				}
+				time.Sleep(200 * time.Millisecond)
+			}
+		}
+	}
+	waitCopied("page.txt", []byte(page), h.others(h.holder)...)
+	waitCopied("blob", blob, h.others(h.holder)...)
+
+	// 1 % of the data changed: the sync by hand sends about that much
+	f, err := os.OpenFile(filepath.Join(site(h.holder), "blob"), os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	change := make([]byte, 80<<10)
+	rand.Read(change)
+	f.WriteAt(change, 1<<20)
+	f.Close()
+	out := lab.Must(h.holder, "om", "web", "sync", "update")
+	sent := regexp.MustCompile(`(node\d): synced, ([0-9.]+) (bytes|kB|MB) sent`).FindAllStringSubmatch(out, -1)
+	if len(sent) != 2 {
+		t.Fatalf("sync update on %s: want a line per target:\n%s", h.holder, out)
+	}
+	for _, m := range sent {
+		if m[3] == "MB" {
+			t.Errorf("%s: an 80 kB change sent %s %s: want an incremental send\n%s", m[1], m[2], m[3], out)
+		}
+	}
+	copy(blob[1<<20:], change)
+	waitCopied("blob", blob, h.others(h.holder)...)
+	if tree := lab.Must(h.holder, "om", "web", "status"); !strings.Contains(tree, "btrfs of") || !strings.Contains(tree, "node3: last sync") {
+		t.Errorf("status of the sync:\n%s", tree)
+	}
+
+	dead := h.holder
+	h.Kill(dead)
+	second := h.waitServed("after "+dead+" died", dead)
+	if second == "node3" {
+		t.Fatal("the daemons failed the service over to its drp node")
+	}
+	h.settle("after the failover", second)
+
+	lab.Must("node3", "om", "web", "takeover")
+	if to := h.waitServed("after the takeover on node3", dead, second); to != "node3" {
+		t.Fatalf("the takeover on node3 moved the service to %s", to)
+	}
+	body, err := h.Get(clusterlab.ServiceURL+"page.txt", 2*time.Second)
+	if err != nil || body != page {
+		t.Fatalf("node3 serves %q (%v), want the page written on %s before its last sync", body, err, dead)
+	}
+}

@@ -1,0 +1,144 @@
+package synccore
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"time"
+
+	"github.com/omhcl/omhcl/internal/atomicfile"
+	"github.com/omhcl/omhcl/providers"
+)
+
+// Record is what a node remembers of a sync resource's syncs, per target
+// node, in the resource's state directory.
+type Record struct {
+	Targets map[string]*Target `json:"targets"`
+	dir     string
+}
+
+// Target is a target's last good sync, and the error of a later failed
+// one. Snapshots are the last snapshot each source reached the target
+// with (sync.btrfs: the parent of the next incremental send).
+type Target struct {
+	Last      time.Time     `json:"last_sync"`
+	Bytes     int64         `json:"bytes_sent"`
+	Took      time.Duration `json:"took_ns"`
+	Error     string        `json:"error,omitempty"`
+	ErrorAt   time.Time     `json:"error_at,omitzero"`
+	Snapshots []string      `json:"snapshots,omitempty"`
+}
+
+func recordPath(dir string) string { return filepath.Join(dir, "syncs.json") }
+
+// Load reads the record kept in dir (empty when none).
+func Load(dir string) (*Record, error) {
+	rec := &Record{Targets: map[string]*Target{}, dir: dir}
+	if dir == "" {
+		return rec, nil
+	}
+	b, err := os.ReadFile(recordPath(dir))
+	if errors.Is(err, fs.ErrNotExist) {
+		return rec, nil
+	}
+	if err == nil {
+		err = json.Unmarshal(b, rec)
+	}
+	if rec.Targets == nil {
+		rec.Targets = map[string]*Target{}
+	}
+	if err != nil {
+		err = fmt.Errorf("sync record %s: %w", recordPath(dir), err)
+	}
+	return rec, err
+}
+
+// Save writes the record back where it was loaded from.
+func (r *Record) Save() error {
+	b, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(r.dir, 0o700); err != nil {
+		return err
+	}
+	return atomicfile.Write(recordPath(r.dir), b, 0o600)
+}
+
+// Of is node's target record, created empty when none.
+func (r *Record) Of(node string) *Target {
+	t := r.Targets[node]
+	if t == nil {
+		t = &Target{}
+		r.Targets[node] = t
+	}
+	return t
+}
+
+// Succeeded records a good sync begun at begin.
+func (t *Target) Succeeded(begin time.Time, sent int64) {
+	t.Last, t.Bytes, t.Took, t.Error, t.ErrorAt = begin.UTC(), sent, time.Since(begin), "", time.Time{}
+}
+
+// Failed records a failed sync, the last good one kept.
+func (t *Target) Failed(err error) { t.Error, t.ErrorAt = err.Error(), time.Now().UTC() }
+
+// Nodes are the targets recorded, sorted.
+func (r *Record) Nodes() []string {
+	out := make([]string, 0, len(r.Targets))
+	for n := range r.Targets {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Status compares each target's last good sync with maxDelay. A node
+// that never synced (it does not run the service) has nothing to say.
+func Status(dir string, maxDelay time.Duration) providers.Status {
+	rec, err := Load(dir)
+	if err != nil {
+		return providers.Status{State: providers.Warn, Messages: []string{err.Error()}}
+	}
+	if len(rec.Targets) == 0 {
+		return providers.Status{State: providers.NA, Messages: []string{"no sync from this node yet"}}
+	}
+	st := providers.Status{State: providers.Up}
+	for _, node := range rec.Nodes() {
+		t := rec.Targets[node]
+		age := time.Since(t.Last).Round(time.Second)
+		msg := fmt.Sprintf("%s: last sync %s ago, %s", node, age, BytesText(t.Bytes))
+		if t.Last.IsZero() {
+			msg = fmt.Sprintf("%s: never synced", node)
+		}
+		if t.Error != "" {
+			msg += "; then failed: " + t.Error
+		}
+		if age > maxDelay || t.Last.IsZero() {
+			st.State = providers.Warn
+			msg = "warn: " + msg + fmt.Sprintf(" (max_delay %s)", maxDelay)
+		}
+		st.Messages = append(st.Messages, msg)
+	}
+	return st
+}
+
+// LastSync is the oldest of the targets' last good syncs: zero when one
+// never got one, or when nothing is recorded.
+func LastSync(dir string) time.Time {
+	rec, err := Load(dir)
+	if err != nil || len(rec.Targets) == 0 {
+		return time.Time{}
+	}
+	oldest := time.Now()
+	for _, t := range rec.Targets {
+		if t.Last.Before(oldest) {
+			oldest = t.Last
+		}
+	}
+	return oldest
+}

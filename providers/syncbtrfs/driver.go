@@ -1,0 +1,116 @@
+package syncbtrfs
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/omhcl/omhcl/providers"
+	"github.com/omhcl/omhcl/providers/internal/synccore"
+	"github.com/zclconf/go-cty/cty"
+)
+
+var (
+	_ providers.Syncer       = (*driver)(nil)
+	_ providers.LastSyncer   = (*driver)(nil)
+	_ providers.AttrChecker  = (*driver)(nil)
+	_ providers.ExistChecker = (*driver)(nil)
+)
+
+type driver struct{ r *providers.Resource }
+
+// New returns the driver of r.
+func New(r *providers.Resource) (providers.Driver, error) {
+	d := &driver{r: r}
+	if errs := d.CheckAttrs(context.Background(), providers.Check{}); len(errs) > 0 {
+		return nil, errs[0]
+	}
+	return d, nil
+}
+
+// CheckAttrs checks the attributes of every sync driver, and keep.
+func (d *driver) CheckAttrs(ctx context.Context, c providers.Check) []*providers.AttrError {
+	errs := synccore.Check(d.r)
+	if v, ok := d.r.Attrs["keep"]; ok && v.IsKnown() && !v.IsNull() {
+		if n, acc := v.AsBigFloat().Int64(); acc != 0 || n < 1 {
+			errs = append(errs, providers.Invalid("keep", "keep = %s: want a whole number of snapshots, at least 1 (the parent of the next send)", v.AsBigFloat().String()))
+		}
+	}
+	return errs
+}
+
+// keep is the number of snapshots kept per subvolume.
+func (d *driver) keep() int {
+	if v, ok := d.r.Attrs["keep"]; ok && v.IsKnown() && !v.IsNull() {
+		if n, acc := v.AsBigFloat().Int64(); acc == 0 && n >= 1 {
+			return int(n)
+		}
+	}
+	return defaultKeep
+}
+
+// Describe is the status line: the seed's "btrfs of deb1:deb1 to ['nodes']".
+func (d *driver) Describe() string {
+	return fmt.Sprintf("btrfs of %s to %s", strings.Join(d.r.Strings("src"), " "), synccore.Targets(d.r))
+}
+
+// Status is each target's last good sync against max_delay.
+func (d *driver) Status(ctx context.Context) providers.Status {
+	return synccore.Status(d.r.StateDir, d.r.Duration("max_delay", synccore.DefaultMaxDelay))
+}
+
+// LastSync is when every target last got a good sync.
+func (d *driver) LastSync() time.Time { return synccore.LastSync(d.r.StateDir) }
+
+// Start and Stop arm and disarm the resource: syncs run on request and
+// on the daemon's schedule while the service runs here.
+func (d *driver) Start(ctx context.Context, log *providers.Log) error { return nil }
+func (d *driver) Stop(ctx context.Context, log *providers.Log) error  { return nil }
+
+// Provision creates the source subvolumes that do not exist yet.
+func (d *driver) Provision(ctx context.Context, log *providers.Log) error {
+	for _, src := range d.r.Strings("src") {
+		if isSubvolume(src) {
+			continue
+		}
+		log.Op("btrfs subvolume create %s", src)
+		if err := btrfs(ctx, "subvolume", "create", src); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Exists reports whether every source subvolume is there (made, or
+// received from the node that ran the service).
+func (d *driver) Exists(ctx context.Context) bool {
+	for _, src := range d.r.Strings("src") {
+		if !isSubvolume(src) {
+			return false
+		}
+	}
+	return len(d.r.Strings("src")) > 0
+}
+
+// Unprovision leaves the data: a sync resource never destroys it.
+func (d *driver) Unprovision(ctx context.Context, log *providers.Log) error { return nil }
+
+func (d *driver) Exposed(ctx context.Context) map[string]cty.Value { return nil }
+
+// Operations are what a sync runs, never the data.
+func (d *driver) Operations(ctx context.Context, a providers.Action) []string {
+	var ops []string
+	for _, p := range synccore.Pairs(d.r, providers.SyncTarget{}) {
+		switch a {
+		case providers.ActProvision:
+			if !isSubvolume(p[0]) {
+				ops = append(ops, "btrfs subvolume create "+p[0])
+			}
+		case providers.ActStart:
+			ops = append(ops, fmt.Sprintf("btrfs subvolume snapshot -r %s %s/NEW; btrfs send [-p LAST] | om node ssh TARGET btrfs-receive %s for each of %s, every %s while the service runs here (om SVC sync update: now); keep %d snapshots",
+				p[0], snapDir(p[0]), p[1], synccore.Targets(d.r), d.r.Str("interval"), d.keep()))
+		}
+	}
+	return ops
+}

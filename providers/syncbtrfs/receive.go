@@ -1,0 +1,151 @@
+package syncbtrfs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+)
+
+// ExitNoParent is the receiving end's exit code when it lacks the parent
+// snapshot of an incremental stream: the sender then sends it whole.
+const ExitNoParent = 3
+
+// ErrNoParent: the parent snapshot of an incremental stream is not here.
+var ErrNoParent = errors.New("the parent snapshot is not here")
+
+// Receive is the receiving end of a sync.btrfs send, run on a target
+// (`om node btrfs-receive`, which the daemon's data channel runs once it
+// has checked Dst is the destination of such a sync here).
+type Receive struct {
+	Dst    string // the subvolume the copy replaces
+	Name   string // the snapshot sent
+	Parent string // the snapshot it is incremental against, "" when whole
+	Keep   int    // snapshots kept in Dst's snapshot directory (0: the default)
+}
+
+// Run receives the stream on in as snapshot Name beside Dst, then swaps a
+// writable snapshot of it with Dst in one rename and rotates the
+// snapshots. A stream cut short (the sender or this end killed) leaves
+// Dst as it was, and what it left half received is deleted by the next
+// Run.
+func (rc Receive) Run(ctx context.Context, in io.Reader, stderr io.Writer) error {
+	if err := rc.check(); err != nil {
+		return err
+	}
+	dir := snapDir(rc.Dst)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	if rc.Parent != "" && !readOnly(filepath.Join(dir, rc.Parent)) {
+		return fmt.Errorf("%s: %w (%s)", rc.Dst, ErrNoParent, rc.Parent)
+	}
+	if err := dropPartial(ctx, dir, rc.Name); err != nil {
+		return err
+	}
+	cmd := exec.CommandContext(ctx, "btrfs", "receive", "-e", dir)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = in, stderr, stderr
+	if err := cmd.Run(); err != nil {
+		deleteSubvolume(context.WithoutCancel(ctx), filepath.Join(dir, rc.Name))
+		return fmt.Errorf("btrfs receive %s into %s: %w", rc.Name, dir, err)
+	}
+	if err := rc.promote(ctx); err != nil {
+		return err
+	}
+	return rc.rotate(ctx, dir)
+}
+
+// check refuses names that are not snapshot names (they come from
+// another node) and a destination not on btrfs or not a subvolume.
+func (rc Receive) check() error {
+	if err := rc.checkNames(); err != nil {
+		return err
+	}
+	if !filepath.IsAbs(rc.Dst) || filepath.Clean(rc.Dst) == "/" {
+		return fmt.Errorf("destination %q: want an absolute path below /", rc.Dst)
+	}
+	if parent := filepath.Dir(filepath.Clean(rc.Dst)); !onBtrfs(parent) {
+		return fmt.Errorf("%s is not on a btrfs filesystem: the destination %s must be (is its filesystem mounted?)", parent, rc.Dst)
+	}
+	if _, err := os.Lstat(rc.Dst); err == nil && !isSubvolume(rc.Dst) {
+		return fmt.Errorf("%s exists and is not a btrfs subvolume: a received copy cannot replace it (move it away)", rc.Dst)
+	}
+	return nil
+}
+
+// dropPartial deletes what an interrupted receive left in dir: a
+// writable subvolume (a finished receive is read-only), and name itself,
+// sent again.
+func dropPartial(ctx context.Context, dir, name string) error {
+	for _, s := range snapshots(dir) {
+		if s == name || !readOnly(filepath.Join(dir, s)) {
+			if err := btrfs(ctx, "subvolume", "delete", filepath.Join(dir, s)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// promote makes Dst a writable snapshot of the received one: made aside,
+// then swapped with the old copy in one rename, then the old copy deleted.
+func (rc Receive) promote(ctx context.Context) error {
+	next := incoming(rc.Dst)
+	if err := deleteSubvolume(ctx, next); err != nil {
+		return fmt.Errorf("a previous receive's leftover: %w", err)
+	}
+	if err := btrfs(ctx, "subvolume", "snapshot", filepath.Join(snapDir(rc.Dst), rc.Name), next); err != nil {
+		return err
+	}
+	if _, err := os.Lstat(rc.Dst); errors.Is(err, os.ErrNotExist) {
+		return os.Rename(next, rc.Dst)
+	}
+	if err := exchange(next, rc.Dst); err != nil {
+		return err
+	}
+	return deleteSubvolume(ctx, next)
+}
+
+// rotate keeps the newest Keep snapshots, the one received among them.
+func (rc Receive) rotate(ctx context.Context, dir string) error {
+	keep := rc.Keep
+	if keep < 1 {
+		keep = defaultKeep
+	}
+	names := snapshots(dir)
+	var errs []error
+	for j, name := range names {
+		if j >= len(names)-keep || name == rc.Name {
+			continue
+		}
+		if err := btrfs(ctx, "subvolume", "delete", filepath.Join(dir, name)); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Args are the words of a receive request through the data channel,
+// after the node: "btrfs-receive DST NAME PARENT".
+func (rc Receive) Args() []string { return []string{"btrfs-receive", rc.Dst, rc.Name, rc.Parent} }
+
+// ParseRequest reads a receive request's words (Args); Keep is the
+// receiving node's to set.
+func ParseRequest(argv []string) (Receive, error) {
+	if len(argv) != 4 || argv[0] != "btrfs-receive" {
+		return Receive{}, fmt.Errorf("want btrfs-receive DST NAME PARENT, not %s", strings.Join(argv, " "))
+	}
+	rc := Receive{Dst: filepath.Clean(argv[1]), Name: argv[2], Parent: argv[3]}
+	return rc, rc.checkNames()
+}
+
+func (rc Receive) checkNames() error {
+	if !snapshotName.MatchString(rc.Name) || (rc.Parent != "" && !snapshotName.MatchString(rc.Parent)) {
+		return fmt.Errorf("snapshot names %q, %q: not sync.btrfs snapshot names", rc.Name, rc.Parent)
+	}
+	return nil
+}
