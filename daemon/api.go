@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/omhcl/omhcl/cluster"
@@ -23,6 +24,9 @@ type ActionRequest struct {
 	Action string `json:"action"` // start stop freeze thaw switch takeover giveback
 	To     string `json:"to,omitempty"`
 	From   string `json:"from,omitempty"` // the node the command ran on (takeover)
+	// Force: a takeover on a node whose lost side may hold a majority; the
+	// operator vouches those nodes are down (vouch.go).
+	Force bool `json:"force,omitempty"`
 }
 
 // ConfigPush hands service sources to the cluster.
@@ -133,10 +137,31 @@ func (d *Daemon) forcedTakeover(name string, req ActionRequest, view orchestrate
 		return "", fmt.Errorf("%s has no quorum: a takeover without quorum starts %s on this node only; run it on %s", d.opts.Node, name, to)
 	}
 	if d.votes().MustFence() {
-		return "", fmt.Errorf("%s has no quorum, and the nodes it lost may hold one and run %s: takeover refused", d.opts.Node, name)
+		lost := d.lostNodes(view)
+		if !req.Force {
+			return "", fmt.Errorf("%s has no quorum, and the nodes it lost (%s) may hold one and run %s: takeover refused. If they are down (their site is lost), om %s takeover --force vouches for it: they stop counting toward the quorum until they are seen alive again", d.opts.Node, strings.Join(lost, ", "), name, name)
+		}
+		d.vouched.add(lost)
+		d.logf("%s: takeover forced: the operator vouches that %s are down; they count toward the quorum again once seen alive", name, strings.Join(lost, ", "))
+		return to, nil
 	}
 	d.logf("%s: takeover forced without quorum: no side holds a majority, the operator vouches the other copy is gone", name)
 	return to, nil
+}
+
+// lostNodes are the cluster's nodes this node does not see alive.
+func (d *Daemon) lostNodes(view orchestrate.View) []string {
+	d.mu.Lock()
+	nodes := slices.Clone(d.cluster.Nodes)
+	d.mu.Unlock()
+	var out []string
+	for _, n := range nodes {
+		if n != d.opts.Node && !view.Nodes[n].Alive {
+			out = append(out, n)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // relocationTarget picks where switch, takeover and giveback move to.

@@ -52,6 +52,7 @@ type Daemon struct {
 	syncs   syncRuns
 	starts  startEpoch // under mu: see starts.go
 	shared  *sharedStates
+	vouched *vouchedDown
 	leases  *leases
 	links   *linkStats
 	started time.Time
@@ -119,6 +120,7 @@ func New(opts Options) (*Daemon, error) {
 	// every 30 s.
 	d.agents = &encap.Agents{Store: store, Config: d.configs.get, Pulled: d.pulled, MonitoredMaxAge: max(2*time.Second, 2*t.Monitor)}
 	d.shared = newSharedStates(filepath.Join(store.Root, "services.json"))
+	d.vouched = newVouchedDown(filepath.Join(store.Root, "vouched-down.json"))
 	return d, nil
 }
 

@@ -181,8 +181,14 @@ func (d *Daemon) votes() cluster.Votes {
 	v := cluster.Votes{Nodes: len(nodes), Arbitrators: arbs, Reached: d.arbitratorsReached()}
 	now := time.Now()
 	for _, name := range nodes {
-		if name == d.opts.Node || d.leases.holds(name, now, d.timings.Lease) {
+		switch {
+		case name == d.opts.Node || d.leases.holds(name, now, d.timings.Lease):
 			v.Alive++
+			if d.vouched.seen(name) {
+				d.logf("%s is alive again: it counts toward the quorum again", name)
+			}
+		case d.vouched.has(name):
+			v.Nodes-- // an operator vouched it down: see vouch.go
 		}
 	}
 	d.mu.Lock()

@@ -34,6 +34,9 @@ type MonNode struct {
 	// HeldDown: the node fenced or its link is degraded lately; it yields
 	// its services to nodes that did not.
 	HeldDown bool `json:"held_down,omitempty"`
+	// VouchedDown: an operator vouched the node down (takeover --force):
+	// it does not count toward this node's quorum until seen alive again.
+	VouchedDown bool `json:"vouched_down,omitempty"`
 	// BeaconLoss is the share of this node's lease beacons to that node
 	// left unanswered lately, in percent (absent: too few to tell).
 	BeaconLoss *int `json:"beacon_loss_pct,omitempty"`
@@ -77,7 +80,7 @@ func (d *Daemon) mon() *MonView {
 	reports[d.opts.Node] = d.localReport()
 	for name, m := range members {
 		n := MonNode{Name: name, Addr: m.Addr.String(), Status: m.Status, Since: m.Since.Format(time.RFC3339),
-			Gone: view.Nodes[name].Gone, HeldDown: view.Nodes[name].HeldDown}
+			Gone: view.Nodes[name].Gone, HeldDown: view.Nodes[name].HeldDown, VouchedDown: d.vouched.has(name)}
 		if loss, ok := reports[d.opts.Node].LinkLoss[name]; ok {
 			n.BeaconLoss = &loss
 		}

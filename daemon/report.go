@@ -68,7 +68,10 @@ func instanceReport(li *plan.LiveInstance) *InstanceReport {
 	r := &InstanceReport{Service: li.Service, Status: li.Status}
 	for _, lr := range li.Resources {
 		r.Resources = append(r.Resources, ResourceBrief{RID: lr.RID, Status: lr.Status, Flags: lr.Flags})
-		if lr.Skipped != "" || lr.Standby {
+		// a sync is armed where the service ran: its status is that of
+		// its last copies, and says nothing of whether it runs here (a
+		// node killed while running it stays armed)
+		if lr.Skipped != "" || lr.Standby || lr.Arms {
 			continue
 		}
 		switch lr.Status {

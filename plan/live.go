@@ -79,6 +79,9 @@ type LiveResource struct {
 	Drift []string `json:"drift,omitempty"`
 	// Provisionable is false for resources with nothing to provision.
 	Provisionable bool `json:"provisionable"`
+	// Arms: starting the resource only arms it (a sync); see
+	// providers.Spec.Arms.
+	Arms bool `json:"arms,omitempty"`
 	Disable       bool `json:"disable"`
 	Optional      bool `json:"optional"`
 	Monitor       bool `json:"monitor"`

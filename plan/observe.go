@@ -64,6 +64,9 @@ func (d Drivers) Instance(ctx context.Context, svc *lang.Service, node string) (
 		if drv != nil && lr.Skipped == "" {
 			st := drv.Status(ctx)
 			lr.Status, lr.Messages = st.State, st.Messages
+			if lr.Arms && lr.Applied == nil {
+				lr.Status, lr.Messages = providers.NA, append([]string{"paused, service not up"}, st.Messages...)
+			}
 			lr.Description = drv.Describe()
 			lr.Exposed = drv.Exposed(ctx)
 			if ec, ok := drv.(providers.ExistChecker); ok {
@@ -249,7 +252,7 @@ func newLiveResource(inst *lang.Instance, r *providers.Resource, rec *state.Reco
 		Skipped: skipReason(inst, r),
 	}
 	if spec != nil {
-		lr.Provisionable = spec.Provisionable
+		lr.Provisionable, lr.Arms = spec.Provisionable, spec.Arms
 	}
 	if rr, ok := rec.Resources[rid]; ok {
 		lr.Provisioned = rr.Provisioned

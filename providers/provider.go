@@ -60,6 +60,11 @@ type Spec struct {
 	// resources that refer to it restart after it, as after a replace: a
 	// container sharing a pause container's namespace must join the new one.
 	FreshStart bool
+	// Arms marks drivers whose Start and Stop only arm and disarm the
+	// resource (a sync, armed where the service runs): where it is not
+	// armed its status is n/a, "paused, service not up", as in the
+	// seeds, and its status never says whether the service runs here.
+	Arms bool
 	New        func(r *Resource) (Driver, error)
 }
 

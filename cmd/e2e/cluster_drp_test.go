@@ -94,3 +94,73 @@ func TestClusterBtrfsSyncToADrpNode(t *testing.T) {
 		t.Fatalf("node3 serves %q (%v), want the page written on %s before its last sync", body, err, dead)
 	}
 }
+
+// The site of the service's nodes is lost: both die at once. The drp node
+// alone has no quorum, so it starts nothing on its own, and a plain
+// takeover is refused: the nodes it lost could be a majority that still
+// runs the service. `om web takeover --force` vouches they are down: the
+// drp node serves the page written before the last sync. A vouched node
+// that comes back counts again, finds the service running on the drp
+// node, and gets the drp node's data through its syncs.
+func TestClusterSiteLostTakeoverOnTheDrpNode(t *testing.T) {
+	lab := clusterlab.New(t, 3, clusterlab.Options{BinDir: binDir, Profile: "fast"})
+	lab.WaitDaemons()
+	lab.Join()
+	h := deployService(t, lab, "examples/lab-drp/service.hcl")
+	site := func(n string) string { return filepath.Join(lab.Root, n, "data", "site") }
+	page := fmt.Sprintf("written on %s at %d\n", h.holder, time.Now().UnixNano())
+	if err := os.WriteFile(filepath.Join(site(h.holder), "page.txt"), []byte(page), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	waitFile(t, filepath.Join(site("node3"), "page.txt"), page)
+
+	lab.Kill("node1")
+	lab.Kill("node2")
+	time.Sleep(3 * time.Second) // past the lease and the grace of the fast profile
+	if body, err := h.Get(clusterlab.ServiceURL, time.Second); err == nil {
+		t.Fatalf("the service answers with its site lost and no operator's word: %q", body)
+	}
+	r := lab.Run("node3", "om", "web", "takeover", "--wait", "5s")
+	if r.Code == 0 || !strings.Contains(r.Stderr, "takeover --force") || !strings.Contains(r.Stderr, "node1, node2") {
+		t.Fatalf("a takeover on the drp node alone, without --force: %+v", r)
+	}
+	lab.Must("node3", "om", "web", "takeover", "--force")
+	if to := h.waitServed("after om web takeover --force on node3", "node1", "node2"); to != "node3" {
+		t.Fatalf("served by %s", to)
+	}
+	if body, err := h.Get(clusterlab.ServiceURL+"page.txt", 2*time.Second); err != nil || body != page {
+		t.Fatalf("node3 serves %q (%v), want the page synced before the site was lost", body, err)
+	}
+	if mon := lab.Must("node3", "om", "mon"); !strings.Contains(mon, "vouched") {
+		t.Errorf("om mon does not show the nodes vouched down:\n%s", mon)
+	}
+
+	// node1 comes back: it counts again, the service stays on node3, and
+	// node3's syncs bring node1's copy up to date
+	lab.Heal("node1")
+	lab.StartDaemon("node1")
+	lab.Check(lab.WaitDaemon("node1", settleWithin))
+	later := fmt.Sprintf("written on node3 at %d\n", time.Now().UnixNano())
+	if err := os.WriteFile(filepath.Join(site("node3"), "later.txt"), []byte(later), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	waitFile(t, filepath.Join(site("node1"), "later.txt"), later)
+	if on, err := h.WaitSettled("web", settleWithin); err != nil || on != "node3" {
+		t.Fatalf("after node1 came back: web runs on %q (%v)", on, err)
+	}
+	if mon := lab.Must("node3", "om", "mon"); strings.Contains(mon, "NO") {
+		t.Errorf("node3 and node1 hold no quorum:\n%s", mon)
+	}
+}
+
+// waitFile waits until path holds want.
+func waitFile(t *testing.T, path, want string) {
+	t.Helper()
+	deadline := time.Now().Add(settleWithin)
+	for got, _ := os.ReadFile(path); string(got) != want; got, _ = os.ReadFile(path) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s does not hold %q after %s", path, want, settleWithin)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}

@@ -119,6 +119,9 @@ func writeNodes(t monTable, v *daemon.MonView) {
 		if n.HeldDown && n.Status == "alive" {
 			s = "held" // alive, yielding its services after a fence or on a degraded link
 		}
+		if n.VouchedDown {
+			s = "vouched" // down on an operator's word: out of the quorum count
+		}
 		st = append(st, s)
 	}
 	t.row("score", score)

@@ -23,6 +23,7 @@ var orchestrationShort = map[string]string{
 // requests to the daemon's orchestrator, which acts on every node.
 func newOrchestration(e *cli.Env, cf *configFlags, name string) *cobra.Command {
 	var to string
+	var force bool
 	var wait time.Duration
 	cmd := &cobra.Command{
 		Use:     name + " SERVICE",
@@ -34,11 +35,14 @@ func newOrchestration(e *cli.Env, cf *configFlags, name string) *cobra.Command {
 			if err != nil {
 				return fmt.Errorf("%s needs the cluster daemon: %w", name, err)
 			}
-			return request(cmd.Context(), e, cf, c, args, daemon.ActionRequest{Action: name, To: to}, wait)
+			return request(cmd.Context(), e, cf, c, args, daemon.ActionRequest{Action: name, To: to, Force: force}, wait)
 		},
 	}
-	if name == "switch" {
+	switch name {
+	case "switch":
 		cmd.Flags().StringVar(&to, "to", "", "the node to move to (default: the next alive node)")
+	case "takeover":
+		cmd.Flags().BoolVar(&force, "force", false, "on a node that lost the majority: vouch that the nodes it lost are down (their site is lost); they stop counting toward the quorum until seen alive again")
 	}
 	cmd.Flags().DurationVar(&wait, "wait", 60*time.Second, "how long to wait for the cluster to get there (0: do not wait)")
 	return cmd

@@ -29,6 +29,7 @@ var Spec = &providers.Spec{
 	// provisioning creates the source subvolumes: the first start on the
 	// first node makes them, a node that received a copy finds it there
 	Provisionable: true,
+	Arms:          true,
 	New:           New,
 }
 

@@ -29,5 +29,6 @@ var Spec = &providers.Spec{
 		providers.AttrSpec{Name: "options", Type: strings_, InPlace: true, Doc: "More rsync options."},
 	),
 	NoData: true,
+	Arms:   true,
 	New:    New,
 }
