@@ -31,13 +31,18 @@ bench: build
 
 # A 3-node cluster lab with an HA service to try by hand (root):
 # scripts/lab.sh status|mon|kill NODE|cut NODE|heal NODE|down ...
-.PHONY: lab bench-failover bench-loss
+.PHONY: lab bench-failover bench-loss bench-sync
 lab: build
 	./scripts/lab.sh up
 
 # Failover time and daemon idle cost, in labs of its own (root).
 bench-failover: build
 	./scripts/bench-failover.sh
+
+# An incremental sync of 100 MiB, sync.rsync beside plain rsync, in a lab of
+# its own (root): part 4 of make bench.
+bench-sync: build
+	./scripts/bench-sync.sh
 
 # The service under a lossy link (10, 30, 50 % both ways and egress, 60 s
 # each) in labs of its own (root, nftables): docs/cluster.md has figures.

@@ -10,6 +10,11 @@
 # 3. (root, a docker engine) the micro-container service started and stopped
 #    by omapply / om, beside the docker CLI doing the same
 #    (scripts/bench-micro.sh, runnable alone).
+# 4. (root) a sync of a 100 MiB filesystem, full then with 1 % changed, by
+#    om SVC sync update (sync.rsync through the data channel) in a 2-node
+#    cluster lab, beside plain rsync over a pipe (scripts/bench-sync.sh,
+#    runnable alone; BENCH_SYNC_RUNS, default 5).
+# 5. (root) failover time and daemon idle cost (scripts/bench-failover.sh).
 #
 # Knobs: BENCH_SIZES ("100 1000 10000"), BENCH_CYCLES (10), BENCH_BUDGET
 # (seconds the largest size may take per output mode, default 60: fewer runs
@@ -229,8 +234,10 @@ fi
 echo
 ./scripts/bench-micro.sh
 echo
+./scripts/bench-sync.sh
+echo
 echo "== make bench took $SECONDS s"
 
-# Part 4: failover time and daemon idle cost (make bench-failover alone).
+# Part 5: failover time and daemon idle cost (make bench-failover alone).
 echo
 ./scripts/bench-failover.sh

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # make lab: a 3-node omhcl cluster on this machine, to try failover by hand.
 #
-#   scripts/lab.sh [up [-docker]]         start it (make lab does), with the
-#                                         HA service of examples/lab
+#   scripts/lab.sh [up [-docker|-bare]]   start it (make lab does), with the
+#                                         HA service of examples/lab (-bare:
+#                                         none; deploy adds one)
 #   scripts/lab.sh status | mon [NODE] | watch | get | failover
 #   scripts/lab.sh kill|boot|cut|heal|daemon-kill|daemon-start NODE
 #   scripts/lab.sh loss NODE PCT [both|egress|ingress] | noloss NODE

@@ -2,7 +2,7 @@
 // failover bench, with the same code as the cluster tests
 // (testfixtures/clusterlab).
 //
-//	lab up [-n 3] [-profile fast] [-docker]   start the lab, form the cluster, deploy examples/lab (-docker: examples/lab-docker)
+//	lab up [-n 3] [-profile fast] [-docker] [-bare] [-prefix omlab]   start the lab, form the cluster, deploy examples/lab (-docker: examples/lab-docker; -bare: nothing)
 //	lab status | mon [NODE] | watch [-for D] | get | failover
 //	lab kill|cut|heal|boot|daemon-kill|daemon-start NODE
 //	lab deploy FILE [NODE]
@@ -37,7 +37,7 @@ type globals struct {
 }
 
 var commands = map[string]command{
-	"up":           {"up [-n 3] [-profile fast|default] [-docker]: start the lab and deploy the example service (-docker: its app in a container, an engine per node)", cmdUp},
+	"up":           {"up [-n 3] [-profile fast|default] [-docker] [-bare] [-prefix omlab]: start the lab and deploy the example service (-docker: its app in a container, an engine per node; -bare: no service)", cmdUp},
 	"deploy":       {"deploy FILE [NODE]: deploy one more service (e.g. examples/lab-flex/pool.hcl) through NODE", cmdDeploy},
 	"down":         {"down: stop everything and remove the lab", cmdDown},
 	"status":       {"status: nodes, daemons, links, where the service address is, and the client's view", cmdStatus},

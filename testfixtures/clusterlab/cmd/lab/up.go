@@ -22,19 +22,44 @@ func cmdUp(g *globals, args []string) error {
 	n := fs.Int("n", 3, "number of nodes")
 	profile := fs.String("profile", "fast", "daemon timing profile: fast or default")
 	docker := fs.Bool("docker", false, "every node runs its own dockerd, and the service's app runs in a container ("+dockerService+")")
+	bare := fs.Bool("bare", false, "form the cluster and deploy nothing (lab deploy FILE adds a service)")
+	prefix := fs.String("prefix", "omlab", "name prefix of the lab's network namespaces (another one runs beside make lab's)")
 	_ = fs.Parse(args)
 	src, bin, err := serviceAndBin(g, exampleService(*docker))
 	if err != nil {
 		return err
 	}
-	r, err := clusterlab.Create(*n, clusterlab.Options{Root: g.root, Prefix: "omlab", BinDir: bin, Profile: *profile, Logf: say, Engines: *docker})
+	r, err := clusterlab.Create(*n, clusterlab.Options{Root: g.root, Prefix: *prefix, BinDir: bin, Profile: *profile, Logf: say, Engines: *docker})
 	if err != nil {
 		return err
 	}
-	if _, err := formCluster(r, src, say); err != nil {
+	left := func(err error) error {
 		return fmt.Errorf("%v\nthe lab is left up for a look (daemon logs in %s/NODE/daemon.log); scripts/lab.sh down removes it", err, g.root)
 	}
+	if *bare {
+		if err := joinCluster(r, say); err != nil {
+			return left(err)
+		}
+		return nil
+	}
+	if _, err := formCluster(r, src, say); err != nil {
+		return left(err)
+	}
 	printHelp(r)
+	return nil
+}
+
+// joinCluster waits for the daemons and joins them.
+func joinCluster(r *clusterlab.Rig, logf func(string, ...any)) error {
+	for _, n := range r.Nodes {
+		if err := r.WaitDaemon(n.Name, waitLong); err != nil {
+			return err
+		}
+	}
+	if err := r.Join(waitLong); err != nil {
+		return err
+	}
+	logf("cluster formed: %v", r.NodeNames())
 	return nil
 }
 
@@ -42,15 +67,9 @@ func cmdUp(g *globals, args []string) error {
 // the first node, waits until it answers and the daemons agree where it
 // runs, and returns that node.
 func formCluster(r *clusterlab.Rig, src []byte, logf func(string, ...any)) (string, error) {
-	for _, n := range r.Nodes {
-		if err := r.WaitDaemon(n.Name, waitLong); err != nil {
-			return "", err
-		}
-	}
-	if err := r.Join(waitLong); err != nil {
+	if err := joinCluster(r, logf); err != nil {
 		return "", err
 	}
-	logf("cluster formed: %v", r.NodeNames())
 	cfg, err := r.Adapt(src)
 	if err != nil {
 		return "", err
