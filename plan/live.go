@@ -81,13 +81,13 @@ type LiveResource struct {
 	Provisionable bool `json:"provisionable"`
 	// Arms: starting the resource only arms it (a sync); see
 	// providers.Spec.Arms.
-	Arms bool `json:"arms,omitempty"`
-	Disable       bool `json:"disable"`
-	Optional      bool `json:"optional"`
-	Monitor       bool `json:"monitor"`
-	Encap         bool `json:"encap"`
-	Standby       bool `json:"standby"`
-	Restart       int  `json:"restart"`
+	Arms     bool `json:"arms,omitempty"`
+	Disable  bool `json:"disable"`
+	Optional bool `json:"optional"`
+	Monitor  bool `json:"monitor"`
+	Encap    bool `json:"encap"`
+	Standby  bool `json:"standby"`
+	Restart  int  `json:"restart"`
 	// Skipped says why the engine leaves this resource alone on this node
 	// (disabled, encap, no driver); empty when it manages it.
 	Skipped string `json:"skipped,omitempty"`

@@ -65,7 +65,7 @@ type Spec struct {
 	// armed its status is n/a, "paused, service not up", as in the
 	// seeds, and its status never says whether the service runs here.
 	Arms bool
-	New        func(r *Resource) (Driver, error)
+	New  func(r *Resource) (Driver, error)
 }
 
 // Key is the registry key of a spec: "kind.type".
