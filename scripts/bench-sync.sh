@@ -172,7 +172,7 @@ same() {
 #
 # A row is a way to sync the source to a copy, named NAME in ROWS, with:
 #   NAME_label    what the table calls it
-#   NAME_up       make what it needs (the lab is up, the source filled)
+#   NAME_up       make what it needs (the lab is up, SRC filled)
 #   NAME_reset    put its copy back to the source's state before the change
 #                 (the source is there already), for an incremental run
 #   NAME_wipe     empty its copy, for a full run
@@ -272,32 +272,92 @@ plain_sync() {
 	same "plain rsync" "$PLAIN_DST"
 }
 
-# -- sync.btrfs incremental send: the extension point, for when
-# providers/syncbtrfs (being written) syncs through `om SVC sync update`.
-# Write these functions, then make btrfs_enabled return 0:
-#   btrfs_up     a second service in the lab (a btrfs loop filesystem per
-#                node, standby, its sync.btrfs resource), deployed like
-#                lab_up deploys bsync; its source filled with the same files
-#                (cp -p "$SRC"/f* DIR/) and added to SOURCES, so that every
-#                incremental run restores and changes it as it does SRC
-#   btrfs_reset  the copy back to the full sync's state: drop, on both
-#                sides, the snapshots taken after the full sync's
-#   btrfs_wipe   no snapshot and no copy left, for a full sync
-#   btrfs_sync   time `om SVC sync update` as rsync_sync does, its bytes
-#                from the driver's state (or its "synced, X sent" line),
-#                then `same "sync.btrfs" COPY DIR`
-#   btrfs_down   nothing, if everything lives under ROOT (lab down)
-btrfs_enabled() { return 1; }
-btrfs_label() { echo "sync.btrfs (incremental send)"; }
-btrfs_note() { echo "sync.btrfs incremental send: not measured yet (providers/syncbtrfs is being written)"; }
-btrfs_up() { die "btrfs_up: not written yet"; }
-btrfs_reset() { die "btrfs_reset: not written yet"; }
-btrfs_wipe() { die "btrfs_wipe: not written yet"; }
-btrfs_sync() { die "btrfs_sync: not written yet"; }
-btrfs_down() { :; }
+# -- sync.btrfs: om bbtrfs sync update on node1, snapshots sent with
+# btrfs send -p through the data channel to node2, received there and
+# swapped into place. Its source is a subvolume filled with the same files;
+# every incremental run starts from the full sync's snapshot F: the source
+# subvolume made again as a snapshot of F (restoring the files by copy
+# would give them new extents, which btrfs would send whole), the later
+# snapshots dropped on both sides, the record's parent set back to F.
+
+BSVC=bbtrfs # testfixtures/benchshell/sync/btrfs.hcl
+BSRC=$ROOT/node1/$BSVC/data
+BDST=$ROOT/node2/$BSVC/data
+BSNAP1=$ROOT/node1/$BSVC/.data.snapshots
+BSNAP2=$ROOT/node2/$BSVC/.data.snapshots
+BTRFS_RECORD=$ROOT/node1/state/services/$BSVC/resources/sync_data/syncs.json
+BTRFS_F= # the full sync's snapshot
+btrfs_enabled() { command -v mkfs.btrfs >/dev/null; }
+btrfs_label() { echo "sync.btrfs (om $BSVC sync update)"; }
+btrfs_note() { echo "sync.btrfs: not measured (no mkfs.btrfs here: apt-get install btrfs-progs)"; }
+btrfs_last() {
+	jq -r '.targets.node2 | select(.error == null and (.last_sync | startswith("0001") | not)) | .last_sync' \
+		"$BTRFS_RECORD" 2>/dev/null || true
+}
+btrfs_up() {
+	"$OMLAB" -root "$ROOT" -bin "$BIN" deploy testfixtures/benchshell/sync/btrfs.hcl node1 >>"$WORK/lab.log" 2>&1 ||
+		die "deploying $BSVC on node1 failed:$(printf '\n'; tail -30 "$WORK/lab.log")"
+	local i
+	for ((i = 0; ; i++)); do
+		[ -n "$(btrfs_last)" ] && break
+		"${AS_node2[@]}" "$BIN/omapply" --auto-approve >"$WORK/node2-btrfs.log" 2>&1 || true
+		[ "$i" -lt 100 ] || die "the daemon of node1 did not sync $BSVC within 30 s:$(printf '\n'; tail -20 "$ROOT/node1/daemon.log")"
+		sleep 0.3
+	done
+	cp -p "$SRC"/f* "$BSRC/"
+	sync
+}
+btrfs_down() { :; } # under ROOT: lab down unmounts and detaches it
+# drop DIR [AFTER]: delete the snapshots in DIR (those named after AFTER).
+btrfs_drop() {
+	local s
+	for s in "$1"/*; do
+		[ -d "$s" ] || continue
+		[ -z "${2:-}" ] || [[ $(basename "$s") > $2 ]] || continue
+		btrfs -q subvolume delete "$s" >/dev/null
+	done
+}
+btrfs_record_parent() { # the record's parent for node2 (empty: none)
+	jq --arg f "$1" '.targets.node2.snapshots = (if $f == "" then [] else [$f] end)' "$BTRFS_RECORD" >"$WORK/rec" &&
+		cp "$WORK/rec" "$BTRFS_RECORD"
+}
+btrfs_wipe() {
+	btrfs_drop "$BSNAP1"
+	btrfs_drop "$BSNAP2"
+	[ -d "$BDST" ] && btrfs -q subvolume delete "$BDST" >/dev/null
+	btrfs_record_parent ""
+	# deleted subvolumes are freed in the background: wait, or the next
+	# full copy may find the space still taken
+	btrfs subvolume sync "$ROOT/node1/$BSVC" >/dev/null
+	btrfs subvolume sync "$ROOT/node2/$BSVC" >/dev/null
+}
+btrfs_reset() {
+	[ -n "$BTRFS_F" ] || BTRFS_F=$(basename "$(find "$BSNAP1" -mindepth 1 -maxdepth 1 | sort | tail -1)")
+	btrfs_drop "$BSNAP1" "$BTRFS_F"
+	btrfs_drop "$BSNAP2" "$BTRFS_F"
+	btrfs -q subvolume delete "$BSRC" >/dev/null
+	btrfs -q subvolume snapshot "$BSNAP1/$BTRFS_F" "$BSRC" >/dev/null
+	btrfs_record_parent "$BTRFS_F"
+}
+# shellcheck disable=SC2034 # MS, CPU: read through values' nameref
+btrfs_sync() {
+	local key=btrfs,$1,$2 before cpu0 res wall cpu
+	before=$(btrfs_last)
+	cpu0=$(daemon_cpu node2)
+	res=$(timed "$WORK/btrfs.log" "${AS_node1[@]}" "$BIN/om" "$BSVC" sync update)
+	read -r wall cpu <<<"$res"
+	MS[$key]=$wall
+	CPU[$key]=$(calc '%f' "$cpu + $(daemon_cpu node2) - $cpu0")
+	[ "$(btrfs_last)" != "$before" ] || die "om $BSVC sync update recorded no new sync to node2:$(printf '\n'; cat "$WORK/btrfs.log")"
+	BYTES[$key]=$(jq '.targets.node2.bytes_sent' "$BTRFS_RECORD")
+	same "sync.btrfs" "$BDST" "$BSRC"
+}
 
 ROWS=(rsync plain)
-btrfs_enabled && ROWS+=(btrfs)
+if btrfs_enabled; then
+	ROWS+=(btrfs)
+	SOURCES+=("$BSRC")
+fi
 
 # ---- runs ------------------------------------------------------------------------
 
@@ -379,15 +439,21 @@ report() {
 		"$(calc '%f' "$(med CPU rsync "$phase") / $(med CPU plain "$phase")")" \
 		"$(calc '%f' "$(med BYTES rsync "$phase") / $b")" "$(calc '%f' "$(med EXTRA rsync.wire "$phase") / $b")"
 	printf '   %-42s %9.2fx\n' "  its rsync / plain rsync" "$(calc '%f' "$(med EXTRA rsync.took "$phase") / $t")"
+	if btrfs_enabled; then
+		printf '   %-42s %9.2fx %21s %9.2fx   %.2fx\n' "sync.btrfs / plain rsync" \
+			"$(calc '%f' "$(med MS btrfs "$phase") / $t")" '' \
+			"$(calc '%f' "$(med CPU btrfs "$phase") / $(med CPU plain "$phase")")" \
+			"$(calc '%f' "$(med BYTES btrfs "$phase") / $b")"
+	fi
 }
 
 # ---- main ----------------------------------------------------------------------------
 
-echo "== part 4: sync of a 100 MiB filesystem, full then 1 % changed, $RUNS runs each: sync.rsync beside plain rsync"
+echo "== part 4: sync of a 100 MiB filesystem, full then 1 % changed, $RUNS runs each: sync.rsync and sync.btrfs beside plain rsync"
 echo "   $(nproc) cpus, $(awk '{ print "load " $1 " " $2 " " $3 }' /proc/loadavg) at start, rsync $(rsync --version | awk 'NR == 1 { print $3 }')"
 lab_up
-for row in "${ROWS[@]}"; do "${row}_up"; done
 fill "$SRC"
+for row in "${ROWS[@]}"; do "${row}_up"; done
 gossip0=$(link_tx)
 sleep 1
 gossip=$(($(link_tx) - gossip0))
