@@ -22,7 +22,7 @@ type lab struct {
 	ran    chan []string
 }
 
-func newLab(t *testing.T, allowed ...string) *lab {
+func newLab(t testing.TB, allowed ...string) *lab {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -110,5 +110,20 @@ func TestSilentClientDelaysNoOne(t *testing.T) {
 	begin := time.Now()
 	if code, _, _, err := l.run(t, l.secret, strings.NewReader("x"), "cat"); err != nil || code != 0 || time.Since(begin) > 5*time.Second {
 		t.Errorf("beside a silent client: code %d err %v after %s", code, err, time.Since(begin))
+	}
+}
+
+// BenchmarkStream is the channel's throughput: 64 MB through cat into
+// /dev/null on loopback (make bench-sync measures it inside syncs).
+func BenchmarkStream(b *testing.B) {
+	l := newLab(b, "sh")
+	data := make([]byte, 64<<20)
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		var out, errb bytes.Buffer
+		code, err := Run(context.Background(), l.addr, l.secret, "node2", []string{"sh", "-c", "cat >/dev/null"}, bytes.NewReader(data), &out, &errb)
+		if err != nil || code != 0 {
+			b.Fatal(code, err, errb.String())
+		}
 	}
 }
