@@ -66,31 +66,23 @@ type ResourceBrief struct {
 // instanceReport summarizes a live instance.
 func instanceReport(li *plan.LiveInstance) *InstanceReport {
 	r := &InstanceReport{Service: li.Service, Status: li.Status}
-	// A sync is armed where the service ran: its status is that of its
-	// last copies, and says nothing of whether the service runs here (a
-	// node killed while running it stays armed). Only a service with
-	// nothing else to run (its other resources standby) runs where its
-	// syncs are armed.
-	others, armed := false, false
 	for _, lr := range li.Resources {
 		r.Resources = append(r.Resources, ResourceBrief{RID: lr.RID, Status: lr.Status, Flags: lr.Flags})
 		if lr.Skipped != "" || lr.Standby {
 			continue
 		}
 		if lr.Arms {
-			armed = armed || lr.Applied != nil
+			// a sync says nothing of whether the service runs, except in
+			// a service with nothing else to run (plan.LiveInstance.Armed)
+			r.Running = r.Running || li.Armed(lr)
 			continue
 		}
-		others = true
 		switch lr.Status {
 		case providers.Up, providers.Warn:
 			r.Running = true
 		case providers.NA:
 			r.Running = r.Running || lr.Applied != nil
 		}
-	}
-	if !others && armed {
-		r.Running = true
 	}
 	return r
 }

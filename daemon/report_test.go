@@ -22,6 +22,11 @@ func TestArmedSyncsDoNotMakeAnInstanceRun(t *testing.T) {
 	if !instanceReport(&plan.LiveInstance{Resources: []*plan.LiveResource{fs, sync}}).Running {
 		t.Error("a service of standby resources and an armed sync does not run where the sync is armed")
 	}
+	up := *ip
+	up.Status = providers.Up
+	if !instanceReport(&plan.LiveInstance{Resources: []*plan.LiveResource{&up, fs, sync}}).Running {
+		t.Error("an instance with its address up does not run")
+	}
 	disarmed := *sync
 	disarmed.Applied, disarmed.Status = nil, providers.NA
 	if instanceReport(&plan.LiveInstance{Resources: []*plan.LiveResource{fs, &disarmed}}).Running {

@@ -71,7 +71,7 @@ func (d *Daemon) scheduleSyncs(ctx context.Context, svc *lang.Service, li *plan.
 // armedSync reports whether li has a sync resource started here.
 func armedSync(li *plan.LiveInstance) bool {
 	for _, r := range li.Resources {
-		if r.Kind == "sync" && r.Applied != nil {
+		if li.Armed(r) {
 			return true
 		}
 	}

@@ -55,7 +55,7 @@ func Sync(ctx context.Context, req SyncRequest) (int, error) {
 		}
 		// armed: started here as the service started (a standby node,
 		// with the same data mounted, never is)
-		if lr := li.Resource(r.RID()); lr == nil || lr.Applied == nil {
+		if !li.Armed(li.Resource(r.RID())) {
 			if req.Due != nil {
 				continue
 			}

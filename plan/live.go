@@ -59,6 +59,29 @@ func (li *LiveInstance) Resource(rid string) *LiveResource {
 	return nil
 }
 
+// Armed reports whether lr, a resource its start only arms (a sync), is
+// armed: started here with the service, and the service still running
+// here: some other resource it runs (not standby) is up. A node killed
+// while running the service keeps the record of its start, but not its
+// address or its app. A service with nothing else to run (only standby
+// resources beside its syncs) runs where its syncs were started.
+func (li *LiveInstance) Armed(lr *LiveResource) bool {
+	if lr == nil || !lr.Arms || lr.Applied == nil {
+		return false
+	}
+	others := false
+	for _, r := range li.Resources {
+		if r.Arms || r.Standby || r.Skipped != "" || r.Orphan {
+			continue
+		}
+		if r.Status == providers.Up || r.Status == providers.Warn || (r.Status == providers.NA && r.Applied != nil) {
+			return true
+		}
+		others = true
+	}
+	return !others
+}
+
 // LiveResource is one resource on one node.
 type LiveResource struct {
 	RID         string          `json:"rid"`

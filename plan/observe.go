@@ -64,9 +64,6 @@ func (d Drivers) Instance(ctx context.Context, svc *lang.Service, node string) (
 		if drv != nil && lr.Skipped == "" {
 			st := drv.Status(ctx)
 			lr.Status, lr.Messages = st.State, st.Messages
-			if lr.Arms && lr.Applied == nil {
-				lr.Status, lr.Messages = providers.NA, append([]string{"paused, service not up"}, st.Messages...)
-			}
 			lr.Description = drv.Describe()
 			lr.Exposed = drv.Exposed(ctx)
 			if ec, ok := drv.(providers.ExistChecker); ok {
@@ -264,8 +261,15 @@ func newLiveResource(inst *lang.Instance, r *providers.Resource, rec *state.Reco
 	return lr
 }
 
-// finish derives the instance's aggregate status and flags.
+// finish derives the instance's aggregate status and flags. A resource
+// its start only arms (a sync) is n/a where it is not armed, as the
+// seeds show it: "paused, service not up".
 func (li *LiveInstance) finish() {
+	for _, r := range li.Resources {
+		if r.Arms && r.Skipped == "" && !r.Orphan && !li.Armed(r) {
+			r.Status, r.Messages = providers.NA, append([]string{"paused, service not up"}, r.Messages...)
+		}
+	}
 	li.Provisioned = true
 	var states []providers.State
 	for _, r := range li.Resources {
