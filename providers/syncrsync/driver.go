@@ -158,14 +158,8 @@ func bytesText(n int64) string {
 // never got one, or when nothing is recorded.
 func (d *driver) LastSync() time.Time {
 	rec, err := d.load()
-	if err != nil || len(rec.Targets) == 0 {
+	if err != nil {
 		return time.Time{}
 	}
-	oldest := time.Now()
-	for _, t := range rec.Targets {
-		if t.Last.Before(oldest) {
-			oldest = t.Last
-		}
-	}
-	return oldest
+	return rec.last()
 }

@@ -36,6 +36,21 @@ func (r *record) nodes() []string {
 	return out
 }
 
+// last is the oldest of the targets' last good syncs: zero when one never
+// got one, or when nothing is recorded.
+func (r *record) last() time.Time {
+	if len(r.Targets) == 0 {
+		return time.Time{}
+	}
+	oldest := time.Now()
+	for _, t := range r.Targets {
+		if t.Last.Before(oldest) {
+			oldest = t.Last
+		}
+	}
+	return oldest
+}
+
 func (d *driver) recordPath() string { return filepath.Join(d.r.StateDir, "syncs.json") }
 
 func (d *driver) load() (*record, error) {

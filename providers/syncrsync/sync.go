@@ -33,6 +33,9 @@ func (d *driver) Sync(ctx context.Context, log *providers.Log, req providers.Syn
 	if err != nil {
 		return err
 	}
+	if req.Due != nil && !req.Due(rec.last()) {
+		return fmt.Errorf("%s: %w", d.r.RID(), providers.ErrSyncNotDue)
+	}
 	var errs []error
 	for _, t := range req.Targets {
 		begin := time.Now()
