@@ -71,6 +71,10 @@ func TestClusterSyncThroughTheDataChannel(t *testing.T) {
 			time.Sleep(200 * time.Millisecond)
 		}
 	}
+	// sync#i0: the daemons hold the configuration's generation on every
+	// node of the service
+	waitConfigSync(t, lab, "node1", "up", []string{"config generation 1 (", "to nodes"})
+
 	mnt := func(n string) string { return filepath.Join(lab.Root, n, "data") }
 	// frozen, the daemon's schedule (every 2s) copies nothing meanwhile:
 	// the sync by hand below is the one that sends the blob; the first
@@ -127,6 +131,16 @@ func TestClusterSyncThroughTheDataChannel(t *testing.T) {
 		time.Sleep(200 * time.Millisecond)
 	}
 
+	// a node the new generation does not reach lags on sync#i0: node1
+	// no longer hears from node3 (node2 still does, so node3 stays alive)
+	lab.Block("node1", "node3")
+	res, err = lab.Deploy("node1", "data.hcl", []byte(strings.Replace(src, `interval = "2s"`, `interval = "2s" # generation 2`, 1)))
+	lab.Check(err)
+	lab.Check(res.Err())
+	waitConfigSync(t, lab, "node1", "warn", []string{"config generation 2 (", "node3 reported generation 1 ("}, "node2")
+	lab.Unblock("node1", "node3")
+	waitConfigSync(t, lab, "node1", "up", []string{"config generation 2 ("})
+
 	r = lab.Run("node1", "om", "node", "ssh", "node2", "touch", filepath.Join(mnt("node2"), "pwned"))
 	if r.Code != 126 || !strings.Contains(r.Stderr, "only rsync --server") {
 		t.Errorf("a command other than rsync --server: %+v", r)
@@ -135,6 +149,45 @@ func TestClusterSyncThroughTheDataChannel(t *testing.T) {
 	if r.Code != 126 || !strings.Contains(r.Stderr, "/etc is the destination of no sync") {
 		t.Errorf("rsync into a path no sync writes to: %+v", r)
 	}
+}
+
+// waitConfigSync waits until node's status of the data service shows its
+// sync#i0 line in state, the line and its messages holding every one of
+// words and none of not.
+func waitConfigSync(t *testing.T, lab *clusterlab.Lab, node, state string, words []string, not ...string) {
+	t.Helper()
+	deadline := time.Now().Add(settleWithin)
+	for {
+		r, err := lab.Rig.Run(node, "om", "data", "status")
+		lab.Check(err)
+		tree := r.Stdout
+		if i := strings.Index(tree, "sync#i0"); i >= 0 && treeFields(tree[i:])[2] == state && containsAll(tree[i:], words) && !containsAny(tree[i:], not) {
+			t.Logf("%s: sync#i0 %s:\n%s", node, state, tree[strings.LastIndex(tree[:i], "\n")+1:])
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: sync#i0 not %s with %q within %s:\n%s", node, state, words, settleWithin, r)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+func containsAny(s string, words []string) bool {
+	for _, w := range words {
+		if strings.Contains(s, w) {
+			return true
+		}
+	}
+	return false
+}
+
+func containsAll(s string, words []string) bool {
+	for _, w := range words {
+		if !strings.Contains(s, w) {
+			return false
+		}
+	}
+	return true
 }
 
 // Issue 9's scenario (examples/lab-sync): the service runs on one node
