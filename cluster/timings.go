@@ -49,6 +49,10 @@ type Timings struct {
 	// StartupWait delays orchestration after the daemon starts, to learn
 	// the peers' states first.
 	StartupWait time.Duration
+	// DataTimeout is how long either end of the data channel (a sync)
+	// waits for a peer that answers nothing before it gives up: a node
+	// that died sends no reset, and TCP alone waits minutes.
+	DataTimeout time.Duration
 }
 
 var profiles = map[string]Timings{
@@ -58,6 +62,7 @@ var profiles = map[string]Timings{
 		GossipInterval: 200 * time.Millisecond, ReconnectInterval: 5 * time.Second,
 		Grace: 3 * time.Second, QuorumGrace: time.Second, Lease: 5 * time.Second, FenceBudget: 2 * time.Second,
 		HoldDown: 30 * time.Second, Monitor: time.Second, StartupWait: 5 * time.Second,
+		DataTimeout: 30 * time.Second,
 	},
 	// About 0.8 s to detect a failure (measured, see ../shared/NOTES.md).
 	"fast": {
@@ -65,6 +70,7 @@ var profiles = map[string]Timings{
 		GossipInterval: 50 * time.Millisecond, ReconnectInterval: time.Second,
 		Grace: 300 * time.Millisecond, QuorumGrace: 50 * time.Millisecond, Lease: 800 * time.Millisecond, FenceBudget: 400 * time.Millisecond,
 		HoldDown: 10 * time.Second, Monitor: 200 * time.Millisecond, StartupWait: 1500 * time.Millisecond,
+		DataTimeout: 4 * time.Second,
 	},
 }
 
@@ -80,6 +86,7 @@ var timingNames = map[string]func(*Timings) *time.Duration{
 	"hold_down":          func(t *Timings) *time.Duration { return &t.HoldDown },
 	"monitor":            func(t *Timings) *time.Duration { return &t.Monitor },
 	"startup_wait":       func(t *Timings) *time.Duration { return &t.StartupWait },
+	"data_timeout":       func(t *Timings) *time.Duration { return &t.DataTimeout },
 }
 
 func (t Timings) get(name string) time.Duration { return *timingNames[name](&t) }
@@ -106,6 +113,9 @@ func (c *Config) Timings() (Timings, error) {
 	}
 	if t.Lease < 3*t.Monitor {
 		return Timings{}, fmt.Errorf("timings: lease (%s) must be at least 3 x monitor (%s): peers are asked every monitor interval, and one late answer must not cost the quorum", t.Lease, t.Monitor)
+	}
+	if t.DataTimeout <= 0 {
+		return Timings{}, fmt.Errorf("timings: data_timeout must be positive: a sync to a node that died would wait for TCP, minutes")
 	}
 	if t.FenceBudget <= 0 {
 		return Timings{}, fmt.Errorf("timings: fence_budget must be positive: a cut node needs time to drop its addresses")

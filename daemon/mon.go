@@ -48,6 +48,7 @@ type MonService struct {
 	Orchestrate string                     `json:"orchestrate"`
 	Topology    string                     `json:"topology"`
 	Nodes       []string                   `json:"nodes"`
+	DrpNodes    []string                   `json:"drpnodes,omitempty"`
 	Frozen      bool                       `json:"frozen"`
 	Intent      string                     `json:"intent,omitempty"`
 	Preferred   string                     `json:"preferred,omitempty"`
@@ -111,7 +112,7 @@ func (d *Daemon) monService(svc *lang.Service, view orchestrate.View, reports ma
 	s, _ := d.serviceView(svc, view)
 	ms := MonService{
 		Name: svc.Name, Orchestrate: inst.Settings.Orchestrate, Topology: inst.Settings.Topology,
-		Nodes: inst.Settings.Nodes, Frozen: s.Frozen, Intent: string(s.Intent), Preferred: s.Preferred,
+		Nodes: inst.Settings.Nodes, DrpNodes: inst.Settings.DrpNodes, Frozen: s.Frozen, Intent: string(s.Intent), Preferred: s.Preferred,
 		Instances: map[string]*InstanceReport{}, Configs: map[string]Version{},
 	}
 	if s.Name != "" && inst.Settings.Topology == "flex" {

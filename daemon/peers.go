@@ -93,7 +93,7 @@ func (d *Daemon) servePeers(ctx context.Context, ln net.Listener) {
 	srv := &http.Server{Handler: auth, ReadHeaderTimeout: 5 * time.Second}
 	go func() { <-ctx.Done(); srv.Close() }()
 	// the data channel between members shares the port (peerssh)
-	data := &peerssh.Server{Secret: d.secret, Authorize: d.authorizeData, Logf: d.logf}
+	data := &peerssh.Server{Secret: d.secret, Authorize: d.authorizeData, Logf: d.logf, DeadAfter: d.timings.DataTimeout}
 	srv.Serve(peerssh.Split(ln, data.ServeConn))
 }
 

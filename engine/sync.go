@@ -78,9 +78,15 @@ func Sync(ctx context.Context, req SyncRequest) (int, error) {
 			continue
 		}
 		log := req.Log.For(req.Node, req.Service.Name, r.RID())
-		err = s.Sync(ctx, log, providers.SyncRequest{Targets: targets, RemoteShell: req.Shell, Wait: req.Due == nil})
-		if req.Due != nil && errors.Is(err, providers.ErrSyncBusy) {
-			continue // a sync by hand runs it now
+		sr := providers.SyncRequest{Targets: targets, RemoteShell: req.Shell, Wait: req.Due == nil}
+		if req.Due != nil {
+			// asked again under the driver's lock: a sync by hand may
+			// have reached every target since
+			sr.Due = func(last time.Time) bool { return req.Due(r, last) }
+		}
+		err = s.Sync(ctx, log, sr)
+		if req.Due != nil && (errors.Is(err, providers.ErrSyncBusy) || errors.Is(err, providers.ErrSyncNotDue)) {
+			continue // a sync by hand runs it now, or just did
 		}
 		if err != nil {
 			return ran, err

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/crypto/ssh"
@@ -14,8 +15,10 @@ import (
 
 // Run runs argv on the node at addr (its peer address, host:port), as
 // node, with stdin and stdout streamed, and returns its exit code; err is
-// for a command that could not be asked at all.
-func Run(ctx context.Context, addr, secret, node string, argv []string, stdin io.Reader, stdout, stderr io.Writer) (int, error) {
+// for a command that could not be asked at all, or whose node stopped
+// answering: for deadAfter (the cluster's data_timeout; 0: TCP decides),
+// as when it died in the middle of a sync.
+func Run(ctx context.Context, addr, secret, node string, argv []string, stdin io.Reader, stdout, stderr io.Writer, deadAfter time.Duration) (int, error) {
 	client, err := keyOf(secret, clientLabel)
 	if err != nil {
 		return 0, err
@@ -51,6 +54,9 @@ func Run(ctx context.Context, addr, secret, node string, argv []string, stdin io
 	conn.SetDeadline(time.Time{})
 	c := ssh.NewClient(sc, chans, reqs)
 	defer c.Close()
+	var gone atomic.Bool
+	stopKeepAlive := keepAlive(sc, deadAfter, func() { gone.Store(true); conn.Close() })
+	defer stopKeepAlive()
 	sess, err := c.NewSession()
 	if err != nil {
 		return 0, err
@@ -69,6 +75,7 @@ func Run(ctx context.Context, addr, secret, node string, argv []string, stdin io
 	}
 	err = sess.Run(encodeArgv(argv))
 	var exit *ssh.ExitError
+	var missing *ssh.ExitMissingError
 	switch {
 	case err == nil:
 		return 0, nil
@@ -76,6 +83,10 @@ func Run(ctx context.Context, addr, secret, node string, argv []string, stdin io
 		return exit.ExitStatus(), nil
 	case ctx.Err() != nil:
 		return 0, ctx.Err()
+	case gone.Load():
+		return 0, fmt.Errorf("%s answered nothing for %s: the node or its link is down", addr, deadAfter)
+	case errors.As(err, &missing):
+		return 0, fmt.Errorf("%s closed the channel before the command ended: its daemon stopped or died", addr)
 	}
 	return 0, err
 }

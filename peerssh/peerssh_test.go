@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -20,6 +21,7 @@ type lab struct {
 	addr   string
 	secret string
 	ran    chan []string
+	srv    *Server
 }
 
 func newLab(t testing.TB, allowed ...string) *lab {
@@ -28,7 +30,7 @@ func newLab(t testing.TB, allowed ...string) *lab {
 		t.Fatal(err)
 	}
 	l := &lab{addr: ln.Addr().String(), secret: "s3cret-" + t.Name(), ran: make(chan []string, 10)}
-	srv := &Server{
+	l.srv = &Server{
 		Secret: func() string { return l.secret },
 		Authorize: func(node string, argv []string) ([]string, error) {
 			if node != "node2" || !slices.Contains(allowed, argv[0]) {
@@ -39,7 +41,7 @@ func newLab(t testing.TB, allowed ...string) *lab {
 		},
 	}
 	hs := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "peer api") })}
-	go hs.Serve(Split(ln, srv.ServeConn))
+	go hs.Serve(Split(ln, l.srv.ServeConn))
 	t.Cleanup(func() { hs.Close() })
 	return l
 }
@@ -49,7 +51,7 @@ func (l *lab) run(t *testing.T, secret string, stdin io.Reader, argv ...string) 
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	var out, errb bytes.Buffer
-	code, err := Run(ctx, l.addr, secret, "node2", argv, stdin, &out, &errb)
+	code, err := Run(ctx, l.addr, secret, "node2", argv, stdin, &out, &errb, time.Second)
 	return code, out.String(), errb.String(), err
 }
 
@@ -121,9 +123,119 @@ func BenchmarkStream(b *testing.B) {
 	b.SetBytes(int64(len(data)))
 	for b.Loop() {
 		var out, errb bytes.Buffer
-		code, err := Run(context.Background(), l.addr, l.secret, "node2", []string{"sh", "-c", "cat >/dev/null"}, bytes.NewReader(data), &out, &errb)
+		code, err := Run(context.Background(), l.addr, l.secret, "node2", []string{"sh", "-c", "cat >/dev/null"}, bytes.NewReader(data), &out, &errb, 30*time.Second)
 		if err != nil || code != 0 {
 			b.Fatal(code, err, errb.String())
+		}
+	}
+}
+
+// A peer that answers nothing any more, as a node that died in the
+// middle of a sync (no reset comes from it), ends the command at both
+// ends within the data timeout: the client returns an error, and the
+// server closes the connection, so the command it ran reads the end of
+// its input. A proxy between them swallows everything once frozen.
+func TestSilentPeerEndsTheCommand(t *testing.T) {
+	l := newLab(t, "cat")
+	const deadAfter = time.Second
+	closed := make(chan string, 1)
+	l.srv.DeadAfter = deadAfter
+	l.srv.Logf = func(format string, args ...any) {
+		if line := fmt.Sprintf(format, args...); strings.Contains(line, "answered nothing") {
+			closed <- line
+		}
+	}
+	p := newFreezer(t, l.addr)
+	// stdin that never ends: the command runs until something breaks
+	stdin, feed := io.Pipe()
+	defer feed.Close()
+	go func() {
+		chunk := make([]byte, 1024)
+		for {
+			if _, err := feed.Write(chunk); err != nil {
+				return
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}()
+	errc := make(chan error, 1)
+	go func() {
+		_, err := Run(context.Background(), p.addr, l.secret, "node2", []string{"cat"}, stdin, io.Discard, io.Discard, deadAfter)
+		errc <- err
+	}()
+	select {
+	case argv := <-l.ran:
+		t.Logf("running %v", argv)
+	case <-time.After(5 * time.Second):
+		t.Fatal("cat did not start")
+	}
+	time.Sleep(300 * time.Millisecond)
+	p.frozen.Store(true)
+	frozen := time.Now()
+	select {
+	case err := <-errc:
+		if err == nil || !strings.Contains(err.Error(), "answered nothing for 1s") {
+			t.Errorf("the client, its peer silent: %v", err)
+		}
+		// the last answer may have come up to a keepalive period (a
+		// quarter of deadAfter) before the freeze
+		if took := time.Since(frozen); took < deadAfter/2 || took > 3*deadAfter {
+			t.Errorf("the client gave up %s after its peer fell silent, want %s to %s", took, deadAfter/2, 3*deadAfter)
+		}
+	case <-time.After(10 * deadAfter):
+		t.Fatal("the client still waits for its silent peer")
+	}
+	select {
+	case line := <-closed:
+		t.Log(line)
+	case <-time.After(10 * deadAfter):
+		t.Fatal("the server still serves its silent client")
+	}
+}
+
+// freezer forwards one connection to addr, and swallows everything both
+// ways once frozen, keeping the connections open: a peer that died
+// without a reset.
+type freezer struct {
+	addr   string
+	frozen atomic.Bool
+}
+
+func newFreezer(t *testing.T, to string) *freezer {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	f := &freezer{addr: ln.Addr().String()}
+	go func() {
+		a, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		b, err := net.Dial("tcp", to)
+		if err != nil {
+			a.Close()
+			return
+		}
+		t.Cleanup(func() { a.Close(); b.Close() })
+		go f.pipe(a, b)
+		go f.pipe(b, a)
+	}()
+	return f
+}
+
+func (f *freezer) pipe(dst, src net.Conn) {
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := src.Read(buf)
+		if err != nil {
+			return
+		}
+		if !f.frozen.Load() {
+			if _, err := dst.Write(buf[:n]); err != nil {
+				return
+			}
 		}
 	}
 }

@@ -24,6 +24,11 @@ type Server struct {
 	Authorize func(node string, argv []string) ([]string, error)
 	// Logf, when set, receives a line per command run or refused.
 	Logf func(format string, args ...any)
+	// DeadAfter closes a connection whose client answered nothing for so
+	// long (the cluster's data_timeout): the command it ran reads the end
+	// of its input and exits, as rsync --server does, removing the file
+	// it was receiving. 0: TCP decides.
+	DeadAfter time.Duration
 }
 
 // handshakeTimeout bounds a connection that never completes its SSH
@@ -46,6 +51,10 @@ func (s *Server) ServeConn(conn net.Conn) {
 	}
 	conn.SetDeadline(time.Time{})
 	defer sc.Close()
+	defer keepAlive(sc, s.DeadAfter, func() {
+		s.logf("peerssh: %s (%s) answered nothing for %s: connection closed", sc.User(), conn.RemoteAddr(), s.DeadAfter)
+		conn.Close()
+	})()
 	go ssh.DiscardRequests(reqs)
 	for nc := range chans {
 		if nc.ChannelType() != "session" {

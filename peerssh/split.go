@@ -32,8 +32,7 @@ func (s *split) loop(serve func(net.Conn)) {
 	for {
 		c, err := s.Listener.Accept()
 		if err != nil {
-			s.err = err
-			s.Close()
+			s.close(err)
 			return
 		}
 		go s.sniff(c, serve)
@@ -76,9 +75,14 @@ func (s *split) Accept() (net.Conn, error) {
 	}
 }
 
-func (s *split) Close() error {
+func (s *split) Close() error { return s.close(nil) }
+
+// close closes the listener once, keeping why the accept loop ended (nil:
+// closed by its owner) for Accept, written before done is closed.
+func (s *split) close(why error) error {
 	var err error
 	s.once.Do(func() {
+		s.err = why
 		close(s.done)
 		err = s.Listener.Close()
 	})

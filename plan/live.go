@@ -44,6 +44,10 @@ type LiveInstance struct {
 	// Strays are what the drivers' backends hold with this service's
 	// label but no resource of it has (providers.StrayFinder).
 	Strays []string `json:"strays,omitempty"`
+	// ConfigSync is the seed's sync#i0 line: how far the daemon's
+	// distribution of the service's configuration reached, as om status
+	// asks the daemon (never planned: it is no resource of the service).
+	ConfigSync *LiveResource `json:"config_sync,omitempty"`
 }
 
 // Resource returns the live resource rid, or nil.

@@ -33,10 +33,19 @@ type SyncRequest struct {
 	// Wait for a sync of the resource in progress on this node (a request
 	// by hand); false: return ErrSyncBusy at once (the daemon's schedule).
 	Wait bool
+	// Due, when set (the daemon's schedule), is asked again once the
+	// resource's sync lock is held, with its LastSync then: a sync that
+	// ran meanwhile (by hand) makes it not due, and Sync returns
+	// ErrSyncNotDue without copying anything.
+	Due func(last time.Time) bool
 }
 
 // ErrSyncBusy: a sync of the resource already runs on this node.
 var ErrSyncBusy = errors.New("a sync of it already runs on this node")
+
+// ErrSyncNotDue: a scheduled sync found, once it held the lock, that
+// another sync had just reached every target.
+var ErrSyncNotDue = errors.New("synced meanwhile: not due")
 
 // SyncTarget is one node a sync copies to.
 type SyncTarget struct {

@@ -60,7 +60,9 @@ uses it as its remote shell:
 
   rsync -a -e "om node ssh" /srv/data/ node2:/srv/data/
 
-stdin and stdout stream unchanged; the exit code is COMMAND's.`,
+stdin and stdout stream unchanged; the exit code is COMMAND's. A node that
+answers nothing for the cluster's data_timeout (30s, 4s in the fast profile)
+ends the command with an error: it died, or its link did.`,
 		Example: `  rsync -a -e "om node ssh" /srv/data/ node2:/srv/data/`,
 		Args:    cobra.MinimumNArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -81,7 +83,11 @@ stdin and stdout stream unchanged; the exit code is COMMAND's.`,
 			if err != nil {
 				return err
 			}
-			code, err := peerssh.Run(cmd.Context(), addr, c.Secret, e.NodeName(), args[1:], os.Stdin, e.Out, e.Err)
+			t, err := c.Timings()
+			if err != nil {
+				return err
+			}
+			code, err := peerssh.Run(cmd.Context(), addr, c.Secret, e.NodeName(), args[1:], os.Stdin, e.Out, e.Err, t.DataTimeout)
 			if err != nil {
 				return fmt.Errorf("node %s (%s): %w", args[0], addr, err)
 			}

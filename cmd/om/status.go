@@ -23,6 +23,10 @@ resource with its flags, status and description. The flags columns are:
   3 D disabled                 7 S standby
   4 O optional                 8 restarts allowed by the monitor
 --json prints the live state document omplan --snapshot plans against.
+The last line, sync#i0, is the daemon's distribution of the service's
+configuration (config_sync in --json): up when every alive node of the
+service holds its newest generation, warn naming the nodes that lag, n/a
+without a daemon.
 status checks every resource now, through its driver. The level inside the
 containers of an encapsulated service is folded under each container line,
 as the agent there last reported it (reused for 30 s, its age shown);
@@ -33,6 +37,7 @@ as the agent there last reported it (reused for 30 s, its age shown);
 			if err != nil {
 				return err
 			}
+			addConfigSync(cmd.Context(), e, live)
 			if asJSON {
 				enc := json.NewEncoder(e.Out)
 				enc.SetIndent("", "  ")

@@ -31,7 +31,11 @@ func writeTree(w io.Writer, live *plan.Live, col plan.Colors) {
 		for _, stray := range s.Strays {
 			fmt.Fprintf(w, "      %s\n", col.Yellow("warn: "+stray))
 		}
-		writeResources(w, "      ", folded(s), ridWidth(s.Resources), col)
+		shown := folded(s)
+		if s.ConfigSync != nil {
+			shown = append(shown, s.ConfigSync)
+		}
+		writeResources(w, "      ", shown, ridWidth(s.Resources), col)
 	}
 }
 

@@ -21,18 +21,11 @@ import (
 // target received, and rotates the snapshots. One sync of a resource runs
 // at a time on a node.
 func (d *driver) Sync(ctx context.Context, log *providers.Log, req providers.SyncRequest) error {
-	if len(req.RemoteShell) == 0 {
-		return fmt.Errorf("%s: no way to reach the targets", d.r.RID())
-	}
-	unlock, err := synccore.Lock(ctx, d.r.StateDir, d.r.RID(), req.Wait)
+	rec, unlock, err := synccore.Begin(ctx, d.r, req)
 	if err != nil {
 		return err
 	}
 	defer unlock()
-	rec, err := synccore.Load(d.r.StateDir)
-	if err != nil {
-		return err
-	}
 	srcs := d.r.Strings("src")
 	names := make([]string, len(srcs))
 	for i, src := range srcs {

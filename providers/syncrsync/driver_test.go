@@ -2,6 +2,7 @@ package syncrsync
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -106,5 +107,26 @@ func save(t *testing.T, r *providers.Resource, targets map[string]*synccore.Targ
 	rec.Targets = targets
 	if err := rec.Save(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// The daemon's schedule asks again, once it holds the lock, whether its
+// sync is due: a sync by hand that reached every target meanwhile makes
+// it skip, without copying anything.
+func TestScheduledSyncSkipsWhatRanMeanwhile(t *testing.T) {
+	d := &driver{r: resource(t, nil)}
+	save(t, d.r, map[string]*synccore.Target{"n2": {Last: time.Now().UTC()}})
+	req := providers.SyncRequest{
+		Targets:     []providers.SyncTarget{{Node: "n2", Set: "nodes"}},
+		RemoteShell: []string{"/nonexistent/shell"}, // any copy would fail
+		Due:         func(last time.Time) bool { return time.Since(last) >= time.Hour },
+	}
+	var out strings.Builder
+	if err := d.Sync(context.Background(), providers.NewLog(&out), req); !errors.Is(err, providers.ErrSyncNotDue) {
+		t.Errorf("a scheduled sync after a fresh one: %v\n%s", err, out.String())
+	}
+	req.Due = func(last time.Time) bool { return true }
+	if err := d.Sync(context.Background(), providers.NewLog(&out), req); err == nil || errors.Is(err, providers.ErrSyncNotDue) {
+		t.Errorf("a due sync did not try: %v", err)
 	}
 }

@@ -19,18 +19,11 @@ import (
 // other, and records each target's outcome. One sync of a resource runs
 // at a time on a node: a second is refused, not queued.
 func (d *driver) Sync(ctx context.Context, log *providers.Log, req providers.SyncRequest) error {
-	if len(req.RemoteShell) == 0 {
-		return fmt.Errorf("%s: no way to reach the targets", d.r.RID())
-	}
-	unlock, err := synccore.Lock(ctx, d.r.StateDir, d.r.RID(), req.Wait)
+	rec, unlock, err := synccore.Begin(ctx, d.r, req)
 	if err != nil {
 		return err
 	}
 	defer unlock()
-	rec, err := synccore.Load(d.r.StateDir)
-	if err != nil {
-		return err
-	}
 	var errs []error
 	for _, t := range req.Targets {
 		begin := time.Now()

@@ -40,3 +40,27 @@ func Lock(ctx context.Context, dir, rid string, wait bool) (func(), error) {
 		}
 	}
 }
+
+// Begin starts a sync of r: it takes the resource's lock as req says,
+// loads the record and, for a scheduled sync, asks again whether it is
+// due (a sync by hand may have reached every target while it waited):
+// providers.ErrSyncNotDue then. The caller runs the copies, saves the
+// record and calls unlock.
+func Begin(ctx context.Context, r *providers.Resource, req providers.SyncRequest) (*Record, func(), error) {
+	if len(req.RemoteShell) == 0 {
+		return nil, nil, fmt.Errorf("%s: no way to reach the targets", r.RID())
+	}
+	unlock, err := Lock(ctx, r.StateDir, r.RID(), req.Wait)
+	if err != nil {
+		return nil, nil, err
+	}
+	rec, err := Load(r.StateDir)
+	if err == nil && req.Due != nil && !req.Due(rec.Last()) {
+		err = fmt.Errorf("%s: %w", r.RID(), providers.ErrSyncNotDue)
+	}
+	if err != nil {
+		unlock()
+		return nil, nil, err
+	}
+	return rec, unlock, nil
+}

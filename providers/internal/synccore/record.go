@@ -127,15 +127,24 @@ func Status(dir string, maxDelay time.Duration) providers.Status {
 	return st
 }
 
-// LastSync is the oldest of the targets' last good syncs: zero when one
-// never got one, or when nothing is recorded.
+// LastSync is the oldest of the targets' last good syncs kept in dir:
+// zero when one never got one, or when nothing is recorded.
 func LastSync(dir string) time.Time {
 	rec, err := Load(dir)
-	if err != nil || len(rec.Targets) == 0 {
+	if err != nil {
+		return time.Time{}
+	}
+	return rec.Last()
+}
+
+// Last is the oldest of the targets' last good syncs: zero when one never
+// got one, or when nothing is recorded.
+func (r *Record) Last() time.Time {
+	if len(r.Targets) == 0 {
 		return time.Time{}
 	}
 	oldest := time.Now()
-	for _, t := range rec.Targets {
+	for _, t := range r.Targets {
 		if t.Last.Before(oldest) {
 			oldest = t.Last
 		}

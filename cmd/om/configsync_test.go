@@ -1,0 +1,89 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/omhcl/omhcl/daemon"
+	"github.com/omhcl/omhcl/plan"
+	"github.com/omhcl/omhcl/providers"
+)
+
+// sync#i0 as node1's daemon sees the distribution of web's configuration
+// (nodes node1..node3, drpnode node4): up when every alive node reports
+// the newest generation; warn naming a node that lags, with the age of
+// its report, or this node when a peer reports a newer one; a node not
+// alive is not counted; n/a without a daemon, or for a service the
+// daemon does not know.
+func TestConfigSyncLine(t *testing.T) {
+	g1 := daemon.Version{Gen: 1, Hash: "7b73776ae1f4668c"}
+	g2 := daemon.Version{Gen: 2, Hash: "0a1b2c3d4e5f6071"}
+	view := func(here daemon.Version, node3 string, configs map[string]daemon.Version) *daemon.MonView {
+		return &daemon.MonView{
+			Node: "node1",
+			Nodes: []daemon.MonNode{
+				{Name: "node1", Status: "alive"},
+				{Name: "node2", Status: "alive", Age: 0.2},
+				{Name: "node3", Status: node3, Age: 4.25},
+				{Name: "node4", Status: "alive", Age: 0.2},
+			},
+			Services: []daemon.MonService{{Name: "web", Nodes: []string{"node1", "node2", "node3"}, DrpNodes: []string{"node4"},
+				Config: here, Configs: configs}},
+		}
+	}
+	for _, c := range []struct {
+		name  string
+		view  *daemon.MonView
+		why   error
+		state providers.State
+		desc  string
+		msgs  []string
+	}{
+		{"every node", view(g2, "alive", map[string]daemon.Version{"node1": g2, "node2": g2, "node3": g2, "node4": g2}), nil,
+			providers.Up, "config generation 2 (0a1b2c3d4e5f6071) to nodes, drpnodes", nil},
+		{"a node lags", view(g2, "alive", map[string]daemon.Version{"node1": g2, "node2": g2, "node3": g1, "node4": g2}), nil,
+			providers.Warn, "config generation 2 (0a1b2c3d4e5f6071) to nodes, drpnodes",
+			[]string{"warn: node3 reported generation 1 (7b73776ae1f4668c) 4.3s ago"}},
+		{"this node lags", view(g1, "alive", map[string]daemon.Version{"node1": g1, "node2": g2, "node3": g2, "node4": g2}), nil,
+			providers.Warn, "config generation 2 (0a1b2c3d4e5f6071) to nodes, drpnodes",
+			[]string{"warn: node1 (here) has generation 1 (7b73776ae1f4668c)"}},
+		{"a node without it, one not alive", view(g2, "failed", map[string]daemon.Version{"node1": g2, "node2": g2, "node3": g1}), nil,
+			providers.Warn, "config generation 2 (0a1b2c3d4e5f6071) to nodes, drpnodes",
+			[]string{"warn: node4 reported no copy 200ms ago", "info: not counted: node3 is failed"}},
+		{"no daemon", nil, fmt.Errorf("%w: gone", daemon.ErrNoDaemon),
+			providers.NA, "config to nodes",
+			[]string{"info: no daemon runs on this node: nothing distributes the configuration"}},
+		{"a daemon that fails", nil, errors.New("connection refused"),
+			providers.NA, "config to nodes", []string{"info: the daemon does not answer: connection refused"}},
+		{"a service the daemon does not know", &daemon.MonView{Node: "node1"}, nil,
+			providers.NA, "config to nodes",
+			[]string{"info: the daemon does not distribute it: this configuration was never handed to the cluster (omapply on a node whose daemon runs)"}},
+	} {
+		r := configSync(c.view, c.why, "web")
+		if r.RID != "sync#i0" || r.Flags != "...O./.." || r.Status != c.state || r.Description != c.desc || strings.Join(r.Messages, "\n") != strings.Join(c.msgs, "\n") {
+			t.Errorf("%s: %s %s %s %q\n%q", c.name, r.RID, r.Flags, r.Status, r.Description, r.Messages)
+		}
+	}
+}
+
+// The line closes the tree, under the service's own resources, with its
+// messages aligned as theirs.
+func TestConfigSyncInTheTree(t *testing.T) {
+	live := &plan.Live{Node: "node1", Services: []*plan.LiveInstance{{
+		Service: "web", Node: "node1", Status: providers.Up, Role: "primary", Provisioned: true,
+		Resources: []*plan.LiveResource{{RID: "ip#web", Status: providers.Up, Flags: "......./", Description: "198.18.10.100/24 eth0"}},
+		ConfigSync: &plan.LiveResource{RID: "sync#i0", Status: providers.Warn, Flags: "...O./..",
+			Description: "config generation 2 (0a1b2c3d4e5f6071) to nodes", Messages: []string{"warn: node3 reported generation 1 (7b73776ae1f4668c) 4.3s ago"}},
+	}}}
+	var b strings.Builder
+	writeTree(&b, live, false)
+	want := "" +
+		"      |- ip#web         ......./ up         198.18.10.100/24 eth0\n" +
+		"      `- sync#i0        ...O./.. warn       config generation 2 (0a1b2c3d4e5f6071) to nodes\n" +
+		"                                            warn: node3 reported generation 1 (7b73776ae1f4668c) 4.3s ago\n"
+	if !strings.HasSuffix(b.String(), want) {
+		t.Errorf("tree:\n%s\nwant it to end with:\n%s", b.String(), want)
+	}
+}
