@@ -134,6 +134,15 @@ func TestClusterSiteLostTakeoverOnTheDrpNode(t *testing.T) {
 	if mon := lab.Must("node3", "om", "mon"); !strings.Contains(mon, "vouched") {
 		t.Errorf("om mon does not show the nodes vouched down:\n%s", mon)
 	}
+	// the operator's word survives a restart of node3's daemon: it does
+	// not fence what the operator started
+	lab.KillDaemon("node3")
+	lab.StartDaemon("node3")
+	lab.Check(lab.WaitDaemon("node3", settleWithin))
+	time.Sleep(3 * time.Second) // past the fast profile's startup wait and grace
+	if body, err := h.Get(clusterlab.ServiceURL+"page.txt", 2*time.Second); err != nil || body != page {
+		t.Fatalf("after node3's daemon restarted: %q (%v)", body, err)
+	}
 
 	// node1 comes back: it counts again, the service stays on node3, and
 	// node3's syncs bring node1's copy up to date

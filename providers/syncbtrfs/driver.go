@@ -4,11 +4,9 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/omhcl/omhcl/providers"
 	"github.com/omhcl/omhcl/providers/internal/synccore"
-	"github.com/zclconf/go-cty/cty"
 )
 
 var (
@@ -18,11 +16,16 @@ var (
 	_ providers.ExistChecker = (*driver)(nil)
 )
 
-type driver struct{ r *providers.Resource }
+type driver struct {
+	synccore.Armed
+	r *providers.Resource
+	// names are the snapshots this sync sends, one per src (Prepare).
+	names []string
+}
 
 // New returns the driver of r.
 func New(r *providers.Resource) (providers.Driver, error) {
-	d := &driver{r: r}
+	d := &driver{Armed: synccore.Armed{R: r}, r: r}
 	if errs := d.CheckAttrs(context.Background(), providers.Check{}); len(errs) > 0 {
 		return nil, errs[0]
 	}
@@ -55,19 +58,6 @@ func (d *driver) Describe() string {
 	return fmt.Sprintf("btrfs of %s to %s", strings.Join(d.r.Strings("src"), " "), synccore.Targets(d.r))
 }
 
-// Status is each target's last good sync against max_delay.
-func (d *driver) Status(ctx context.Context) providers.Status {
-	return synccore.Status(d.r.StateDir, d.r.Duration("max_delay", synccore.DefaultMaxDelay))
-}
-
-// LastSync is when every target last got a good sync.
-func (d *driver) LastSync() time.Time { return synccore.LastSync(d.r.StateDir) }
-
-// Start and Stop arm and disarm the resource: syncs run on request and
-// on the daemon's schedule while the service runs here.
-func (d *driver) Start(ctx context.Context, log *providers.Log) error { return nil }
-func (d *driver) Stop(ctx context.Context, log *providers.Log) error  { return nil }
-
 // Provision creates the source subvolumes that do not exist yet.
 func (d *driver) Provision(ctx context.Context, log *providers.Log) error {
 	for _, src := range d.r.Strings("src") {
@@ -95,8 +85,6 @@ func (d *driver) Exists(ctx context.Context) bool {
 
 // Unprovision leaves the data: a sync resource never destroys it.
 func (d *driver) Unprovision(ctx context.Context, log *providers.Log) error { return nil }
-
-func (d *driver) Exposed(ctx context.Context) map[string]cty.Value { return nil }
 
 // Operations are what a sync runs, never the data.
 func (d *driver) Operations(ctx context.Context, a providers.Action) []string {

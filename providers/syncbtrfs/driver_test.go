@@ -228,7 +228,7 @@ func TestLostParentAndReverseDirection(t *testing.T) {
 	back := &lab{src: l.dst, dst: l.src, out: &bytes.Buffer{}}
 	back.r = &providers.Resource{Service: "svc", Node: "n2", Kind: "sync", Type: "btrfs", Name: "1", StateDir: t.TempDir(),
 		Attrs: map[string]cty.Value{"src": cty.ListVal([]cty.Value{cty.StringVal(back.src)}), "target": cty.ListVal([]cty.Value{cty.StringVal("nodes")})}}
-	back.d, back.log = &driver{r: back.r}, providers.NewLog(back.out)
+	back.d, back.log = &driver{Armed: synccore.Armed{R: back.r}, r: back.r}, providers.NewLog(back.out)
 	// n2 has never sent to n1: it proposes its newest snapshot as parent
 	write(t, filepath.Join(back.src, "data"), 64<<10, 1<<20)
 	if sent := back.sync(t); sent > 1<<20 {

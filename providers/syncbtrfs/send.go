@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/omhcl/omhcl/providers"
 	"github.com/omhcl/omhcl/providers/internal/synccore"
@@ -18,47 +17,31 @@ import (
 
 // Sync snapshots every source subvolume read-only, then sends each
 // snapshot to every target, incrementally against the last snapshot that
-// target received, and rotates the snapshots. One sync of a resource runs
-// at a time on a node.
+// target received, and rotates the snapshots (synccore.Run).
 func (d *driver) Sync(ctx context.Context, log *providers.Log, req providers.SyncRequest) error {
-	rec, unlock, err := synccore.Begin(ctx, d.r, req)
-	if err != nil {
-		return err
-	}
-	defer unlock()
+	return synccore.Run(ctx, log, d.r, req, d)
+}
+
+// Prepare takes this sync's snapshots.
+func (d *driver) Prepare(ctx context.Context, log *providers.Log) error {
 	srcs := d.r.Strings("src")
-	names := make([]string, len(srcs))
+	d.names = make([]string, len(srcs))
 	for i, src := range srcs {
-		if names[i], err = d.snapshot(ctx, log, src); err != nil {
-			return fmt.Errorf("%s: %w", d.r.RID(), err)
+		var err error
+		if d.names[i], err = d.snapshot(ctx, log, src); err != nil {
+			return err
 		}
-	}
-	var errs []error
-	for _, t := range req.Targets {
-		begin := time.Now()
-		tr := rec.Of(t.Node)
-		sent, err := d.sendTo(ctx, log, t, names, tr, req.RemoteShell)
-		if err != nil {
-			tr.Failed(err)
-			errs = append(errs, fmt.Errorf("%s: %w", t.Node, err))
-			continue
-		}
-		tr.Succeeded(begin, sent)
-		tr.Snapshots = names
-		log.Info("%s: synced, %s in %s", t.Node, synccore.BytesText(sent), time.Since(begin).Round(time.Millisecond))
-	}
-	if err := rec.Save(); err != nil {
-		errs = append(errs, err)
-	}
-	for i, src := range srcs {
-		if err := d.rotate(ctx, log, src, i, rec); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	if len(errs) > 0 {
-		return fmt.Errorf("%s: %w", d.r.RID(), errors.Join(errs...))
 	}
 	return nil
+}
+
+// Finish rotates the snapshots of every source.
+func (d *driver) Finish(ctx context.Context, log *providers.Log, rec *synccore.Record) error {
+	var errs []error
+	for i, src := range d.r.Strings("src") {
+		errs = append(errs, d.rotate(ctx, log, src, i, rec))
+	}
+	return errors.Join(errs...)
 }
 
 // snapshot takes a read-only snapshot of src for this sync.
@@ -78,9 +61,11 @@ func (d *driver) snapshot(ctx context.Context, log *providers.Log, src string) (
 	return name, btrfs(ctx, "subvolume", "snapshot", "-r", src, filepath.Join(dir, name))
 }
 
-// sendTo sends this sync's snapshots to t, each against the one t last
-// received when this node still has it, and returns the bytes sent.
-func (d *driver) sendTo(ctx context.Context, log *providers.Log, t providers.SyncTarget, names []string, tr *synccore.Target, shell []string) (int64, error) {
+// CopyTo sends this sync's snapshots to t, each against the one t last
+// received when this node still has it, and returns the bytes sent; tr
+// then holds them, the parents of the next send.
+func (d *driver) CopyTo(ctx context.Context, log *providers.Log, t providers.SyncTarget, tr *synccore.Target, shell []string) (int64, error) {
+	names := d.names
 	var total int64
 	for i, p := range synccore.Pairs(d.r, t) {
 		parent := parentFor(snapDir(p[0]), names[i], tr.Snapshots, i)
@@ -95,6 +80,7 @@ func (d *driver) sendTo(ctx context.Context, log *providers.Log, t providers.Syn
 			return total, err
 		}
 	}
+	tr.Snapshots = slices.Clone(names)
 	return total, nil
 }
 

@@ -4,11 +4,9 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/omhcl/omhcl/providers"
 	"github.com/omhcl/omhcl/providers/internal/synccore"
-	"github.com/zclconf/go-cty/cty"
 )
 
 var (
@@ -17,11 +15,14 @@ var (
 	_ providers.AttrChecker = (*driver)(nil)
 )
 
-type driver struct{ r *providers.Resource }
+type driver struct {
+	synccore.Armed
+	r *providers.Resource
+}
 
 // New returns the driver of r.
 func New(r *providers.Resource) (providers.Driver, error) {
-	d := &driver{r: r}
+	d := &driver{Armed: synccore.Armed{R: r}, r: r}
 	if errs := d.CheckAttrs(context.Background(), providers.Check{}); len(errs) > 0 {
 		return nil, errs[0]
 	}
@@ -38,23 +39,8 @@ func (d *driver) Describe() string {
 	return fmt.Sprintf("rsync %s to %s", strings.Join(d.r.Strings("src"), " "), synccore.Targets(d.r))
 }
 
-// Status is each target's last good sync against max_delay.
-func (d *driver) Status(ctx context.Context) providers.Status {
-	return synccore.Status(d.r.StateDir, d.r.Duration("max_delay", synccore.DefaultMaxDelay))
-}
-
-// LastSync is when every target last got a good sync.
-func (d *driver) LastSync() time.Time { return synccore.LastSync(d.r.StateDir) }
-
-// Start and Stop arm and disarm the resource: syncs run on request and
-// on the daemon's schedule while the service runs here.
-func (d *driver) Start(ctx context.Context, log *providers.Log) error { return nil }
-func (d *driver) Stop(ctx context.Context, log *providers.Log) error  { return nil }
-
 func (d *driver) Provision(ctx context.Context, log *providers.Log) error   { return nil }
 func (d *driver) Unprovision(ctx context.Context, log *providers.Log) error { return nil }
-
-func (d *driver) Exposed(ctx context.Context) map[string]cty.Value { return nil }
 
 // Operations are what a sync runs, never the data.
 func (d *driver) Operations(ctx context.Context, a providers.Action) []string {

@@ -46,7 +46,7 @@ func TestBadAttributesAreRefused(t *testing.T) {
 // up; one beyond, or one that never got a good sync, warns.
 func TestStatusFollowsMaxDelay(t *testing.T) {
 	r := resource(t, nil)
-	d := &driver{r: r}
+	d := &driver{Armed: synccore.Armed{R: r}, r: r}
 	if st := d.Status(context.Background()); st.State != providers.NA {
 		t.Errorf("never synced: %s %v", st.State, st.Messages)
 	}
@@ -74,29 +74,6 @@ func TestStatsSent(t *testing.T) {
 	}
 }
 
-// A second sync of one resource is refused while one runs, or waits.
-func TestOneSyncAtATime(t *testing.T) {
-	d := &driver{r: resource(t, nil)}
-	unlock, err := synccore.Lock(context.Background(), d.r.StateDir, "sync#0", false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := synccore.Lock(context.Background(), d.r.StateDir, "sync#0", false); err == nil || !strings.Contains(err.Error(), "already runs") {
-		t.Errorf("a second lock: %v", err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
-	defer cancel()
-	if _, err := synccore.Lock(ctx, d.r.StateDir, "sync#0", true); err == nil {
-		t.Error("a waiting lock got it while held")
-	}
-	unlock()
-	again, err := synccore.Lock(context.Background(), d.r.StateDir, "sync#0", true)
-	if err != nil {
-		t.Fatalf("after release: %v", err)
-	}
-	again()
-}
-
 // save records targets as a sync of r would have.
 func save(t *testing.T, r *providers.Resource, targets map[string]*synccore.Target) {
 	t.Helper()
@@ -114,7 +91,8 @@ func save(t *testing.T, r *providers.Resource, targets map[string]*synccore.Targ
 // sync is due: a sync by hand that reached every target meanwhile makes
 // it skip, without copying anything.
 func TestScheduledSyncSkipsWhatRanMeanwhile(t *testing.T) {
-	d := &driver{r: resource(t, nil)}
+	r := resource(t, nil)
+	d := &driver{Armed: synccore.Armed{R: r}, r: r}
 	save(t, d.r, map[string]*synccore.Target{"n2": {Last: time.Now().UTC()}})
 	req := providers.SyncRequest{
 		Targets:     []providers.SyncTarget{{Node: "n2", Set: "nodes"}},

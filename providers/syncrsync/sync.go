@@ -3,50 +3,29 @@ package syncrsync
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"os/exec"
 	"regexp"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/omhcl/omhcl/providers"
 	"github.com/omhcl/omhcl/providers/internal/synccore"
 )
 
-// Sync copies every src to its dst on each target, one target after the
-// other, and records each target's outcome. One sync of a resource runs
-// at a time on a node: a second is refused, not queued.
+// Sync copies every src to its dst on each target (synccore.Run).
 func (d *driver) Sync(ctx context.Context, log *providers.Log, req providers.SyncRequest) error {
-	rec, unlock, err := synccore.Begin(ctx, d.r, req)
-	if err != nil {
-		return err
-	}
-	defer unlock()
-	var errs []error
-	for _, t := range req.Targets {
-		begin := time.Now()
-		sent, err := d.syncTo(ctx, log, t, req.RemoteShell)
-		if err != nil {
-			rec.Of(t.Node).Failed(err)
-			errs = append(errs, fmt.Errorf("%s: %w", t.Node, err))
-			continue
-		}
-		rec.Of(t.Node).Succeeded(begin, sent)
-		log.Info("%s: synced, %s in %s", t.Node, synccore.BytesText(sent), time.Since(begin).Round(time.Millisecond))
-	}
-	if err := rec.Save(); err != nil {
-		errs = append(errs, err)
-	}
-	if len(errs) > 0 {
-		return fmt.Errorf("%s: %w", d.r.RID(), errors.Join(errs...))
-	}
+	return synccore.Run(ctx, log, d.r, req, d)
+}
+
+func (d *driver) Prepare(ctx context.Context, log *providers.Log) error { return nil }
+
+func (d *driver) Finish(ctx context.Context, log *providers.Log, rec *synccore.Record) error {
 	return nil
 }
 
-// syncTo runs the transfers to node and returns the bytes sent.
-func (d *driver) syncTo(ctx context.Context, log *providers.Log, t providers.SyncTarget, shell []string) (int64, error) {
+// CopyTo runs the transfers to t and returns the bytes sent.
+func (d *driver) CopyTo(ctx context.Context, log *providers.Log, t providers.SyncTarget, _ *synccore.Target, shell []string) (int64, error) {
 	var sent int64
 	node := t.Node
 	for _, p := range synccore.Pairs(d.r, t) {
