@@ -93,6 +93,22 @@ func TestClusterBtrfsSyncToADrpNode(t *testing.T) {
 	if err != nil || body != page {
 		t.Fatalf("node3 serves %q (%v), want the page written on %s before its last sync", body, err, dead)
 	}
+
+	// what the data channel refuses to receive
+	name := "20261130T000000.000000000Z"
+	for _, c := range []struct {
+		argv []string
+		want string
+	}{
+		{[]string{"btrfs-receive", site("node3"), name, ""}, "web runs on node3"},
+		{[]string{"btrfs-receive", "/etc", name, ""}, "/etc is the destination of no sync"},
+		{[]string{"btrfs-receive", site("node3"), "../../etc", ""}, "not sync.btrfs snapshot names"},
+	} {
+		r := lab.Run(second, append([]string{"om", "node", "ssh", "node3"}, c.argv...)...)
+		if r.Code != 126 || !strings.Contains(r.Stderr, c.want) {
+			t.Errorf("om node ssh node3 %v: %+v, want refused: %s", c.argv, r, c.want)
+		}
+	}
 }
 
 // The site of the service's nodes is lost: both die at once. The drp node

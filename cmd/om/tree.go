@@ -17,6 +17,7 @@ import (
 //	`- instances
 //	   `- demo1                      up         primary, idle
 //	      |- ip#0           ........ up         198.18.0.10/24 br-prd
+//	      `- sync#i0        ...O./.. up         config generation 1 (7b73776ae1f4668c) to nodes
 func writeTree(w io.Writer, live *plan.Live, col plan.Colors) {
 	if len(live.Services) == 0 {
 		fmt.Fprintf(w, "No service on node %s.\n", live.Node)

@@ -266,3 +266,25 @@ func TestReceiveRequestsAreChecked(t *testing.T) {
 		t.Errorf("a good request: %+v %v", rc, err)
 	}
 }
+
+// A destination that exists and is not a subvolume (a directory made by
+// hand) is never replaced: the sync fails and says why, the directory
+// stays as it was.
+func TestPlainDirectoryIsNotReplaced(t *testing.T) {
+	l := newLab(t)
+	if err := os.MkdirAll(l.dst, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(l.dst, "mine"), []byte("keep me"), 0o644)
+	exe, _ := os.Executable()
+	err := l.d.Sync(context.Background(), l.log, providers.SyncRequest{
+		Targets:     []providers.SyncTarget{{Node: "n2", Set: "nodes", Dst: []string{l.dst}}},
+		RemoteShell: []string{"env", receiverEnv + "=1", exe},
+	})
+	if err == nil || !strings.Contains(err.Error(), "is not a btrfs subvolume") {
+		t.Fatalf("a sync into a plain directory: %v", err)
+	}
+	if b, _ := os.ReadFile(filepath.Join(l.dst, "mine")); string(b) != "keep me" {
+		t.Fatalf("the directory's file: %q", b)
+	}
+}
