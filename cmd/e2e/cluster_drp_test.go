@@ -73,6 +73,15 @@ func TestClusterBtrfsSyncToADrpNode(t *testing.T) {
 	}
 	copy(blob[1<<20:], change)
 	waitCopied("blob", blob, h.others(h.holder)...)
+
+	// the seed's commands: a sync to the drp nodes alone, the
+	// configuration's distribution forced
+	if out := lab.Must(h.holder, "om", "web", "sync", "drp", "--rid", "sync#site", "--force"); !strings.Contains(out, "node3: synced") || strings.Contains(out, "node2: synced") || strings.Contains(out, "node1: synced") {
+		t.Errorf("om web sync drp: want node3 alone synced:\n%s", out)
+	}
+	if out := lab.Must(h.holder, "om", "web", "sync", "nodes", "--rid", "sync#i0"); !strings.Contains(out, "every alive node holds it") {
+		t.Errorf("om web sync nodes --rid sync#i0:\n%s", out)
+	}
 	if tree := lab.Must(h.holder, "om", "web", "status"); !strings.Contains(tree, "btrfs of") || !strings.Contains(tree, "node3: last sync") {
 		t.Errorf("status of the sync:\n%s", tree)
 	}

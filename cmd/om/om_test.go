@@ -430,3 +430,17 @@ func TestEditConfigHandsToTheDaemon(t *testing.T) {
 		t.Errorf("editing the cluster's copy wrote files here: %v", entries)
 	}
 }
+
+// The seed's sync commands, typed as written, on a node without a
+// daemon: the configuration's distribution says nothing distributes it;
+// a data sync of a service that does not run here is refused, never a
+// silent success.
+func TestSeedSyncCommands(t *testing.T) {
+	n := newNode(t)
+	n.write("data.hcl", "service \"data\" {\n  nodes = [\"demo1\", \"demo2\"]\n  sync \"0\" {\n    src = [\"/srv/data\"]\n  }\n}\n")
+	n.fails("no daemon runs on this node: nothing distributes the configuration", "data", "sync", "nodes", "--rid", "sync#i0")
+	for _, verb := range []string{"update", "nodes", "drp", "all"} {
+		n.fails("paused, service not up on demo1", "data", "sync", verb, "--force")
+	}
+	n.fails(`--target "everyone": want nodes or drpnodes`, "data", "sync", "update", "--target", "everyone")
+}
