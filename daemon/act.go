@@ -237,7 +237,9 @@ func (d *Daemon) act(ctx context.Context, cfg *lang.Config, svc, what, why strin
 	d.mu.Unlock()
 	d.logf("%s: %s (%s)", svc, what, why)
 	ctx = d.startContext(ctx, req)
+	d.work.Add(1)
 	go func() {
+		defer d.work.Done()
 		req.Config, req.Store, req.Node, req.Services, req.Agents = cfg, d.store, d.opts.Node, []string{svc}, d.agents
 		req.Log = providers.NewLog(prefixWriter{d, svc})
 		p, res, err := engine.Converge(ctx, req)

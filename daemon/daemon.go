@@ -53,6 +53,10 @@ type Daemon struct {
 	starts  startEpoch // under mu: see starts.go
 	shared  *sharedStates
 	vouched *vouchedDown
+	// work counts the actions and syncs running in the background: Run
+	// returns once they are done, never while they still write the
+	// node's state.
+	work    sync.WaitGroup
 	leases  *leases
 	links   *linkStats
 	started time.Time
@@ -145,6 +149,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	// services still run here. They see it fail, and their start conflict
 	// check finds the running copy, as when the daemon is killed.
 	defer d.members.stop(false)
+	defer d.work.Wait()
 	d.setThread("daemon", "running")
 	d.setThread("gossip", "running "+d.opts.Bind)
 

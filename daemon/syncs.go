@@ -47,7 +47,9 @@ func (d *Daemon) scheduleSyncs(ctx context.Context, svc *lang.Service, li *plan.
 	if li == nil || !armedSync(li) || d.shared.get(svc.Name).Frozen || !d.runsHere(svc.Name) || !d.syncs.claim(svc.Name) {
 		return
 	}
+	d.work.Add(1)
 	go func() {
+		defer d.work.Done()
 		defer d.syncs.release(svc.Name)
 		self, err := os.Executable()
 		if err != nil {
