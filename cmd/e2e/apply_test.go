@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/omhcl/omhcl/testfixtures/disklab"
+	"github.com/omhcl/omhcl/testfixtures/statustree"
 )
 
 func TestPlanApplyConvergesAndIsSafeToRunTwice(t *testing.T) {
@@ -53,7 +54,7 @@ func TestSavedPlanIsRefusedWhenStaleOrReused(t *testing.T) {
 		t.Fatalf("applying a stale plan: %s", r)
 	}
 	tree := l.must("om", "status")
-	if _, st := flagsAndStatus(t, tree, "ip#0"); st != "up" {
+	if _, st := statustree.FlagsAndStatus(t, tree, "ip#0"); st != "up" {
 		t.Fatal("the refused plan changed something")
 	}
 }
@@ -68,7 +69,7 @@ func TestFailedStartRollsBackInReverse(t *testing.T) {
 	}
 	tree := l.must("om", "status")
 	for _, rid := range []string{"ip#0", "disk#data", "fs#data", "app#web"} {
-		if _, st := flagsAndStatus(t, tree, rid); st != "down" {
+		if _, st := statustree.FlagsAndStatus(t, tree, rid); st != "down" {
 			t.Errorf("%s is %s after the rollback", rid, st)
 		}
 	}
@@ -134,7 +135,7 @@ func TestKill9MidApplyThenConverge(t *testing.T) {
 	l.must("omapply", "-auto-approve")
 	tree := l.must("om", "status")
 	for _, rid := range []string{"ip#0", "disk#data", "fs#data", "app#web"} {
-		if _, st := flagsAndStatus(t, tree, rid); st != "up" {
+		if _, st := statustree.FlagsAndStatus(t, tree, rid); st != "up" {
 			t.Errorf("%s is %s after the second apply", rid, st)
 		}
 	}

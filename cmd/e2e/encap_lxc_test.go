@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/omhcl/omhcl/testfixtures/statustree"
 )
 
 // Seed 002's encapsulated service (encapService) on an lxc system
@@ -172,7 +174,7 @@ func TestEncapLXCStartChainsTheLevels(t *testing.T) {
 func checkFoldedTree(t *testing.T, tree string) {
 	t.Helper()
 	for _, rid := range []string{"container#0", "ip#0", "ip#1", "app#web"} {
-		flags, st := flagsAndStatus(t, tree, rid)
+		flags, st := statustree.FlagsAndStatus(t, tree, rid)
 		if st != "up" {
 			t.Errorf("%s is %s, want up:\n%s", rid, st, tree)
 		}
@@ -184,7 +186,7 @@ func checkFoldedTree(t *testing.T, tree string) {
 		t.Errorf("the tree does not say where the folded level comes from:\n%s", tree)
 	}
 	for _, rid := range []string{"ip#1", "app#web"} {
-		if strings.Index(resourceLine(t, tree, rid), rid) <= strings.Index(resourceLine(t, tree, "container#0"), "container#0") {
+		if strings.Index(statustree.MustLine(t, tree, rid), rid) <= strings.Index(statustree.MustLine(t, tree, "container#0"), "container#0") {
 			t.Errorf("%s is not folded under container#0:\n%s", rid, tree)
 		}
 	}
@@ -198,7 +200,7 @@ func checkInsideView(t *testing.T, inside string) {
 		t.Errorf("om status inside the container is not the container's view:\n%s", inside)
 	}
 	for _, rid := range []string{"ip#1", "app#web"} {
-		if flags, st := flagsAndStatus(t, inside, rid); st != "up" || flags[4] == 'E' {
+		if flags, st := statustree.FlagsAndStatus(t, inside, rid); st != "up" || flags[4] == 'E' {
 			t.Errorf("inside, %s is %s with flags %q: want up, no E flag", rid, st, flags)
 		}
 	}
@@ -216,7 +218,7 @@ func TestEncapLXCSlaveSubsetStopStart(t *testing.T) {
 	}
 	tree := l.must("om", "enc", "status", "-r")
 	for rid, want := range map[string]string{"container#0": "up", "ip#0": "up", "ip#1": "up", "app#web": "down"} {
-		if _, st := flagsAndStatus(t, tree, rid); st != want {
+		if _, st := statustree.FlagsAndStatus(t, tree, rid); st != want {
 			t.Errorf("%s is %s after a stop of app#web inside, want %s:\n%s", rid, st, want, tree)
 		}
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/omhcl/omhcl/testfixtures/containerlab"
 	"github.com/omhcl/omhcl/testfixtures/disklab"
 	"github.com/omhcl/omhcl/testfixtures/netlab"
+	"github.com/omhcl/omhcl/testfixtures/statustree"
 )
 
 // Seed 002's encapsulated service: the node mounts the data filesystem
@@ -136,7 +137,7 @@ func TestEncapStartChainsTheLevels(t *testing.T) {
 
 	tree := l.must("om", "enc", "status")
 	for _, rid := range []string{"disk#1", "fs#1", "container#0", "ip#0", "ip#1", "app#web"} {
-		flags, st := flagsAndStatus(t, tree, rid)
+		flags, st := statustree.FlagsAndStatus(t, tree, rid)
 		if st != "up" {
 			t.Errorf("%s is %s, want up:\n%s", rid, st, tree)
 		}
@@ -147,7 +148,7 @@ func TestEncapStartChainsTheLevels(t *testing.T) {
 	if !strings.Contains(tree, "info: encap node vm1, up, by its agent") {
 		t.Errorf("the tree does not say where the folded level comes from:\n%s", tree)
 	}
-	if line := resourceLine(t, tree, "ip#1"); !strings.HasPrefix(strings.TrimLeft(line, " |`-"), "ip#1") || strings.Index(line, "ip#1") <= strings.Index(resourceLine(t, tree, "container#0"), "container#0") {
+	if line := statustree.MustLine(t, tree, "ip#1"); !strings.HasPrefix(strings.TrimLeft(line, " |`-"), "ip#1") || strings.Index(line, "ip#1") <= strings.Index(statustree.MustLine(t, tree, "container#0"), "container#0") {
 		t.Errorf("ip#1 is not folded under container#0:\n%s", tree)
 	}
 	if out := l.must("omplan", "-detailed-exitcode", l.config); !strings.Contains(out, "No changes") {
@@ -159,7 +160,7 @@ func TestEncapStartChainsTheLevels(t *testing.T) {
 	if !strings.Contains(inside, "vm1") || strings.Contains(inside, "container#0") {
 		t.Errorf("om status inside the container is not the container's view:\n%s", inside)
 	}
-	if flags, st := flagsAndStatus(t, inside, "ip#1"); st != "up" || flags[4] == 'E' {
+	if flags, st := statustree.FlagsAndStatus(t, inside, "ip#1"); st != "up" || flags[4] == 'E' {
 		t.Errorf("inside, ip#1 is %s with flags %q: want up, no E flag (seed 002's second tree)", st, flags)
 	}
 
@@ -192,10 +193,10 @@ func TestEncapSubsetActionsNeedALevel(t *testing.T) {
 		t.Fatal("the page still answers after stop --rid app#web --slave vm1")
 	}
 	tree := l.must("om", "enc", "status", "-r")
-	if _, st := flagsAndStatus(t, tree, "container#0"); st != "up" {
+	if _, st := statustree.FlagsAndStatus(t, tree, "container#0"); st != "up" {
 		t.Errorf("the container is %s after a stop inside it, want up:\n%s", st, tree)
 	}
-	if _, st := flagsAndStatus(t, tree, "app#web"); st != "down" {
+	if _, st := statustree.FlagsAndStatus(t, tree, "app#web"); st != "down" {
 		t.Errorf("app#web is %s, want down:\n%s", st, tree)
 	}
 	l.must("om", "enc", "start", "--local", "--slaves")
@@ -415,7 +416,7 @@ func TestEncapBrokenAgentIsReplaced(t *testing.T) {
 			t.Fatalf("docker cp: %v\n%s", err, out)
 		}
 		tree := l.must("om", "enc", "status", "-r")
-		if _, st := flagsAndStatus(t, tree, "app#web"); st != "up" || strings.Contains(tree, "error:") {
+		if _, st := statustree.FlagsAndStatus(t, tree, "app#web"); st != "up" || strings.Contains(tree, "error:") {
 			t.Errorf("%s: app#web is %s after the node met the broken agent:\n%s", name, st, tree)
 		}
 		if sum := l.exec("/usr/local/bin/om", "agent", "version"); len(strings.TrimSpace(sum)) != 64 {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/omhcl/omhcl/testfixtures/disklab"
 	"github.com/omhcl/omhcl/testfixtures/netlab"
+	"github.com/omhcl/omhcl/testfixtures/statustree"
 )
 
 // gettingStarted is the seed's getting-started service on one node, with
@@ -77,7 +78,7 @@ func TestGettingStarted(t *testing.T) {
 	t.Log("step 2: status shows every resource not provisioned, ip#0 included")
 	tree := n.must("om", "svc1", "print", "status")
 	for _, rid := range []string{"ip#0", "disk#vg", "disk#data", "fs#app"} {
-		if flags, st := flagsAndStatus(t, tree, rid); flags != ".....P.." || st != "down" {
+		if flags, st := statustree.FlagsAndStatus(t, tree, rid); flags != ".....P.." || st != "down" {
 			t.Errorf("%s: flags %q status %q, want .....P.. down", rid, flags, st)
 		}
 	}
@@ -86,7 +87,7 @@ func TestGettingStarted(t *testing.T) {
 	n.must("om", "svc1", "set", "provisioned")
 	tree = n.must("om", "svc1", "print", "status")
 	for _, rid := range []string{"ip#0", "fs#app"} {
-		if flags, _ := flagsAndStatus(t, tree, rid); flags != "........" {
+		if flags, _ := statustree.FlagsAndStatus(t, tree, rid); flags != "........" {
 			t.Errorf("%s flags after set provisioned: %q", rid, flags)
 		}
 	}
@@ -142,7 +143,7 @@ func assertAll(t *testing.T, n *node, rids []string, want string) {
 	t.Helper()
 	tree := n.must("om", "svc1", "print", "status")
 	for _, rid := range rids {
-		if _, st := flagsAndStatus(t, tree, rid); st != want {
+		if _, st := statustree.FlagsAndStatus(t, tree, rid); st != want {
 			t.Errorf("%s is %s, want %s", rid, st, want)
 		}
 	}

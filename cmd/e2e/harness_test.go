@@ -95,37 +95,6 @@ func (n *node) writeConfig(file, content string) {
 	}
 }
 
-// resourceLine returns the status tree line of rid, at any depth.
-func resourceLine(t *testing.T, tree, rid string) string {
-	t.Helper()
-	for _, l := range strings.Split(tree, "\n") {
-		if f := treeFields(l); len(f) >= 1 && f[0] == rid {
-			return l
-		}
-	}
-	t.Fatalf("no line for %s in status:\n%s", rid, tree)
-	return ""
-}
-
-// fields returns the flags and status columns of rid's status line.
-func flagsAndStatus(t *testing.T, tree, rid string) (string, string) {
-	t.Helper()
-	f := treeFields(resourceLine(t, tree, rid))
-	if len(f) < 3 {
-		t.Fatalf("short status line for %s: %q", rid, f)
-	}
-	return f[1], f[2]
-}
-
-// treeFields are a tree line's fields after its branches ("|", "|-", "`-").
-func treeFields(line string) []string {
-	f := strings.Fields(line)
-	for len(f) > 0 && strings.Trim(f[0], "|`-") == "" {
-		f = f[1:]
-	}
-	return f
-}
-
 // planMatchesSnapshot checks that omplan from the node's status snapshot
 // (om status --json), run as a CI runner would, with no state and no
 // container engine, gives the steps omplan gives on the node.

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/omhcl/omhcl/testfixtures/netlab"
+	"github.com/omhcl/omhcl/testfixtures/statustree"
 )
 
 // microAddr is the service address the micro-container services plumb
@@ -95,7 +96,7 @@ func (l *microLab) startAndServe(order []string, rids []string) {
 	}
 	status := l.must("om", "micro", "print", "status")
 	for _, rid := range rids {
-		if _, st := flagsAndStatus(l.t, status, rid); st != "up" {
+		if _, st := statustree.FlagsAndStatus(l.t, status, rid); st != "up" {
 			l.t.Errorf("%s is %s, want up:\n%s", rid, st, status)
 		}
 	}

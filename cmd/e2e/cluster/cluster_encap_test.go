@@ -1,4 +1,4 @@
-package e2e
+package cluster
 
 import (
 	"encoding/json"
@@ -14,6 +14,7 @@ import (
 	"github.com/omhcl/omhcl/cluster"
 	"github.com/omhcl/omhcl/daemon"
 	"github.com/omhcl/omhcl/testfixtures/clusterlab"
+	"github.com/omhcl/omhcl/testfixtures/statustree"
 )
 
 // Seed 002's three topologies of encapsulated services on the cluster
@@ -57,7 +58,7 @@ func newEnginesLab(t *testing.T, prepare func(*clusterlab.Lab)) *clusterlab.Lab 
 
 // example is the text of file, relative to the repository root.
 func example(t *testing.T, file string) []byte {
-	src, err := os.ReadFile("../../" + file)
+	src, err := os.ReadFile("../../../" + file) // from the repository root
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,7 +120,7 @@ func TestClusterEncapFailoverSingleNode(t *testing.T) {
 	}
 	tree := h.Must(dead, "om", "web", "status")
 	for _, rid := range []string{"container#vm1", "ip#web", "app#web"} {
-		if _, st := flagsAndStatus(t, tree, rid); st != "up" {
+		if _, st := statustree.FlagsAndStatus(t, tree, rid); st != "up" {
 			t.Errorf("%s is %s on %s, want up:\n%s", rid, st, dead, tree)
 		}
 	}

@@ -1,4 +1,4 @@
-package e2e
+package cluster
 
 import (
 	"bytes"
@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/omhcl/omhcl/testfixtures/clusterlab"
+	"github.com/omhcl/omhcl/testfixtures/statustree"
 )
 
 // A failover service whose filesystem is a loop disk per node, mounted on
@@ -94,7 +95,7 @@ func TestClusterSyncThroughTheDataChannel(t *testing.T) {
 		}
 	}
 	tree := lab.Must("node1", "om", "data", "status")
-	if line := resourceLine(t, tree, "sync#0"); !strings.Contains(line, "up") || !strings.Contains(tree, "node2: last sync") || !strings.Contains(tree, "MB sent") {
+	if line := statustree.Line(tree, "sync#0"); !strings.Contains(line, "up") || !strings.Contains(tree, "node2: last sync") || !strings.Contains(tree, "MB sent") {
 		t.Errorf("status of the sync after it:\n%s", tree)
 	}
 
@@ -161,7 +162,7 @@ func waitConfigSync(t *testing.T, lab *clusterlab.Lab, node, state string, words
 		r, err := lab.Rig.Run(node, "om", "data", "status")
 		lab.Check(err)
 		tree := r.Stdout
-		if i := strings.Index(tree, "sync#i0"); i >= 0 && treeFields(tree[i:])[2] == state && containsAll(tree[i:], words) && !containsAny(tree[i:], not) {
+		if i := strings.Index(tree, "sync#i0"); i >= 0 && statustree.Fields(tree[i:])[2] == state && containsAll(tree[i:], words) && !containsAny(tree[i:], not) {
 			t.Logf("%s: sync#i0 %s:\n%s", node, state, tree[strings.LastIndex(tree[:i], "\n")+1:])
 			return
 		}

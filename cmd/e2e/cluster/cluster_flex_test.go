@@ -1,4 +1,4 @@
-package e2e
+package cluster
 
 import (
 	"fmt"
@@ -17,7 +17,7 @@ func TestClusterFlexKeepsItsInstanceCount(t *testing.T) {
 	lab := clusterlab.New(t, 3, clusterlab.Options{BinDir: binDir, Profile: "fast"})
 	lab.WaitDaemons()
 	lab.Join()
-	src, err := os.ReadFile("../../examples/lab-flex/pool.hcl")
+	src, err := os.ReadFile("../../../examples/lab-flex/pool.hcl")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package e2e
+package cluster
 
 import (
 	"os"
@@ -57,7 +57,7 @@ func deployHA(t *testing.T, lab *clusterlab.Lab) *haLab {
 // deployService deploys the service "web" of file (relative to the
 // repository root) as deployHA does.
 func deployService(t *testing.T, lab *clusterlab.Lab, file string) *haLab {
-	src, err := os.ReadFile("../../" + file)
+	src, err := os.ReadFile("../../../" + file) // from the repository root
 	if err != nil {
 		t.Fatal(err)
 	}
