@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -235,6 +236,22 @@ func TestLostParentAndReverseDirection(t *testing.T) {
 		t.Errorf("syncing back 64 kB changed sent %d bytes: want an incremental send against the snapshot both sides hold", sent)
 	}
 	sameFile(t, filepath.Join(back.src, "data"), filepath.Join(back.dst, "data"))
+}
+
+// Every bad attribute is its own error, on the attribute: validate
+// locates each one.
+func TestEachBadAttributeIsNamed(t *testing.T) {
+	r := &providers.Resource{Kind: "sync", Type: "btrfs", Name: "1", Attrs: map[string]cty.Value{
+		"src": cty.ListVal([]cty.Value{cty.StringVal("relative")}), "dst": cty.ListVal([]cty.Value{cty.StringVal("also/relative")}),
+		"keep": cty.NumberFloatVal(1.5), "target": cty.ListVal([]cty.Value{cty.StringVal("drp")}), "interval": cty.StringVal("soon")}}
+	var attrs []string
+	for _, e := range providers.CheckResource(context.Background(), r, providers.Check{}) {
+		attrs = append(attrs, e.Attr)
+	}
+	slices.Sort(attrs)
+	if want := []string{"dst", "interval", "keep", "src", "target"}; !slices.Equal(attrs, want) {
+		t.Errorf("errors on %v, want one on each of %v", attrs, want)
+	}
 }
 
 func TestBadAttributesAreRefused(t *testing.T) {

@@ -23,8 +23,8 @@ type driver struct {
 // New returns the driver of r.
 func New(r *providers.Resource) (providers.Driver, error) {
 	d := &driver{Armed: synccore.Armed{R: r}, r: r}
-	if errs := d.CheckAttrs(context.Background(), providers.Check{}); len(errs) > 0 {
-		return nil, errs[0]
+	if err := providers.Refuse(r, d.CheckAttrs(context.Background(), providers.Check{})); err != nil {
+		return nil, err
 	}
 	return d, nil
 }

@@ -38,9 +38,11 @@ func Attrs(srcDoc string) []providers.AttrSpec {
 func Check(r *providers.Resource) []*providers.AttrError {
 	var errs []*providers.AttrError
 	src, dst := r.Strings("src"), r.Strings("dst")
-	for _, p := range append(append([]string{}, src...), dst...) {
-		if p != providers.Unknown && !filepath.IsAbs(p) {
-			errs = append(errs, providers.Invalid("src", "%q is not an absolute path", p))
+	for attr, paths := range map[string][]string{"src": src, "dst": dst} {
+		for _, p := range paths {
+			if p != providers.Unknown && !filepath.IsAbs(p) {
+				errs = append(errs, providers.Invalid(attr, "%q is not an absolute path", p))
+			}
 		}
 	}
 	if len(dst) > 0 && len(dst) != len(src) {
