@@ -20,7 +20,30 @@ wait_socket() { # SOCKET WHAT
 	return 1
 }
 
+# restart_stale PATTERN SOCKET WHAT: stop an engine that runs from a
+# deleted directory (started from a clone removed since): the processes it
+# starts inherit that directory, and podman's conmon then fails every
+# container start ("Failed to get working directory").
+restart_stale() {
+	local pid pids=()
+	for pid in $(pgrep -f "$1" || true); do
+		[[ $(readlink "/proc/$pid/cwd" 2>/dev/null) == *" (deleted)" ]] && pids+=("$pid")
+	done
+	[ ${#pids[@]} -eq 0 ] && return 0
+	echo "engines: $3 runs from a deleted directory: restarting it"
+	kill "${pids[@]}" 2>/dev/null || true
+	for _ in $(seq 1 100); do
+		kill -0 "${pids[@]}" 2>/dev/null || break
+		sleep 0.2
+	done
+	rm -f "$2"
+}
+
+# Engines start from /, which no clone removes.
+cd /
+
 if command -v dockerd >/dev/null; then
+	restart_stale '^dockerd' /var/run/docker.sock dockerd
 	if ! curl -sf --unix-socket /var/run/docker.sock http://localhost/_ping >/dev/null 2>&1; then
 		nohup dockerd --host unix:///var/run/docker.sock >/var/log/omhcl-dockerd.log 2>&1 &
 		wait_socket /var/run/docker.sock dockerd
@@ -32,6 +55,7 @@ if command -v podman >/dev/null; then
 	mkdir -p /etc/omhcl /run/podman
 	conf=/etc/omhcl/containers.conf
 	[ -e "$conf" ] || printf '[containers]\ndefault_ulimits = []\n' >"$conf"
+	restart_stale '^podman system service' /run/podman/podman.sock podman
 	if ! curl -sf --unix-socket /run/podman/podman.sock http://localhost/_ping >/dev/null 2>&1; then
 		CONTAINERS_CONF=$conf nohup podman system service --time=0 unix:///run/podman/podman.sock >/var/log/omhcl-podman.log 2>&1 &
 		wait_socket /run/podman/podman.sock podman
