@@ -195,10 +195,15 @@ func TestCutStreamKeepsThePreviousCopy(t *testing.T) {
 	if !bytes.Equal(before, after) {
 		t.Fatal("the copy changed after a cut stream")
 	}
-	// a receiver killed mid-stream leaves a writable subvolume: the next
-	// receive drops it
+	// a receiver killed mid-stream leaves a writable subvolume, one
+	// killed after the swap the old copy aside: the next receive drops
+	// both
 	run(t, "btrfs", "subvolume", "create", filepath.Join(snapDir(l.dst), newSnapshotName()))
+	run(t, "btrfs", "subvolume", "create", incoming(l.dst))
 	l.sync(t)
+	if _, err := os.Lstat(incoming(l.dst)); err == nil {
+		t.Errorf("%s left behind", incoming(l.dst))
+	}
 	sameFile(t, filepath.Join(l.src, "data"), filepath.Join(l.dst, "data"))
 	for _, s := range snapshots(snapDir(l.dst)) {
 		if !readOnly(filepath.Join(snapDir(l.dst), s)) {
