@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/omhcl/omhcl/testfixtures/clusterlab"
+	"github.com/omhcl/omhcl/testfixtures/statustree"
 )
 
 // Issue 9's disaster-recovery scenario (examples/lab-drp): the service
@@ -179,6 +180,14 @@ func TestClusterSiteLostTakeoverOnTheDrpNode(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFile(t, filepath.Join(site("node1"), "later.txt"), later)
+	// node1 was killed while running the service: its sync stayed armed
+	// in its record, but node1 does not run the service and sends nothing
+	if r := lab.Run("node1", "om", "web", "sync", "update"); r.Code == 0 || !strings.Contains(r.Stderr, "paused, service not up on node1") {
+		t.Errorf("a sync from the node killed while it ran the service: %+v", r)
+	}
+	if tree := lab.Must("node1", "om", "web", "status"); !strings.Contains(statustree.Line(tree, "sync#site"), "n/a") || !strings.Contains(tree, "paused, service not up") {
+		t.Errorf("node1's sync after it came back:\n%s", tree)
+	}
 	if on, err := h.WaitSettled("web", settleWithin); err != nil || on != "node3" {
 		t.Fatalf("after node1 came back: web runs on %q (%v)", on, err)
 	}
