@@ -3,6 +3,7 @@ package syncbtrfs
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"strings"
 
 	"github.com/omhcl/omhcl/providers"
@@ -83,8 +84,26 @@ func (d *driver) Exists(ctx context.Context) bool {
 	return len(d.r.Strings("src")) > 0
 }
 
-// Unprovision leaves the data: a sync resource never destroys it.
-func (d *driver) Unprovision(ctx context.Context, log *providers.Log) error { return nil }
+// Unprovision deletes what Provision and the syncs made: the source
+// subvolumes (on a target, the received copies) and their snapshots.
+func (d *driver) Unprovision(ctx context.Context, log *providers.Log) error {
+	for _, src := range d.r.Strings("src") {
+		dir := snapDir(src)
+		for _, s := range snapshots(dir) {
+			log.Op("btrfs subvolume delete %s/%s", dir, s)
+			if err := btrfs(ctx, "subvolume", "delete", filepath.Join(dir, s)); err != nil {
+				return err
+			}
+		}
+		if isSubvolume(src) {
+			log.Op("btrfs subvolume delete %s", src)
+			if err := btrfs(ctx, "subvolume", "delete", src); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
 
 // Operations are what a sync runs, never the data.
 func (d *driver) Operations(ctx context.Context, a providers.Action) []string {
@@ -95,6 +114,8 @@ func (d *driver) Operations(ctx context.Context, a providers.Action) []string {
 			if !isSubvolume(p[0]) {
 				ops = append(ops, "btrfs subvolume create "+p[0])
 			}
+		case providers.ActUnprovision:
+			ops = append(ops, fmt.Sprintf("btrfs subvolume delete %s/* %s", snapDir(p[0]), p[0]))
 		case providers.ActStart:
 			ops = append(ops, fmt.Sprintf("btrfs subvolume snapshot -r %s %s/NEW; btrfs send [-p LAST] | om node ssh TARGET btrfs-receive %s for each of %s, every %s while the service runs here (om SVC sync update: now); keep %d snapshots",
 				p[0], snapDir(p[0]), p[1], synccore.Targets(d.r), d.r.Str("interval"), d.keep()))

@@ -310,3 +310,23 @@ func TestPlainDirectoryIsNotReplaced(t *testing.T) {
 		t.Fatalf("the directory's file: %q", b)
 	}
 }
+
+// Unprovision deletes the subvolume and its snapshots; Provision makes
+// an empty one again.
+func TestUnprovisionDeletesTheSubvolume(t *testing.T) {
+	l := newLab(t)
+	write(t, filepath.Join(l.src, "data"), 1<<20, 0)
+	l.sync(t)
+	if !l.d.Exists(context.Background()) {
+		t.Fatal("the source does not exist after a sync")
+	}
+	if err := l.d.Unprovision(context.Background(), l.log); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Lstat(l.src); err == nil || len(snapshots(snapDir(l.src))) > 0 || l.d.Exists(context.Background()) {
+		t.Fatalf("after unprovision: %s still there (%v) or snapshots %v", l.src, err, snapshots(snapDir(l.src)))
+	}
+	if err := l.d.Provision(context.Background(), l.log); err != nil || !isSubvolume(l.src) {
+		t.Fatalf("provision again: %v", err)
+	}
+}
