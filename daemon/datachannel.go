@@ -30,18 +30,65 @@ func (d *Daemon) authorizeData(node string, argv []string) ([]string, error) {
 	if len(argv) > 0 && argv[0] == "btrfs-receive" {
 		return d.authorizeBtrfs(argv)
 	}
-	if len(argv) < 3 || argv[0] != "rsync" || argv[1] != "--server" {
-		return nil, fmt.Errorf("only rsync --server and btrfs-receive run through the data channel")
+	dst, err := rsyncServerDest(argv)
+	if err != nil {
+		return nil, err
 	}
-	if slices.Contains(argv, "--sender") {
-		return nil, fmt.Errorf("syncs only send to this node, they never read from it")
-	}
-	dst := filepath.Clean(argv[len(argv)-1])
-	if !filepath.IsAbs(dst) {
-		return nil, fmt.Errorf("destination %q is not an absolute path", dst)
-	}
-	_, _, err := d.syncInto(dst, func(r *providers.Resource, p string) bool { return r.Type == "rsync" && within(dst, p) })
+	// within the destination as written, and once symbolic links are
+	// followed: a link left in the synced data must not lead a sync out
+	_, _, err = d.syncInto(dst, func(r *providers.Resource, p string) bool {
+		return r.Type == "rsync" && within(dst, p) && within(resolved(dst), resolved(p))
+	})
 	return argv, err
+}
+
+// rsyncPathOptions are the rsync options that write, or read, elsewhere
+// than the destination: a member must not reach past it through them.
+var rsyncPathOptions = []string{"--sender", "--log-file", "--log-file-format", "--backup-dir", "--partial-dir",
+	"--temp-dir", "--compare-dest", "--copy-dest", "--link-dest", "--files-from", "--write-batch",
+	"--only-write-batch", "--read-batch", "--daemon", "--config", "--rsync-path"}
+
+// rsyncServerDest checks argv is the receiving end rsync runs for a sync,
+// "rsync --server OPTIONS . DEST", with none of the options that reach
+// other paths, and returns DEST.
+func rsyncServerDest(argv []string) (string, error) {
+	if len(argv) < 4 || argv[0] != "rsync" || argv[1] != "--server" {
+		return "", fmt.Errorf("only rsync --server and btrfs-receive run through the data channel")
+	}
+	var args []string
+	for _, a := range argv[2:] {
+		if !strings.HasPrefix(a, "-") {
+			args = append(args, a)
+			continue
+		}
+		name, _, _ := strings.Cut(a, "=")
+		if slices.Contains(rsyncPathOptions, name) {
+			return "", fmt.Errorf("rsync option %s is refused: a sync writes into its destination alone", name)
+		}
+	}
+	if len(args) != 2 || args[0] != "." {
+		return "", fmt.Errorf("rsync --server takes one destination after \".\", not %q", args)
+	}
+	dst := filepath.Clean(args[1])
+	if !filepath.IsAbs(dst) {
+		return "", fmt.Errorf("destination %q is not an absolute path", dst)
+	}
+	return dst, nil
+}
+
+// resolved is path with its symbolic links followed, as far as it
+// exists; the rest, not made yet, as written.
+func resolved(path string) string {
+	rest := ""
+	for p := filepath.Clean(path); ; p = filepath.Dir(p) {
+		if real, err := filepath.EvalSymlinks(p); err == nil {
+			return filepath.Join(real, rest)
+		}
+		if p == filepath.Dir(p) {
+			return path
+		}
+		rest = filepath.Join(filepath.Base(p), rest)
+	}
 }
 
 // authorizeBtrfs maps a btrfs-receive request to this node's receiving

@@ -97,10 +97,15 @@ func btrfs(ctx context.Context, args ...string) error {
 	return nil
 }
 
-// deleteSubvolume deletes the subvolume at path when there is one.
+// deleteSubvolume deletes the subvolume at path when there is one; a
+// symbolic link there is removed, never followed.
 func deleteSubvolume(ctx context.Context, path string) error {
-	if _, err := os.Lstat(path); err != nil {
+	fi, err := os.Lstat(path)
+	switch {
+	case err != nil:
 		return nil
+	case fi.Mode()&os.ModeSymlink != 0:
+		return os.Remove(path)
 	}
 	return btrfs(ctx, "subvolume", "delete", path)
 }

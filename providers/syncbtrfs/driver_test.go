@@ -330,3 +330,26 @@ func TestUnprovisionDeletesTheSubvolume(t *testing.T) {
 		t.Fatalf("provision again: %v", err)
 	}
 }
+
+// A destination that is a symbolic link to another subvolume is refused:
+// the subvolume it leads to is neither replaced nor deleted.
+func TestSymlinkDestinationIsRefused(t *testing.T) {
+	l := newLab(t)
+	other := filepath.Join(filepath.Dir(l.dst), "other")
+	run(t, "btrfs", "subvolume", "create", other)
+	os.WriteFile(filepath.Join(other, "precious"), []byte("keep me"), 0o644)
+	if err := os.Symlink(other, l.dst); err != nil {
+		t.Fatal(err)
+	}
+	exe, _ := os.Executable()
+	err := l.d.Sync(context.Background(), l.log, providers.SyncRequest{
+		Targets:     []providers.SyncTarget{{Node: "n2", Set: "nodes", Dst: []string{l.dst}}},
+		RemoteShell: []string{"env", receiverEnv + "=1", exe},
+	})
+	if err == nil || !strings.Contains(err.Error(), "symbolic link") {
+		t.Fatalf("a sync into a link: %v", err)
+	}
+	if b, _ := os.ReadFile(filepath.Join(other, "precious")); string(b) != "keep me" {
+		t.Fatalf("the subvolume the link leads to: %q", b)
+	}
+}

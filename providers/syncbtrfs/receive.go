@@ -71,6 +71,11 @@ func (rc Receive) check() error {
 	if parent := filepath.Dir(filepath.Clean(rc.Dst)); !onBtrfs(parent) {
 		return fmt.Errorf("%s is not on a btrfs filesystem: the destination %s must be (is its filesystem mounted?)", parent, rc.Dst)
 	}
+	for _, p := range []string{rc.Dst, incoming(rc.Dst), snapDir(rc.Dst)} {
+		if fi, err := os.Lstat(p); err == nil && fi.Mode()&os.ModeSymlink != 0 {
+			return fmt.Errorf("%s is a symbolic link: a received copy never replaces, nor deletes, what a link leads to (remove the link)", p)
+		}
+	}
 	if _, err := os.Lstat(rc.Dst); err == nil && !isSubvolume(rc.Dst) {
 		return fmt.Errorf("%s exists and is not a btrfs subvolume: a received copy cannot replace it (move it away)", rc.Dst)
 	}
