@@ -14,9 +14,9 @@ type Syncer interface {
 	Sync(ctx context.Context, log *Log, req SyncRequest) error
 }
 
-// LastSyncer tells when a sync driver last reached every one of its
-// targets (the oldest of their last good syncs), zero when never: the
-// daemon's schedule syncs again once the interval has passed.
+// LastSyncer tells when a sync driver last tried every one of its
+// targets (the oldest of their last attempts, good or failed), zero when
+// never: the daemon's schedule syncs again once the interval has passed.
 type LastSyncer interface {
 	LastSync() time.Time
 }

@@ -127,8 +127,8 @@ func Status(dir string, maxDelay time.Duration) providers.Status {
 	return st
 }
 
-// LastSync is the oldest of the targets' last good syncs kept in dir:
-// zero when one never got one, or when nothing is recorded.
+// LastSync is the oldest of the targets' last sync attempts kept in
+// dir (see Last).
 func LastSync(dir string) time.Time {
 	rec, err := Load(dir)
 	if err != nil {
@@ -137,16 +137,22 @@ func LastSync(dir string) time.Time {
 	return rec.Last()
 }
 
-// Last is the oldest of the targets' last good syncs: zero when one never
-// got one, or when nothing is recorded.
+// Last is the oldest of the targets' last sync attempts, good or failed:
+// the schedule tries a target again an interval after its last try, not
+// at once after a failure (a target out of space was sent the whole copy
+// again every round). Zero when nothing is recorded.
 func (r *Record) Last() time.Time {
 	if len(r.Targets) == 0 {
 		return time.Time{}
 	}
 	oldest := time.Now()
 	for _, t := range r.Targets {
-		if t.Last.Before(oldest) {
-			oldest = t.Last
+		tried := t.Last
+		if t.ErrorAt.After(tried) {
+			tried = t.ErrorAt
+		}
+		if tried.Before(oldest) {
+			oldest = tried
 		}
 	}
 	return oldest
