@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/omhcl/omhcl/providers"
 	"github.com/omhcl/omhcl/providers/internal/synccore"
@@ -351,5 +352,25 @@ func TestSymlinkDestinationIsRefused(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(filepath.Join(other, "precious")); string(b) != "keep me" {
 		t.Fatalf("the subvolume the link leads to: %q", b)
+	}
+}
+
+// A receiver that stops reading (a target stuck on its disk) is
+// abandoned after io_timeout, and the sync says so: it never holds the
+// resource's lock for ever.
+func TestStalledReceiverIsAbandoned(t *testing.T) {
+	l := newLab(t)
+	l.r.Attrs["io_timeout"] = cty.StringVal("1s")
+	write(t, filepath.Join(l.src, "data"), 8<<20, 0)
+	begin := time.Now()
+	err := l.d.Sync(context.Background(), l.log, providers.SyncRequest{
+		Targets:     []providers.SyncTarget{{Node: "n2", Set: "nodes", Dst: []string{l.dst}}},
+		RemoteShell: []string{"sh", "-c", "sleep 60", "stuck"},
+	})
+	if err == nil || !strings.Contains(err.Error(), "no data moved for 1s") {
+		t.Fatalf("a stalled receiver: %v", err)
+	}
+	if took := time.Since(begin); took > 20*time.Second {
+		t.Errorf("abandoned after %s", took)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 )
 
 // ExitNoParent is the receiving end's exit code when it lacks the parent
@@ -49,6 +50,9 @@ func (rc Receive) Run(ctx context.Context, in io.Reader, stderr io.Writer) error
 	}
 	cmd := exec.CommandContext(ctx, "btrfs", "receive", "-e", dir)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = in, stderr, stderr
+	// dies with this process: an orphan would finish a snapshot the
+	// sender never hears of
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Run(); err != nil {
 		deleteSubvolume(context.WithoutCancel(ctx), filepath.Join(dir, rc.Name))
 		return fmt.Errorf("btrfs receive %s into %s: %w", rc.Name, dir, err)

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/omhcl/omhcl/providers"
 	"github.com/omhcl/omhcl/providers/internal/synccore"
@@ -119,6 +120,9 @@ func (d *driver) send(ctx context.Context, log *providers.Log, node string, p [2
 	receiver := exec.CommandContext(ctx, remote[0], remote[1:]...)
 	var sendErr, recvErr strings.Builder
 	sender.Stderr, receiver.Stderr = &sendErr, &recvErr
+	// once killed, a process's children may hold its pipes open: Wait
+	// gives up on them after a while
+	sender.WaitDelay, receiver.WaitDelay = 5*time.Second, 5*time.Second
 	out, err := sender.StdoutPipe()
 	if err != nil {
 		return 0, err
@@ -135,13 +139,18 @@ func (d *driver) send(ctx context.Context, log *providers.Log, node string, p [2
 		receiver.Wait()
 		return 0, err
 	}
-	n, copyErr := io.Copy(in, out)
+	timeout := d.r.Duration("io_timeout", synccore.DefaultIOTimeout)
+	progress := synccore.NewWatchdog(timeout, cancel)
+	n, copyErr := io.Copy(in, progress.Reader(out))
 	in.Close()
 	if copyErr != nil {
 		cancel() // a receiver gone: the sender must not block on its pipe
 	}
 	sErr, rErr := sender.Wait(), receiver.Wait()
+	progress.Stop()
 	switch {
+	case progress.Fired():
+		return n, fmt.Errorf("sending %s to %s:%s: no data moved for %s (io_timeout): abandoned", name, node, p[1], timeout)
 	case rErr != nil:
 		return n, fmt.Errorf("receiving %s on %s:%s: %w: %s", name, node, p[1], rErr, strings.TrimSpace(recvErr.String()))
 	case sErr != nil:

@@ -58,7 +58,8 @@ func (d *driver) Operations(ctx context.Context, a providers.Action) []string {
 // rsyncOptions are the options of every transfer: archive, deletions
 // mirrored, hard links and sparse files kept, stats for the bytes.
 func (d *driver) rsyncOptions() []string {
-	opts := []string{"-aHS", "--delete", "--stats"}
+	timeout := int(d.r.Duration("io_timeout", synccore.DefaultIOTimeout).Seconds())
+	opts := []string{"-aHS", "--delete", "--stats", fmt.Sprintf("--timeout=%d", max(timeout, 1))}
 	for _, x := range d.r.Strings("exclude") {
 		opts = append(opts, "--exclude", x)
 	}

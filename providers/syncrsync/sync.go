@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/omhcl/omhcl/providers"
 	"github.com/omhcl/omhcl/providers/internal/synccore"
@@ -35,6 +36,7 @@ func (d *driver) CopyTo(ctx context.Context, log *providers.Log, t providers.Syn
 		var out, errb bytes.Buffer
 		cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 		cmd.Stdout, cmd.Stderr = &out, &errb
+		cmd.WaitDelay = 5 * time.Second // its remote shell may outlive a killed rsync
 		if err := cmd.Run(); err != nil {
 			return sent, fmt.Errorf("rsync %s to %s:%s: %v: %s", p[0], node, p[1], err, strings.TrimSpace(errb.String()))
 		}

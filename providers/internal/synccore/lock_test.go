@@ -2,6 +2,7 @@ package synccore
 
 import (
 	"context"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -41,4 +42,34 @@ func TestLastIsTheLastAttempt(t *testing.T) {
 	if got := r.Last(); !got.Equal(now.Add(-5 * time.Minute)) {
 		t.Errorf("Last = %s, want n3's sync 5 min ago (n2 failed 1 min ago)", now.Sub(got))
 	}
+}
+
+// The watchdog abandons a transfer that stalls, and leaves alone one that
+// moves.
+func TestWatchdog(t *testing.T) {
+	stalled := make(chan struct{})
+	w := NewWatchdog(100*time.Millisecond, func() { close(stalled) })
+	pr, pw := io.Pipe()
+	go func() {
+		for range 5 {
+			pw.Write([]byte("x"))
+			time.Sleep(40 * time.Millisecond)
+		}
+	}()
+	r, buf := w.Reader(pr), make([]byte, 1)
+	for range 5 {
+		r.Read(buf)
+	}
+	if w.Fired() {
+		t.Fatal("fired while data moved every 40 ms")
+	}
+	select {
+	case <-stalled:
+		if !w.Fired() {
+			t.Error("abandoned without saying so")
+		}
+	case <-time.After(2 * time.Second):
+		t.Fatal("no data for 2 s and not abandoned")
+	}
+	w.Stop()
 }

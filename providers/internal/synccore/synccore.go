@@ -16,8 +16,9 @@ import (
 
 // Defaults of the durations, when unset or unknown.
 const (
-	DefaultInterval = 30 * time.Minute
-	DefaultMaxDelay = 2 * time.Hour
+	DefaultInterval  = 30 * time.Minute
+	DefaultMaxDelay  = 2 * time.Hour
+	DefaultIOTimeout = 2 * time.Minute
 )
 
 var strList = cty.List(cty.String)
@@ -30,6 +31,7 @@ func Attrs(srcDoc string) []providers.AttrSpec {
 		{Name: "target", Type: strList, Default: cty.ListVal([]cty.Value{cty.StringVal("nodes"), cty.StringVal("drpnodes")}), InPlace: true, Doc: `The node sets copied to: "nodes", "drpnodes".`},
 		{Name: "interval", Type: cty.String, Default: cty.StringVal("30m"), InPlace: true, Doc: "How often the daemon syncs while the service runs here."},
 		{Name: "max_delay", Type: cty.String, Default: cty.StringVal("2h"), InPlace: true, Doc: "Status warns when a target's last good sync is older."},
+		{Name: "io_timeout", Type: cty.String, Default: cty.StringVal("2m"), InPlace: true, Doc: "A transfer that moves no data for this long is abandoned (a target stuck on its disk), and the other targets get their turn."},
 	}
 }
 
@@ -53,7 +55,7 @@ func Check(r *providers.Resource) []*providers.AttrError {
 			errs = append(errs, providers.Invalid("target", `target %q: want "nodes" or "drpnodes"`, t))
 		}
 	}
-	for _, a := range []string{"interval", "max_delay"} {
+	for _, a := range []string{"interval", "max_delay", "io_timeout"} {
 		if s := r.Str(a); s != "" && s != providers.Unknown {
 			if v, err := time.ParseDuration(s); err != nil || v <= 0 {
 				errs = append(errs, providers.Invalid(a, "%s %q is not a positive duration (\"30m\")", a, s))
