@@ -62,7 +62,10 @@ func (d *Daemon) scheduleSyncs(ctx context.Context, svc *lang.Service, li *plan.
 			Due: func(r *providers.Resource, last time.Time) bool {
 				return time.Since(last) >= r.Duration("interval", defaultSyncInterval)
 			},
-			Log: providers.NewLog(prefixWriter{d, svc.Name}),
+			// a node known down would cost every round a connection
+			// timeout, and delay the targets behind it
+			Down: func(node string) bool { return !d.leases.holds(node, time.Now(), d.timings.Lease) },
+			Log:  providers.NewLog(prefixWriter{d, svc.Name}),
 		})
 		if err != nil {
 			d.logf("%s: sync failed: %v", svc.Name, err)

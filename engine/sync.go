@@ -28,7 +28,11 @@ type SyncRequest struct {
 	// Due, when set, picks the resources to sync now (the daemon's
 	// interval); nil syncs every selected one.
 	Due func(r *providers.Resource, last time.Time) bool
-	Log *providers.Log
+	// Down, when set, says which target nodes are known down: they are
+	// left out, so they do not hold up the others (the daemon's schedule;
+	// a sync by hand tries every target).
+	Down func(node string) bool
+	Log  *providers.Log
 }
 
 // ErrNotArmed: a sync resource is not armed on this node (the service
@@ -77,8 +81,18 @@ func Sync(ctx context.Context, req SyncRequest) (int, error) {
 		if len(targets) == 0 {
 			continue
 		}
+		var down []string
+		if req.Down != nil {
+			targets = slices.DeleteFunc(targets, func(t providers.SyncTarget) bool {
+				if req.Down(t.Node) {
+					down = append(down, t.Node)
+					return true
+				}
+				return false
+			})
+		}
 		log := req.Log.For(req.Node, req.Service.Name, r.RID())
-		sr := providers.SyncRequest{Targets: targets, RemoteShell: req.Shell, Wait: req.Due == nil}
+		sr := providers.SyncRequest{Targets: targets, Down: down, RemoteShell: req.Shell, Wait: req.Due == nil}
 		if req.Due != nil {
 			// asked again under the driver's lock: a sync by hand may
 			// have reached every target since

@@ -26,6 +26,10 @@ type SyncRequest struct {
 	// Targets are the nodes to copy to, each with the node set that made
 	// it a target ("nodes", "drpnodes").
 	Targets []SyncTarget
+	// Down are targets known down (the daemon's schedule): not tried,
+	// recorded as a failed attempt, so they do not hold up the others and
+	// are tried again an interval later.
+	Down []string
 	// RemoteShell is the command that runs a command on a target node,
 	// the node's name then the command appended: the cluster's data
 	// channel, `om node ssh`.

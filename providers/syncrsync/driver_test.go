@@ -108,3 +108,18 @@ func TestScheduledSyncSkipsWhatRanMeanwhile(t *testing.T) {
 		t.Errorf("a due sync did not try: %v", err)
 	}
 }
+
+// A target known down is not tried: its attempt is recorded as failed,
+// so the schedule tries it again an interval later.
+func TestDownTargetsAreRecordedNotTried(t *testing.T) {
+	r := resource(t, nil)
+	d := &driver{Armed: synccore.Armed{R: r}, r: r}
+	req := providers.SyncRequest{Down: []string{"n3"}, RemoteShell: []string{"/nonexistent/shell"}}
+	if err := d.Sync(context.Background(), providers.NewLog(&strings.Builder{}), req); err != nil {
+		t.Fatalf("a sync with its only target down: %v", err)
+	}
+	rec, _ := synccore.Load(r.StateDir)
+	if tr := rec.Targets["n3"]; tr == nil || !strings.Contains(tr.Error, "n3 is down: not tried") || time.Since(rec.Last()) > time.Minute {
+		t.Errorf("record of the down target: %+v", tr)
+	}
+}

@@ -32,6 +32,12 @@ func Run(ctx context.Context, log *providers.Log, r *providers.Resource, req pro
 		return err
 	}
 	defer unlock()
+	for _, n := range req.Down {
+		rec.Of(n).Failed(fmt.Errorf("%s is down: not tried", n))
+	}
+	if len(req.Targets) == 0 {
+		return rec.Save()
+	}
 	if err := c.Prepare(ctx, log); err != nil {
 		return fmt.Errorf("%s: %w", r.RID(), err)
 	}
