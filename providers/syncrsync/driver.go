@@ -3,6 +3,7 @@ package syncrsync
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/omhcl/omhcl/providers"
@@ -31,8 +32,16 @@ func New(r *providers.Resource) (providers.Driver, error) {
 
 // CheckAttrs checks the attributes every sync driver takes.
 func (d *driver) CheckAttrs(ctx context.Context, c providers.Check) []*providers.AttrError {
-	return synccore.Check(d.r)
+	errs := synccore.Check(d.r)
+	if bw := d.r.Str("bwlimit"); bw != "" && bw != providers.Unknown && !bwlimitRe.MatchString(bw) {
+		errs = append(errs, providers.Invalid("bwlimit", `bwlimit %q: want a rate as rsync takes it ("10m", "500k", "1.5g")`, bw))
+	}
+	return errs
 }
+
+// bwlimitRe is rsync's --bwlimit: a number, a unit of K, M, G (1024s) or
+// KB, MB, GB (1000s).
+var bwlimitRe = regexp.MustCompile(`^[0-9]+(\.[0-9]+)?([kKmMgG][bB]?)?$`)
 
 // Describe is the status line: the seed's "rsync svc config to drpnodes, nodes".
 func (d *driver) Describe() string {

@@ -42,8 +42,12 @@ func Check(r *providers.Resource) []*providers.AttrError {
 	src, dst := r.Strings("src"), r.Strings("dst")
 	for attr, paths := range map[string][]string{"src": src, "dst": dst} {
 		for _, p := range paths {
-			if p != providers.Unknown && !filepath.IsAbs(p) {
+			switch {
+			case p == providers.Unknown:
+			case !filepath.IsAbs(p):
 				errs = append(errs, providers.Invalid(attr, "%q is not an absolute path", p))
+			case filepath.Clean(p) == "/":
+				errs = append(errs, providers.Invalid(attr, "%q is the root directory: a sync mirrors its source, deletions included; name the service's own paths", p))
 			}
 		}
 	}
@@ -57,8 +61,8 @@ func Check(r *providers.Resource) []*providers.AttrError {
 	}
 	for _, a := range []string{"interval", "max_delay", "io_timeout"} {
 		if s := r.Str(a); s != "" && s != providers.Unknown {
-			if v, err := time.ParseDuration(s); err != nil || v <= 0 {
-				errs = append(errs, providers.Invalid(a, "%s %q is not a positive duration (\"30m\")", a, s))
+			if v, err := time.ParseDuration(s); err != nil || v < time.Second {
+				errs = append(errs, providers.Invalid(a, "%s %q is not a duration of a second or more (\"30m\")", a, s))
 			}
 		}
 	}
