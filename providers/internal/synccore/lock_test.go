@@ -2,6 +2,7 @@ package synccore
 
 import (
 	"context"
+	"errors"
 	"io"
 	"strings"
 	"testing"
@@ -72,4 +73,13 @@ func TestWatchdog(t *testing.T) {
 		t.Fatal("no data for 2 s and not abandoned")
 	}
 	w.Stop()
+}
+
+// A failure's cause is kept on one line: the status tree shows it.
+func TestFailureOnOneLine(t *testing.T) {
+	var tr Target
+	tr.Failed(errors.New("rsync: exit 10: write error\nrsync error: error in socket IO"))
+	if strings.Contains(tr.Error, "\n") || !strings.Contains(tr.Error, "write error rsync error") {
+		t.Errorf("cause %q", tr.Error)
+	}
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/omhcl/omhcl/internal/atomicfile"
@@ -84,8 +85,11 @@ func (t *Target) Succeeded(begin time.Time, sent int64) {
 	t.Last, t.Bytes, t.Took, t.Error, t.ErrorAt = begin.UTC(), sent, time.Since(begin), "", time.Time{}
 }
 
-// Failed records a failed sync, the last good one kept.
-func (t *Target) Failed(err error) { t.Error, t.ErrorAt = err.Error(), time.Now().UTC() }
+// Failed records a failed sync, the last good one kept; its cause on one
+// line (rsync's errors span several), as the status tree shows it.
+func (t *Target) Failed(err error) {
+	t.Error, t.ErrorAt = strings.Join(strings.Fields(err.Error()), " "), time.Now().UTC()
+}
 
 // Nodes are the targets recorded, sorted.
 func (r *Record) Nodes() []string {
