@@ -70,6 +70,11 @@ type Daemon struct {
 	services    map[string]*serviceRun        // orchestration bookkeeping per service
 	fencing     time.Time                     // since when this node lacks quorum, zero when it has it
 	addrsFenced bool                          // fencing dropped the service addresses
+	// fenced are the services whose addresses a fence dropped: their
+	// fence completes (they stop here) even when the quorum comes back
+	// before the round does, else the node would keep the service
+	// without its address, and its peers, seeing it run, start nothing.
+	fenced map[string]bool
 	heldUntil   time.Time                     // this node fenced: it yields its services to healthy peers until then
 	draining    bool                          // this node is going away: it starts nothing (drain.go)
 	degraded    string                        // why this node's link is degraded now, "" when it is not

@@ -115,6 +115,12 @@ func (d *Daemon) dropAddresses(ctx context.Context) {
 	took := time.Since(began)
 	d.mu.Lock()
 	d.addrsFenced = !failed.Load() && d.fencing.Equal(lost)
+	if d.fenced == nil {
+		d.fenced = map[string]bool{}
+	}
+	for _, svc := range svcs {
+		d.fenced[svc] = true
+	}
 	d.mu.Unlock()
 	if len(svcs) == 0 {
 		return
@@ -129,12 +135,21 @@ func (d *Daemon) dropAddresses(ctx context.Context) {
 // fenceServices stops the services still running here once fencing is
 // due, their addresses first.
 func (d *Daemon) fenceServices(ctx context.Context, cfg *lang.Config, lives map[string]*plan.LiveInstance) {
-	if !d.fenceDue() {
-		return
+	due := d.fenceDue()
+	if due {
+		d.dropAddresses(ctx)
 	}
-	d.dropAddresses(ctx)
 	for name := range lives {
+		d.mu.Lock()
+		addrsDropped := d.fenced[name]
+		d.mu.Unlock()
 		if !d.runsHere(name) { // this round's report: up, or a monitored resource died here
+			d.mu.Lock()
+			delete(d.fenced, name) // its fence is complete
+			d.mu.Unlock()
+			continue
+		}
+		if !due && !addrsDropped {
 			continue
 		}
 		d.mu.Lock()
