@@ -74,15 +74,15 @@ type Daemon struct {
 	// fence completes (they stop here) even when the quorum comes back
 	// before the round does, else the node would keep the service
 	// without its address, and its peers, seeing it run, start nothing.
-	fenced map[string]bool
-	heldUntil   time.Time                     // this node fenced: it yields its services to healthy peers until then
-	draining    bool                          // this node is going away: it starts nothing (drain.go)
-	degraded    string                        // why this node's link is degraded now, "" when it is not
-	fenceMu     sync.Mutex                    // one address drop at a time
-	pollNow     chan struct{}                 // asks the poller for an early round
-	roundNow    chan struct{}                 // asks the loop for an early round (a resource's event)
-	events      *eventWatches
-	hadQuorum   bool // this node has held quorum since the daemon started
+	fenced    map[string]bool
+	heldUntil time.Time     // this node fenced: it yields its services to healthy peers until then
+	draining  bool          // this node is going away: it starts nothing (drain.go)
+	degraded  string        // why this node's link is degraded now, "" when it is not
+	fenceMu   sync.Mutex    // one address drop at a time
+	pollNow   chan struct{} // asks the poller for an early round
+	roundNow  chan struct{} // asks the loop for an early round (a resource's event)
+	events    *eventWatches
+	hadQuorum bool // this node has held quorum since the daemon started
 	// quorumSince is since when this node has had quorum without a break.
 	quorumSince time.Time
 	threads     map[string]string
