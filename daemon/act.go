@@ -32,7 +32,8 @@ type serviceRun struct {
 	// without end, restarts never counted). A daemon that just started
 	// has not seen it: a node back from a crash claims nothing.
 	ranHere   bool
-	sharedGen int64 // the shared state generation last seen
+	startedAt time.Time // when an action last brought it up here
+	sharedGen int64     // the shared state generation last seen
 	// appliedGen is the configuration generation this node last converged
 	// its running copy to.
 	appliedGen int64
@@ -268,6 +269,9 @@ func (d *Daemon) act(ctx context.Context, cfg *lang.Config, svc, what, why strin
 			// a start here counts even when the service dies before a round
 			// sees it up
 			run.ranHere = req.Target != plan.TargetDown
+			if run.ranHere {
+				run.startedAt = time.Now()
+			}
 		}
 		if err == nil && (what == "start" || what == "converge") {
 			run.restarts = map[string]int{}

@@ -146,13 +146,14 @@ func (d *Daemon) observe(ctx context.Context, cfg *lang.Config) map[string]*plan
 	rep := &NodeReport{Node: d.opts.Node, Time: time.Now(), Facts: readFacts(), Instances: map[string]*InstanceReport{}}
 	var subjects []eventSubject
 	for _, svc := range cfg.Services {
+		observedAt := time.Now()
 		inst, li, diags := src.Instance(ctx, svc, d.opts.Node)
 		if diags.HasErrors() || li.Role == "" {
 			continue
 		}
 		lives[svc.Name] = li
 		d.pullNewer(li)
-		rep.Instances[svc.Name] = d.localInstance(svc.Name, li)
+		rep.Instances[svc.Name] = d.localInstance(svc.Name, li, observedAt)
 		if !d.opts.NoEvents {
 			subjects = append(subjects, eventSubjects(svc.Name, inst, li)...)
 		}

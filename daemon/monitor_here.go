@@ -1,6 +1,8 @@
 package daemon
 
 import (
+	"time"
+
 	"github.com/omhcl/omhcl/plan"
 	"github.com/omhcl/omhcl/providers"
 )
@@ -8,7 +10,7 @@ import (
 // localInstance is this node's report of a service's instance: running
 // when a resource is up, and also while a monitored resource that died
 // here waits for the monitor (see serviceRun.ranHere).
-func (d *Daemon) localInstance(svc string, li *plan.LiveInstance) *InstanceReport {
+func (d *Daemon) localInstance(svc string, li *plan.LiveInstance, observedAt time.Time) *InstanceReport {
 	ir := instanceReport(li)
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -16,7 +18,11 @@ func (d *Daemon) localInstance(svc string, li *plan.LiveInstance) *InstanceRepor
 	switch {
 	case ir.Running:
 		run.ranHere = true
-	case run.ranHere && monitoredDied(li):
+	case run.ranHere && (monitoredDied(li) || observedAt.Before(run.startedAt)):
+		// a death the monitor handles; or an observation begun before a
+		// start that finished meanwhile, which says nothing of it (read
+		// as "not running anywhere", a death right after the start was
+		// started again, uncounted by the monitor's restarts)
 		ir.Running = true
 	default:
 		run.ranHere = false
