@@ -17,8 +17,12 @@ demo: build
 
 # Root-only tests (namespaces, loop devices, mounts) skip with a reason
 # when not run as root; CI runs as root, so every test runs there.
+# The cluster scenarios (cmd/e2e/cluster) run after the rest, alone: their
+# fast-profile leases are timing-sensitive, and the container tests beside
+# them on a 2-core machine starved them into spurious quorum losses.
 test: build vet
-	$(GO) test -count=1 -timeout 20m ./...
+	$(GO) test -count=1 -timeout 20m $$($(GO) list ./... | grep -v /cmd/e2e/cluster)
+	$(GO) test -count=1 -timeout 20m ./cmd/e2e/cluster
 
 test-short:
 	$(GO) test -count=1 -short ./...
