@@ -107,13 +107,7 @@ func (d *Daemon) authorizeBtrfs(argv []string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	keep := "0" // the driver's default
-	if v, ok := r.Attrs["keep"]; ok && v.IsKnown() && !v.IsNull() {
-		keep = v.AsBigFloat().Text('f', 0)
-	}
-	if _, err := strconv.Atoi(keep); err != nil {
-		return nil, fmt.Errorf("%s: keep %q: %w", r.RID(), keep, err)
-	}
+	keep := strconv.Itoa(syncbtrfs.Keep(r))
 	return append([]string{self, "--state-dir", d.store.Root, "node", "btrfs-receive", "--keep", keep}, rc.Args()[1:]...), nil
 }
 

@@ -45,8 +45,12 @@ func (d *driver) CheckAttrs(ctx context.Context, c providers.Check) []*providers
 }
 
 // keep is the number of snapshots kept per subvolume.
-func (d *driver) keep() int {
-	if v, ok := d.r.Attrs["keep"]; ok && v.IsKnown() && !v.IsNull() {
+func (d *driver) keep() int { return Keep(d.r) }
+
+// Keep is the number of snapshots r keeps per subvolume, as the node r
+// was evaluated for says: the receiving end keeps its own.
+func Keep(r *providers.Resource) int {
+	if v, ok := r.Attrs["keep"]; ok && v.IsKnown() && !v.IsNull() {
 		if n, acc := v.AsBigFloat().Int64(); acc == 0 && n >= 1 {
 			return int(n)
 		}
