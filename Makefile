@@ -4,7 +4,7 @@ BIN      := bin
 CMDS     := omplan omapply om
 export CGO_ENABLED := 0
 
-.PHONY: all build demo test test-short vet bench fuzz clean
+.PHONY: all build setup demo test test-short vet bench fuzz clean
 
 all: build
 
@@ -12,15 +12,23 @@ build:
 	@mkdir -p $(BIN)
 	$(GO) build -o $(BIN)/ ./cmd/omplan ./cmd/omapply ./cmd/om ./testfixtures/demoweb
 
+# Installs the Debian packages the tests and the demo need when they are
+# missing and starts the container engines (root); without root it says what
+# is missing and which tests skip. make test runs it first, scripts/demo.sh
+# after its root check.
+setup:
+	./scripts/setup.sh
+
 demo: build
 	./scripts/demo.sh
 
 # Root-only tests (namespaces, loop devices, mounts) skip with a reason
-# when not run as root; CI runs as root, so every test runs there.
+# when not run as root; CI runs as root, so every test runs there, after
+# setup has installed what they run and started the engines.
 # The cluster scenarios (cmd/e2e/cluster) run after the rest, alone: their
 # fast-profile leases are timing-sensitive, and the container tests beside
 # them on a 2-core machine starved them into spurious quorum losses.
-test: build vet
+test: setup build vet
 	$(GO) test -count=1 -timeout 20m $$($(GO) list ./... | grep -v /cmd/e2e/cluster)
 	$(GO) test -count=1 -timeout 20m ./cmd/e2e/cluster
 

@@ -14,6 +14,9 @@ if [ "$(id -u)" != 0 ]; then
 	echo "make demo needs root (network namespaces, loop devices, mount)" >&2
 	exit 1
 fi
+# What the lab and the service run (ip, nsenter, losetup, mkfs.ext4...):
+# installed here when missing, as for make test.
+scripts/setup.sh
 
 export OMHCL_NODE=demo1 OMHCL_STATE_DIR=$LAB/state OMHCL_CONFIG=examples/demo
 BIN=$PWD/bin

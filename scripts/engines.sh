@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Start the container engines the container tests drive, if they are not
 # running yet: dockerd on /var/run/docker.sock and podman's Docker-compatible
-# API service on /run/podman/podman.sock. .ci/run calls it; run it by hand
-# before `make test` on a machine of your own (root). Logs: /var/log/omhcl-*.log.
+# API service on /run/podman/podman.sock. scripts/setup.sh calls it (make
+# test, make demo); it also runs on its own (root). It prints one line per
+# engine: "engines: dockerd answers on SOCKET", or "engines: dockerd started,
+# answers on SOCKET" when it had to start it. Logs: /var/log/omhcl-*.log.
 #
 # podman needs a containers.conf without default ulimits on machines that
 # lack CAP_SYS_RESOURCE (../shared/NOTES.md): it is written to
@@ -44,11 +46,13 @@ cd /
 
 if command -v dockerd >/dev/null; then
 	restart_stale '^dockerd' /var/run/docker.sock dockerd
+	state=answers
 	if ! curl -sf --unix-socket /var/run/docker.sock http://localhost/_ping >/dev/null 2>&1; then
 		nohup dockerd --host unix:///var/run/docker.sock >/var/log/omhcl-dockerd.log 2>&1 &
 		wait_socket /var/run/docker.sock dockerd
+		state="started, answers"
 	fi
-	echo "engines: dockerd answers on /var/run/docker.sock"
+	echo "engines: dockerd $state on /var/run/docker.sock"
 fi
 
 if command -v podman >/dev/null; then
@@ -56,9 +60,11 @@ if command -v podman >/dev/null; then
 	conf=/etc/omhcl/containers.conf
 	[ -e "$conf" ] || printf '[containers]\ndefault_ulimits = []\n' >"$conf"
 	restart_stale '^podman system service' /run/podman/podman.sock podman
+	state=answers
 	if ! curl -sf --unix-socket /run/podman/podman.sock http://localhost/_ping >/dev/null 2>&1; then
 		CONTAINERS_CONF=$conf nohup podman system service --time=0 unix:///run/podman/podman.sock >/var/log/omhcl-podman.log 2>&1 &
 		wait_socket /run/podman/podman.sock podman
+		state="started, answers"
 	fi
-	echo "engines: podman answers on /run/podman/podman.sock"
+	echo "engines: podman $state on /run/podman/podman.sock"
 fi

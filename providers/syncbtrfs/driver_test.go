@@ -58,7 +58,7 @@ func newLab(t *testing.T) *lab {
 		t.Skip("needs root: mounts loop-backed btrfs filesystems")
 	}
 	if _, err := exec.LookPath("mkfs.btrfs"); err != nil {
-		t.Skip("needs btrfs-progs (mkfs.btrfs, btrfs); .ci/run installs them")
+		t.Skip("needs btrfs-progs (mkfs.btrfs, btrfs); scripts/setup.sh installs them")
 	}
 	dir := t.TempDir()
 	mnt := func(name string) string {

@@ -12,7 +12,7 @@ import (
 // lab goes down without leftovers.
 func TestEnginePerNode(t *testing.T) {
 	if _, err := exec.LookPath("dockerd"); err != nil {
-		t.Skip("dockerd is not installed (Debian's docker.io; .ci/run installs it)")
+		t.Skip("dockerd is not installed (Debian's docker.io; scripts/setup.sh installs it)")
 	}
 	l := New(t, 2, Options{DaemonArgv: fakeDaemon, BinDir: t.TempDir(), Engines: true})
 	for _, n := range l.Nodes {

@@ -46,7 +46,7 @@ func Client(t testing.TB, socket string) *client.Client {
 	defer cancel()
 	if _, err := cli.Ping(ctx, client.PingOptions{NegotiateAPIVersion: true}); err != nil {
 		cli.Close()
-		t.Skipf("no container engine answers on %s (run scripts/engines.sh): %v", socket, err)
+		t.Skipf("no container engine answers on %s (scripts/setup.sh starts the engines, as root): %v", socket, err)
 	}
 	t.Cleanup(func() { cli.Close() })
 	return cli
