@@ -218,8 +218,8 @@ func (d *Daemon) reportsFrom(view orchestrate.View, s lang.Settings) bool {
 		if n == d.opts.Node || !view.Nodes[n].Alive {
 			continue
 		}
-		r, ok := d.reports[n]
-		if !ok || !r.Received.After(members[n].Since) || time.Since(r.Received) > d.timings.Lease {
+		r := d.reports[n]
+		if !reportSince(r, members[n]) || time.Since(r.Received) > d.timings.Lease {
 			return false
 		}
 	}
@@ -304,11 +304,13 @@ func (d *Daemon) retryDelay(conflicts int) time.Duration {
 	return min(base<<min(conflicts-1, 10), MaxConflictBackoff)
 }
 
-// claim makes this node the service's preferred node cluster-wide.
+// claim makes this node the service's preferred node cluster-wide, with a
+// new generation even when this node believes it preferred already: that
+// belief may be old. A node that ran the service before a partition
+// comes back with its own claim, and a claim this node made earlier and
+// did not renew would lose to it and move the service back there.
 func (d *Daemon) claim(svc string) {
-	if d.shared.get(svc).Preferred != d.opts.Node {
-		d.shared.update(svc, d.opts.Node, func(s *ServiceState) { s.Preferred = d.opts.Node })
-	}
+	d.shared.update(svc, d.opts.Node, func(s *ServiceState) { s.Preferred = d.opts.Node })
 }
 
 // prefixWriter sends the engine's driver log to the daemon log.

@@ -213,9 +213,7 @@ func (d *Daemon) view(members map[string]member, votes cluster.Votes) orchestrat
 	d.mu.Lock()
 	quorumSince := d.quorumSince
 	d.mu.Unlock()
-	// Two polls carry a majority node's start to here through a peer, and
-	// that node decided within a lease of this node regaining quorum.
-	v.Settling = !quorumSince.IsZero() && time.Since(quorumSince) < d.timings.Lease+2*d.timings.Monitor
+	v.Settling = !quorumSince.IsZero() && time.Since(quorumSince) < d.settleTime()
 	for name, m := range members {
 		n := orchestrate.Node{Name: name, Alive: m.Status == "alive"}
 		// A failure seen while this node lacked quorum proves nothing: it
@@ -228,6 +226,7 @@ func (d *Daemon) view(members map[string]member, votes cluster.Votes) orchestrat
 		n.Gone = (m.Status == "left" || (m.Status == "failed" && !quorumSince.IsZero() && time.Since(failedAt) >= d.timings.Grace)) &&
 			d.leasesExpired(name, members)
 		n.HeldDown = d.nodeHeldDown(name)
+		n.Fresh = name == d.opts.Node || d.peerFresh(name, m)
 		if name == d.opts.Node {
 			d.mu.Lock()
 			n.Degraded = d.degraded != ""
@@ -238,6 +237,33 @@ func (d *Daemon) view(members map[string]member, votes cluster.Votes) orchestrat
 		v.Nodes[name] = n
 	}
 	return v
+}
+
+// settleTime is how long a node that regained quorum waits for its
+// peers' news before it starts anything (orchestrate.View.Settling): two
+// polls carry a majority node's start to it through a peer, and that node
+// decided within a lease of the regain.
+func (d *Daemon) settleTime() time.Duration { return d.timings.Lease + 2*d.timings.Monitor }
+
+// peerFresh says whether a peer's latest report is current news of it
+// (orchestrate.Node.Fresh): asked for since serf last saw it join, within
+// a lease, and made while it held quorum past its settling time. A report
+// from before the peer's partition says it runs what it has fenced since;
+// one made without quorum, or just after regaining it, may describe a
+// fence in progress.
+func (d *Daemon) peerFresh(name string, m member) bool {
+	d.mu.Lock()
+	r := d.reports[name]
+	d.mu.Unlock()
+	return m.Status == "alive" && reportSince(r, m) && time.Since(r.Received) <= d.timings.Lease &&
+		r.Quorum && time.Duration(r.QuorumForMs)*time.Millisecond >= d.settleTime()
+}
+
+// reportSince says whether r answered a poll sent after m's last status
+// change (its rejoin): a poll sent before may carry the news of before
+// the partition.
+func reportSince(r *NodeReport, m member) bool {
+	return r != nil && r.Sent.After(m.Since)
 }
 
 // nodeHeldDown says whether node yields its services after a fence: this

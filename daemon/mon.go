@@ -34,6 +34,10 @@ type MonNode struct {
 	// HeldDown: the node fenced or its link is degraded lately; it yields
 	// its services to nodes that did not.
 	HeldDown bool `json:"held_down,omitempty"`
+	// Settling: the node is alive but its news is not current yet (its
+	// last report predates its rejoin, or it regained quorum lately): no
+	// running service is handed to it, nor stopped on its word.
+	Settling bool `json:"settling,omitempty"`
 	// VouchedDown: an operator vouched the node down (takeover --force):
 	// it does not count toward this node's quorum until seen alive again.
 	VouchedDown bool `json:"vouched_down,omitempty"`
@@ -81,7 +85,8 @@ func (d *Daemon) mon() *MonView {
 	reports[d.opts.Node] = d.localReport()
 	for name, m := range members {
 		n := MonNode{Name: name, Addr: m.Addr.String(), Status: m.Status, Since: m.Since.Format(time.RFC3339),
-			Gone: view.Nodes[name].Gone, HeldDown: view.Nodes[name].HeldDown, VouchedDown: d.vouched.has(name)}
+			Gone: view.Nodes[name].Gone, HeldDown: view.Nodes[name].HeldDown, VouchedDown: d.vouched.has(name),
+			Settling: m.Status == "alive" && !view.Nodes[name].Fresh}
 		if loss, ok := reports[d.opts.Node].LinkLoss[name]; ok {
 			n.BeaconLoss = &loss
 		}

@@ -158,7 +158,7 @@ func (d *Daemon) pollPeer(ctx context.Context, c *peerClient, secret string, m m
 	if err := c.get(ctx, secret, m, "/peer/v1/report", &rep); err != nil {
 		return // keep the last report: a peer we cannot read may still run its services
 	}
-	rep.Received = time.Now()
+	rep.Sent, rep.Received = sent, time.Now()
 	d.mu.Lock()
 	if old := d.reports[m.Name]; old != nil && old.Time.After(rep.Time) {
 		d.mu.Unlock() // a slow poll answered after a newer one

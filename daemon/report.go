@@ -10,14 +10,21 @@ import (
 
 // NodeReport is what a node tells its peers every round.
 type NodeReport struct {
-	Node      string                     `json:"node"`
-	Time      time.Time                  `json:"time"`
-	Received  time.Time                  `json:"-"`
-	Quorum    bool                       `json:"quorum"`
-	Facts     Facts                      `json:"facts"`
-	Instances map[string]*InstanceReport `json:"instances"`
-	Shared    map[string]ServiceState    `json:"shared"`
-	Configs   map[string]Version         `json:"configs"`
+	Node     string    `json:"node"`
+	Time     time.Time `json:"time"`
+	Received time.Time `json:"-"`
+	// Sent is when this node sent the poll this report answered (its own
+	// clock): a report asked for before the reporter's rejoin is old news.
+	Sent   time.Time `json:"-"`
+	Quorum bool      `json:"quorum"`
+	// QuorumForMs is how long the reporter has held quorum without a
+	// break (0: it has none). A node that regained it a moment ago may
+	// still be finishing a fence, and has not heard the majority's news.
+	QuorumForMs int64                      `json:"quorum_for_ms"`
+	Facts       Facts                      `json:"facts"`
+	Instances   map[string]*InstanceReport `json:"instances"`
+	Shared      map[string]ServiceState    `json:"shared"`
+	Configs     map[string]Version         `json:"configs"`
 	// Running is where the reporter believes each service runs (its
 	// running set, gone nodes left out). A node starts a service only
 	// when no peer believes it runs elsewhere: a node back from a
@@ -111,6 +118,9 @@ func (d *Daemon) localReport() *NodeReport {
 			}
 			rep.Instances[k] = &cp
 		}
+	}
+	if !d.quorumSince.IsZero() && rep.Quorum {
+		rep.QuorumForMs = max(rep.Time.Sub(d.quorumSince), 0).Milliseconds()
 	}
 	rep.Shared = d.shared.all()
 	rep.Configs = d.configs.versions()

@@ -6,6 +6,13 @@
 // The safety rule: a node starts a failover service only when it holds
 // quorum, no node it cannot rule out reports the service running, and it
 // is the one target every node with the same view computes.
+//
+// The availability rule: a node stops a healthy copy it runs in favour of
+// another node only on that node's current word (Node.Fresh): a report
+// made since it came back, with quorum held past its settling time. A
+// report from before a partition describes a copy the node has fenced
+// since, and a node that fenced is held down: neither is a reason to give
+// a service up.
 package orchestrate
 
 import (
@@ -33,8 +40,17 @@ type Node struct {
 	// (A node held down after a fence keeps a copy it runs: moving it
 	// would cost an outage for nothing.)
 	Degraded bool
-	Score    int
-	Load     float64
+	// Fresh: this node's latest report is current news of it: made since
+	// it last came back (serf's rejoin), within a lease, while it held
+	// quorum and had held it past its settling time. What a node that is
+	// not fresh says it runs may have been fenced since (its report
+	// predates the partition) or be fencing now (it lacks quorum), and it
+	// may not know the cluster's news yet (settling): no running copy is
+	// stopped on its word, nor handed to it. This node is always fresh to
+	// itself.
+	Fresh bool
+	Score int
+	Load  float64
 }
 
 // Instance is a node's report of its copy of a service.
@@ -133,16 +149,7 @@ func Decide(v View, s Service) Decision {
 		return decideFlex(v, s, running)
 	}
 	if self.Running {
-		others := slices.DeleteFunc(slices.Clone(running), func(n string) bool { return n == v.Self })
-		switch {
-		case len(others) > 0 && target != v.Self:
-			d.Action, d.Reason = Stop, "also running on "+others[0]+", the placement target"
-		case v.Nodes[v.Self].Degraded && target != "" && target != v.Self && v.Quorum:
-			d.Action, d.Reason = Stop, "link degraded: yielding to "+target
-		case s.Preferred != "" && target == s.Preferred && target != v.Self:
-			d.Action, d.Reason = Stop, "relocating to "+target
-		}
-		return d
+		return decideRunning(v, s, d)
 	}
 	switch {
 	case s.Forced && target == v.Self:
@@ -157,6 +164,62 @@ func Decide(v View, s Service) Decision {
 		d.Action, d.Reason = Start, "not running anywhere, this node is the placement target"
 	}
 	return d
+}
+
+// decideRunning decides for a node that runs s: it stops only for a
+// second copy a fresh node reports, or to hand s to a target that can
+// take it now.
+func decideRunning(v View, s Service, d Decision) Decision {
+	target := d.Target
+	if target == v.Self {
+		return d
+	}
+	switch others := alsoRunning(v, s); {
+	case len(others) > 0:
+		// Two copies: the one that is not the target stops, whatever the
+		// target can do now. Two is worse than none.
+		d.Action, d.Reason = Stop, "also running on "+others[0]+", the placement target"
+		if others[0] != target {
+			d.Reason = "also running on " + others[0] + "; placement target: " + orNone(target)
+		}
+	case target == "" || !CanTakeOver(v, target):
+		// The target is back from a partition and may have fenced, or it
+		// is held down: the copy here stays until it can take over.
+	case v.Nodes[v.Self].Degraded && v.Quorum:
+		d.Action, d.Reason = Stop, "link degraded: yielding to "+target
+	case s.Preferred != "" && target == s.Preferred:
+		d.Action, d.Reason = Stop, "relocating to "+target
+	}
+	return d
+}
+
+// alsoRunning lists the other nodes whose own fresh report says they run
+// s (or are starting it): a report from before a node's return, or a
+// peer's belief, is no proof of a second copy.
+func alsoRunning(v View, s Service) []string {
+	var out []string
+	for name, in := range s.Instances {
+		if name != v.Self && in.Running && v.Nodes[name].Fresh && v.Nodes[name].Alive {
+			out = append(out, name)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// CanTakeOver says whether a copy running elsewhere may be stopped in
+// favour of node: it is alive, its news is current (Fresh), and it is
+// neither held down after a fence nor on a degraded link.
+func CanTakeOver(v View, node string) bool {
+	n, ok := v.Nodes[node]
+	return ok && n.Alive && !n.Gone && (n.Fresh || node == v.Self) && !n.HeldDown && !n.Degraded
+}
+
+func orNone(node string) string {
+	if node == "" {
+		return "none"
+	}
+	return node
 }
 
 // RunningNodes lists the nodes whose copy may be running: those reporting

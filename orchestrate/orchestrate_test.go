@@ -24,7 +24,7 @@ func forced(s Service, to, self string) Service {
 
 func settling(v View) View { v.Settling = true; return v }
 
-func alive(name string) Node  { return Node{Name: name, Alive: true} }
+func alive(name string) Node  { return Node{Name: name, Alive: true, Fresh: true} }
 func failed(name string) Node { return Node{Name: name} }
 func gone(name string) Node   { return Node{Name: name, Gone: true} }
 
@@ -173,8 +173,10 @@ func TestFlexKeepsUpToFlexMax(t *testing.T) {
 	}
 }
 
-func heldDown(name string) Node { return Node{Name: name, Alive: true, HeldDown: true} }
-func degraded(name string) Node { return Node{Name: name, Alive: true, HeldDown: true, Degraded: true} }
+func heldDown(name string) Node { return Node{Name: name, Alive: true, Fresh: true, HeldDown: true} }
+func degraded(name string) Node {
+	return Node{Name: name, Alive: true, Fresh: true, HeldDown: true, Degraded: true}
+}
 
 // A node that fenced lately yields: it is no candidate while a node that
 // kept quorum is. A node whose link is degraded also stops a copy it runs
@@ -200,5 +202,74 @@ func TestHeldDownNodeYields(t *testing.T) {
 		if got := Decide(c.v, c.s).Action; got != c.want {
 			t.Errorf("%s: %q, want %q", c.name, got, c.want)
 		}
+	}
+}
+
+// returned is a node back from a partition whose report, the last one
+// polled before the cut, still says what it was then: a stale report.
+func returned(name string) Node { return Node{Name: name, Alive: true} }
+
+// A node that kept quorum took the service over while node1 was cut off
+// and fenced. When node1 comes back, the survivor must not give up its
+// healthy copy on node1's old news (running, not held down, preferred),
+// nor on its fresh news while it is held down (it fenced) or settling.
+// From TestClusterPartitionHealCycles' failures: "node3: web: stop
+// (relocating to node1)" 43 ms after node1's rejoin, node1 held down and
+// starting nothing; "node2: web: stop (also running on node1, the
+// placement target)" while node1 had fenced and ran nothing.
+func TestHealNeverHandsARunningServiceToAReturningNode(t *testing.T) {
+	preferred := func(s Service, node string) Service { s.Preferred = node; return s }
+	settlingNode := func(name string) Node { n := alive(name); n.Fresh = false; return n }
+	for _, c := range []struct {
+		name string
+		v    View
+		s    Service
+		want Action
+	}{
+		// Sequence 1: node3 took over; node1's preference comes back with it.
+		{"node1's stale report and preference: node3 keeps it",
+			view("node3", true, returned("node1"), alive("node2"), alive("node3")), preferred(ha("node3"), "node1"), None},
+		{"node1 fresh but held down after its fence: node3 keeps it",
+			view("node3", true, heldDown("node1"), alive("node2"), alive("node3")), preferred(ha("node3"), "node1"), None},
+		{"node1 back with quorum, still settling: node3 keeps it",
+			view("node3", true, settlingNode("node1"), alive("node2"), alive("node3")), preferred(ha("node3"), "node1"), None},
+		{"node1 fresh and free: an operator's preference moves it",
+			view("node3", true, alive("node1"), alive("node2"), alive("node3")), preferred(ha("node3"), "node1"), Stop},
+
+		// Sequence 2: node2, itself held down since an earlier fence, took
+		// over; node1's last report before the cut says it runs web.
+		{"node1's stale report says running: node2 keeps it",
+			view("node2", true, returned("node1"), heldDown("node2"), alive("node3")), preferred(ha("node1", "node2"), "node2"), None},
+		{"node1's fresh report: held down, stopped: node2 keeps it",
+			view("node2", true, heldDown("node1"), heldDown("node2"), alive("node3")), preferred(ha("node2"), "node2"), None},
+		{"node1's fresh report says running: two copies, the non-target stops",
+			view("node2", true, alive("node1"), heldDown("node2"), alive("node3")), preferred(ha("node1", "node2"), "node2"), Stop},
+
+		// A degraded node hands over only to a node that can take it.
+		{"degraded, the target back from a partition: keeps it",
+			view("node1", true, degraded("node1"), returned("node2"), failed("node3")), ha("node1"), None},
+		{"degraded, the target held down: keeps it",
+			view("node1", true, degraded("node1"), heldDown("node2"), failed("node3")), ha("node1"), None},
+	} {
+		if got := Decide(c.v, c.s); got.Action != c.want {
+			t.Errorf("%s: %+v, want %q", c.name, got, c.want)
+		}
+	}
+}
+
+// The nodes that do not run the service wait for the returning node's
+// news too: it is the target on its old report, and starts nothing while
+// held down; once its fresh report says so, the next node starts.
+func TestReturningTargetHeldDownLetsTheNextStart(t *testing.T) {
+	s := ha()
+	s.Preferred = "node1"
+	if d := Decide(view("node2", true, returned("node1"), alive("node2"), alive("node3")), s); d.Action != None {
+		t.Fatalf("node2 started on node1's stale report (node1 the target): %+v", d)
+	}
+	if d := Decide(view("node1", true, heldDown("node1"), alive("node2"), alive("node3")), s); d.Action != None {
+		t.Fatalf("held-down node1 started: %+v", d)
+	}
+	if d := Decide(view("node2", true, heldDown("node1"), alive("node2"), alive("node3")), s); d.Action != Start {
+		t.Fatalf("node2 did not start once node1's report said it is held down: %+v", d)
 	}
 }

@@ -116,6 +116,9 @@ func writeNodes(t monTable, v *daemon.MonView) {
 		if n.Gone {
 			s += "!"
 		}
+		if n.Settling {
+			s = "settling" // alive, its news not current yet: nothing is handed to it
+		}
 		if n.HeldDown && n.Status == "alive" {
 			s = "held" // alive, yielding its services after a fence or on a degraded link
 		}
