@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"testing"
+	"time"
 
 	"github.com/omhcl/omhcl/plan"
 	"github.com/omhcl/omhcl/providers"
@@ -31,5 +32,39 @@ func TestArmedSyncsDoNotMakeAnInstanceRun(t *testing.T) {
 	disarmed.Applied, disarmed.Status = nil, providers.NA
 	if instanceReport(&plan.LiveInstance{Resources: []*plan.LiveResource{fs, &disarmed}}).Running {
 		t.Error("a disarmed sync made the instance look running")
+	}
+}
+
+// A peer's news is fresh only from a poll sent after its rejoin, within a
+// lease, made while it held quorum past its settling time: the survivor
+// of a partition must not stop its copy on anything older.
+func TestPeerFreshOnlyFromCurrentNews(t *testing.T) {
+	d := leaseDaemon(t)
+	now := time.Now()
+	rejoined := now.Add(-2 * time.Second)
+	alive := member{Name: "node1", Status: "alive", Since: rejoined}
+	settled := d.settleTime().Milliseconds()
+	for _, c := range []struct {
+		name string
+		m    member
+		r    *NodeReport
+		want bool
+	}{
+		{"no report", alive, nil, false},
+		{"polled before the rejoin", alive, &NodeReport{Sent: rejoined.Add(-time.Millisecond), Received: now, Quorum: true, QuorumForMs: settled}, false},
+		{"older than a lease", alive, &NodeReport{Sent: rejoined.Add(time.Millisecond), Received: now.Add(-d.timings.Lease - time.Millisecond), Quorum: true, QuorumForMs: settled}, false},
+		{"without quorum (fencing)", alive, &NodeReport{Sent: rejoined.Add(time.Millisecond), Received: now, Quorum: false}, false},
+		{"quorum regained a moment ago", alive, &NodeReport{Sent: rejoined.Add(time.Millisecond), Received: now, Quorum: true, QuorumForMs: settled - 1}, false},
+		{"failed in serf", member{Name: "node1", Status: "failed", Since: rejoined}, &NodeReport{Sent: now, Received: now, Quorum: true, QuorumForMs: settled}, false},
+		{"current", alive, &NodeReport{Sent: rejoined.Add(time.Millisecond), Received: now, Quorum: true, QuorumForMs: settled}, true},
+	} {
+		if c.r == nil {
+			delete(d.reports, "node1")
+		} else {
+			d.reports["node1"] = c.r
+		}
+		if got := d.peerFresh("node1", c.m); got != c.want {
+			t.Errorf("%s: fresh = %v, want %v", c.name, got, c.want)
+		}
 	}
 }
