@@ -146,7 +146,14 @@ func TestWatcherSeesMovesAndDoubles(t *testing.T) {
 	}
 	addAddr(t, l, "node3", cidr)
 	wait("on node2 and node3", "node2", "node3")
-	time.Sleep(5 * WatchInterval)
+	if err := Await(2*time.Second, "the watcher to sample node2+node3 twice", func() error {
+		if _, n := w.Doubles(); n < 2 {
+			return fmt.Errorf("%d sample(s) on two nodes", n)
+		}
+		return nil
+	}); err != nil {
+		t.Fatalf("%v\n%s", err, w.Report())
+	}
 	doubles, n := w.Doubles()
 	if n < 2 || len(doubles) == 0 || strings.Join(doubles[0].Holders, ",") != "node2,node3" {
 		t.Errorf("doubles %v (%d), want node2+node3 sampled more than once", doubles, n)

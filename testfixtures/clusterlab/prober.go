@@ -84,6 +84,31 @@ func (p *Prober) Stop() ProbeStats {
 	return p.Stats()
 }
 
+// WaitAnswers waits until node has answered n more probes than it had
+// when called.
+func (p *Prober) WaitAnswers(node string, n int, timeout time.Duration) error {
+	want := p.answeredBy(node) + n
+	return Await(timeout, fmt.Sprintf("%d more answers from %s to %s", n, node, p.url), func() error {
+		if p.answeredBy(node) < want {
+			return fmt.Errorf("%s", p.Stats())
+		}
+		return nil
+	})
+}
+
+// answeredBy counts the probes node answered.
+func (p *Prober) answeredBy(node string) int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	c := 0
+	for _, a := range p.answers {
+		if a.node == node {
+			c++
+		}
+	}
+	return c
+}
+
 // ProbeStats sums up a probing run.
 type ProbeStats struct {
 	Duration time.Duration

@@ -62,15 +62,8 @@ func TestClusterSyncThroughTheDataChannel(t *testing.T) {
 	lab.Check(err)
 	lab.Check(res.Err())
 	for _, n := range []string{"node2", "node3"} {
-		// standby: the filesystem mounted, once the cluster gave it the
-		// configuration
-		deadline := time.Now().Add(settleWithin)
-		for r := lab.Run(n, "omapply", "--auto-approve"); r.Code != 0; r = lab.Run(n, "omapply", "--auto-approve") {
-			if time.Now().After(deadline) {
-				t.Fatalf("%s: %+v", n, r)
-			}
-			time.Sleep(200 * time.Millisecond)
-		}
+		// standby: the filesystem mounted
+		waitApplied(t, lab, n)
 	}
 	// sync#i0: the daemons hold the configuration's generation on every
 	// node of the service
@@ -150,6 +143,18 @@ func TestClusterSyncThroughTheDataChannel(t *testing.T) {
 	if r.Code != 126 || !strings.Contains(r.Stderr, "/etc is the destination of no sync") {
 		t.Errorf("rsync into a path no sync writes to: %+v", r)
 	}
+}
+
+// waitApplied waits until omapply --auto-approve succeeds on node: once
+// the cluster gave it the service's configuration.
+func waitApplied(t *testing.T, lab *clusterlab.Lab, node string) {
+	t.Helper()
+	lab.Check(clusterlab.Await(settleWithin, "omapply --auto-approve to succeed on "+node+" (the configuration distributed there)", func() error {
+		if r := lab.Run(node, "omapply", "--auto-approve"); r.Code != 0 {
+			return fmt.Errorf("%+v", r)
+		}
+		return nil
+	}))
 }
 
 // waitConfigSync waits until node's status of the data service shows its
@@ -277,13 +282,7 @@ func TestClusterSyncKilledTargetKeepsThePreviousCopy(t *testing.T) {
 	res, err := lab.Deploy("node1", "data.hcl", []byte(fmt.Sprintf(syncKillService, lab.Root, fmt.Sprint(bwlimit))))
 	lab.Check(err)
 	lab.Check(res.Err())
-	deadline := time.Now().Add(settleWithin)
-	for r := lab.Run("node2", "omapply", "--auto-approve"); r.Code != 0; r = lab.Run("node2", "omapply", "--auto-approve") {
-		if time.Now().After(deadline) {
-			t.Fatalf("node2: %+v", r)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+	waitApplied(t, lab, "node2")
 	src, dst := filepath.Join(lab.Root, "node1", "data"), filepath.Join(lab.Root, "node2", "data")
 	names := []string{"f1", "f2", "f3", "f4"}
 	write := func(size int, names ...string) map[string][]byte {
@@ -376,7 +375,7 @@ func TestClusterSyncKilledTargetKeepsThePreviousCopy(t *testing.T) {
 		// no rsync --server left writing into the copy
 		for pids, _ := lab.Rig.FindProcess("node2", "rsync", "--server"); len(pids) > 0; pids, _ = lab.Rig.FindProcess("node2", "rsync", "--server") {
 			if time.Since(killed) > 10*time.Second {
-				t.Fatalf("%s: rsync --server still runs on node2: %v", c.what, pids)
+				t.Fatalf("%s: rsync --server still runs on node2 10s after the kill: %v", c.what, pids)
 			}
 			time.Sleep(50 * time.Millisecond)
 		}

@@ -142,10 +142,8 @@ func TestClusterSiteLostTakeoverOnTheDrpNode(t *testing.T) {
 
 	lab.Kill("node1")
 	lab.Kill("node2")
-	time.Sleep(3 * time.Second) // past the lease and the grace of the fast profile
-	if body, err := h.Get(clusterlab.ServiceURL, time.Second); err == nil {
-		t.Fatalf("the service answers with its site lost and no operator's word: %q", body)
-	}
+	h.waitLost("node3", true, "node1", "node2")
+	h.unservedFor(quietFor, "its site lost and no operator's word")
 	r := lab.Run("node3", "om", "web", "takeover", "--wait", "5s")
 	if r.Code == 0 || !strings.Contains(r.Stderr, "takeover --force") || !strings.Contains(r.Stderr, "node1, node2") {
 		t.Fatalf("a takeover on the drp node alone, without --force: %+v", r)
@@ -165,7 +163,7 @@ func TestClusterSiteLostTakeoverOnTheDrpNode(t *testing.T) {
 	lab.KillDaemon("node3")
 	lab.StartDaemon("node3")
 	lab.Check(lab.WaitDaemon("node3", settleWithin))
-	time.Sleep(3 * time.Second) // past the fast profile's startup wait and grace
+	h.stillServedBy("node3", "through the startup wait and grace of node3's restarted daemon")
 	if body, err := h.Get(clusterlab.ServiceURL+"page.txt", 2*time.Second); err != nil || body != page {
 		t.Fatalf("after node3's daemon restarted: %q (%v)", body, err)
 	}

@@ -255,22 +255,15 @@ func (h *encapHA) innerMon(node string) (*daemon.MonView, error) {
 func (h *encapHA) waitInner(what string, nodes []string, want ...string) {
 	h.t.Helper()
 	slices.Sort(want)
-	deadline := time.Now().Add(settleWithin)
-	for {
-		err := h.innerRunning(nodes, want)
-		if err == nil {
-			h.t.Logf("%s: the daemons inside show web running on %v", what, want)
-			return
+	awaited := fmt.Sprintf("the daemons in the containers of %v to show web running on %v, idle", nodes, want)
+	if err := clusterlab.Await(settleWithin, awaited, func() error { return h.innerRunning(nodes, want) }); err != nil {
+		report := ""
+		if h.w != nil {
+			report = h.w.Report()
 		}
-		if time.Now().After(deadline) {
-			report := ""
-			if h.w != nil {
-				report = h.w.Report()
-			}
-			h.t.Fatalf("%s: %v\n%s", what, err, report)
-		}
-		time.Sleep(200 * time.Millisecond)
+		h.t.Fatalf("%s: %v\n%s", what, err, report)
 	}
+	h.t.Logf("%s: the daemons inside show web running on %v", what, want)
 }
 
 func (h *encapHA) innerRunning(nodes, want []string) error {
@@ -300,16 +293,9 @@ func (h *encapHA) innerRunning(nodes, want []string) error {
 // their engines run its container.
 func (h *encapHA) nodeLevelOnAll(what string, nodes ...string) {
 	h.t.Helper()
-	deadline := time.Now().Add(settleWithin)
-	for {
-		err := h.nodeLevelRuns(nodes)
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			h.t.Fatalf("%s: %v", what, err)
-		}
-		time.Sleep(200 * time.Millisecond)
+	awaited := fmt.Sprintf("the daemons of %v to show web's containers running on all of them, idle", nodes)
+	if err := clusterlab.Await(settleWithin, awaited, func() error { return h.nodeLevelRuns(nodes) }); err != nil {
+		h.t.Fatalf("%s: %v", what, err)
 	}
 }
 
@@ -429,25 +415,6 @@ func TestClusterEncapFarmedFailover(t *testing.T) {
 	h.waitInner("after "+next+" died", h.others(next), vmOf(last))
 }
 
-// waitAppRestarted waits until the app on node is another process than
-// old and answers from node's container.
-func (h *encapHA) waitAppRestarted(node string, old int) {
-	h.t.Helper()
-	deadline := time.Now().Add(settleWithin)
-	for {
-		pids := h.appPids(node)
-		if len(pids) == 1 && pids[0] != old {
-			if body, err := h.Get(clusterlab.ServiceURL, time.Second); err == nil && clusterlab.ServedBy(body) == h.encapOf(node) {
-				return
-			}
-		}
-		if time.Now().After(deadline) {
-			h.t.Fatalf("the app was not restarted on %s (apps now: %v, old pid %d)\n%s", node, pids, old, h.w.Report())
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-}
-
 // poolURL is the address of the app in node's container, in the farmed
 // flex topology.
 func (h *encapHA) poolURL(node string) string {
@@ -467,7 +434,8 @@ func (h *encapHA) waitPool(node string, old int) int {
 			return pids[0]
 		}
 		if time.Now().After(deadline) {
-			h.t.Fatalf("the app in %s does not answer (last: %q, %v; apps %v, old pid %d)", vmOf(node), body, err, h.appPids(node), old)
+			h.t.Fatalf("waited %s for the app in %s to answer, another process than pid %d: last answer %q (%v), apps %v",
+				settleWithin, vmOf(node), old, body, err, h.appPids(node))
 		}
 		time.Sleep(clusterlab.WatchInterval)
 	}
@@ -504,7 +472,7 @@ func TestClusterEncapFarmedFlex(t *testing.T) {
 	for _, n := range h.others(dead) {
 		probes[n] = h.Probe(h.poolURL(n))
 	}
-	time.Sleep(time.Second)
+	h.probesAnswered(probes, "before "+vmOf(dead)+"'s container is killed")
 	start := time.Now()
 	h.Must(dead, "docker", "kill", farmedContainer)
 	if got := h.appPids(dead); len(got) > 0 {
@@ -513,7 +481,7 @@ func TestClusterEncapFarmedFlex(t *testing.T) {
 	h.waitPool(dead, pids[dead])
 	t.Logf("the app in %s answers again %s after its container was killed", vmOf(dead), time.Since(start).Round(time.Millisecond))
 	h.waitInner("after "+vmOf(dead)+" came back", all, vms...)
-	time.Sleep(time.Second)
+	h.probesAnswered(probes, "once "+vmOf(dead)+" is back")
 	for n, p := range probes {
 		st := p.Stop()
 		t.Logf("%s: %s", h.poolURL(n), st)
@@ -522,6 +490,17 @@ func TestClusterEncapFarmedFlex(t *testing.T) {
 		}
 	}
 	h.nodeLevelOnAll("after "+vmOf(dead)+" came back", all...)
+}
+
+// probesAnswered waits until the app in each probed node's container has
+// answered its prober ten more times: a second of service seen.
+func (h *encapHA) probesAnswered(probes map[string]*clusterlab.Prober, what string) {
+	h.t.Helper()
+	for n, p := range probes {
+		if err := p.WaitAnswers(vmOf(n), 10, settleWithin); err != nil {
+			h.t.Fatalf("%s: %v", what, err)
+		}
+	}
 }
 
 // Seed 002's configuration replication in a cluster: the service's
@@ -546,18 +525,13 @@ func TestClusterEncapConfigEditedInsideIsDistributed(t *testing.T) {
 	}
 	h.Must(h.holder, "docker", "exec", "-e", "EDITOR=cat /opt/omlab/www/next.hcl >", "web.container.vm1", "/usr/local/bin/om", "web", "edit", "config")
 	h.Must(h.holder, "om", "web", "status", "-r") // the agent reports it now, not in 30 s
-	deadline := time.Now().Add(settleWithin)
 	for _, n := range h.NodeNames() {
-		for {
-			e := readEntry(t, n, h.Lab)
-			if e.Gen > kept.Gen && strings.Contains(e.Source, "edited in vm1") {
-				break
+		h.Check(clusterlab.Await(settleWithin, n+"'s daemon to hold the configuration edited in vm1", func() error {
+			if e := readEntry(t, n, h.Lab); e.Gen <= kept.Gen || !strings.Contains(e.Source, "edited in vm1") {
+				return fmt.Errorf("it holds generation %d of web (the edit comes after %d):\n%s", e.Gen, kept.Gen, e.Source)
 			}
-			if time.Now().After(deadline) {
-				t.Fatalf("%s holds generation %d of web, not the one edited in vm1 (after %d):\n%s", n, e.Gen, kept.Gen, e.Source)
-			}
-			time.Sleep(200 * time.Millisecond)
-		}
+			return nil
+		}))
 	}
 	out = h.Must(h.holder, "docker", "exec", "web.container.vm1", "cat", "/var/lib/omhcl/config/web.json")
 	if !strings.Contains(out, "edited in vm1") {

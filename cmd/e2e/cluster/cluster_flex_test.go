@@ -5,7 +5,6 @@ import (
 	"os"
 	"slices"
 	"testing"
-	"time"
 
 	"github.com/omhcl/omhcl/testfixtures/clusterlab"
 )
@@ -44,18 +43,11 @@ type flexLab struct {
 // exactly, and each node runs one app process if in want, none otherwise.
 func (f flexLab) waitRunning(what string, want ...string) {
 	f.t.Helper()
-	deadline := time.Now().Add(settleWithin)
-	for {
-		err := f.runningOn(want)
-		if err == nil {
-			f.t.Logf("%s: pool runs on %v", what, want)
-			return
-		}
-		if time.Now().After(deadline) {
-			f.t.Fatalf("%s: %v", what, err)
-		}
-		time.Sleep(200 * time.Millisecond)
+	awaited := fmt.Sprintf("the daemons to show pool running on %v, an app on each", want)
+	if err := clusterlab.Await(settleWithin, awaited, func() error { return f.runningOn(want) }); err != nil {
+		f.t.Fatalf("%s: %v", what, err)
 	}
+	f.t.Logf("%s: pool runs on %v", what, want)
 }
 
 func (f flexLab) runningOn(want []string) error {

@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"fmt"
 	"os"
 	"slices"
 	"strings"
@@ -8,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/omhcl/omhcl/daemon"
 	"github.com/omhcl/omhcl/testfixtures/clusterlab"
 )
 
@@ -176,34 +178,49 @@ func (h *haLab) stillServedBy(node, what string) {
 	}
 }
 
-// runningOn returns the nodes node's daemon shows web running on (om mon --json).
-func (h *haLab) runningOn(node string) []string {
+// unservedFor watches for d that the client gets no answer from the
+// service: that no node starts it.
+func (h *haLab) unservedFor(d time.Duration, what string) {
 	h.t.Helper()
-	v, err := h.Mon(node)
-	if err != nil {
-		h.t.Fatal(err)
+	for end := time.Now().Add(d); time.Now().Before(end); time.Sleep(200 * time.Millisecond) {
+		if body, err := h.Get(clusterlab.ServiceURL, 300*time.Millisecond); err == nil {
+			h.t.Fatalf("%s: the service answers: %q\n%s", what, body, h.w.Report())
+		}
 	}
-	s := clusterlab.MonServiceOf(v, "web")
-	if s == nil {
-		h.t.Fatalf("om mon on %s shows no service web", node)
-	}
-	return s.Running
 }
 
-// waitRunningOn waits until node's daemon shows web running on want alone.
+// waitLost waits until node's daemon counts every one of lost not alive
+// and itself without quorum; fencing says whether it must fence (the nodes
+// it lost could hold a majority) or knows that no side holds one.
+func (h *haLab) waitLost(node string, fencing bool, lost ...string) {
+	h.t.Helper()
+	h.Check(h.AwaitMon(node, settleWithin, fmt.Sprintf("%v lost, without quorum (fencing %v)", lost, fencing), func(v *daemon.MonView) error {
+		for _, n := range v.Nodes {
+			if slices.Contains(lost, n.Name) && n.Status == "alive" {
+				return fmt.Errorf("%s alive", n.Name)
+			}
+		}
+		if v.Quorum || v.Fencing != fencing {
+			return fmt.Errorf("quorum %v, fencing %v", v.Quorum, v.Fencing)
+		}
+		return nil
+	}))
+}
+
+// waitRunningOn waits until node's daemon shows web running on want alone
+// (om mon --json).
 func (h *haLab) waitRunningOn(node, want string) {
 	h.t.Helper()
-	deadline := time.Now().Add(settleWithin)
-	for {
-		got := h.runningOn(node)
-		if slices.Equal(got, []string{want}) {
-			return
+	h.Check(h.AwaitMon(node, settleWithin, "web running on "+want, func(v *daemon.MonView) error {
+		s := clusterlab.MonServiceOf(v, "web")
+		if s == nil {
+			return fmt.Errorf("it shows no service web")
 		}
-		if time.Now().After(deadline) {
-			h.t.Fatalf("om mon on %s shows web running on %v, want [%s]", node, got, want)
+		if !slices.Equal(s.Running, []string{want}) {
+			return fmt.Errorf("it shows %v", s.Running)
 		}
-		time.Sleep(200 * time.Millisecond)
-	}
+		return nil
+	}))
 }
 
 // others returns the nodes but those in not.

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/omhcl/omhcl/daemon"
 	"github.com/omhcl/omhcl/testfixtures/clusterlab"
 )
 
@@ -117,19 +118,20 @@ func TestClusterAppFailureRestartsThenRelocates(t *testing.T) {
 }
 
 // waitAppRestarted waits until a new app (not old) runs on node and
-// answers the client.
+// answers the client (from node's container, where it runs in one).
 func (h *haLab) waitAppRestarted(node string, old int) {
 	h.t.Helper()
 	deadline := time.Now().Add(settleWithin)
 	for {
 		pids := h.appPids(node)
 		if len(pids) == 1 && pids[0] != old {
-			if body, err := h.Get(clusterlab.ServiceURL, time.Second); err == nil && clusterlab.ServedBy(body) == node {
+			if body, err := h.Get(clusterlab.ServiceURL, time.Second); err == nil && clusterlab.ServedBy(body) == h.greets(node) {
 				return
 			}
 		}
 		if time.Now().After(deadline) {
-			h.t.Fatalf("the app was not restarted on %s (apps now: %v, old pid %d)\n%s", node, pids, old, h.w.Report())
+			h.t.Fatalf("waited %s for the app on %s to restart (another process than pid %d) and answer as %s: apps now %v\n%s",
+				settleWithin, node, old, h.greets(node), pids, h.w.Report())
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
@@ -229,7 +231,8 @@ func TestClusterPartialPartitionMovesNothing(t *testing.T) {
 	h := newHALab(t)
 	other := h.others(h.holder)[0]
 	h.Block(h.holder, other)
-	time.Sleep(quietFor)
+	h.waitBeaconsLost(h.holder, other)
+	h.waitBeaconsLost(other, h.holder)
 	h.stillServedBy(h.holder, "during the partial partition")
 	h.Unblock(h.holder, other)
 	h.Check(h.WaitAllMembers(settleWithin))
@@ -237,4 +240,25 @@ func TestClusterPartialPartitionMovesNothing(t *testing.T) {
 	if pid := h.appPid(h.holder); pid == 0 {
 		t.Fatalf("no app on %s after the partial partition", h.holder)
 	}
+}
+
+// waitBeaconsLost waits until node's daemon measures every lease beacon
+// it sent to peer over its loss window as lost: the block between them
+// fully seen.
+func (h *haLab) waitBeaconsLost(node, peer string) {
+	h.t.Helper()
+	h.Check(h.AwaitMon(node, settleWithin, "all its beacons to "+peer+" lost", func(v *daemon.MonView) error {
+		for _, n := range v.Nodes {
+			switch {
+			case n.Name != peer:
+			case n.BeaconLoss == nil:
+				return fmt.Errorf("too few beacons to %s yet to tell", peer)
+			case *n.BeaconLoss < 100:
+				return fmt.Errorf("%d %% lost", *n.BeaconLoss)
+			default:
+				return nil
+			}
+		}
+		return fmt.Errorf("no member %s", peer)
+	}))
 }

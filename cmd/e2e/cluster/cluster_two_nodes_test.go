@@ -3,7 +3,6 @@ package cluster
 import (
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/omhcl/omhcl/testfixtures/clusterlab"
 )
@@ -18,10 +17,8 @@ func TestClusterTwoNodesFailOverOnlyWithAnArbitrator(t *testing.T) {
 		h := newTwoNodeLab(t, false)
 		dead, survivor := h.holder, h.others(h.holder)[0]
 		h.Kill(dead)
-		time.Sleep(quietFor)
-		if body, err := h.Get(clusterlab.ServiceURL, 300*time.Millisecond); err == nil {
-			t.Fatalf("the survivor started the service without a majority: %q", body)
-		}
+		h.waitLost(survivor, false, dead)
+		h.unservedFor(quietFor, "the survivor without a majority")
 		out := h.mon(survivor)
 		if !strings.Contains(out, "no side holds a majority") {
 			t.Errorf("om mon on %s does not say it lacks quorum:\n%s", survivor, out)
