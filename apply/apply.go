@@ -32,6 +32,10 @@ type Options struct {
 	// Verify runs once every lock is held, before any step: a saved plan
 	// checks there that the live state is still the one it was made from.
 	Verify func(ctx context.Context) error
+	// Locks, when set, are the services' locks the caller holds (it
+	// planned under them); Run then takes none and releases none. Nil:
+	// Run takes the locks of the plan's services for its duration.
+	Locks *Locks
 }
 
 // ServiceResult is the outcome of one service's steps.
@@ -96,18 +100,16 @@ func (s *ServiceResult) Message() string {
 // (a lock, a stale plan); per-service failures are in the result.
 func Run(ctx context.Context, o Options) (*Result, error) {
 	services := planServices(o.Plan)
-	var locks []*state.Lock
-	defer func() {
-		for _, l := range locks {
-			l.Unlock()
+	if o.Locks != nil {
+		if err := o.Locks.covers(services); err != nil {
+			return nil, err
 		}
-	}()
-	for _, svc := range services { // sorted: no lock-order deadlock
-		l, err := o.Store.LockService(ctx, svc, o.LockTimeout)
+	} else {
+		locks, err := Lock(ctx, o.Store, services, o.LockTimeout)
 		if err != nil {
 			return nil, err
 		}
-		locks = append(locks, l)
+		defer locks.Unlock()
 	}
 	if o.Verify != nil {
 		if err := o.Verify(ctx); err != nil {

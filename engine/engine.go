@@ -1,12 +1,22 @@
 // Package engine converges services on this node: plan toward a target,
-// then apply, re-checking under the locks that the node did not move in
-// between. om's commands and the cluster daemon both act through it, so
+// then apply. om's commands and the cluster daemon both act through it, so
 // there is one path from a decision to driver calls.
+//
+// The services' locks are taken before planning and held until the last
+// step, so no other omhcl run moves the state between a plan and its
+// steps. What moves it from outside the locks (a container engine still
+// finishing what a killed command asked, a process started by hand) is
+// caught before the first step: the plan is then made again, a bounded
+// number of times. Only a saved plan, reviewed as it was, is refused as
+// stale (plan.Saved.Verify).
 package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
@@ -31,42 +41,219 @@ type Request struct {
 	// Agents reach the agents inside their containers (nil: none).
 	Levels plan.Levels
 	Agents plan.EncapAgents
+	// Source is where the live state comes from (nil: the node's
+	// drivers, and Agents).
+	Source plan.Source
+	// Show, when set, sees each plan before it is applied: the first,
+	// then any plan made again after the state moved whose steps differ
+	// from the last one shown. An empty plan is shown too, and ends the
+	// convergence. Show runs under the locks: it prints, it does not wait
+	// for a person. Its error ends the convergence before any step.
+	Show func(Shown) error
+	// Approve, when set, asks a person to approve the non-empty plan Show
+	// just saw; its error ends the convergence before any step. The locks
+	// are released while it waits; once they are taken again, a state
+	// that moved meanwhile has the plan made again (shown and approved
+	// again if its steps changed).
+	Approve func(p *plan.Plan) error
 }
+
+// Shown is a plan Show sees.
+type Shown struct {
+	Plan *plan.Plan
+	// Prev is the plan shown before, nil for the first: the state moved
+	// under it (Moved says how) and the plan made again has other steps.
+	Prev  *plan.Plan
+	Moved []string
+	// Diags are the planning's warnings.
+	Diags hcl.Diagnostics
+}
+
+// Attempts bounds the plans one convergence makes while the state moves
+// under them. Between two, it waits FirstWait, then twice as long each
+// time: 150, 300, 600 and 1200 ms, 2.25 s in all.
+const (
+	Attempts  = 5
+	FirstWait = 150 * time.Millisecond
+)
 
 // Converge plans and applies. The plan is returned even when empty; the
 // result is nil when there was nothing to do.
 func Converge(ctx context.Context, req Request) (*plan.Plan, *apply.Result, error) {
-	preq := plan.Request{
+	c := newConvergence(req)
+	if err := c.lock(ctx); err != nil {
+		return nil, nil, err
+	}
+	defer func() { c.locks.Unlock() }() // c.locks changes when Approve waits
+	began := time.Now()
+	for attempt := 1; ; attempt++ {
+		p, inputs, err := c.plan(ctx)
+		if err != nil || p.Empty() {
+			return p, nil, err
+		}
+		res, err := c.apply(ctx, p, inputs)
+		var stale *plan.StaleError
+		if !errors.As(err, &stale) {
+			return p, res, err
+		}
+		c.moved, c.lastMoved = appendNew(c.moved, stale.Moved...), stale.Moved
+		if attempt == Attempts {
+			return p, nil, &MovingError{Node: req.Node, Attempts: attempt, Took: time.Since(began), Moved: c.moved}
+		}
+		if err := sleep(ctx, FirstWait<<(attempt-1)); err != nil {
+			return p, nil, err
+		}
+	}
+}
+
+// convergence is one Converge: its plan request, the locks it holds and
+// what it showed.
+type convergence struct {
+	req   Request
+	preq  plan.Request
+	locks *apply.Locks
+	shown *plan.Plan // the plan Show last saw
+	moved []string   // what moved under the plans made so far
+	// lastMoved is what moved under the last plan
+	lastMoved []string
+}
+
+func newConvergence(req Request) *convergence {
+	if req.Log == nil {
+		req.Log = providers.NewLog(nilWriter{})
+	}
+	if req.LockTimeout == 0 {
+		req.LockTimeout = 30 * time.Second
+	}
+	src := req.Source
+	if src == nil {
+		src = plan.Drivers{Store: req.Store, Agents: req.Agents}
+	}
+	return &convergence{req: req, preq: plan.Request{
 		Config:   req.Config,
-		Source:   plan.Drivers{Store: req.Store, Agents: req.Agents},
+		Source:   src,
 		Services: req.Services,
 		Options:  plan.Options{Node: req.Node, Target: req.Target, RIDs: req.RIDs, Tags: req.Tags, Levels: req.Levels},
+	}}
+}
+
+// lock takes the locks of every service the plan may touch.
+func (c *convergence) lock(ctx context.Context) error {
+	l, err := apply.Lock(ctx, c.req.Store, c.lockSet(), c.req.LockTimeout)
+	c.locks = l
+	return err
+}
+
+// lockSet is the services a plan may touch: those requested (all when
+// none is) that the node takes part in or has a record of, as
+// plan.Observe keeps them. Others are not locked: their lock files would
+// be made on every node of the cluster, and waited for.
+func (c *convergence) lockSet() []string {
+	names := c.req.Services
+	if len(names) == 0 {
+		for _, s := range c.req.Config.Services {
+			names = append(names, s.Name)
+		}
 	}
-	p, _, diags := plan.Make(ctx, preq)
+	recorded, _ := c.req.Store.Services()
+	var out []string
+	for _, name := range names {
+		svc := c.req.Config.Service(name)
+		if svc == nil || slices.Contains(recorded, name) || involved(svc, c.req.Node) {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+// involved says whether node takes part in svc; a service that does not
+// evaluate counts, for planning to report why.
+func involved(svc *lang.Service, node string) bool {
+	inst, diags := svc.Evaluate(node, nil)
+	return diags.HasErrors() || plan.Role(inst.Settings, node) != ""
+}
+
+// plan makes a plan under the locks, and shows it (and has it approved)
+// when its steps are new.
+func (c *convergence) plan(ctx context.Context) (*plan.Plan, []plan.Input, error) {
+	p, inputs, diags := plan.Make(ctx, c.preq)
 	if diags.HasErrors() {
 		return nil, nil, DiagError{diags}
 	}
-	if p.Empty() {
-		return p, nil, nil
+	if c.shown != nil && c.shown.SameSteps(p) {
+		return p, inputs, nil
 	}
-	res, err := Apply(ctx, req, p, preq)
-	return p, res, err
+	prev := c.shown
+	c.shown = p
+	if c.req.Show != nil {
+		if err := c.req.Show(Shown{Plan: p, Prev: prev, Moved: c.lastMoved, Diags: diags}); err != nil {
+			return nil, nil, err
+		}
+	}
+	if c.req.Approve != nil && !p.Empty() {
+		if err := c.approve(ctx, p); err != nil {
+			return nil, nil, err
+		}
+	}
+	return p, inputs, nil
 }
 
-// Apply runs a plan made from preq, refusing it if the node moved since.
-func Apply(ctx context.Context, req Request, p *plan.Plan, preq plan.Request) (*apply.Result, error) {
-	log := req.Log
-	if log == nil {
-		log = providers.NewLog(nilWriter{})
+// approve asks for p's approval without holding the locks: a person may
+// take long, and the daemon must not wait on them meanwhile.
+func (c *convergence) approve(ctx context.Context, p *plan.Plan) error {
+	c.locks.Unlock()
+	if err := c.req.Approve(p); err != nil {
+		return err
 	}
-	timeout := req.LockTimeout
-	if timeout == 0 {
-		timeout = 30 * time.Second
-	}
+	return c.lock(ctx)
+}
+
+// apply runs p under the held locks, once the node is checked to be
+// still as p's inputs saw it.
+func (c *convergence) apply(ctx context.Context, p *plan.Plan, inputs []plan.Input) (*apply.Result, error) {
 	return apply.Run(ctx, apply.Options{
-		Config: req.Config, Plan: p, Store: req.Store, Log: log, LockTimeout: timeout,
-		Verify: preq.Unchanged(p), Agents: req.Agents,
+		Config: c.req.Config, Plan: p, Store: c.req.Store, Log: c.req.Log, LockTimeout: c.req.LockTimeout,
+		Verify: c.preq.Unchanged(p, inputs), Agents: c.req.Agents, Locks: c.locks,
 	})
+}
+
+// MovingError says the state moved under every plan a convergence made:
+// nothing was applied. It unwraps to plan.ErrStale.
+type MovingError struct {
+	Node     string
+	Attempts int
+	Took     time.Duration
+	// Moved is what changed between the plans and their checks.
+	Moved []string
+}
+
+func (e *MovingError) Error() string {
+	return fmt.Sprintf("the state of node %s kept moving: it changed between each of %d plans and its first step, over %s (%s); nothing was applied: let what moves it settle (a container engine finishing a killed command's request, a process started by hand), then run again",
+		e.Node, e.Attempts, e.Took.Round(10*time.Millisecond), strings.Join(e.Moved, ", "))
+}
+
+func (e *MovingError) Unwrap() error { return plan.ErrStale }
+
+// appendNew appends the entries of add not in list yet.
+func appendNew(list []string, add ...string) []string {
+	for _, s := range add {
+		if !slices.Contains(list, s) {
+			list = append(list, s)
+		}
+	}
+	return list
+}
+
+// sleep waits d, or until ctx ends.
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
 }
 
 // DiagError carries configuration diagnostics.

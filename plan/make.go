@@ -127,10 +127,3 @@ func LiveOf(node string, inputs []Input) *Live {
 	}
 	return l
 }
-
-// Unchanged returns the check apply runs under its locks before p's first
-// step: the node's state must still be the one req observed for p.
-func (req Request) Unchanged(p *Plan) func(context.Context) error {
-	saved := &Saved{Plan: p, Services: req.Services, Options: req.Options}
-	return func(ctx context.Context) error { return saved.Verify(ctx, req.Config, req.Source) }
-}

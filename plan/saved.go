@@ -3,7 +3,6 @@ package plan
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 
@@ -78,24 +77,17 @@ func LoadSaved(path string) (*Saved, *lang.Config, error) {
 	return &s, cfg, nil
 }
 
-// ErrStale is returned when a saved plan no longer matches the node.
-var ErrStale = errors.New("stale plan")
-
 // Verify re-observes the node and refuses the saved plan when the live
-// state changed since it was made.
+// state changed since it was made: it was reviewed as it is, so it is
+// never made again (a *StaleError, which errors.Is ErrStale).
 func (s *Saved) Verify(ctx context.Context, cfg *lang.Config, src Source) error {
 	req := Request{Config: cfg, Source: src, Services: s.Services, Options: s.Options}
-	inputs, diags := Observe(ctx, req)
-	if diags.HasErrors() {
-		return fmt.Errorf("cannot read the node's state: %s", diags.Error())
-	}
-	var lives []*LiveInstance
-	for _, in := range inputs {
-		lives = append(lives, in.Live)
+	lives, err := req.observeLives(ctx)
+	if err != nil {
+		return err
 	}
 	if got := Fingerprint(lives); got != s.Plan.Fingerprint {
-		return fmt.Errorf("%w: the state of node %s changed since the plan was made (fingerprint %s, now %s); run omplan again",
-			ErrStale, s.Options.Node, s.Plan.Fingerprint, got)
+		return fmt.Errorf("%w; run omplan again", &StaleError{Node: s.Options.Node, Was: s.Plan.Fingerprint, Now: got})
 	}
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/omhcl/omhcl/cmd/internal/cli"
 	"github.com/omhcl/omhcl/daemon"
+	"github.com/omhcl/omhcl/engine"
 	"github.com/omhcl/omhcl/plan"
 	"github.com/spf13/cobra"
 )
@@ -55,21 +56,17 @@ func newAction(e *cli.Env, cf *configFlags, name, short string) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			p, _, err := e.MakePlan(cmd.Context(), req)
-			if err != nil {
-				return err
-			}
-			if p.Empty() {
-				fmt.Fprintf(e.Out, "%s: nothing to %s, already in place on %s\n", strings.Join(names, ", "), name, p.Node)
-				return nil
-			}
+			var show func(engine.Shown) error
+			var approve func(*plan.Plan) error
 			if name == "unprovision" && !yes && cli.Interactive() {
-				plan.WriteText(e.Out, p, e.Colors(e.Out))
-				if !e.Confirm(os.Stdin, "Unprovision destroys the data of these resources. Continue?") {
-					return cli.ErrReported
-				}
+				show = func(s engine.Shown) error { return showUnprovision(e, s) }
+				approve = func(*plan.Plan) error { return confirmUnprovision(e) }
 			}
-			return e.Apply(cmd.Context(), cfg, p, req.Unchanged(p))
+			p, err := e.Converge(cmd.Context(), cfg, req, show, approve)
+			if err == nil && p.Empty() {
+				fmt.Fprintf(e.Out, "%s: nothing to %s, already in place on %s\n", strings.Join(names, ", "), name, p.Node)
+			}
+			return err
 		},
 	}
 	e.AddLockFlag(cmd.Flags())
@@ -83,6 +80,25 @@ func newAction(e *cli.Env, cf *configFlags, name, short string) *cobra.Command {
 		cmd.Flags().BoolVar(&yes, "yes", false, "do not ask for confirmation on a terminal")
 	}
 	return cmd
+}
+
+// showUnprovision prints the plan an unprovision asks about, again when
+// the state moved and the plan made again has other steps.
+func showUnprovision(e *cli.Env, s engine.Shown) error {
+	if s.Prev != nil {
+		fmt.Fprintf(e.Out, "\nThe state of node %s moved under the plan above (%s): planned again.\n\n", s.Plan.Node, strings.Join(s.Moved, ", "))
+	}
+	if !s.Plan.Empty() {
+		plan.WriteText(e.Out, s.Plan, e.Colors(e.Out))
+	}
+	return nil
+}
+
+func confirmUnprovision(e *cli.Env) error {
+	if !e.Confirm(os.Stdin, "Unprovision destroys the data of these resources. Continue?") {
+		return cli.ErrReported
+	}
+	return nil
 }
 
 // splitRIDs separates resource ids ("app#web") from service names and

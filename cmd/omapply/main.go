@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"strings"
 
 	"github.com/omhcl/omhcl/cmd/internal/cli"
+	"github.com/omhcl/omhcl/engine"
 	"github.com/omhcl/omhcl/lang"
 	"github.com/omhcl/omhcl/plan"
 	"github.com/spf13/cobra"
@@ -25,6 +27,13 @@ func newRoot(e *cli.Env) *cobra.Command {
 		Long: `omapply plans like omplan, then runs the plan's driver calls in order. Given a
 saved plan (omplan -out FILE) it applies exactly that plan, and refuses it if
 the node's state changed since, or if it was already applied.
+
+Without a plan file it takes the services' locks before planning, so no
+other omhcl run moves the state between the plan and its steps. When
+something else does (a container engine finishing what a killed command
+asked), it plans again, up to 5 plans over about 2 s. A plan made again with
+other steps is printed, and asked about again on a terminal; without a
+terminal it is applied only with -auto-approve.
 
 On a terminal it asks for confirmation unless -auto-approve; without a
 terminal (CI, pipes) it never prompts. A start that fails part way stops what
@@ -64,26 +73,45 @@ func applyPaths(ctx context.Context, e *cli.Env, sel cli.Selection, autoApprove 
 	if err != nil {
 		return err
 	}
-	p, _, err := e.MakePlan(ctx, req)
-	if err != nil {
-		return err
+	ask := !autoApprove && cli.Interactive()
+	var approve func(*plan.Plan) error
+	if ask {
+		approve = func(p *plan.Plan) error { return confirm(e, p) }
 	}
-	plan.WriteText(e.Out, p, e.Colors(e.Out))
-	if p.Empty() {
-		return nil
-	}
-	if !autoApprove && cli.Interactive() {
-		if !e.Confirm(os.Stdin, "Do you want to perform these actions on node "+p.Node+"?") {
-			fmt.Fprintln(e.Out, "Apply cancelled.")
-			return cli.ErrReported
-		}
-	}
-	fmt.Fprintln(e.Out)
-	// Re-check under the locks that nothing moved between plan and apply.
-	if err := e.Apply(ctx, cfg, p, req.Unchanged(p)); err != nil {
+	p, err := e.Converge(ctx, cfg, req, func(s engine.Shown) error { return show(e, s, autoApprove, ask) }, approve)
+	if err != nil || p.Empty() {
 		return err
 	}
 	fmt.Fprintf(e.Out, "\n%s %s\n", e.Colors(e.Out).Green("Apply complete!"), plan.AppliedSummary(p))
+	return nil
+}
+
+// show prints a plan before it is applied. A plan made again because the
+// state moved under the one printed before, with other steps, is printed
+// too; without a terminal and without -auto-approve it is not applied:
+// nobody approved it, and whoever reads the output saw other steps.
+func show(e *cli.Env, s engine.Shown, autoApprove, ask bool) error {
+	if s.Prev != nil {
+		fmt.Fprintf(e.Out, "The state of node %s moved under the plan above (%s): planned again.\n\n", s.Plan.Node, strings.Join(s.Moved, ", "))
+	}
+	plan.WriteText(e.Out, s.Plan, e.Colors(e.Out))
+	switch {
+	case s.Plan.Empty() || ask:
+	case s.Prev != nil && !autoApprove:
+		return fmt.Errorf("the state of node %s moved after the plan was printed, and the plan made again (printed last) has other steps: nothing was applied. Without a terminal to ask on and without -auto-approve, omapply applies only the plan it printed first: run it again, or with -auto-approve to apply the plan the state calls for then", s.Plan.Node)
+	default:
+		fmt.Fprintln(e.Out)
+	}
+	return nil
+}
+
+// confirm asks on the terminal whether to apply p.
+func confirm(e *cli.Env, p *plan.Plan) error {
+	if !e.Confirm(os.Stdin, "Do you want to perform these actions on node "+p.Node+"?") {
+		fmt.Fprintln(e.Out, "Apply cancelled.")
+		return cli.ErrReported
+	}
+	fmt.Fprintln(e.Out)
 	return nil
 }
 

@@ -2,14 +2,17 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/hashicorp/hcl/v2"
 	"github.com/omhcl/omhcl/apply"
 	"github.com/omhcl/omhcl/daemon"
 	"github.com/omhcl/omhcl/encap"
+	"github.com/omhcl/omhcl/engine"
 	"github.com/omhcl/omhcl/lang"
 	"github.com/omhcl/omhcl/plan"
 	"github.com/omhcl/omhcl/providers"
@@ -165,7 +168,8 @@ func (e *Env) MakePlan(ctx context.Context, req plan.Request) (*plan.Plan, []pla
 	return p, inputs, nil
 }
 
-// Apply executes a plan, streaming the driver log, and reports per service.
+// Apply executes a saved plan, streaming the driver log, and reports per
+// service.
 func (e *Env) Apply(ctx context.Context, cfg *lang.Config, p *plan.Plan, verify func(context.Context) error) error {
 	res, err := apply.Run(ctx, apply.Options{
 		Config: cfg, Plan: p, Store: e.Store(), Log: providers.NewLog(e.Out),
@@ -174,6 +178,51 @@ func (e *Env) Apply(ctx context.Context, cfg *lang.Config, p *plan.Plan, verify 
 	if err != nil {
 		return err
 	}
+	return e.report(res)
+}
+
+// Converge plans req and applies the plan through the engine, as the
+// daemon does: under the services' locks, the plan made again when the
+// state moves under it. The planning's diagnostics are printed; show and
+// approve, when set, are the engine's Show and Approve. It returns the
+// plan applied (empty: nothing to do).
+func (e *Env) Converge(ctx context.Context, cfg *lang.Config, req plan.Request, show func(engine.Shown) error, approve func(*plan.Plan) error) (*plan.Plan, error) {
+	o := req.Options
+	p, res, err := engine.Converge(ctx, engine.Request{
+		Config: cfg, Store: e.Store(), Node: o.Node, Services: req.Services, Target: o.Target, RIDs: o.RIDs, Tags: o.Tags,
+		Levels: o.Levels, Log: providers.NewLog(e.Out), LockTimeout: e.LockTimeout, Agents: e.Agents(cfg), Source: req.Source,
+		Show: func(s engine.Shown) error {
+			e.diagnostics(cfg, s.Diags)
+			if show == nil {
+				return nil
+			}
+			return show(s)
+		},
+		Approve: approve,
+	})
+	var derr engine.DiagError
+	if errors.As(err, &derr) {
+		e.diagnostics(cfg, derr.Diags)
+		return nil, ErrReported
+	}
+	if err != nil {
+		return nil, err
+	}
+	if res != nil {
+		return p, e.report(res)
+	}
+	return p, nil
+}
+
+func (e *Env) diagnostics(cfg *lang.Config, diags hcl.Diagnostics) {
+	if len(diags) > 0 {
+		lang.WriteDiagnostics(e.Err, cfg.Files, diags, bool(e.Colors(e.Err)))
+	}
+}
+
+// report prints an apply's warnings and failures; ErrReported when a
+// service failed.
+func (e *Env) report(res *apply.Result) error {
 	col := e.Colors(e.Out)
 	for _, s := range res.Services {
 		for _, w := range s.Warnings {
