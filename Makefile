@@ -43,7 +43,7 @@ bench: build
 
 # A 3-node cluster lab with an HA service to try by hand (root):
 # scripts/lab.sh status|mon|kill NODE|cut NODE|heal NODE|down ...
-.PHONY: lab bench-failover bench-loss bench-sync
+.PHONY: lab bench-failover bench-loss bench-sync heal-trial
 lab: build
 	./scripts/lab.sh up
 
@@ -61,6 +61,13 @@ bench-sync: build
 bench-loss: build
 	CGO_ENABLED=0 $(GO) build -o $(BIN)/omlab ./testfixtures/clusterlab/cmd/lab
 	$(BIN)/omlab -root /var/tmp/ombench-loss bench-loss
+
+# 50 cycles of a 1 s cut and a 1 s heal of the node serving the lab
+# service, then a minute of quiet, in a lab of its own (root): the service
+# must settle on one node and stay there, never on two (docs/cluster.md).
+heal-trial: build
+	CGO_ENABLED=0 $(GO) build -o $(BIN)/omlab ./testfixtures/clusterlab/cmd/lab
+	$(BIN)/omlab -root /var/tmp/omheal-trial heal-trial
 
 # Coverage-guided fuzzing of parse+evaluate, of whole files then of single
 # expressions in a service; FUZZTIME=10m for a longer run of each.
