@@ -2,19 +2,20 @@ package lang
 
 import (
 	"fmt"
-	"regexp"
 	"sort"
 	"strings"
 
 	"github.com/agext/levenshtein"
 	"github.com/hashicorp/hcl/v2"
+	"github.com/omhcl/omhcl/internal/names"
 )
 
 // namePattern is what service, resource and node names must match: they end
-// up in rids, paths and command lines.
-var namePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
+// up in rids, paths and command lines (the rule of every entry path:
+// internal/names).
+var namePattern = names.Pattern
 
-func validName(s string) bool { return namePattern.MatchString(s) }
+func validName(s string) bool { return names.Valid(s) }
 
 // suggest returns the candidate closest to given, or "" when none is close
 // enough to be a plausible typo (same threshold as hcl's own suggestions).

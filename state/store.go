@@ -13,11 +13,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strings"
 
 	"github.com/omhcl/omhcl/internal/atomicfile"
+	"github.com/omhcl/omhcl/internal/names"
 )
 
 // DefaultRoot is the state directory when neither a flag nor
@@ -74,7 +74,7 @@ func (r *Record) Resource(rid string) *ResourceRecord {
 	return rr
 }
 
-var serviceName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
+var serviceName = names.Pattern
 
 // ServiceDir is the directory of a service's state.
 func (s *Store) ServiceDir(svc string) string {
