@@ -41,7 +41,7 @@ type JoinRequest struct {
 }
 
 func (d *Daemon) serveAPI(ctx context.Context, ln net.Listener) {
-	srv := &http.Server{Handler: d.apiHandler(), ReadHeaderTimeout: 5 * time.Second}
+	srv := limitedServer(d.apiHandler(), 30*time.Second, 2*time.Minute)
 	go func() { <-ctx.Done(); srv.Close() }()
 	srv.Serve(ln)
 }
@@ -54,7 +54,7 @@ func (d *Daemon) apiHandler() http.Handler {
 	mux.HandleFunc("POST /v1/config", d.handleConfig)
 	mux.HandleFunc("POST /v1/join", d.handleJoin)
 	mux.HandleFunc("POST /v1/drain", d.handleDrain)
-	return mux
+	return capBody(apiBodyMax, mux)
 }
 
 func httpError(w http.ResponseWriter, code int, format string, args ...any) {

@@ -85,16 +85,18 @@ func (d *Daemon) servePeers(ctx context.Context, ln net.Listener) {
 	})
 	auth := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if _, ok := verify(d.secret(), r); !ok {
+			closeAfter(w)
 			http.Error(w, "not a member of this cluster", http.StatusForbidden)
 			return
 		}
 		mux.ServeHTTP(w, r)
 	})
-	srv := &http.Server{Handler: auth, ReadHeaderTimeout: 5 * time.Second}
+	srv := limitedServer(capBody(peerBodyMax, auth), 10*time.Second, 30*time.Second)
 	go func() { <-ctx.Done(); srv.Close() }()
-	// the data channel between members shares the port (peerssh)
+	// the data channel between members shares the port (peerssh), and
+	// the caps on connections (limits.go)
 	data := &peerssh.Server{Secret: d.secret, Authorize: d.authorizeData, Logf: d.logf, DeadAfter: d.timings.DataTimeout}
-	srv.Serve(peerssh.Split(ln, data.ServeConn))
+	srv.Serve(peerssh.Split(d.limitConns(ln, "peer port", true), data.ServeConn))
 }
 
 // peerClient calls other nodes' peer APIs as node.
@@ -105,9 +107,10 @@ type peerClient struct {
 
 func newPeerClient(node string, timeout time.Duration) *peerClient {
 	return &peerClient{node: node, http: &http.Client{Timeout: timeout, Transport: &http.Transport{
-		DialContext:         (&net.Dialer{Timeout: timeout}).DialContext,
-		MaxIdleConnsPerHost: pollsPerPeer,
-		IdleConnTimeout:     30 * time.Second,
+		DialContext:            (&net.Dialer{Timeout: timeout}).DialContext,
+		MaxIdleConnsPerHost:    pollsPerPeer,
+		IdleConnTimeout:        30 * time.Second,
+		MaxResponseHeaderBytes: headerMax,
 	}}}
 }
 
@@ -130,7 +133,11 @@ func (c *peerClient) get(ctx context.Context, secret string, m member, path stri
 	if resp.StatusCode != http.StatusOK {
 		return fmt.Errorf("%s: %s", m.Name, resp.Status)
 	}
-	return json.NewDecoder(resp.Body).Decode(out)
+	body, err := readCapped(resp.Body, peerAnswerMax)
+	if err != nil {
+		return fmt.Errorf("%s: %s: %w", m.Name, path, err)
+	}
+	return json.Unmarshal(body, out)
 }
 
 // pollsPerPeer is how many report polls to one peer may be under way at

@@ -7,6 +7,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"os"
 	"strings"
@@ -41,16 +42,16 @@ func (d *Daemon) serveRemoteAPI(ctx context.Context, r RemoteAPI) error {
 	if err != nil {
 		return fmt.Errorf("TCP API certificate: %w", err)
 	}
-	api := d.apiHandler()
-	srv := &http.Server{
-		Addr:              r.Addr,
-		Handler:           bearer(token, api),
-		ReadHeaderTimeout: 5 * time.Second,
-		TLSConfig:         &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12},
+	ln, err := net.Listen("tcp", r.Addr)
+	if err != nil {
+		return fmt.Errorf("TCP API: %w", err)
 	}
+	srv := limitedServer(bearer(token, d.apiHandler()), 30*time.Second, 2*time.Minute)
+	srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	go func() { <-ctx.Done(); srv.Close() }()
 	go func() {
-		if err := srv.ListenAndServeTLS("", ""); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		// no member comes here: every address has the strangers' caps
+		if err := srv.ServeTLS(d.limitConns(ln, "TCP API", false), "", ""); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			d.logf("TCP API: %v", err)
 		}
 	}()
@@ -62,6 +63,7 @@ func bearer(token string, next http.Handler) http.Handler {
 	want := []byte("Bearer " + token)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), want) != 1 {
+			closeAfter(w)
 			httpError(w, http.StatusUnauthorized, "a valid bearer token is required")
 			return
 		}
