@@ -160,7 +160,7 @@ func resourceChange(in Input, r *providers.Resource, lr *LiveResource) (*Change,
 	canProvision := spec.Provisionable && r.Common.Provision
 	switch {
 	case in.Target == TargetUnprovision:
-		if up {
+		if up || lr.Remnant != "" {
 			c.Actions = append(c.Actions, providers.ActStop)
 		}
 		if canProvision && (lr.Provisioned || in.Target == TargetUnprovision) {
@@ -195,6 +195,9 @@ func resourceChange(in Input, r *providers.Resource, lr *LiveResource) (*Change,
 		if up {
 			c.Actions = append(c.Actions, providers.ActStop)
 			c.Reason = fmt.Sprintf("up, wanted down (service target %s)", in.Target)
+		} else if lr.Remnant != "" {
+			c.Actions = append(c.Actions, providers.ActStop)
+			c.Reason = fmt.Sprintf("down, but %s: its stop removes it", lr.Remnant)
 		}
 		c.After = &ResourceValues{Status: providers.Down, Provisioned: lr.Provisioned}
 	}

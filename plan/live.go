@@ -104,6 +104,10 @@ type LiveResource struct {
 	// (a container created from another image), as its driver sees them:
 	// the plan replaces it. Drivers that cannot tell leave it empty.
 	Drift []string `json:"drift,omitempty"`
+	// Remnant is what an interrupted stop left of the down resource (a
+	// container not removed), which its stop removes (providers.
+	// RemnantChecker); empty when nothing is.
+	Remnant string `json:"remnant,omitempty"`
 	// Provisionable is false for resources with nothing to provision.
 	Provisionable bool `json:"provisionable"`
 	// Arms: starting the resource only arms it (a sync); see

@@ -72,6 +72,9 @@ func (d Drivers) Instance(ctx context.Context, svc *lang.Service, node string) (
 			if dc, ok := drv.(providers.DriftChecker); ok && isActive(lr) {
 				lr.Drift = dc.Drift(ctx)
 			}
+			if rc, ok := drv.(providers.RemnantChecker); ok && lr.Status == providers.Down {
+				lr.Remnant = rc.Remnant(ctx)
+			}
 		} else if drv != nil {
 			lr.Description = drv.Describe()
 		}

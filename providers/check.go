@@ -56,6 +56,15 @@ type ExistChecker interface {
 	Exists(ctx context.Context) bool
 }
 
+// RemnantChecker is implemented by drivers whose stop leaves nothing
+// behind, unless it is interrupted: a container stopped by a command
+// killed before it removed it (rm = true). Remnant says what is left of a
+// resource that is down, "" when nothing is: a plan to stop it then runs
+// its stop, which removes the remnant.
+type RemnantChecker interface {
+	Remnant(ctx context.Context) string
+}
+
 // refusal is New's error for attributes that fail their checks.
 type refusal struct {
 	rid  string

@@ -10,9 +10,10 @@ import (
 )
 
 var (
-	_ providers.DriftChecker = (*driver)(nil)
-	_ providers.Executor     = (*driver)(nil)
-	_ providers.StrayFinder  = (*driver)(nil)
+	_ providers.DriftChecker   = (*driver)(nil)
+	_ providers.Executor       = (*driver)(nil)
+	_ providers.StrayFinder    = (*driver)(nil)
+	_ providers.RemnantChecker = (*driver)(nil)
 )
 
 type driver struct {

@@ -39,6 +39,22 @@ func (d *driver) Status(ctx context.Context) providers.Status {
 	return providers.Status{State: providers.Up}
 }
 
+// Remnant is the container a stop left when rm = true: stopped, not
+// removed, its command killed in between.
+func (d *driver) Remnant(ctx context.Context) string {
+	c, cli, err := d.connect()
+	if err != nil || !c.rm {
+		return ""
+	}
+	ctx, cancel := context.WithTimeout(ctx, queryTimeout)
+	defer cancel()
+	f, err := lookup(ctx, cli, c.service, c.rid)
+	if err != nil || f == nil || f.running() {
+		return ""
+	}
+	return fmt.Sprintf("container %s is left, %s (rm = true)", shortID(f.id), f.stateLine())
+}
+
 // downStatus says how a container that does not run ended: its state,
 // exit code and last log lines.
 func (d *driver) downStatus(ctx context.Context, cli *client.Client, f *found) providers.Status {
