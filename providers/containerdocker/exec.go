@@ -2,7 +2,6 @@ package containerdocker
 
 import (
 	"archive/tar"
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -13,10 +12,8 @@ import (
 
 	"github.com/moby/moby/api/pkg/stdcopy"
 	"github.com/moby/moby/client"
+	"github.com/omhcl/omhcl/providers"
 )
-
-// execOutputMax bounds what Exec keeps of a command's output.
-const execOutputMax = 1 << 20
 
 // running is the running container of an exec or copy, or why there is none.
 func (d *driver) running(ctx context.Context) (*config, *client.Client, *found, error) {
@@ -62,8 +59,13 @@ func (d *driver) Exec(ctx context.Context, argv []string) (stdout, stderr []byte
 		case <-done:
 		}
 	}()
-	var out, errb bytes.Buffer
-	if _, err := stdcopy.StdCopy(&limited{b: &out, n: execOutputMax}, &limited{b: &errb, n: execOutputMax}, att.Reader); err != nil && err != io.EOF {
+	// bounded: the container chooses what its command prints; past the
+	// bound the stream is closed, and the call fails
+	out, errb := providers.ExecStreams(func() { att.Close() })
+	if _, err := stdcopy.StdCopy(out, errb, att.Reader); err != nil && err != io.EOF {
+		if over := providers.ExecOverflow(out, errb); over != nil {
+			return nil, nil, 0, c.engineErr(what, fmt.Errorf("%w (it may still run in the container)", over))
+		}
 		if ctx.Err() != nil {
 			err = fmt.Errorf("no answer: %w (the command may still run in the container)", ctx.Err())
 		}
@@ -154,17 +156,4 @@ func writeArchive(w io.Writer, r io.Reader, size int64, dst string, mode os.File
 		return err
 	}
 	return tw.Close()
-}
-
-// limited keeps the first n bytes and drops the rest.
-type limited struct {
-	b *bytes.Buffer
-	n int
-}
-
-func (l *limited) Write(p []byte) (int, error) {
-	if room := l.n - l.b.Len(); room > 0 {
-		l.b.Write(p[:min(len(p), room)])
-	}
-	return len(p), nil
 }

@@ -1,7 +1,6 @@
 package containerlxc
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -11,6 +10,8 @@ import (
 	"path"
 	"strings"
 	"time"
+
+	"github.com/omhcl/omhcl/providers"
 )
 
 // running fails unless the container runs: lxc-attach needs its init.
@@ -43,13 +44,20 @@ func (d *driver) Exec(ctx context.Context, argv []string) (stdout, stderr []byte
 		return nil, nil, -1, err
 	}
 	args := append([]string{"-n", d.name(), "-P", d.lxcpath(), "--clear-env", "--"}, argv...)
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
 	cmd := exec.CommandContext(ctx, "lxc-attach", args...)
 	// once ctx ends and lxc-attach is killed, what the command left
 	// running inside must not hold its output pipes open for ever
 	cmd.WaitDelay = 2 * time.Second
-	var out, errOut bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errOut
+	// bounded: the container chooses what its command prints; past the
+	// bound lxc-attach is killed, and the call fails
+	out, errOut := providers.ExecStreams(stop)
+	cmd.Stdout, cmd.Stderr = out, errOut
 	err = cmd.Run()
+	if over := providers.ExecOverflow(out, errOut); over != nil {
+		return nil, nil, -1, d.fail("exec "+strings.Join(argv, " ")+" in", over)
+	}
 	var exit *exec.ExitError
 	switch {
 	case err == nil:
