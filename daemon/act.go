@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/omhcl/omhcl/encap"
 	"github.com/omhcl/omhcl/engine"
 	"github.com/omhcl/omhcl/lang"
 	"github.com/omhcl/omhcl/orchestrate"
@@ -338,13 +339,25 @@ func atofTag(s string) float64 {
 
 // pulled takes a configuration edited inside a container of an
 // encapsulated service, newer than the node's: the cluster distributes
-// it like one handed by omapply.
-func (d *Daemon) pulled(e *configEntry) error {
-	changed, err := d.configs.put(e)
-	if changed {
-		d.logf("config %s: generation %d (%s) pulled from %s", e.Service, e.Gen, e.Hash, e.Origin)
+// it like one handed by omapply. The container is a lower trust domain
+// (root there writes it): the node takes changes to the level inside
+// only, one generation past its own, and refuses the rest as a whole
+// (an *encap.Refusal: the node puts its own back in the container).
+func (d *Daemon) pulled(h plan.EncapHost, e *configEntry) error {
+	o := offer{svc: h.Service, entry: e, from: fmt.Sprintf("%s (%s)", h.Node, h.Container), maxJump: 1, inside: true,
+		accept: fmt.Sprintf("to make this change, make it on the node: om %s edit config on %s (or omapply there)", h.Service, d.opts.Node)}
+	again := d.configs.refusedAlready(h.Service, e.Version())
+	changed, err := d.configs.put(o)
+	switch {
+	case err != nil:
+		if !again {
+			d.logf("%v", err)
+		}
+		return &encap.Refusal{Err: fmt.Errorf("%w; %s", err, o.accept)}
+	case changed:
+		d.logf("config %s: generation %d (%s) pulled from %s", e.Service, e.Gen, e.Hash, o.from)
 	}
-	return err
+	return nil
 }
 
 // pullNewer takes the configurations edited inside containers that their
@@ -353,9 +366,8 @@ func (d *Daemon) pulled(e *configEntry) error {
 func (d *Daemon) pullNewer(li *plan.LiveInstance) {
 	for _, r := range li.Resources {
 		if r.Inside != nil && r.Inside.NewerConfig != nil {
-			if err := d.pulled(r.Inside.NewerConfig); err != nil {
-				d.logf("%s: %v", li.Service, err)
-			}
+			// refusals are logged by pulled, once; the agent's next status puts the node's back
+			d.pulled(plan.EncapHost{Service: li.Service, Container: r.RID, Node: r.Inside.Node}, r.Inside.NewerConfig)
 		}
 	}
 }

@@ -216,14 +216,10 @@ func (d *Daemon) handleConfig(w http.ResponseWriter, r *http.Request) {
 	}
 	out := map[string]Version{}
 	for name, src := range push.Services {
-		cfg, diags := lang.LoadFiles(map[string][]byte{name + ".hcl": []byte(src)})
-		if diags.HasErrors() || cfg.Service(name) == nil {
-			httpError(w, http.StatusBadRequest, "service %s: %s", name, diags.Error())
-			return
-		}
+		// the store checks the name, the text and the generation
 		e, changed, err := d.configs.ingest(name, src, d.opts.Node)
 		if err != nil {
-			httpError(w, http.StatusInternalServerError, "%v", err)
+			httpError(w, http.StatusBadRequest, "%v", err)
 			return
 		}
 		if changed {

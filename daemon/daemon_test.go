@@ -94,7 +94,7 @@ func TestConfigStoreKeepsTheNewestGeneration(t *testing.T) {
 		t.Fatalf("generation %d, want 2", e2.Gen)
 	}
 	old := &configEntry{Service: "web", Gen: 1, Hash: state.HashSource(src), Source: src}
-	if ok, _ := c.put(old); ok {
+	if ok, _ := c.put(fromPeer("web", old)); ok {
 		t.Fatal("an older generation replaced a newer one")
 	}
 	again := newConfigStore(c.store)

@@ -95,13 +95,13 @@ func (d *Daemon) factsLoop(ctx context.Context) {
 	}
 }
 
-// currentConfig is the node's copy of the cluster's service configs; a
-// broken one keeps the last good configuration.
+// currentConfig is the node's copy of the cluster's service configs;
+// when they do not load, the last good configuration stays in force (om
+// mon says why).
 func (d *Daemon) currentConfig() *lang.Config {
 	cfg, diags := d.configs.config()
 	if diags.HasErrors() {
-		d.logf("configuration does not load: %s", diags.Error())
-		return &lang.Config{}
+		d.logf("configuration does not load, the last good one stays in force: %s", diags.Error())
 	}
 	return cfg
 }

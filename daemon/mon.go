@@ -20,6 +20,12 @@ type MonView struct {
 	Profile  string       `json:"profile"`
 	Nodes    []MonNode    `json:"nodes"`
 	Services []MonService `json:"services"`
+	// ConfigRefused are the configuration entries this node refused
+	// (a peer's, an agent's, its own files'), until it takes a newer one.
+	ConfigRefused []ConfigRefusal `json:"config_refused,omitempty"`
+	// ConfigBroken says why the stored configurations do not load; the
+	// last good configuration is in force meanwhile.
+	ConfigBroken string `json:"config_broken,omitempty"`
 }
 
 // MonNode is one member.
@@ -104,6 +110,7 @@ func (d *Daemon) mon() *MonView {
 			v.Services = append(v.Services, ms)
 		}
 	}
+	v.ConfigRefused, v.ConfigBroken = d.configs.refusals(), d.configs.brokenWhy()
 	return v
 }
 

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/omhcl/omhcl/internal/names"
 	"github.com/omhcl/omhcl/peerssh"
 	"github.com/omhcl/omhcl/state"
 	"net"
@@ -182,7 +183,12 @@ func (d *Daemon) pollPeer(ctx context.Context, c *peerClient, secret string, m m
 func (d *Daemon) fetchNewerConfigs(ctx context.Context, c *peerClient, secret string, m member, theirs map[string]Version) {
 	mine := d.configs.versions()
 	for svc, v := range theirs {
-		if !v.Newer(mine[svc]) {
+		if !v.Newer(mine[svc]) || d.configs.refusedAlready(svc, v) {
+			continue // a version refused once is not fetched at every poll
+		}
+		o := offer{svc: svc, entry: &configEntry{Service: svc, Gen: v.Gen, Hash: v.Hash}, from: "peer " + m.Name, maxJump: state.MaxGenJump}
+		if err := names.CheckService(svc); err != nil {
+			d.logf("%v", d.configs.refuse(o, err)) // never a path to fetch
 			continue
 		}
 		var e configEntry
@@ -190,11 +196,10 @@ func (d *Daemon) fetchNewerConfigs(ctx context.Context, c *peerClient, secret st
 			d.logf("config %s: fetch from %s: %v", svc, m.Name, err)
 			continue
 		}
-		if state.HashSource(e.Source) != e.Hash {
-			d.logf("config %s from %s: hash mismatch, ignored", svc, m.Name)
-			continue
-		}
-		if ok, err := d.configs.put(&e); err == nil && ok {
+		o.entry = &e
+		if ok, err := d.configs.put(o); err != nil {
+			d.logf("%v", err)
+		} else if ok {
 			d.logf("config %s: generation %d (%s) from %s", svc, e.Gen, e.Hash, m.Name)
 		}
 	}

@@ -66,9 +66,10 @@ type Agents struct {
 	// Config returns the node's configuration of a service, pushed to
 	// agents that have an older one (nil: none to push).
 	Config func(svc string) *state.ConfigEntry
-	// Pulled takes a newer configuration an agent holds (edited inside its
-	// container) to the cluster; nil: it is only reported.
-	Pulled func(e *state.ConfigEntry) error
+	// Pulled takes a newer configuration the agent in h holds (edited
+	// inside its container) to the cluster; nil: it is only reported. A
+	// *Refusal says the node does not take it.
+	Pulled func(h plan.EncapHost, e *state.ConfigEntry) error
 }
 
 var _ plan.EncapAgents = (*Agents)(nil)
@@ -238,7 +239,9 @@ func (a *Agents) Status(ctx context.Context, h plan.EncapHost, x providers.Execu
 	rep, err := a.report(ctx, c)
 	if err == nil {
 		st.Instance, st.Orchestrated = rep.live, rep.Orchestrated
-		st.ConfigNote, st.NewerConfig, err = a.reconcile(ctx, c, rep.Config)
+		var rc reconciled
+		rc, err = a.reconcile(ctx, c, rep.Config)
+		st.ConfigNote, st.NewerConfig, st.ConfigRefused = rc.note, rc.newer, rc.refused
 		if err != nil {
 			st.Conflict, err = err.Error(), nil
 		}

@@ -3,6 +3,7 @@ package encap
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"strconv"
@@ -109,32 +110,61 @@ func (a *Agents) pushConfig(ctx context.Context, c call) error {
 	return nil
 }
 
+// Refusal is Pulled's error for a configuration the node does not take
+// (it changes the node's level, jumps generations, does not load): the
+// node pushes its own back into the container, and the status says why.
+type Refusal struct{ Err error }
+
+func (r *Refusal) Error() string { return r.Err.Error() }
+func (r *Refusal) Unwrap() error { return r.Err }
+
+// reconciled is what a status learnt of the agent's configuration.
+type reconciled struct {
+	note    string             // a newer one pulled, or left there
+	newer   *state.ConfigEntry // the newer one the level inside runs
+	refused string             // why the node refused the agent's
+}
+
 // reconcile compares the agent's configuration with the node's after a
 // status: a newer one is pulled and handed to Pulled; a conflict is the
-// returned message.
-func (a *Agents) reconcile(ctx context.Context, c call, inside state.ConfigVersion) (note string, newer *state.ConfigEntry, err error) {
+// returned error.
+func (a *Agents) reconcile(ctx context.Context, c call, inside state.ConfigVersion) (reconciled, error) {
 	node := a.nodeConfig(c.h.Service)
 	switch {
 	case node == nil || inside.Gen < node.Gen:
-		return "", nil, nil
+		return reconciled{}, nil
 	case inside.Gen == node.Gen && inside.Hash != node.Hash:
-		return "", nil, fmt.Errorf("%s (%s): %s", c.h.Container, c.h.Node, conflict(c.h.Service, inside.Gen, node.Hash, inside.Hash, "in "+c.h.Node))
+		return reconciled{}, fmt.Errorf("%s (%s): %s", c.h.Container, c.h.Node, conflict(c.h.Service, inside.Gen, node.Hash, inside.Hash, "in "+c.h.Node))
 	case inside.Gen == node.Gen:
-		return "", nil, nil
+		return reconciled{}, nil
 	}
 	out, err := a.run(ctx, call{h: c.h, x: c.x, verb: "config"})
 	if err != nil {
-		return "", nil, err
+		return reconciled{}, err
 	}
 	var e state.ConfigEntry
 	if err := json.Unmarshal(out, &e); err != nil || e.Service != c.h.Service || state.HashSource(e.Source) != e.Hash {
-		return "", nil, fmt.Errorf("%s (%s): the agent's configuration is not a valid entry: %v", c.h.Container, c.h.Node, err)
+		return reconciled{}, fmt.Errorf("%s (%s): the agent's configuration is not a valid entry: %v", c.h.Container, c.h.Node, err)
 	}
 	if a.Pulled == nil {
-		return fmt.Sprintf("configuration generation %d edited in %s is newer than the node's (%d) and runs there: no daemon runs on the node to take it; copy it into the node's files (docker exec ... om %s edit config shows it) or run the daemon", e.Gen, e.Origin, node.Gen, c.h.Service), &e, nil
+		return reconciled{note: fmt.Sprintf("configuration generation %d edited in %s is newer than the node's (%d) and runs there: no daemon runs on the node to take it; copy it into the node's files (docker exec ... om %s edit config shows it) or run the daemon", e.Gen, e.Origin, node.Gen, c.h.Service), newer: &e}, nil
 	}
-	if err := a.Pulled(&e); err != nil {
-		return "", nil, fmt.Errorf("%s (%s): take the newer configuration (generation %d): %w", c.h.Container, c.h.Node, e.Gen, err)
+	var refusal *Refusal
+	switch err := a.Pulled(c.h, &e); {
+	case errors.As(err, &refusal):
+		return reconciled{refused: a.pushBack(ctx, c, node, refusal)}, nil
+	case err != nil:
+		return reconciled{}, fmt.Errorf("%s (%s): take the newer configuration (generation %d): %w", c.h.Container, c.h.Node, e.Gen, err)
 	}
-	return fmt.Sprintf("configuration generation %d edited in %s pulled and handed to the cluster", e.Gen, e.Origin), &e, nil
+	return reconciled{note: fmt.Sprintf("configuration generation %d edited in %s pulled and handed to the cluster", e.Gen, e.Origin), newer: &e}, nil
+}
+
+// pushBack puts the node's configuration back in place of the one the
+// node refused: the level inside runs what the node holds, and the
+// node's next edit is not taken for a conflict with the refused one.
+func (a *Agents) pushBack(ctx context.Context, c call, node *state.ConfigEntry, r *Refusal) string {
+	if err := a.pushConfig(ctx, c); err != nil {
+		return fmt.Sprintf("%v; the node could not put its own back: %v", r, err)
+	}
+	return fmt.Sprintf("%v; the node put its own (generation %d) back in %s", r, node.Gen, c.h.Node)
 }

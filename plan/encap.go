@@ -68,6 +68,10 @@ type EncapStatus struct {
 	// inside.
 	Conflict   string `json:"config_conflict,omitempty"`
 	ConfigNote string `json:"config_note,omitempty"`
+	// ConfigRefused says why the node refused a newer configuration the
+	// agent held (edited inside: it changed the node's level), which the
+	// node then replaced with its own.
+	ConfigRefused string `json:"config_refused,omitempty"`
 	// NewerConfig is that newer configuration: the level inside runs it,
 	// so plans of the level use it.
 	NewerConfig *state.ConfigEntry `json:"newer_config,omitempty"`

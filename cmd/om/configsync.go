@@ -119,5 +119,15 @@ func configSync(view *daemon.MonView, why error, svc string) *plan.LiveResource 
 	if len(notCounted) > 0 {
 		r.Messages = append(r.Messages, "info: not counted: "+strings.Join(notCounted, ", "))
 	}
+	for _, ref := range view.ConfigRefused {
+		if ref.Service == svc {
+			r.Status = providers.Warn
+			r.Messages = append(r.Messages, "warn: "+refusalLine(ref))
+		}
+	}
+	if view.ConfigBroken != "" {
+		r.Status = providers.Warn
+		r.Messages = append(r.Messages, "warn: the stored configurations do not load; the last good one is in force: "+view.ConfigBroken)
+	}
 	return r
 }

@@ -234,7 +234,10 @@ func (ed *configEdit) save(ctx context.Context, next *lang.Config, edited []byte
 func (ed *configEdit) keep(next *lang.Config, names []string) error {
 	store := ed.e.Store()
 	for _, n := range names {
-		e := state.NewConfigEntry(n, string(next.ServiceSource(n)), ed.e.NodeName(), store.LoadConfig(n))
+		e, err := state.NewConfigEntry(n, string(next.ServiceSource(n)), ed.e.NodeName(), store.LoadConfig(n))
+		if err != nil {
+			return err
+		}
 		if err := store.WriteConfig(e); err != nil {
 			return err
 		}

@@ -61,6 +61,34 @@ func writeMon(w io.Writer, v *daemon.MonView, col plan.Colors) {
 	writeNodes(t, v)
 	fmt.Fprintln(w)
 	writeServices(t, v)
+	writeConfigRefusals(w, v)
+}
+
+// writeConfigRefusals says which configurations this node refused, and
+// that the last good one is in force when the stored ones do not load.
+func writeConfigRefusals(w io.Writer, v *daemon.MonView) {
+	if len(v.ConfigRefused) == 0 && v.ConfigBroken == "" {
+		return
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Configurations refused")
+	if v.ConfigBroken != "" {
+		fmt.Fprintf(w, " the stored configurations do not load; the last good one is in force: %s\n", v.ConfigBroken)
+	}
+	for _, r := range v.ConfigRefused {
+		fmt.Fprintf(w, " %s\n", refusalLine(r))
+	}
+}
+
+// refusalLine is one refused configuration: what, from where, why, and
+// how to make the change another way.
+func refusalLine(r daemon.ConfigRefusal) string {
+	line := fmt.Sprintf("%s: generation %d (%s) from %s refused %s ago: %s", r.Service, r.Version.Gen, r.Version.Hash, r.From,
+		time.Since(r.At).Round(time.Second), r.Why)
+	if r.Accept != "" {
+		line += "; " + r.Accept
+	}
+	return line
 }
 
 // monTable prints om mon's sections: a row per item, a column per node.

@@ -93,6 +93,9 @@ func insideNotes(in *plan.EncapStatus, col plan.Colors) []string {
 	if in.ConfigNote != "" {
 		out = append(out, col.Yellow("info: "+in.ConfigNote))
 	}
+	if in.ConfigRefused != "" {
+		out = append(out, col.Yellow("warn: "+in.ConfigRefused))
+	}
 	return out
 }
 

@@ -70,7 +70,11 @@ func (e *Env) configEntry(cfg *lang.Config, svc string) *state.ConfigEntry {
 	if _, err := daemon.Connect(ctx, store.Root); err == nil && kept != nil {
 		return kept // the daemon keeps the generations
 	}
-	next := state.NewConfigEntry(svc, src, e.NodeName(), kept)
+	next, err := state.NewConfigEntry(svc, src, e.NodeName(), kept)
+	if err != nil { // its generations are spent: no version to claim
+		fmt.Fprintf(e.Err, "warning: %v\n", err)
+		return nil
+	}
 	if err := store.WriteConfig(next); err != nil {
 		fmt.Fprintf(e.Err, "warning: keeping the generation of %s: %v\n", svc, err)
 	}
