@@ -54,16 +54,28 @@ makes a cluster of one with a new secret; "om daemon join" joins another.`,
 }
 
 func newDaemonJoin(e *cli.Env) *cobra.Command {
-	var secret string
+	var secretFile, onArgv string
 	var nodes []string
 	cmd := &cobra.Command{
-		Use:     "join --secret SECRET --node ADDR",
-		Short:   "Make this node's daemon join a cluster",
-		Example: "  om daemon join --secret $(ssh node1 om cluster get --kw cluster.secret) --node 198.18.10.1",
-		Args:    cobra.NoArgs,
+		Use:   "join --secret-file FILE|- --node ADDR",
+		Short: "Make this node's daemon join a cluster",
+		Long: `join makes the running daemon adopt the cluster secret (its gossip restarts
+with it) and contact a member. The secret is read from --secret-file FILE,
+from stdin with --secret-file -, or from $OMHCL_SECRET: never from the
+command line, where every local user could read it.`,
+		Example: "  ssh node1 om cluster get --kw cluster.secret | om daemon join --secret-file - --node 198.18.10.1\n" +
+			"  om daemon join --secret-file /root/cluster.secret --node 198.18.10.1",
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if secret == "" || len(nodes) == 0 {
-				return fmt.Errorf("--secret and --node are required")
+			if cmd.Flags().Changed("secret") {
+				return errSecretOnArgv
+			}
+			if len(nodes) == 0 {
+				return fmt.Errorf("--node is required: the gossip address of a member")
+			}
+			secret, err := readSecret(secretFile, cmd.InOrStdin(), e.Err)
+			if err != nil {
+				return err
 			}
 			c, err := daemon.Connect(cmd.Context(), e.Store().Root)
 			if err != nil {
@@ -80,7 +92,10 @@ func newDaemonJoin(e *cli.Env) *cobra.Command {
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&secret, "secret", "", "the cluster secret (om cluster get --kw cluster.secret on a member)")
+	cmd.Flags().StringVar(&secretFile, "secret-file", "", "file holding the cluster secret, - for stdin (om cluster get --kw cluster.secret on a member prints it); default $OMHCL_SECRET")
+	// kept only to refuse it with the ways that do not show the secret
+	cmd.Flags().StringVar(&onArgv, "secret", "", "refused: use --secret-file or $OMHCL_SECRET")
+	cmd.Flags().MarkHidden("secret")
 	cmd.Flags().StringSliceVar(&nodes, "node", nil, "gossip address (ip or ip:port) of a member")
 	return cmd
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"strings"
@@ -84,6 +85,16 @@ func (r *Rig) resolve(argv []string) []string {
 // environment. om, omapply, omplan and demoweb are the lab's binaries. The
 // error is set only when the command could not run at all.
 func (r *Rig) Run(node string, argv ...string) (Result, error) {
+	return r.runAs(node, nil, argv)
+}
+
+// RunInput runs argv as node, as Run does, with input on its stdin: what
+// must not be on a command line (the cluster secret).
+func (r *Rig) RunInput(node, input string, argv ...string) (Result, error) {
+	return r.runAs(node, strings.NewReader(input), argv)
+}
+
+func (r *Rig) runAs(node string, stdin io.Reader, argv []string) (Result, error) {
 	n, err := r.Node(node)
 	if err != nil {
 		return Result{}, err
@@ -92,7 +103,7 @@ func (r *Rig) Run(node string, argv ...string) (Result, error) {
 		return Result{}, errors.New("run: no command")
 	}
 	full := append([]string{"nsenter", "--net=" + n.NSPath()}, r.resolve(argv)...)
-	return runIn(full, nodeEnv(n), argv)
+	return runIn(full, nodeEnv(n), argv, stdin)
 }
 
 // RunClient runs argv in the client namespace (demoweb get URL).
@@ -101,14 +112,14 @@ func (r *Rig) RunClient(argv ...string) (Result, error) {
 		return Result{}, errors.New("run: no command")
 	}
 	full := append([]string{"nsenter", "--net=/run/netns/" + r.Client}, r.resolve(argv)...)
-	return runIn(full, append(os.Environ(), "NO_COLOR=1"), argv)
+	return runIn(full, append(os.Environ(), "NO_COLOR=1"), argv, nil)
 }
 
-func runIn(full, env, shown []string) (Result, error) {
+func runIn(full, env, shown []string, stdin io.Reader) (Result, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), cmdTimeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, full[0], full[1:]...)
-	cmd.Env = env
+	cmd.Env, cmd.Stdin = env, stdin
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()

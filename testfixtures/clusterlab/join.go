@@ -25,9 +25,10 @@ func (r *Rig) Secret(node string) (string, error) {
 	return s, nil
 }
 
-// Join forms the cluster as the seed does: node1's secret, then `om daemon
-// join --secret S --node 198.18.10.1` on every other node, then waits
-// until every node sees every other one.
+// Join forms the cluster as an operator does: node1's secret, then `om
+// daemon join --secret-file - --node 198.18.10.1` on every other node,
+// the secret on its stdin (never on a command line), then waits until
+// every node sees every other one.
 func (r *Rig) Join(timeout time.Duration) error {
 	first := r.Nodes[0]
 	secret, err := r.Secret(first.Name)
@@ -35,7 +36,7 @@ func (r *Rig) Join(timeout time.Duration) error {
 		return err
 	}
 	for _, n := range r.Nodes[1:] {
-		res, err := r.Run(n.Name, "om", "daemon", "join", "--secret", secret, "--node", first.Addr)
+		res, err := r.RunInput(n.Name, secret+"\n", "om", "daemon", "join", "--secret-file", "-", "--node", first.Addr)
 		if err != nil {
 			return err
 		}
