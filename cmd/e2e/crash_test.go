@@ -23,9 +23,12 @@ const crashRounds = 5
 // process, a shell here (as it would reach sudo, ssh or a CI runner's
 // shell): the command runs on, and the one run again meets it.
 // In even rounds the command dies, and the engine finishes what it asked
-// (a container being created, started or stopped).
+// (a container being created, started or stopped). On docker and podman.
 func TestMicroContainersCommandAfterAKillSucceeds(t *testing.T) {
-	l := newEngineLab(t, "docker", microEngines[0].socket)
+	forEachEngine(t, commandAfterAKill)
+}
+
+func commandAfterAKill(t *testing.T, l *engineLab) {
 	applyTook := l.timed("omapply", "-auto-approve", l.config)
 	stopTook := l.timed("om", "micro", "stop")
 	t.Logf("omapply took %s, om micro stop %s", applyTook, stopTook)
