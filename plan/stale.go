@@ -43,7 +43,11 @@ func (req Request) Unchanged(p *Plan, inputs []Input) func(context.Context) erro
 			return err
 		}
 		if got := Fingerprint(now); got != p.Fingerprint {
-			return &StaleError{Node: req.Options.Node, Was: p.Fingerprint, Now: got, Moved: Moved(livesOf(inputs), now)}
+			moved := Moved(livesOf(inputs), now)
+			if len(moved) == 0 { // what Moved does not name: say at least that
+				moved = []string{fmt.Sprintf("the live state's fingerprint %s → %s", p.Fingerprint, got)}
+			}
+			return &StaleError{Node: req.Options.Node, Was: p.Fingerprint, Now: got, Moved: moved}
 		}
 		return nil
 	}
