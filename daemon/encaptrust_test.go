@@ -33,6 +33,7 @@ var fakeAgents = struct {
 // fakeAgent is one container and the agent in it.
 type fakeAgent struct {
 	running bool
+	appDown bool               // the monitored app inside is reported dead
 	entry   *state.ConfigEntry // what the agent holds: pushed by the node, or written inside
 	pushes  int                // configurations the node copied in
 }
@@ -112,8 +113,12 @@ func (c *fakeContainer) Exec(_ context.Context, argv []string) ([]byte, []byte, 
 	var out []byte
 	switch argv[2] {
 	case "status":
-		live, _ := json.Marshal(&plan.LiveInstance{Service: c.svc, Node: flag("--node"), Status: providers.Up, Role: "encap",
-			Resources: []*plan.LiveResource{{RID: "app#inside", Kind: "app", Type: "simple", Status: providers.Up}}})
+		app := &plan.LiveResource{RID: "app#inside", Kind: "app", Type: "simple", Status: providers.Up, Monitor: true, Applied: &plan.Values{}}
+		if inside(c.svc, func(a *fakeAgent) bool { return a.appDown }) {
+			app.Status = providers.Down // started, and dead since: the monitor's business
+		}
+		live, _ := json.Marshal(&plan.LiveInstance{Service: c.svc, Node: flag("--node"), Status: app.Status, Role: "encap",
+			Resources: []*plan.LiveResource{app}})
 		out, _ = json.Marshal(encap.Report{Live: live, Config: mine.Version(), Origin: mine.Origin})
 	case "config":
 		out, _ = json.Marshal(mine)
@@ -218,6 +223,50 @@ func TestContainerRootCannotTakeOverTheNode(t *testing.T) {
 	awaitMon(t, c, "the edit inside pulled", func(v *MonView) bool {
 		return d.configs.get(svc).Version() == edited.Version() && len(v.ConfigRefused) == 0
 	})
+}
+
+// What a container reports of its own resources may make the node
+// restart or relocate the service, never crash or reboot the node: a
+// monitored app inside reported dead, its restarts spent, with
+// monitor_action = "crash", relocates the service instead.
+func TestContainerWordNeverCrashesTheNode(t *testing.T) {
+	crashed := make(chan string, 1)
+	real := sysrq
+	sysrq = func(key string) {
+		select {
+		case crashed <- key:
+		default: // the first tells
+		}
+	}
+	t.Cleanup(func() { sysrq = real })
+	dir := t.TempDir()
+	svc := "encmon"
+	src := strings.Replace(fmt.Sprintf(encapService, svc), "orchestrate = \"ha\"", "orchestrate = \"ha\"\n  monitor_action = \"crash\"", 1)
+	c, d := runEncapDaemon(t, dir)
+	ctx := context.Background()
+	if _, err := c.PushConfig(ctx, map[string]string{svc: src}); err != nil {
+		t.Fatal(err)
+	}
+	awaitRunning(t, c, svc)
+	inside(svc, func(a *fakeAgent) bool { a.appDown = true; return true })
+	awaitMon(t, c, svc+" relocated by the monitor", func(v *MonView) bool {
+		select {
+		case key := <-crashed:
+			t.Fatalf("the node was sent sysrq %q on the word of its container", key)
+		default:
+		}
+		return slices.ContainsFunc(v.Services, func(s MonService) bool {
+			return s.Name == svc && s.Instances["n1"] != nil && s.Instances["n1"].MonitorFailed
+		})
+	})
+	select {
+	case key := <-crashed:
+		t.Fatalf("the node was sent sysrq %q on the word of its container", key)
+	case <-time.After(3 * d.timings.Monitor):
+	}
+	if inside(svc, func(a *fakeAgent) bool { return a.running }) {
+		t.Error("the service still runs here after its monitor gave up")
+	}
 }
 
 // runEncapDaemon runs a one-node daemon, fast profile, whose agents are

@@ -52,7 +52,7 @@ func (d *Daemon) monitor(ctx context.Context, cfg *lang.Config, svc *lang.Servic
 			}
 			return
 		}
-		d.monitorAction(ctx, cfg, svc, w.key)
+		d.monitorAction(ctx, cfg, svc, w)
 		return
 	}
 }
@@ -106,13 +106,20 @@ func restartDelay(svc *lang.Service, node, rid string) time.Duration {
 }
 
 // monitorAction runs once restarts are exhausted.
-func (d *Daemon) monitorAction(ctx context.Context, cfg *lang.Config, svc *lang.Service, rid string) {
+func (d *Daemon) monitorAction(ctx context.Context, cfg *lang.Config, svc *lang.Service, w watched) {
 	inst, diags := svc.Evaluate(d.opts.Node, nil)
 	if diags.HasErrors() {
 		return
 	}
-	why := rid + " down, restarts exhausted"
-	switch action := inst.Settings.MonitorAction; action {
+	why := w.key + " down, restarts exhausted"
+	action := inst.Settings.MonitorAction
+	if w.encap != "" && (action == "crash" || action == "reboot") {
+		// A container is a lower trust domain: its agent's word alone
+		// moves the service, never takes the node down.
+		why += fmt.Sprintf(" as the agent in %s reports it; monitor_action %s is never run on a container's word", w.encap, action)
+		action = "switch"
+	}
+	switch action {
 	case "freezestop":
 		d.shared.update(svc.Name, d.opts.Node, func(s *ServiceState) { s.Frozen = true })
 		d.act(ctx, cfg, svc.Name, "freezestop", why, engine.Request{Target: plan.TargetDown})
@@ -125,8 +132,7 @@ func (d *Daemon) monitorAction(ctx context.Context, cfg *lang.Config, svc *lang.
 		// Only ever configured explicitly: the node goes down so the
 		// cluster fails the service over.
 		d.logf("%s: %s: monitor_action %s", svc.Name, why, action)
-		arg := map[string]string{"crash": "c", "reboot": "b"}[action]
-		exec.Command("sh", "-c", "echo 1 > /proc/sys/kernel/sysrq; echo "+arg+" > /proc/sysrq-trigger").Run()
+		sysrq(map[string]string{"crash": "c", "reboot": "b"}[action])
 	default:
 		d.mu.Lock()
 		run := d.run(svc.Name)
@@ -136,4 +142,9 @@ func (d *Daemon) monitorAction(ctx context.Context, cfg *lang.Config, svc *lang.
 		}
 		d.mu.Unlock()
 	}
+}
+
+// sysrq crashes (c) or reboots (b) the node at once; tests replace it.
+var sysrq = func(key string) {
+	exec.Command("sh", "-c", "echo 1 > /proc/sys/kernel/sysrq; echo "+key+" > /proc/sysrq-trigger").Run()
 }
