@@ -366,8 +366,10 @@ func (d *Daemon) pulled(h plan.EncapHost, e *configEntry) error {
 func (d *Daemon) pullNewer(li *plan.LiveInstance) {
 	for _, r := range li.Resources {
 		if r.Inside != nil && r.Inside.NewerConfig != nil {
-			// refusals are logged by pulled, once; the agent's next status puts the node's back
-			d.pulled(plan.EncapHost{Service: li.Service, Container: r.RID, Node: r.Inside.Node}, r.Inside.NewerConfig)
+			h := plan.EncapHost{Service: li.Service, Container: r.RID, Node: r.Inside.Node}
+			if d.pulled(h, r.Inside.NewerConfig) != nil {
+				d.agents.Forget(h) // refused (pulled logs it): the agent's next status puts the node's back
+			}
 		}
 	}
 }

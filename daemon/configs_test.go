@@ -96,7 +96,7 @@ func TestConfigStoreLoadsOnlyWhatLoadsTogether(t *testing.T) {
 	}
 	for name, e := range map[string]*configEntry{
 		"web": entryOf("web", 3, webSrc),
-		"zz":  entryOf("zz", 1, "service \"zz\" {\n  nodes = [\"n1\"]\n}\nservice \"web\" {\n  nodes = [\"n1\"]\n}\n"),
+		"aa":  entryOf("aa", 1, "service \"aa\" {\n  nodes = [\"n1\"]\n}\nservice \"web\" {\n  nodes = [\"n1\"]\n}\n"),
 		"db":  entryOf("web", 9, webSrc), // web's entry under another name
 	} {
 		b, _ := json.Marshal(e)

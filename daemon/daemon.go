@@ -143,6 +143,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 	if err := d.configs.load(); err != nil {
 		return err
 	}
+	for _, r := range d.configs.refusals() { // a peer's copy replaces them
+		d.logf("config %s: the stored entry is left out: %s", r.Service, r.Why)
+	}
 	if err := d.shared.load(); err != nil {
 		return err
 	}

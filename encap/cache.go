@@ -70,6 +70,11 @@ func (a *Agents) save(h plan.EncapHost, identity string, st *plan.EncapStatus) {
 	}
 }
 
+// Forget drops the kept status of h: the next status asks its agent
+// (the daemon refused the newer configuration the kept one carries: the
+// agent's next status puts the node's back).
+func (a *Agents) Forget(h plan.EncapHost) { a.forget(h) }
+
 // forget drops the kept status of h: an action changes the level.
 func (a *Agents) forget(h plan.EncapHost) {
 	if a.Store != nil {
