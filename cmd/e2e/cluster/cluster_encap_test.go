@@ -510,21 +510,12 @@ func (h *encapHA) probesAnswered(probes map[string]*clusterlab.Prober, what stri
 func TestClusterEncapConfigEditedInsideIsDistributed(t *testing.T) {
 	h := newEncapHALab(t, "examples/lab-encap/service.hcl", func(string) string { return "vm1" }, nil)
 	h.settle("the service deployed", h.holder)
-	var kept struct {
-		Gen    int64  `json:"generation"`
-		Source string `json:"source"`
+	kept := h.keptInVM1()
+	if !strings.Contains(kept.Source, "encapsulated in a container") {
+		t.Fatalf("the configuration kept in the container:\n%s", kept.Source)
 	}
-	out := h.Must(h.holder, "docker", "exec", "web.container.vm1", "cat", "/var/lib/omhcl/config/web.json")
-	if err := json.Unmarshal([]byte(out), &kept); err != nil || !strings.Contains(kept.Source, "encapsulated in a container") {
-		t.Fatalf("the configuration kept in the container: %v\n%s", err, out)
-	}
-	edited := strings.Replace(kept.Source, "encapsulated in a container", "edited in vm1", 1)
-	// the editor inside copies the new text from the lab's www, mounted there
-	if err := os.WriteFile(filepath.Join(h.Root, "www", "next.hcl"), []byte(edited), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	h.Must(h.holder, "docker", "exec", "-e", "EDITOR=cat /opt/omlab/www/next.hcl >", "web.container.vm1", "/usr/local/bin/om", "web", "edit", "config")
-	h.Must(h.holder, "om", "web", "status", "-r") // the agent reports it now, not in 30 s
+	// an edit of the level inside: a setting scoped @encapnodes
+	h.editInVM1(strings.Replace(kept.Source, `nodes = ["vm1"]`, "nodes = [\"vm1\"]\n    app   = \"edited in vm1\"", 1))
 	for _, n := range h.NodeNames() {
 		h.Check(clusterlab.Await(settleWithin, n+"'s daemon to hold the configuration edited in vm1", func() error {
 			if e := readEntry(t, n, h.Lab); e.Gen <= kept.Gen || !strings.Contains(e.Source, "edited in vm1") {
@@ -533,11 +524,62 @@ func TestClusterEncapConfigEditedInsideIsDistributed(t *testing.T) {
 			return nil
 		}))
 	}
-	out = h.Must(h.holder, "docker", "exec", "web.container.vm1", "cat", "/var/lib/omhcl/config/web.json")
-	if !strings.Contains(out, "edited in vm1") {
-		t.Errorf("the edit inside was overwritten:\n%s", out)
+	if !strings.Contains(h.keptInVM1().Source, "edited in vm1") {
+		t.Errorf("the edit inside was overwritten:\n%s", h.keptInVM1().Source)
 	}
 	h.stillServedBy(h.holder, "after the configuration edited inside was distributed")
+
+	// an edit of the node's level (a setting outside @encapnodes) is
+	// refused whole: the node puts its own back, the status says why
+	taken := h.keptInVM1()
+	h.editInVM1(strings.Replace(taken.Source, "lab web site, encapsulated in a container", "taken over from vm1", 1))
+	h.Check(clusterlab.Await(settleWithin, "the status to say the edit in vm1 was refused", func() error {
+		out := h.Run(h.holder, "om", "web", "status").Stdout
+		for _, want := range []string{"warn: web: generation " + fmt.Sprint(taken.Gen+1), "refused", "setting app", "om web edit config on " + h.holder} {
+			if !strings.Contains(out, want) {
+				return fmt.Errorf("no %q in:\n%s", want, out)
+			}
+		}
+		return nil
+	}))
+	h.Check(clusterlab.Await(settleWithin, "the node's configuration back in vm1", func() error {
+		if e := h.keptInVM1(); e.Gen != taken.Gen || strings.Contains(e.Source, "taken over") {
+			return fmt.Errorf("vm1 keeps generation %d:\n%s", e.Gen, e.Source)
+		}
+		return nil
+	}))
+	for _, n := range h.NodeNames() {
+		if e := readEntry(t, n, h.Lab); e.Gen != taken.Gen || strings.Contains(e.Source, "taken over") {
+			t.Errorf("%s holds generation %d of web, want %d, the last one taken:\n%s", n, e.Gen, taken.Gen, e.Source)
+		}
+	}
+	h.stillServedBy(h.holder, "after the edit in vm1 was refused")
+}
+
+// keptInVM1 is the configuration of web the agent in vm1 keeps.
+func (h *encapHA) keptInVM1() (e struct {
+	Gen    int64  `json:"generation"`
+	Source string `json:"source"`
+}) {
+	h.t.Helper()
+	out := h.Must(h.holder, "docker", "exec", "web.container.vm1", "cat", "/var/lib/omhcl/config/web.json")
+	if err := json.Unmarshal([]byte(out), &e); err != nil {
+		h.t.Fatalf("the configuration kept in the container: %v\n%s", err, out)
+	}
+	return e
+}
+
+// editInVM1 edits web's configuration inside vm1 (om web edit config
+// there, as root in the container can) to text, and has the node's agent
+// report it now, not in 30 s.
+func (h *encapHA) editInVM1(text string) {
+	h.t.Helper()
+	// the editor inside copies the new text from the lab's www, mounted there
+	if err := os.WriteFile(filepath.Join(h.Root, "www", "next.hcl"), []byte(text), 0o644); err != nil {
+		h.t.Fatal(err)
+	}
+	h.Must(h.holder, "docker", "exec", "-e", "EDITOR=cat /opt/omlab/www/next.hcl >", "web.container.vm1", "/usr/local/bin/om", "web", "edit", "config")
+	h.Must(h.holder, "om", "web", "status", "-r")
 }
 
 // readEntry is node's daemon's stored configuration of web.
