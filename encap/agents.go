@@ -70,6 +70,9 @@ type Agents struct {
 	// inside its container) to the cluster; nil: it is only reported. A
 	// *Refusal says the node does not take it.
 	Pulled func(h plan.EncapHost, e *state.ConfigEntry) error
+	// DaemonRuns says whether a daemon runs on the node (nil: none), to
+	// take what Pulled would: only for the note of a status without Pulled.
+	DaemonRuns func() bool
 }
 
 var _ plan.EncapAgents = (*Agents)(nil)

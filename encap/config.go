@@ -146,6 +146,9 @@ func (a *Agents) reconcile(ctx context.Context, c call, inside state.ConfigVersi
 	if err := json.Unmarshal(out, &e); err != nil || e.Service != c.h.Service || state.HashSource(e.Source) != e.Hash {
 		return reconciled{}, fmt.Errorf("%s (%s): the agent's configuration is not a valid entry: %v", c.h.Container, c.h.Node, err)
 	}
+	if a.Pulled == nil && a.DaemonRuns != nil && a.DaemonRuns() {
+		return reconciled{note: fmt.Sprintf("configuration generation %d edited in %s is newer than the node's (%d) and runs there: the node's daemon takes it if it changes the level inside only (om mon says when it refuses one)", e.Gen, e.Origin, node.Gen), newer: &e}, nil
+	}
 	if a.Pulled == nil {
 		return reconciled{note: fmt.Sprintf("configuration generation %d edited in %s is newer than the node's (%d) and runs there: no daemon runs on the node to take it; copy it into the node's files (docker exec ... om %s edit config shows it) or run the daemon", e.Gen, e.Origin, node.Gen, c.h.Service), newer: &e}, nil
 	}

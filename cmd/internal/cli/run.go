@@ -52,7 +52,15 @@ func (e *Env) Drivers(cfg *lang.Config) plan.Drivers {
 // them. A newer configuration edited inside is only reported: the daemon,
 // when one runs here, pulls it.
 func (e *Env) Agents(cfg *lang.Config) *encap.Agents {
-	return &encap.Agents{Store: e.Store(), Config: func(svc string) *state.ConfigEntry { return e.configEntry(cfg, svc) }}
+	return &encap.Agents{Store: e.Store(), Config: func(svc string) *state.ConfigEntry { return e.configEntry(cfg, svc) }, DaemonRuns: e.daemonRuns}
+}
+
+// daemonRuns says whether the node's daemon answers.
+func (e *Env) daemonRuns() bool {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	_, err := daemon.Connect(ctx, e.Store().Root)
+	return err == nil
 }
 
 // configEntry is the node's configuration of svc with its generation: the
