@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/omhcl/omhcl/daemon"
 	"github.com/omhcl/omhcl/plan"
@@ -52,6 +53,9 @@ func TestConfigSyncLine(t *testing.T) {
 		{"a node without it, one not alive", view(g2, "failed", map[string]daemon.Version{"node1": g2, "node2": g2, "node3": g1}), nil,
 			providers.Warn, "config generation 2 (0a1b2c3d4e5f6071) to nodes, drpnodes",
 			[]string{"warn: node4 reported no copy 200ms ago", "info: not counted: node3 is failed"}},
+		{"an edit refused", refused(view(g1, "alive", map[string]daemon.Version{"node1": g1, "node2": g1, "node3": g1, "node4": g1})), nil,
+			providers.Warn, "config generation 1 (7b73776ae1f4668c) to nodes, drpnodes",
+			[]string{"warn: web: generation 2 (0a1b2c3d4e5f6071) from vm1 (container#0) refused 0s ago: it changes the node's level; to make this change, make it on the node: om web edit config on node1 (or omapply there)"}},
 		{"no daemon", nil, fmt.Errorf("%w: gone", daemon.ErrNoDaemon),
 			providers.NA, "config to nodes",
 			[]string{"info: no daemon runs on this node: nothing distributes the configuration"}},
@@ -66,6 +70,17 @@ func TestConfigSyncLine(t *testing.T) {
 			t.Errorf("%s: %s %s %s %q\n%q", c.name, r.RID, r.Flags, r.Status, r.Description, r.Messages)
 		}
 	}
+}
+
+// refused is v where node1 refused an edit of web made in vm1, and one of
+// another service.
+func refused(v *daemon.MonView) *daemon.MonView {
+	v.ConfigRefused = []daemon.ConfigRefusal{
+		{Service: "db", Version: daemon.Version{Gen: 7, Hash: "ffff"}, From: "peer node2", Why: "does not load", At: time.Now()},
+		{Service: "web", Version: daemon.Version{Gen: 2, Hash: "0a1b2c3d4e5f6071"}, From: "vm1 (container#0)", Why: "it changes the node's level", At: time.Now(),
+			Accept: "to make this change, make it on the node: om web edit config on node1 (or omapply there)"},
+	}
+	return v
 }
 
 // The line closes the tree, under the service's own resources, with its

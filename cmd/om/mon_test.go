@@ -40,3 +40,28 @@ func TestMonShowsHeldNodesBeaconLossAndTheBackoff(t *testing.T) {
 		}
 	}
 }
+
+// om mon ends with the configurations the node refused, and says when
+// the last good configuration is in force; nothing when all is well.
+func TestMonShowsRefusedConfigurations(t *testing.T) {
+	v := &daemon.MonView{Node: "node1", Quorum: true, Nodes: []daemon.MonNode{{Name: "node1", Status: "alive"}}}
+	var b strings.Builder
+	writeMon(&b, v, false)
+	if strings.Contains(b.String(), "refused") {
+		t.Errorf("om mon speaks of refusals when there are none:\n%s", b.String())
+	}
+	v.ConfigBroken = "db.hcl:5,1-14: Duplicate service"
+	v.ConfigRefused = []daemon.ConfigRefusal{{Service: "db", Version: daemon.Version{Gen: 2, Hash: "5c4f30965b7c80aa"}, From: "peer node2", Why: "does not load"}}
+	b.Reset()
+	writeMon(&b, v, false)
+	for _, want := range []string{
+		"\nConfigurations refused\n",
+		" the stored configurations do not load; the last good one is in force: db.hcl:5,1-14: Duplicate service\n",
+		" db: generation 2 (5c4f30965b7c80aa) from peer node2 refused ",
+		" ago: does not load\n",
+	} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("om mon lacks %q:\n%s", want, b.String())
+		}
+	}
+}
