@@ -3,7 +3,9 @@ package daemon
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -91,9 +93,9 @@ func (c *configStore) load() error {
 		return nil
 	}
 	// one by one, in name order: each must load with those taken before
-	for _, name := range sortedNames(entries) {
+	for _, name := range slices.Sorted(maps.Keys(entries)) {
 		o := offer{svc: name, entry: entries[name], from: "the node's store (" + c.store.ConfigPath(name) + ")"}
-		if err := c.loadsWithOthers(o); err != nil {
+		if _, err := c.loadsWithOthers(o); err != nil {
 			c.refuseLocked(o, err)
 			continue
 		}
@@ -111,7 +113,7 @@ func (c *configStore) put(o offer) (bool, error) {
 }
 
 func (c *configStore) putLocked(o offer) (bool, error) {
-	err := c.validate(o)
+	cfg, err := c.validate(o)
 	if errors.Is(err, errNotNewer) {
 		return false, nil
 	}
@@ -122,7 +124,8 @@ func (c *configStore) putLocked(o offer) (bool, error) {
 		return false, c.refuseLocked(o, err)
 	}
 	c.entries[o.svc] = o.entry
-	c.cached = nil
+	// validate loaded the entries as they are now: no need to again
+	c.cached, c.good, c.broken = cfg, cfg, ""
 	delete(c.refused, o.svc)
 	return true, nil
 }
@@ -131,25 +134,25 @@ func (c *configStore) putLocked(o offer) (bool, error) {
 // through it. The entry must be of the service it is stored under, with a
 // service name, a generation in range, newer than the node's and not far
 // past it, edited inside a container only at the level inside, and load
-// together with the node's other services.
-func (c *configStore) validate(o offer) error {
+// together with the node's other services; it returns them loaded so.
+func (c *configStore) validate(o offer) (*lang.Config, error) {
 	if err := o.entry.Check(o.svc); err != nil {
-		return err
+		return nil, err
 	}
 	cur := c.entries[o.svc]
 	local := int64(0)
 	if cur != nil {
 		if !o.entry.Version().Newer(cur.Version()) {
-			return errNotNewer
+			return nil, errNotNewer
 		}
 		local = cur.Gen
 	}
 	if err := state.CheckJump(local, o.entry.Gen, o.maxJump); err != nil {
-		return err
+		return nil, err
 	}
 	if o.inside {
 		if err := c.insideOnly(cur, o); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	return c.loadsWithOthers(o)
@@ -173,8 +176,8 @@ func (c *configStore) insideOnly(cur *configEntry, o offer) error {
 }
 
 // loadsWithOthers checks that o's entry declares its service alone and
-// loads together with the node's other services.
-func (c *configStore) loadsWithOthers(o offer) error {
+// loads together with the node's other services, and returns them loaded.
+func (c *configStore) loadsWithOthers(o offer) (*lang.Config, error) {
 	next := make(map[string]*configEntry, len(c.entries)+1)
 	for k, e := range c.entries {
 		next[k] = e
@@ -182,7 +185,7 @@ func (c *configStore) loadsWithOthers(o offer) error {
 	next[o.svc] = o.entry
 	cfg, diags := c.loadLocked(next)
 	if diags.HasErrors() {
-		return fmt.Errorf("does not load with the node's other services: %s", diags.Error())
+		return nil, fmt.Errorf("does not load with the node's other services: %s", diags.Error())
 	}
 	var declared []string
 	for _, s := range cfg.Services {
@@ -191,9 +194,9 @@ func (c *configStore) loadsWithOthers(o offer) error {
 		}
 	}
 	if len(declared) != 1 || declared[0] != o.svc {
-		return fmt.Errorf("the entry of %s declares the services %q: it must declare %s alone", o.svc, declared, o.svc)
+		return nil, fmt.Errorf("the entry of %s declares the services %q: it must declare %s alone", o.svc, declared, o.svc)
 	}
-	return nil
+	return cfg, nil
 }
 
 // refuse records why o was refused, and returns that as an error.
@@ -305,15 +308,6 @@ func (c *configStore) loadLocked(entries map[string]*configEntry) (*lang.Config,
 
 // file is the name a service's entry loads under, in diagnostics.
 func (c *configStore) file(svc string) string { return filepath.Join(c.dir, svc+".hcl") }
-
-func sortedNames(entries map[string]*configEntry) []string {
-	names := make([]string, 0, len(entries))
-	for k := range entries {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	return names
-}
 
 // StoredSources returns the service configurations the daemon of stateDir
 // keeps (what the cluster distributed), for commands run on a node whose
