@@ -182,7 +182,7 @@ func decideRunning(v View, s Service, d Decision) Decision {
 		if others[0] != target {
 			d.Reason = "also running on " + others[0] + "; placement target: " + orNone(target)
 		}
-	case target == "" || !CanTakeOver(v, target):
+	case target == "" || !canTakeOver(v, target):
 		// The target is back from a partition and may have fenced, or it
 		// is held down: the copy here stays until it can take over.
 	case v.Nodes[v.Self].Degraded && v.Quorum:
@@ -207,12 +207,12 @@ func alsoRunning(v View, s Service) []string {
 	return out
 }
 
-// CanTakeOver says whether a copy running elsewhere may be stopped in
-// favour of node: it is alive, its news is current (Fresh), and it is
+// canTakeOver says whether a copy running here may be stopped in favour
+// of another node: it is alive, its news is current (Fresh), and it is
 // neither held down after a fence nor on a degraded link.
-func CanTakeOver(v View, node string) bool {
+func canTakeOver(v View, node string) bool {
 	n, ok := v.Nodes[node]
-	return ok && n.Alive && !n.Gone && (n.Fresh || node == v.Self) && !n.HeldDown && !n.Degraded
+	return ok && n.Alive && !n.Gone && n.Fresh && !n.HeldDown && !n.Degraded
 }
 
 func orNone(node string) string {
