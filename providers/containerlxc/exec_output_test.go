@@ -1,13 +1,11 @@
 package containerlxc_test
 
 import (
-	"runtime"
-	"strings"
 	"testing"
-	"time"
 
 	"github.com/omhcl/omhcl/providers"
 	"github.com/omhcl/omhcl/testfixtures/disklab"
+	"github.com/omhcl/omhcl/testfixtures/executortest"
 )
 
 // A command that prints 100 MB, on stdout or stderr, fails its Exec
@@ -22,30 +20,5 @@ func TestExecOutputIsBounded(t *testing.T) {
 	if err := d.Start(ctx, log); err != nil {
 		t.Fatal(err)
 	}
-	ex := d.(providers.Executor)
-	for _, c := range []struct{ stream, redirect string }{{"stdout", " 2>/dev/null"}, {"stderr", " >&2 2>/dev/null"}} {
-		t.Run(c.stream, func(t *testing.T) {
-			var before, after runtime.MemStats
-			runtime.ReadMemStats(&before)
-			begin := time.Now()
-			out, errOut, _, err := ex.Exec(ctx, []string{"sh", "-c", "dd if=/dev/zero bs=1M count=100" + c.redirect})
-			took := time.Since(begin)
-			runtime.ReadMemStats(&after)
-			alloc := after.TotalAlloc - before.TotalAlloc
-			t.Logf("100 MB on %s: %v after %s, %d MB allocated", c.stream, err, took.Round(time.Millisecond), alloc>>20)
-			if err == nil || !strings.Contains(err.Error(), "wrote "+c.stream+" over 1 MiB: stopped") || !strings.Contains(err.Error(), "container#web") {
-				t.Errorf("100 MB on %s: err %v; want the cap named, with the resource", c.stream, err)
-			}
-			if out != nil || errOut != nil {
-				t.Errorf("output kept: %d and %d bytes", len(out), len(errOut))
-			}
-			if alloc > 16<<20 || took > 10*time.Second {
-				t.Errorf("100 MB on %s cost %d MB of allocations and %s: want the node to stop at the cap", c.stream, alloc>>20, took)
-			}
-		})
-	}
-	out, _, code, err := ex.Exec(ctx, []string{"sh", "-c", "dd if=/dev/zero bs=1024 count=1024 2>/dev/null"})
-	if err != nil || code != 0 || len(out) != providers.ExecOutputMax {
-		t.Errorf("exactly 1 MiB: %d bytes, exit %d, %v", len(out), code, err)
-	}
+	executortest.OutputIsBounded(t, ctx, d.(providers.Executor), "container#web")
 }
