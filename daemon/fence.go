@@ -93,6 +93,10 @@ func (d *Daemon) dropAddresses(ctx context.Context) {
 	}
 	lost := d.fencing
 	d.mu.Unlock()
+	// The addresses are the resources whose driver declares one
+	// (Spec.Address), selected by their kinds: the agents inside the
+	// containers select by the same words.
+	addrs := providers.AddressKinds()
 	cfg := d.currentConfig()
 	began := time.Now()
 	// One goroutine per service, not a worker pool: one waiting for its
@@ -100,9 +104,12 @@ func (d *Daemon) dropAddresses(ctx context.Context) {
 	var wg sync.WaitGroup
 	var failed atomic.Bool
 	for _, svc := range svcs {
+		if len(addrs) == 0 {
+			break // no driver holds an address (no selector would select every resource)
+		}
 		wg.Go(func() {
 			req := engine.Request{Config: cfg, Store: d.store, Node: d.opts.Node, Services: []string{svc},
-				Target: plan.TargetDown, RIDs: []string{"ip"}, Log: providers.NewLog(prefixWriter{d, svc}), LockTimeout: 5 * time.Second,
+				Target: plan.TargetDown, RIDs: addrs, Log: providers.NewLog(prefixWriter{d, svc}), LockTimeout: 5 * time.Second,
 				// the addresses inside containers too: the containers run on
 				Levels: plan.Levels{Master: true, AllSlaves: true}, Agents: d.agents}
 			if _, res, err := engine.Converge(ctx, req); err != nil || (res != nil && res.Err() != nil) {

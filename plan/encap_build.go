@@ -61,7 +61,7 @@ func encapInputs(svc *lang.Service, in Input, lv Levels) ([]EncapInput, hcl.Diag
 		}
 		t := innerTarget(in, h, inst)
 		e := EncapInput{Host: h, Input: Input{Instance: inst, Live: live, Target: t}, Known: snap != nil, Fresh: Input{Instance: inst, Live: live, Target: t}, Excluded: !lv.Slave(h.Node), Newer: newer,
-			Leftovers: leftovers, NodeNet: SharesNodeNetwork(in.Instance.Resource(h.Container))}
+			Leftovers: leftovers, NodeNet: providers.SharesNodeNetwork(in.Instance.Resource(h.Container))}
 		if inside != nil {
 			e.Orchestrated, e.Unreported = inside.Orchestrated, inside.Error
 		}
@@ -227,11 +227,12 @@ func encapStep(e EncapInput, t Target, a providers.Action, rids []string) Step {
 }
 
 // addressesOf are the address resources of the level inside (of rids,
-// when set): the node drops those itself when its agent cannot.
+// when set), those whose driver declares Spec.Address: the node drops
+// those itself when its agent cannot.
 func addressesOf(inst *lang.Instance, rids []string) []string {
 	var out []string
 	for _, r := range inst.Resources {
-		if r.Common.Encap && r.Kind == "ip" && (rids == nil || slices.Contains(rids, r.RID())) {
+		if r.Common.Encap && providers.HoldsAddress(r) && (rids == nil || slices.Contains(rids, r.RID())) {
 			out = append(out, r.RID())
 		}
 	}

@@ -13,17 +13,14 @@ import (
 // They would block every other node's start of the service (the conflict
 // probe answers). The node sees them with the ip drivers of the level
 // inside, which act in its own namespace here, and drops them itself
-// when the agent cannot: a stop of the service, or its fencing.
+// when the agent cannot: a stop of the service, or its fencing. Which
+// containers share the node's namespace (Spec.NodeNetwork) and which
+// resources are addresses (Spec.Address) their drivers declare: no kind
+// or attribute name is read here.
 
-// SharesNodeNetwork reports whether container resource r runs in the
-// node's network namespace.
-func SharesNodeNetwork(r *providers.Resource) bool {
-	return r != nil && r.Kind == "container" && r.Str("netns") == "host"
-}
-
-// leftoverAddresses are the address resources of svc's level inside h
-// that are up on this node: h's container shares the node's network
-// namespace and does not run.
+// leftoverAddresses are the address resources (Spec.Address) of svc's
+// level inside h that are up on this node: h's container shares the
+// node's network namespace and does not run.
 func leftoverAddresses(ctx context.Context, svc *lang.Service, h EncapHost) []*providers.Resource {
 	inner, diags := svc.Evaluate(h.Node, nil)
 	if diags.HasErrors() || inner == nil {
@@ -31,7 +28,7 @@ func leftoverAddresses(ctx context.Context, svc *lang.Service, h EncapHost) []*p
 	}
 	var out []*providers.Resource
 	for _, r := range inner.Resources {
-		if !r.Common.Encap || r.Kind != "ip" || r.Common.Disable {
+		if !r.Common.Encap || !providers.HoldsAddress(r) || r.Common.Disable {
 			continue
 		}
 		drv, err := NewDriver(r)
@@ -51,7 +48,7 @@ func leftoverAddresses(ctx context.Context, svc *lang.Service, h EncapHost) []*p
 func (d Drivers) leftovers(ctx context.Context, svc *lang.Service, inst *lang.Instance, li *LiveInstance) {
 	for _, h := range EncapHosts(inst) {
 		lr := li.Resource(h.Container)
-		if lr == nil || lr.Status == providers.Up || !SharesNodeNetwork(inst.Resource(h.Container)) {
+		if lr == nil || lr.Status == providers.Up || !providers.SharesNodeNetwork(inst.Resource(h.Container)) {
 			continue
 		}
 		var rids []string

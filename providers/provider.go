@@ -65,7 +65,19 @@ type Spec struct {
 	// armed its status is n/a, "paused, service not up", as in the
 	// seeds, and its status never says whether the service runs here.
 	Arms bool
-	New  func(r *Resource) (Driver, error)
+	// Address marks drivers whose resource holds a service address (an
+	// ip): the fence drops these first, at every level of a service, and
+	// the node drops those a dead container sharing its network left on
+	// it. The fence names them to the agents inside containers by kind
+	// (--rid ip), so every driver of a kind declares the same (a test of
+	// the registry checks it): a new address kind is a driver declaring it.
+	Address bool
+	// NodeNetwork, when set, says whether the resource runs in the node's
+	// network namespace (a container with netns = "host"): the addresses
+	// its level inside plumbed then live on the node, which drops them
+	// itself when the container no longer runs. Nil: never.
+	NodeNetwork func(r *Resource) bool
+	New         func(r *Resource) (Driver, error)
 }
 
 // Key is the registry key of a spec: "kind.type".

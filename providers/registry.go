@@ -29,6 +29,38 @@ func Register(s *Spec) {
 	registry[s.Key()] = s
 }
 
+// SpecOf returns the spec of r's driver (its kind's default when r names
+// no type), nil when none is registered (a planned type).
+func SpecOf(r *Resource) *Spec {
+	s, _ := Lookup(r.Kind, r.Type)
+	return s
+}
+
+// HoldsAddress reports whether r's driver declares Spec.Address.
+func HoldsAddress(r *Resource) bool {
+	s := SpecOf(r)
+	return s != nil && s.Address
+}
+
+// SharesNodeNetwork reports whether r's driver says, through
+// Spec.NodeNetwork, that r runs in the node's network namespace; false
+// for a nil r.
+func SharesNodeNetwork(r *Resource) bool {
+	if r == nil {
+		return false
+	}
+	s := SpecOf(r)
+	return s != nil && s.NodeNetwork != nil && s.NodeNetwork(r)
+}
+
+// AddressKinds lists, in KindOrder, the kinds whose drivers declare
+// Spec.Address: as --rid selectors, they select exactly the resources
+// holding a service address, at every level, as the drivers of one kind
+// agree on it (TestFenceSelectsTheDriversDeclaringAnAddress).
+func AddressKinds() []string {
+	return kindsWith(func(s *Spec) bool { return s.Address })
+}
+
 // Lookup returns the spec for kind and type; an empty type selects the
 // kind's default driver.
 func Lookup(kind, typ string) (*Spec, bool) {
@@ -62,12 +94,17 @@ func Types(kind string) []string {
 
 // Kinds lists the kinds that have at least one driver, in KindOrder.
 func Kinds() []string {
+	return kindsWith(func(*Spec) bool { return true })
+}
+
+// kindsWith lists, in KindOrder, the kinds with a driver that has has.
+func kindsWith(has func(*Spec) bool) []string {
 	registryMu.RLock()
 	defer registryMu.RUnlock()
 	var out []string
 	for _, k := range KindOrder {
 		for _, s := range registry {
-			if s.Kind == k {
+			if s.Kind == k && has(s) {
 				out = append(out, k)
 				break
 			}

@@ -49,6 +49,9 @@ func newSpec(engine, socket string) *providers.Spec {
 			{Name: "pid", Type: cty.Number, Doc: "The pid of the container's init process."},
 			{Name: "netns_path", Type: cty.String, Doc: "/proc/PID/ns/net of the init process."},
 		},
-		New: func(r *providers.Resource) (providers.Driver, error) { return newDriver(r, engine) },
+		// with netns = "host" it runs in the node's network namespace: the
+		// addresses its level inside plumbed stay on the node when it dies
+		NodeNetwork: func(r *providers.Resource) bool { return r.Str("netns") == "host" },
+		New:         func(r *providers.Resource) (providers.Driver, error) { return newDriver(r, engine) },
 	}
 }

@@ -34,7 +34,9 @@ var Spec = &providers.Spec{
 	// (the seed's P flag on ip#0 until "set provisioned").
 	Provisionable: true,
 	NoData:        true,
-	New:           New,
+	// a service address: the fence drops it first
+	Address: true,
+	New:     New,
 }
 
 // New checks the known attributes of r and returns its driver.

@@ -30,7 +30,9 @@ var Spec = &providers.Spec{
 	Exposed:       ipaddr.Exposed(),
 	Provisionable: true,
 	NoData:        true,
-	New:           New,
+	// a service address: the fence drops it first
+	Address: true,
+	New:     New,
 }
 
 // New checks the known attributes of r and returns its driver.
