@@ -3,11 +3,13 @@ package daemon
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"sync"
 	"time"
 
 	"github.com/omhcl/omhcl/orchestrate"
+	"github.com/omhcl/omhcl/state"
 )
 
 // ServiceState is the cluster-wide state of a service that operators
@@ -36,10 +38,39 @@ type sharedStates struct {
 	path string
 	mu   sync.Mutex
 	m    map[string]ServiceState
+	// refused is the generation last refused per service: a peer
+	// reporting it at every poll is told once.
+	refused map[string]int64
+	now     func() time.Time // time.Now; tests move it
+}
+
+// Shared generations are checked as configuration generations are
+// (state.CheckJump): none is taken past state.MaxConfigGen, where +1
+// is far from overflowing, nor more than state.MaxGenJump past the
+// node's own generation or wall clock in milliseconds, the base a local
+// edit starts from. At about 17 minutes, a peer whose clock runs that
+// far ahead has its edits taken once this node's clock catches up; a
+// forged generation near 2^63-1, which no local edit could ever pass
+// again, is never taken.
+func checkSharedGen(local, incoming int64, now time.Time) error {
+	if incoming < 0 || incoming > state.MaxConfigGen {
+		return fmt.Errorf("generation %d is out of range (0 to %d)", incoming, state.MaxConfigGen)
+	}
+	return state.CheckJump(max(saneGen(local), now.UnixMilli()), incoming, state.MaxGenJump)
+}
+
+// saneGen is gen, or 0 when it is out of range: a generation an older
+// daemon took from a forged report counts for nothing, so the next edit,
+// local or a peer's, replaces it.
+func saneGen(gen int64) int64 {
+	if gen < 0 || gen > state.MaxConfigGen {
+		return 0
+	}
+	return gen
 }
 
 func newSharedStates(path string) *sharedStates {
-	return &sharedStates{path: path, m: map[string]ServiceState{}}
+	return &sharedStates{path: path, m: map[string]ServiceState{}, refused: map[string]int64{}, now: time.Now}
 }
 
 func (s *sharedStates) load() error {
@@ -71,19 +102,44 @@ func (s *sharedStates) all() map[string]ServiceState {
 	return out
 }
 
-// merge adopts newer states from a peer.
-func (s *sharedStates) merge(in map[string]ServiceState) {
+// merge adopts newer states from a peer, unless their generation is out
+// of range or jumps too far (checkSharedGen). It returns why it refused
+// those it had not refused already, for the caller to log once.
+func (s *sharedStates) merge(in map[string]ServiceState) []error {
 	s.mu.Lock()
 	changed := false
+	var refused []error
+	now := s.now()
 	for k, v := range in {
-		if v.newer(s.m[k]) {
-			s.m[k] = v
-			changed = true
+		cur := s.m[k]
+		local := cur
+		local.Gen = saneGen(cur.Gen)
+		if !v.newer(local) {
+			continue
 		}
+		if err := checkSharedGen(cur.Gen, v.Gen, now); err != nil {
+			if s.refused[k] != v.Gen {
+				s.refused[k] = v.Gen
+				refused = append(refused, fmt.Errorf("shared state of %s by %s refused: %w", k, v.By, err))
+			}
+			continue
+		}
+		delete(s.refused, k)
+		s.m[k] = v
+		changed = true
 	}
 	s.mu.Unlock()
 	if changed {
 		s.save()
+	}
+	return refused
+}
+
+// mergeShared adopts the newer states a peer reported, and logs once
+// each one it refuses (merge).
+func (d *Daemon) mergeShared(peer string, in map[string]ServiceState) {
+	for _, err := range d.shared.merge(in) {
+		d.logf("from %s: %v", peer, err)
 	}
 }
 
@@ -96,8 +152,10 @@ func (s *sharedStates) update(svc, by string, f func(*ServiceState)) ServiceStat
 	// has seen, and past the wall clock in milliseconds. Two sides of a
 	// partition that both change the state get different generations, and
 	// the later change wins when they merge (a tie on a bare counter let a
-	// stale claim win by node name, and the service moved back).
-	st.Gen = max(st.Gen+1, time.Now().UnixMilli())
+	// stale claim win by node name, and the service moved back). Merges
+	// keep every generation within range (checkSharedGen), so +1 cannot
+	// overflow; one out of range that an older daemon stored is forgotten.
+	st.Gen = max(saneGen(st.Gen)+1, s.now().UnixMilli())
 	st.By = by
 	s.m[svc] = st
 	s.mu.Unlock()
