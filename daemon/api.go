@@ -288,7 +288,7 @@ func (d *Daemon) handleLive(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var live plan.Live
-	if err := newPeerClient(d.opts.Node, 2*time.Second).get(r.Context(), d.secret(), m, "/peer/v1/live", &live); err != nil {
+	if err := newPeerClient(d.id, 2*time.Second, d.peerAddrOf).get(r.Context(), m, "/peer/v1/live", &live); err != nil {
 		httpError(w, http.StatusBadGateway, "live state of %s: %v", node, err)
 		return
 	}

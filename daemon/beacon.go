@@ -24,10 +24,12 @@ import (
 // The lease rules stay those of lease.go: the asker holds a lease from
 // the send time of an ask that was answered, the answerer records a
 // grant when it answers. Every datagram is signed with the cluster
-// secret. A replayed ask only records a grant (the majority then waits
-// longer: safe); a replayed answer renews from the send time of the ask
-// it answers, which the asker looks up by its nonce: nothing past what
-// the real answer gave.
+// secret. A replayed ask is refused: a node's asks carry the time they
+// were sent, one every fence check, and one not past the last answered
+// is dropped (a reordered ask too: the next comes a fence check later;
+// and a node whose clock stepped back gets no answer until it catches
+// up, its report polls still renewing its leases). A replayed answer
+// renews nothing: the asker looks its ask up by nonce, once.
 
 const (
 	beaconAsk    = "ask"
@@ -109,6 +111,7 @@ func (d *Daemon) beacons(ctx context.Context, conn net.PacketConn) {
 // renews this node's leases on answers.
 func (d *Daemon) answerBeacons(conn net.PacketConn, out *linkStats) {
 	buf := make([]byte, beaconMax+1)
+	seen := askMarks{}
 	for {
 		n, from, err := conn.ReadFrom(buf)
 		if err != nil {
@@ -125,7 +128,7 @@ func (d *Daemon) answerBeacons(conn net.PacketConn, out *linkStats) {
 		now := time.Now()
 		switch b.Kind {
 		case beaconAsk:
-			if skew := now.Sub(time.UnixMilli(b.Time)); skew > beaconSkew || skew < -beaconSkew {
+			if skew := now.Sub(time.UnixMilli(b.Time)); skew > beaconSkew || skew < -beaconSkew || !seen.fresh(b) {
 				continue
 			}
 			// Granted before the answer leaves, as for a report poll.
@@ -138,6 +141,20 @@ func (d *Daemon) answerBeacons(conn net.PacketConn, out *linkStats) {
 			}
 		}
 	}
+}
+
+// askMarks is, per asking node, the time of its last ask answered.
+type askMarks map[string]int64
+
+// fresh says whether ask b was sent after the last one of its node, and
+// marks it if so: a recorded ask, replayed within the skew window, is
+// not fresh.
+func (m askMarks) fresh(b beacon) bool {
+	if last, ok := m[b.From]; ok && b.Time <= last {
+		return false
+	}
+	m[b.From] = b.Time
+	return true
 }
 
 // listenBeacons opens the beacon socket: UDP on the peer API's address.

@@ -126,6 +126,47 @@ func TestBeaconRejectsTamperingAndReplaysRenewNothingNew(t *testing.T) {
 	}
 }
 
+// A recorded ask, replayed within the skew window, is not answered and
+// grants nothing; the next real ask is.
+func TestReplayedAsksAreRefused(t *testing.T) {
+	const secret = "0123456789abcdef0123456789abcdef"
+	d2, c2 := beaconDaemon(t, "node2", secret, 0)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go d2.answerBeacons(c2, d2.links)
+	go func() { <-ctx.Done(); c2.Close() }()
+	asker, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer asker.Close()
+	answered := func(pkt []byte) bool {
+		asker.WriteTo(pkt, c2.LocalAddr())
+		asker.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
+		buf := make([]byte, beaconMax)
+		n, _, err := asker.ReadFrom(buf)
+		return err == nil && n > 0
+	}
+	ask := func(at time.Time) []byte {
+		return sealBeacon(secret, beacon{Kind: beaconAsk, From: "node1", To: "node2", Nonce: rand.Uint64(), Time: at.UnixMilli()})
+	}
+	first := ask(time.Now().Add(-time.Second))
+	if !answered(first) {
+		t.Fatal("a fresh ask was not answered")
+	}
+	granted := d2.leases.sinceGranted("node1", time.Now())
+	time.Sleep(50 * time.Millisecond)
+	if answered(first) {
+		t.Error("a replayed ask was answered")
+	}
+	if g := d2.leases.sinceGranted("node1", time.Now()); g < granted {
+		t.Errorf("a replayed ask granted a lease (%s ago, %s before the replay)", g, granted)
+	}
+	if !answered(ask(time.Now())) {
+		t.Error("the next real ask was not answered")
+	}
+}
+
 // The loss rate counts the asks of the window that got no answer within
 // a lease, and says nothing on too few asks.
 func TestLinkLossOverTheWindow(t *testing.T) {

@@ -4,12 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -160,20 +158,16 @@ func TestPeerEntriesAreCheckedBeforeTheyAreStored(t *testing.T) {
 		"big": entryOf("big", 1<<40, "service \"big\" {\n  nodes = [\"n1\"]\n}\n"), // a far jump
 		"ok":  entryOf("ok", 5, "service \"ok\" {\n  nodes = [\"n1\"]\n}\n"),
 	}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	m := peerStub(t, "n2", "secret", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, served[strings.TrimPrefix(r.URL.Path, "/peer/v1/config/")])
 	}))
-	defer srv.Close()
-	host, port, _ := net.SplitHostPort(strings.TrimPrefix(srv.URL, "http://"))
-	p, _ := strconv.Atoi(port)
-	m := member{Name: "n2", Addr: net.ParseIP(host), PeerPort: p}
 	c := newConfigStore(state.Open(t.TempDir()))
 	d := &Daemon{opts: Options{Node: "n1", Log: testLog{t}}, configs: c}
 	theirs := map[string]Version{}
 	for k, e := range served {
 		theirs[k] = e.Version()
 	}
-	d.fetchNewerConfigs(context.Background(), newPeerClient("n1", 0), "secret", m, theirs)
+	d.fetchNewerConfigs(context.Background(), testPeerClient(t, "n1", "secret", 0, m), m, theirs)
 	if v := c.versions(); len(v) != 1 || v["ok"].Gen != 5 {
 		t.Fatalf("stored %v, want ok at generation 5 only", v)
 	}

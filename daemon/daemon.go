@@ -19,6 +19,7 @@ import (
 	"github.com/omhcl/omhcl/cluster"
 	"github.com/omhcl/omhcl/plan"
 	"github.com/omhcl/omhcl/state"
+	"github.com/omhcl/omhcl/transport"
 )
 
 // Options configure a daemon.
@@ -44,6 +45,7 @@ type Options struct {
 type Daemon struct {
 	opts    Options
 	store   *state.Store
+	id      *transport.Identity // this node on the transport to its peers
 	cluster *cluster.Config
 	timings cluster.Timings
 	members *membership
@@ -123,6 +125,10 @@ func New(opts Options) (*Daemon, error) {
 		roundNow: make(chan struct{}, 1),
 	}
 	d.members = &membership{d: d}
+	if d.id, err = transport.LoadIdentity(store.Root, opts.Node, d.secret); err != nil {
+		return nil, err
+	}
+	d.id.Logf = d.logf
 	d.configs = newConfigStore(store)
 	// A level inside with monitored resources is asked every 2 s at
 	// least (an agent run costs about 0.2 s of the engine's exec), others

@@ -16,7 +16,6 @@ import (
 	"math/big"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -408,14 +407,10 @@ func closedWithin(c net.Conn, br *bufio.Reader, d time.Duration) bool {
 }
 
 // A request refused for want of authentication ends its connection, on
-// the peer port as on the TCP API; a member's, or a token holder's,
-// keeps it for the next request.
+// the TCP API (the peer port's transport does the same at its handshake:
+// package transport); a token holder's keeps it for the next request.
 func TestRefusedRequestsCloseTheirConnection(t *testing.T) {
 	ld := startLimitsDaemon(t)
-	signed := func() string {
-		return fmt.Sprintf("GET /peer/v1/report HTTP/1.1\r\nHost: n1\r\n%s: n2\r\n%s: %s\r\n\r\n", nodeHeader, authHeader,
-			sign(ld.d.secret(), http.MethodGet, "/peer/v1/report", "n2", time.Now()))
-	}
 	bearer := func(token string) string {
 		return "GET /v1/mon HTTP/1.1\r\nHost: n1\r\nAuthorization: Bearer " + token + "\r\n\r\n"
 	}
@@ -428,7 +423,6 @@ func TestRefusedRequestsCloseTheirConnection(t *testing.T) {
 		bad, good func() string
 		refused   int
 	}{
-		{"peer port", func(*testing.T) (net.Conn, error) { return net.Dial("tcp", ld.d.peerAddr()) }, func() string { return badRequest }, signed, http.StatusForbidden},
 		{"TCP API", tlsDial, func() string { return bearer("not-the-token-at-all") }, func() string { return bearer(ld.token) }, http.StatusUnauthorized},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -477,22 +471,19 @@ func TestAPIRefusesAnOversizedBody(t *testing.T) {
 // within it is read.
 func TestPeerAnswersAreCapped(t *testing.T) {
 	size := peerAnswerMax
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	m := peerStub(t, "n2", "s", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte(`"`))
 		w.Write(bytes.Repeat([]byte("x"), size))
 		w.Write([]byte(`"`))
 	}))
-	defer srv.Close()
-	a := srv.Listener.Addr().(*net.TCPAddr)
-	m := member{Name: "n2", Addr: a.IP, PeerPort: a.Port}
-	c := newPeerClient("n1", 10*time.Second)
+	c := testPeerClient(t, "n1", "s", 10*time.Second, m)
 	var out string
-	err := c.get(t.Context(), "s", m, "/peer/v1/report", &out)
+	err := c.get(t.Context(), m, "/peer/v1/report", &out)
 	if err == nil || !strings.Contains(err.Error(), "n2: /peer/v1/report: answer over 16 MiB: refused") {
 		t.Fatalf("an answer of 16 MiB and 2 bytes: %v (%d bytes read); want it refused", err, len(out))
 	}
 	size = 1 << 20
-	if err := c.get(t.Context(), "s", m, "/peer/v1/report", &out); err != nil || len(out) != size {
+	if err := c.get(t.Context(), m, "/peer/v1/report", &out); err != nil || len(out) != size {
 		t.Fatalf("an answer of 1 MiB: %v, %d bytes", err, len(out))
 	}
 }

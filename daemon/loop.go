@@ -65,7 +65,7 @@ func (d *Daemon) wakeRound() {
 }
 
 func (d *Daemon) pollLoop(ctx context.Context) {
-	client := newPeerClient(d.opts.Node, d.timings.PollTimeout())
+	client := newPeerClient(d.id, d.timings.PollTimeout(), d.peerAddrOf)
 	var inflight inFlight
 	tick := time.NewTicker(d.timings.Monitor)
 	defer tick.Stop()

@@ -2,67 +2,25 @@ package daemon
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/omhcl/omhcl/internal/names"
-	"github.com/omhcl/omhcl/peerssh"
-	"github.com/omhcl/omhcl/state"
 	"net"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
+
+	"github.com/omhcl/omhcl/internal/names"
+	"github.com/omhcl/omhcl/state"
+	"github.com/omhcl/omhcl/transport"
 )
 
 // The peer API is how nodes exchange instance reports and configurations:
-// plain HTTP between the cluster's addresses, each request signed with an
-// HMAC of the cluster secret, the asking node's name and a timestamp, so
-// only members are served and each knows who asks (a report answered is a
-// quorum lease granted, see lease.go).
-
-const (
-	authHeader = "X-Omhcl-Auth"
-	nodeHeader = "X-Omhcl-Node"
-)
-
-// sign returns the auth header value of node's request at time t.
-func sign(secret, method, path, node string, t time.Time) string {
-	ts := strconv.FormatInt(t.Unix(), 10)
-	m := hmac.New(sha256.New, []byte(secret))
-	fmt.Fprintf(m, "%s\n%s\n%s\n%s", method, path, node, ts)
-	return ts + ":" + hex.EncodeToString(m.Sum(nil))
-}
-
-// verify checks a signed request, allowing a minute of clock skew, and
-// returns the node that signed it.
-func verify(secret string, r *http.Request) (string, bool) {
-	ts, mac, ok := strings.Cut(r.Header.Get(authHeader), ":")
-	if !ok {
-		return "", false
-	}
-	sec, err := strconv.ParseInt(ts, 10, 64)
-	if err != nil {
-		return "", false
-	}
-	t := time.Unix(sec, 0)
-	if d := time.Since(t); d > time.Minute || d < -time.Minute {
-		return "", false
-	}
-	node := r.Header.Get(nodeHeader)
-	want := sign(secret, r.Method, r.URL.Path, node, t)
-	_, wantMac, _ := strings.Cut(want, ":")
-	return node, hmac.Equal([]byte(mac), []byte(wantMac))
-}
-
-func (d *Daemon) secret() string {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return d.cluster.Secret
-}
+// HTTP inside the cluster's transport (package transport: SSH with a
+// certificate of the cluster and a pinned key per node), so only members
+// are served, each knows which member asks (a report answered is a quorum
+// lease granted, see lease.go), and each believes an answer only from the
+// member it asked.
 
 func (d *Daemon) servePeers(ctx context.Context, ln net.Listener) {
 	mux := http.NewServeMux()
@@ -70,7 +28,7 @@ func (d *Daemon) servePeers(ctx context.Context, ln net.Listener) {
 		rep := d.localReport()
 		// Granted before the answer leaves: the asker's lease starts
 		// earlier still, when it sent the request.
-		d.leases.grant(r.Header.Get(nodeHeader), time.Now())
+		d.leases.grant(transport.PeerOf(r.Context()), time.Now())
 		writeJSON(w, rep)
 	})
 	mux.HandleFunc("GET /peer/v1/live", func(w http.ResponseWriter, r *http.Request) {
@@ -84,48 +42,60 @@ func (d *Daemon) servePeers(ctx context.Context, ln net.Listener) {
 		}
 		writeJSON(w, e)
 	})
-	auth := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if _, ok := verify(d.secret(), r); !ok {
-			closeAfter(w)
-			http.Error(w, "not a member of this cluster", http.StatusForbidden)
-			return
-		}
-		mux.ServeHTTP(w, r)
-	})
-	srv := limitedServer(capBody(peerBodyMax, auth), 10*time.Second, 30*time.Second)
+	srv := limitedServer(capBody(peerBodyMax, mux), 10*time.Second, 30*time.Second)
+	srv.ConnContext = transport.ConnContext
+	// the data channel shares the transport, and the caps on connections
+	// (limits.go)
+	peers := &transport.Server{Identity: d.id, Authorize: d.authorizeData, Logf: d.logf, DeadAfter: d.timings.DataTimeout}
 	go func() { <-ctx.Done(); srv.Close() }()
-	// the data channel between members shares the port (peerssh), and
-	// the caps on connections (limits.go)
-	data := &peerssh.Server{Secret: d.secret, Authorize: d.authorizeData, Logf: d.logf, DeadAfter: d.timings.DataTimeout}
-	srv.Serve(peerssh.Split(d.limitConns(ln, "peer port", true), data.ServeConn))
+	go srv.Serve(peers.API())
+	peers.Serve(d.limitConns(ln, "peer port", true))
 }
 
-// peerClient calls other nodes' peer APIs as node.
+func (d *Daemon) secret() string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.cluster.Secret
+}
+
+// peerClient calls other nodes' peer APIs.
 type peerClient struct {
-	node string
 	http *http.Client
 }
 
-func newPeerClient(node string, timeout time.Duration) *peerClient {
-	return &peerClient{node: node, http: &http.Client{Timeout: timeout, Transport: &http.Transport{
-		DialContext:            (&net.Dialer{Timeout: timeout}).DialContext,
+// newPeerClient asks as id, reaching a node at the address resolve gives.
+func newPeerClient(id *transport.Identity, timeout time.Duration, resolve func(node string) (string, error)) *peerClient {
+	dialer := &transport.Dialer{Identity: id, Resolve: resolve}
+	return &peerClient{http: &http.Client{Timeout: timeout, Transport: &http.Transport{
+		DialContext:            dialer.DialContext,
 		MaxIdleConnsPerHost:    pollsPerPeer,
 		IdleConnTimeout:        30 * time.Second,
 		MaxResponseHeaderBytes: headerMax,
 	}}}
 }
 
-func (c *peerClient) get(ctx context.Context, secret string, m member, path string, out any) error {
+// peerAddrOf resolves a member's name to its peer address, for a
+// peerClient.
+func (d *Daemon) peerAddrOf(node string) (string, error) {
+	m, ok := d.members.snapshot()[node]
+	if !ok || m.Addr == nil || m.PeerPort == 0 {
+		return "", fmt.Errorf("%s: no peer address known", node)
+	}
+	return m.peerAddr(), nil
+}
+
+func (m member) peerAddr() string { return net.JoinHostPort(m.Addr.String(), strconv.Itoa(m.PeerPort)) }
+
+// get asks m for path, whose answer is JSON read into out: the URL's
+// host is the node's name, which the transport resolves and checks.
+func (c *peerClient) get(ctx context.Context, m member, path string, out any) error {
 	if m.PeerPort == 0 {
 		return errors.New("no peer port advertised")
 	}
-	url := fmt.Sprintf("http://%s%s", net.JoinHostPort(m.Addr.String(), strconv.Itoa(m.PeerPort)), path)
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+m.Name+path, nil)
 	if err != nil {
 		return err
 	}
-	req.Header.Set(nodeHeader, c.node)
-	req.Header.Set(authHeader, sign(secret, req.Method, path, c.node, time.Now()))
 	resp, err := c.http.Do(req)
 	if err != nil {
 		return err
@@ -151,20 +121,23 @@ const pollsPerPeer = 3
 // serf, decides the quorum lease) for its report. Each peer is asked on
 // its own, so one that does not answer delays no other's report.
 func (d *Daemon) pollPeers(ctx context.Context, c *peerClient, members map[string]member, inflight *inFlight) {
-	secret := d.secret()
 	for name, m := range members {
 		if name == d.opts.Node || m.Status == "left" || m.Addr == nil {
 			continue
 		}
-		inflight.goUpTo(name, pollsPerPeer, func() { d.pollPeer(ctx, c, secret, m) })
+		inflight.goUpTo(name, pollsPerPeer, func() { d.pollPeer(ctx, c, m) })
 	}
 }
 
-func (d *Daemon) pollPeer(ctx context.Context, c *peerClient, secret string, m member) {
+func (d *Daemon) pollPeer(ctx context.Context, c *peerClient, m member) {
 	sent := time.Now()
 	var rep NodeReport
-	if err := c.get(ctx, secret, m, "/peer/v1/report", &rep); err != nil {
+	if err := c.get(ctx, m, "/peer/v1/report", &rep); err != nil {
 		return // keep the last report: a peer we cannot read may still run its services
+	}
+	if rep.Node != m.Name {
+		d.logf("%s: its report says it is %q: ignored", m.Name, rep.Node)
+		return
 	}
 	rep.Sent, rep.Received = sent, time.Now()
 	d.mu.Lock()
@@ -175,12 +148,12 @@ func (d *Daemon) pollPeer(ctx context.Context, c *peerClient, secret string, m m
 	d.reports[m.Name] = &rep
 	d.mu.Unlock()
 	d.leases.renew(m.Name, sent) // after the report: a lease comes with its grants
-	d.shared.merge(rep.Shared)
-	d.fetchNewerConfigs(ctx, c, secret, m, rep.Configs)
+	d.mergeShared(m.Name, rep.Shared)
+	d.fetchNewerConfigs(ctx, c, m, rep.Configs)
 }
 
 // fetchNewerConfigs pulls the configurations a peer has in a newer version.
-func (d *Daemon) fetchNewerConfigs(ctx context.Context, c *peerClient, secret string, m member, theirs map[string]Version) {
+func (d *Daemon) fetchNewerConfigs(ctx context.Context, c *peerClient, m member, theirs map[string]Version) {
 	mine := d.configs.versions()
 	for svc, v := range theirs {
 		if !v.Newer(mine[svc]) || d.configs.refusedAlready(svc, v) {
@@ -192,7 +165,7 @@ func (d *Daemon) fetchNewerConfigs(ctx context.Context, c *peerClient, secret st
 			continue
 		}
 		var e configEntry
-		if err := c.get(ctx, secret, m, "/peer/v1/config/"+svc, &e); err != nil {
+		if err := c.get(ctx, m, "/peer/v1/config/"+svc, &e); err != nil {
 			d.logf("config %s: fetch from %s: %v", svc, m.Name, err)
 			continue
 		}

@@ -9,14 +9,14 @@ import (
 
 	"github.com/omhcl/omhcl/cluster"
 	"github.com/omhcl/omhcl/cmd/internal/cli"
-	"github.com/omhcl/omhcl/peerssh"
 	"github.com/omhcl/omhcl/providers/syncbtrfs"
+	"github.com/omhcl/omhcl/transport"
 	"github.com/spf13/cobra"
 )
 
 // newNodeGroup groups what acts on the cluster's nodes rather than services.
 func newNodeGroup(e *cli.Env) *cobra.Command {
-	return group("node", "Act between the cluster's nodes", newNodeSSH(e), newBtrfsReceive())
+	return group("node", "Act between the cluster's nodes", newNodeSSH(e), newBtrfsReceive(), newNodeKeys(e), newNodeUnpin(e))
 }
 
 // newBtrfsReceive is the receiving end of a sync.btrfs send, which the
@@ -54,8 +54,8 @@ func newNodeSSH(e *cli.Env) *cobra.Command {
 		Use:   "ssh NODE COMMAND [ARG...]",
 		Short: "Run a command on another member, through the cluster's authenticated channel",
 		Long: `ssh runs COMMAND on NODE, through the data channel every daemon serves on its
-peer port: SSH with keys derived from the cluster secret, so no sshd runs and
-no key is exchanged. Only what syncs need runs there (rsync --server); rsync
+peer port: SSH, each node with its own key and a certificate of the cluster key
+(derived from the secret), so no sshd runs and no key is exchanged by hand. Only what syncs need runs there (rsync --server); rsync
 uses it as its remote shell:
 
   rsync -a -e "om node ssh" /srv/data/ node2:/srv/data/
@@ -87,7 +87,11 @@ ends the command with an error: it died, or its link did.`,
 			if err != nil {
 				return err
 			}
-			code, err := peerssh.Run(cmd.Context(), addr, c.Secret, e.NodeName(), args[1:], os.Stdin, e.Out, e.Err, t.DataTimeout)
+			id, err := transport.LoadIdentity(e.Store().Root, e.NodeName(), func() string { return c.Secret })
+			if err != nil {
+				return err
+			}
+			code, err := transport.Run(cmd.Context(), id, args[0], addr, args[1:], os.Stdin, e.Out, e.Err, t.DataTimeout)
 			if err != nil {
 				return fmt.Errorf("node %s (%s): %w", args[0], addr, err)
 			}

@@ -1,4 +1,4 @@
-package peerssh
+package transport
 
 import (
 	"sync"
