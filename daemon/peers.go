@@ -46,7 +46,7 @@ func (d *Daemon) servePeers(ctx context.Context, ln net.Listener) {
 	srv.ConnContext = transport.ConnContext
 	// the data channel shares the transport, and the caps on connections
 	// (limits.go)
-	peers := &transport.Server{Identity: d.id, Authorize: d.authorizeData, Logf: d.logf, DeadAfter: d.timings.DataTimeout}
+	peers := &transport.Server{Identity: d.id, Member: d.isMember, Authorize: d.authorizeData, Logf: d.logf, DeadAfter: d.timings.DataTimeout}
 	go func() { <-ctx.Done(); srv.Close() }()
 	go srv.Serve(peers.API())
 	peers.Serve(d.limitConns(ln, "peer port", true))
@@ -56,6 +56,14 @@ func (d *Daemon) secret() string {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return d.cluster.Secret
+}
+
+// isMember says whether node is one of the cluster's, as serf knows
+// them (failed ones too: a node back from a cut talks before serf says
+// it is alive again).
+func (d *Daemon) isMember(node string) bool {
+	m, ok := d.members.snapshot()[node]
+	return ok && m.Status != "left"
 }
 
 // peerClient calls other nodes' peer APIs.

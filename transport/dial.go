@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"strings"
 	"time"
 
 	"golang.org/x/crypto/ssh"
@@ -56,6 +57,10 @@ func (id *Identity) dial(ctx context.Context, node, addr string) (*ssh.Client, e
 	}
 	if err != nil {
 		conn.Close()
+		if strings.Contains(err.Error(), "unable to authenticate") {
+			// SSH tells a refused client nothing more: say where to look
+			return nil, fmt.Errorf("%s (%s) refused %s: another cluster's secret, a name none of its members has, or a key other than the one it pinned for %s (its log says which): %w", node, addr, id.Node, id.Node, err)
+		}
 		return nil, fmt.Errorf("%s: %w", addr, err)
 	}
 	conn.SetDeadline(time.Time{})

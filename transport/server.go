@@ -23,7 +23,12 @@ type Server struct {
 	// btrfs-receive request runs the daemon's own receiving end); nil
 	// refuses all.
 	Authorize func(node string, argv []string) ([]string, error)
-	// Logf, when set, receives a line per command run or refused.
+	// Member, when set, says whether a node name is one of the cluster's
+	// (serf's members): a holder of the secret under another name is
+	// refused, and never pinned.
+	Member func(node string) bool
+	// Logf, when set, receives a line per command run or refused, and a
+	// line per refused connection (one a minute per node and reason).
 	Logf func(format string, args ...any)
 	// DeadAfter closes a connection whose client answered nothing for so
 	// long (the cluster's data_timeout): the command it ran reads the end
@@ -31,8 +36,9 @@ type Server struct {
 	// it was receiving. 0: TCP decides.
 	DeadAfter time.Duration
 
-	apiOnce sync.Once
-	api     *listener
+	apiOnce  sync.Once
+	api      *listener
+	refusals refusalLog
 }
 
 // API is the listener of the peer API connections members open, for an
@@ -69,8 +75,7 @@ func (s *Server) ServeConn(conn net.Conn) {
 	}
 	sc, chans, reqs, err := ssh.NewServerConn(&peeked{Conn: conn, r: br}, cfg)
 	if err != nil {
-		s.logf("transport: %s: %v", conn.RemoteAddr(), err)
-		return
+		return // a refused key is logged by config; a client gone, not at all
 	}
 	conn.SetDeadline(time.Time{})
 	defer sc.Close()
@@ -118,7 +123,7 @@ func (s *Server) config(refused func()) (*ssh.ServerConfig, error) {
 		PublicKeyCallback: func(md ssh.ConnMetadata, key ssh.PublicKey) (*ssh.Permissions, error) {
 			k, err := s.authenticate(md.User(), key, ca)
 			if err != nil {
-				s.logf("transport: %s (%s): %v", md.User(), md.RemoteAddr(), err)
+				s.refusals.log(s.logf, md.User(), md.RemoteAddr(), err)
 				refused()
 				return nil, err
 			}
@@ -139,6 +144,9 @@ func (s *Server) authenticate(node string, key, ca ssh.PublicKey) (ssh.PublicKey
 	k, err := checkCert(key, ssh.UserCert, node, ca)
 	if err != nil {
 		return nil, err
+	}
+	if s.Member != nil && !s.Member(node) {
+		return nil, fmt.Errorf("%s holds the secret but is no member of this cluster's: refused", node)
 	}
 	return k, s.Identity.Pins.Check(node, k)
 }
@@ -244,3 +252,50 @@ type peeked struct {
 }
 
 func (p *peeked) Read(b []byte) (int, error) { return p.r.Read(b) }
+
+// refusalLog logs a refused connection once a minute per node and
+// reason, with how many more there were: a node refused keeps trying, at
+// every poll.
+type refusalLog struct {
+	mu   sync.Mutex
+	last map[string]refusalMark
+}
+
+type refusalMark struct {
+	at     time.Time
+	hidden int
+}
+
+const (
+	refusalLogEvery = time.Minute
+	refusalLogMax   = 1024
+)
+
+func (l *refusalLog) log(logf func(string, ...any), node string, from net.Addr, err error) {
+	key := node + "\x00" + err.Error()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.last == nil {
+		l.last = map[string]refusalMark{}
+	}
+	m, seen := l.last[key]
+	if !seen && len(l.last) >= refusalLogMax {
+		return // a flood of names: those already kept tell the story
+	}
+	if time.Since(m.at) < refusalLogEvery {
+		m.hidden++
+		l.last[key] = m
+		return
+	}
+	more := ""
+	if m.hidden > 0 {
+		more = fmt.Sprintf(" (and %d more such in %s)", m.hidden, time.Since(m.at).Round(time.Second))
+	}
+	logf("transport: %s (%s): %v%s", node, from, err, more)
+	for k, old := range l.last { // forget the quiet ones: a stranger's names are not kept
+		if time.Since(old.at) > refusalLogEvery {
+			delete(l.last, k)
+		}
+	}
+	l.last[key] = refusalMark{at: time.Now()}
+}

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -480,3 +481,40 @@ func TestRefusedConnectionsAreClosed(t *testing.T) {
 type keptOpen struct{ net.Conn }
 
 func (keptOpen) Close() error { return nil }
+
+// A holder of the secret under a name that is not a member's is refused
+// and not pinned; a refused node is logged once, not at every try.
+func TestOnlyMembersNamesAreServed(t *testing.T) {
+	l := newLab(t)
+	var lines []string
+	var mu sync.Mutex
+	l.srv.Member = func(node string) bool { return node == "node2" }
+	l.srv.Logf = func(format string, args ...any) {
+		mu.Lock()
+		defer mu.Unlock()
+		lines = append(lines, fmt.Sprintf(format, args...))
+	}
+	vm := identity(t, "vm", l.secret)
+	for range 3 {
+		if body, err := get(vm, l.addr, "/"); err == nil {
+			t.Fatalf("vm, not a member, was answered %q", body)
+		}
+	}
+	if pins, _ := l.srv.Identity.Pins.List(); pins["vm"] != nil {
+		t.Error("vm's key was pinned")
+	}
+	if _, err := get(identity(t, "node2", l.secret), l.addr, "/"); err != nil {
+		t.Errorf("node2: %v", err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	refused := 0
+	for _, line := range lines {
+		if strings.Contains(line, "vm holds the secret but is no member") {
+			refused++
+		}
+	}
+	if refused != 1 {
+		t.Errorf("%d lines for vm's 3 refusals, want 1: %q", refused, lines)
+	}
+}
