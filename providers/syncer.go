@@ -60,3 +60,38 @@ type SyncTarget struct {
 	// source; empty: the sources' own paths.
 	Dst []string
 }
+
+// SyncReceiver is implemented by sync drivers whose copies a target
+// receives through the cluster's data channel. The receiving node never
+// runs a command a member sent: its daemon finds the sync resource a
+// request writes into (ReceiveDst, matched against the destinations of
+// this node's own copy of its sync resources), applies its policy (the
+// service does not run here, the filesystem the copy lands in is
+// mounted), and runs what ReceiveCommand builds from this node's copy of
+// that resource.
+type SyncReceiver interface {
+	// ReceiveDst reads the destination a member's request asks to write
+	// into. ok is false when argv is not this driver's kind of request;
+	// err is set when it is, but malformed.
+	ReceiveDst(argv []string) (dst string, ok bool, err error)
+	// ReceiveCommand builds the command this node runs for req: from the
+	// resource as this node evaluates it and, of the member's request,
+	// only the words the driver validates (rsync's capability letters,
+	// snapshot names). A request other than the one this node's copy of
+	// the resource makes is refused, the error naming what this node
+	// expected.
+	ReceiveCommand(ctx context.Context, req SyncReceive) ([]string, error)
+}
+
+// SyncReceive is a member's request to receive a copy, as the daemon
+// hands it to the driver once its policy accepts it.
+type SyncReceive struct {
+	// Argv is the request as the member sent it.
+	Argv []string
+	// Dst is the destination it writes into, as this node's copy of the
+	// resource names it (ReceiveDst's, matched).
+	Dst string
+	// Om runs this node's om (its executable and state directory): the
+	// receiving end of a driver that is om's own (sync.btrfs).
+	Om []string
+}

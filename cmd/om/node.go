@@ -19,9 +19,10 @@ func newNodeGroup(e *cli.Env) *cobra.Command {
 	return group("node", "Act between the cluster's nodes", newNodeSSH(e), newBtrfsReceive(), newNodeKeys(e), newNodeUnpin(e))
 }
 
-// newBtrfsReceive is the receiving end of a sync.btrfs send, which the
-// daemon runs for a btrfs-receive request through the data channel once
-// it has checked the destination: hidden, as no operator types it.
+// newBtrfsReceive is the receiving end of a sync.btrfs send: the command
+// the sync.btrfs driver builds for the daemon from a btrfs-receive
+// request through the data channel, with this node's destination and
+// keep (providers.SyncReceiver); hidden, as no operator types it.
 func newBtrfsReceive() *cobra.Command {
 	var keep int
 	cmd := &cobra.Command{
@@ -55,15 +56,23 @@ func newNodeSSH(e *cli.Env) *cobra.Command {
 		Short: "Run a command on another member, through the cluster's authenticated channel",
 		Long: `ssh runs COMMAND on NODE, through the data channel every daemon serves on its
 peer port: SSH, each node with its own key and a certificate of the cluster key
-(derived from the secret), so no sshd runs and no key is exchanged by hand. Only what syncs need runs there (rsync --server); rsync
-uses it as its remote shell:
+(derived from the secret), so no sshd runs and no key is exchanged by hand.
+Only the receiving end of a sync runs there, and NODE's daemon never runs the
+words it is sent: for rsync --server it builds the command its own copy of the
+sync resource writing to that destination makes, and refuses a request that
+differs. rsync uses it as its remote shell; by hand, with the resource's
+options (those om SVC sync update logs; here sync.rsync's defaults):
 
-  rsync -a -e "om node ssh" /srv/data/ node2:/srv/data/
+  rsync -rlptgoHS --delete --stats --timeout=120 -e "om node ssh" /srv/data/ node2:/srv/data/
+
+Other options are refused, naming the command NODE expected:
+
+  refused: data.sync#0 on node2 receives into /srv/data with "rsync --server -lHogtprSe.* --timeout=120 --delete --stats . /srv/data/" only, not "rsync --server -logDtpre.iLsfxCIvu . /srv/data/" (...)
 
 stdin and stdout stream unchanged; the exit code is COMMAND's. A node that
 answers nothing for the cluster's data_timeout (30s, 4s in the fast profile)
 ends the command with an error: it died, or its link did.`,
-		Example: `  rsync -a -e "om node ssh" /srv/data/ node2:/srv/data/`,
+		Example: `  rsync -rlptgoHS --delete --stats --timeout=120 -e "om node ssh" /srv/data/ node2:/srv/data/`,
 		Args:    cobra.MinimumNArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := cluster.Load(e.Store().Root)

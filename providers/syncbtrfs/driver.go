@@ -2,8 +2,11 @@ package syncbtrfs
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/omhcl/omhcl/providers"
@@ -15,6 +18,7 @@ var (
 	_ providers.LastSyncer   = (*driver)(nil)
 	_ providers.AttrChecker  = (*driver)(nil)
 	_ providers.ExistChecker = (*driver)(nil)
+	_ providers.SyncReceiver = (*driver)(nil)
 )
 
 type driver struct {
@@ -44,18 +48,44 @@ func (d *driver) CheckAttrs(ctx context.Context, c providers.Check) []*providers
 	return errs
 }
 
-// keep is the number of snapshots kept per subvolume.
-func (d *driver) keep() int { return Keep(d.r) }
-
-// Keep is the number of snapshots r keeps per subvolume, as the node r
-// was evaluated for says: the receiving end keeps its own.
-func Keep(r *providers.Resource) int {
-	if v, ok := r.Attrs["keep"]; ok && v.IsKnown() && !v.IsNull() {
+// keep is the number of snapshots kept per subvolume, as the node the
+// resource was evaluated for says: the receiving end keeps its own.
+func (d *driver) keep() int {
+	if v, ok := d.r.Attrs["keep"]; ok && v.IsKnown() && !v.IsNull() {
 		if n, acc := v.AsBigFloat().Int64(); acc == 0 && n >= 1 {
 			return int(n)
 		}
 	}
 	return defaultKeep
+}
+
+// ReceiveDst is DST in a receive request, "btrfs-receive DST NAME
+// PARENT" (Receive.Args), whose snapshot names it checks.
+func (d *driver) ReceiveDst(argv []string) (string, bool, error) {
+	if len(argv) == 0 || argv[0] != "btrfs-receive" {
+		return "", false, nil
+	}
+	rc, err := ParseRequest(argv)
+	return rc.Dst, true, err
+}
+
+// ReceiveCommand maps a receive request to this node's receiving end,
+// `om node btrfs-receive --keep KEEP DST NAME PARENT` (Receive.Run): DST
+// and KEEP this node's, of the request only the snapshot names, in their
+// format (a name never becomes a path).
+func (d *driver) ReceiveCommand(ctx context.Context, req providers.SyncReceive) ([]string, error) {
+	rc, err := ParseRequest(req.Argv)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case rc.Dst != filepath.Clean(req.Dst):
+		return nil, fmt.Errorf("%s.%s receives into %s, not %s", d.r.Service, d.r.RID(), req.Dst, rc.Dst)
+	case len(req.Om) == 0:
+		return nil, errors.New("no om command to receive with")
+	}
+	argv := append(slices.Clone(req.Om), "node", "btrfs-receive", "--keep", strconv.Itoa(d.keep()))
+	return append(argv, filepath.Clean(req.Dst), rc.Name, rc.Parent), nil
 }
 
 // Describe is the status line: the seed's "btrfs of deb1:deb1 to ['nodes']".

@@ -374,3 +374,42 @@ func TestStalledReceiverIsAbandoned(t *testing.T) {
 		t.Errorf("abandoned after %s", took)
 	}
 }
+
+// The receiving end a request maps to is this node's own: its om, its
+// keep, its destination; of the request, only the snapshot names.
+func TestReceiveCommandIsBuiltHere(t *testing.T) {
+	r := &providers.Resource{Service: "web", Node: "n2", Kind: "sync", Type: "btrfs", Name: "site",
+		Attrs: map[string]cty.Value{"src": cty.ListVal([]cty.Value{cty.StringVal("/srv/site")}), "keep": cty.NumberIntVal(5)}}
+	drv, err := New(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rcv := drv.(providers.SyncReceiver)
+	name := "20261130T000000.000000000Z"
+	argv := []string{"btrfs-receive", "/srv/site/", name, ""}
+	dst, ok, err := rcv.ReceiveDst(argv)
+	if !ok || err != nil || dst != "/srv/site" {
+		t.Fatalf("ReceiveDst(%q) = %q %v %v", argv, dst, ok, err)
+	}
+	om := []string{"/usr/bin/om", "--state-dir", "/var/lib/omhcl"}
+	got, err := rcv.ReceiveCommand(context.Background(), providers.SyncReceive{Argv: argv, Dst: "/srv/site", Om: om})
+	want := "/usr/bin/om --state-dir /var/lib/omhcl node btrfs-receive --keep 5 /srv/site " + name + " "
+	if err != nil || strings.Join(got, " ") != want {
+		t.Errorf("ReceiveCommand = %q %v, want %q", got, err, want)
+	}
+	for _, bad := range [][]string{
+		{"btrfs-receive", "/srv/site", "../../etc", ""},
+		{"btrfs-receive", "/srv/other", name, ""},
+		{"btrfs-receive", "/srv/site", name, "", "--keep=0"},
+	} {
+		if got, err := rcv.ReceiveCommand(context.Background(), providers.SyncReceive{Argv: bad, Dst: "/srv/site", Om: om}); err == nil {
+			t.Errorf("%q: built %q", bad, got)
+		}
+	}
+	if _, ok, _ := rcv.ReceiveDst([]string{"rsync", "--server", ".", "/srv/site/"}); ok {
+		t.Error("sync.btrfs took an rsync request for its own")
+	}
+	if _, _, err := rcv.ReceiveDst([]string{"btrfs-receive", "/srv/site", "x", ""}); err == nil {
+		t.Error("a bad snapshot name read without error")
+	}
+}

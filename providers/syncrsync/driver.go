@@ -11,9 +11,10 @@ import (
 )
 
 var (
-	_ providers.Syncer      = (*driver)(nil)
-	_ providers.LastSyncer  = (*driver)(nil)
-	_ providers.AttrChecker = (*driver)(nil)
+	_ providers.Syncer       = (*driver)(nil)
+	_ providers.LastSyncer   = (*driver)(nil)
+	_ providers.AttrChecker  = (*driver)(nil)
+	_ providers.SyncReceiver = (*driver)(nil)
 )
 
 type driver struct {
@@ -35,6 +36,11 @@ func (d *driver) CheckAttrs(ctx context.Context, c providers.Check) []*providers
 	errs := synccore.Check(d.r)
 	if bw := d.r.Str("bwlimit"); bw != "" && bw != providers.Unknown && !bwlimitRe.MatchString(bw) {
 		errs = append(errs, providers.Invalid("bwlimit", `bwlimit %q: want a rate as rsync takes it ("10m", "500k", "1.5g")`, bw))
+	}
+	if d.r.Known("options", "devices") {
+		for _, msg := range optionProblems(d.r.Strings("options"), d.r.Bool("devices")) {
+			errs = append(errs, providers.Invalid("options", "%s", msg))
+		}
 	}
 	return errs
 }
@@ -64,11 +70,18 @@ func (d *driver) Operations(ctx context.Context, a providers.Action) []string {
 	return ops
 }
 
-// rsyncOptions are the options of every transfer: archive, deletions
-// mirrored, hard links and sparse files kept, stats for the bytes.
+// rsyncOptions are the options of every transfer: -a without its -D
+// (device and special files only with devices = true), deletions
+// mirrored, hard links and sparse files kept, stats for the bytes. The
+// sender runs rsync with them, and the target builds from its own copy
+// of the resource the receiving end they ask for (ReceiveCommand).
 func (d *driver) rsyncOptions() []string {
 	timeout := int(d.r.Duration("io_timeout", synccore.DefaultIOTimeout).Seconds())
-	opts := []string{"-aHS", "--delete", "--stats", fmt.Sprintf("--timeout=%d", max(timeout, 1))}
+	opts := []string{"-rlptgoHS"}
+	if d.r.Bool("devices") {
+		opts = append(opts, "-D")
+	}
+	opts = append(opts, "--delete", "--stats", fmt.Sprintf("--timeout=%d", max(timeout, 1)))
 	for _, x := range d.r.Strings("exclude") {
 		opts = append(opts, "--exclude", x)
 	}

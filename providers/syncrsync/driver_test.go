@@ -3,6 +3,11 @@ package syncrsync
 import (
 	"context"
 	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -122,4 +127,123 @@ func TestDownTargetsAreRecordedNotTried(t *testing.T) {
 	if tr := rec.Targets["n3"]; tr == nil || !strings.Contains(tr.Error, "n3 is down: not tried") || time.Since(rec.Last()) > time.Minute {
 		t.Errorf("record of the down target: %+v", tr)
 	}
+}
+
+// The options that defeat how a target builds its receiving end, or make
+// device files without devices = true, are refused where the
+// configuration is checked, each on the options attribute.
+func TestOptionsThatDefeatTheReceivingEndAreRefused(t *testing.T) {
+	for _, opts := range [][]string{
+		{"-s"}, {"--secluded-args"}, {"--protect-args"}, {"-vs"},
+		{"-e", "ssh"}, {"--rsh=ssh"}, {"--rsync-path=/tmp/x"},
+		{"--server"}, {"--sender"}, {"--write-batch=/tmp/b"},
+		{"-a"}, {"-aX"}, {"--archive"}, {"-D"}, {"--devices"}, {"--specials"}, {"--write-devices"},
+		{"-M-D"}, {"-M", "-s"}, {"--remote-option=--devices"},
+	} {
+		r := resource(t, map[string]cty.Value{"options": list(opts...)})
+		_, err := New(r)
+		if err == nil {
+			t.Errorf("options = %q accepted", opts)
+			continue
+		}
+		errs := providers.CheckResource(context.Background(), r, providers.Check{})
+		if len(errs) == 0 || errs[0].Attr != "options" {
+			t.Errorf("options = %q: %v, not on options", opts, errs)
+		}
+	}
+	for _, opts := range [][]string{
+		{"--exclude", "-D"}, {"--exclude=-s"}, {"-z"}, {"--compress-level=3"}, {"-X", "-A"}, {"-M--fake-super"}, {"--checksum"},
+	} {
+		if _, err := New(resource(t, map[string]cty.Value{"options": list(opts...)})); err != nil {
+			t.Errorf("options = %q refused: %v", opts, err)
+		}
+	}
+	for _, opts := range [][]string{{"-a"}, {"-D"}, {"--specials"}, {"-M-D"}} {
+		if _, err := New(resource(t, map[string]cty.Value{"options": list(opts...), "devices": cty.True})); err != nil {
+			t.Errorf("options = %q with devices = true refused: %v", opts, err)
+		}
+	}
+}
+
+// The receiving end is what the rsync here makes of the resource's
+// options, asked of rsync itself; a member's request is run as built,
+// with only its capability letters.
+func TestReceiveCommandIsWhatRsyncAsks(t *testing.T) {
+	if _, err := exec.LookPath("rsync"); err != nil {
+		t.Skip("needs rsync; scripts/setup.sh installs it")
+	}
+	ctx := context.Background()
+	for _, c := range []struct {
+		attrs map[string]cty.Value
+		want  string
+	}{
+		{nil, "rsync --server -lHogtprSe.* --timeout=120 --delete --stats . /srv/data/"},
+		{map[string]cty.Value{"devices": cty.True}, "rsync --server -lHogDtprSe.* --timeout=120 --delete --stats . /srv/data/"},
+		{map[string]cty.Value{"bwlimit": cty.StringVal("10m"), "io_timeout": cty.StringVal("30s"), "exclude": list("*.tmp")},
+			"rsync --server -lHogtprSe.* --timeout=30 --bwlimit=10240 --delete --stats . /srv/data/"},
+		{map[string]cty.Value{"options": list("-X", "--checksum")}, "rsync --server -lHogtpXrcSe.* --timeout=120 --delete --stats . /srv/data/"},
+	} {
+		d := newDriver(t, c.attrs)
+		got, err := d.serverArgv(ctx, "/srv/data")
+		if err != nil || shown(got) != c.want {
+			t.Errorf("%v: %q %v, want %q", c.attrs, shown(got), err, c.want)
+			continue
+		}
+		// the sender's rsync, run by the driver, asks exactly this
+		peer := captured(t, d.clientArgv(captureShell(t), "/srv/src", "n2", "/srv/data"))
+		run, err := d.ReceiveCommand(ctx, providers.SyncReceive{Argv: peer, Dst: "/srv/data"})
+		if err != nil || !slices.Equal(run, peer) {
+			t.Errorf("%v: the sender's own request %q: %q %v", c.attrs, peer, run, err)
+		}
+	}
+	// an operator's remote option that makes device files, with devices
+	// off: never run, whatever the member sends
+	d := newDriver(t, nil)
+	d.r.Attrs["options"] = list("-M-D") // past New's check, as a node's copy could be
+	if _, err := d.serverArgv(ctx, "/srv/data"); err == nil || !strings.Contains(err.Error(), "set devices = true") {
+		t.Errorf("-M-D with devices off: %v", err)
+	}
+	d.r.Attrs["options"] = list("-s")
+	if _, err := d.serverArgv(ctx, "/srv/data"); err == nil {
+		t.Error("-s in the resource's options built a receiving end")
+	}
+	// capability letters are letters
+	good := strings.Fields("rsync --server -lHogtprSe.iLsfxCIvu --timeout=120 --delete --stats . /srv/data/")
+	for _, caps := range []string{"-lHogtprSe.iL;sfxCIvu", "-lHogtprSe.iL sfx", "-lHogtprSe.31.14iLsfx", "-lHogtprSDe.iLsfx", "-lHogtprS"} {
+		bad := slices.Clone(good)
+		bad[2] = caps
+		if run, ok := receiveAs(good, bad); ok {
+			t.Errorf("capabilities %q taken: %q", caps, run)
+		}
+	}
+}
+
+func newDriver(t *testing.T, attrs map[string]cty.Value) *driver {
+	t.Helper()
+	drv, err := New(resource(t, attrs))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return drv.(*driver)
+}
+
+// captureShell is a remote shell that writes the command it is given to
+// a file, for captured.
+func captureShell(t *testing.T) string {
+	out := filepath.Join(t.TempDir(), "argv")
+	return fmt.Sprintf(`sh -c 'printf "%%s\0" "$@" >%s' peer`, out)
+}
+
+// captured runs rsync's client argv and returns the command it gave its
+// remote shell (captureShell), the node left out.
+func captured(t *testing.T, argv []string) []string {
+	t.Helper()
+	shell := argv[slices.Index(argv, "-e")+1]
+	out := shell[strings.LastIndex(shell, ">")+1 : strings.LastIndex(shell, "'")]
+	exec.Command(argv[0], argv[1:]...).Run()
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatalf("%q ran no remote shell", argv)
+	}
+	return strings.Split(strings.TrimSuffix(string(b), "\x00"), "\x00")[1:]
 }

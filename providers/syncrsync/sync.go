@@ -30,11 +30,11 @@ func (d *driver) CopyTo(ctx context.Context, log *providers.Log, t providers.Syn
 	var sent int64
 	node := t.Node
 	for _, p := range synccore.Pairs(d.r, t) {
-		argv := append([]string{"rsync"}, d.rsyncOptions()...)
-		argv = append(argv, "-e", synccore.ShellWords(shell), strings.TrimSuffix(p[0], "/")+"/", node+":"+strings.TrimSuffix(p[1], "/")+"/")
+		argv := d.clientArgv(synccore.ShellWords(shell), p[0], node, p[1])
 		log.Op("rsync %s %s/ %s:%s/", strings.Join(d.rsyncOptions(), " "), p[0], node, p[1])
 		var out, errb bytes.Buffer
 		cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
+		cmd.Env = rsyncEnv()
 		cmd.Stdout, cmd.Stderr = &out, &errb
 		cmd.WaitDelay = 5 * time.Second // its remote shell may outlive a killed rsync
 		if err := cmd.Run(); err != nil {
