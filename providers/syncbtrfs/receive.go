@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+	"time"
 )
 
 // ExitNoParent is the receiving end's exit code when it lacks the parent
@@ -48,19 +49,60 @@ func (rc Receive) Run(ctx context.Context, in io.Reader, stderr io.Writer) error
 	if err := dropPartial(ctx, dir, rc.Name); err != nil {
 		return err
 	}
-	cmd := exec.CommandContext(ctx, "btrfs", "receive", "-e", dir)
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = in, stderr, stderr
-	// dies with this process: an orphan would finish a snapshot the
-	// sender never hears of
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Run(); err != nil {
+	if err := rc.receive(ctx, dir, in, stderr); err != nil {
 		deleteSubvolume(context.WithoutCancel(ctx), filepath.Join(dir, rc.Name))
-		return fmt.Errorf("btrfs receive %s into %s: %w", rc.Name, dir, err)
+		return err
 	}
 	if err := rc.promote(ctx); err != nil {
 		return err
 	}
 	return rc.rotate(ctx, dir)
+}
+
+// receive runs btrfs receive into dir, confined to it: chrooted there
+// (-C), so that no path of the stream, nor a symbolic link it makes,
+// reaches past it, and fed through guardStream, so that a stream naming
+// a path outside the snapshot it builds fails before btrfs receive sees
+// that command. Run then deletes what it received, and Dst stays.
+func (rc Receive) receive(ctx context.Context, dir string, in io.Reader, stderr io.Writer) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "btrfs", "receive", "-C", "-e", dir)
+	cmd.Stdout, cmd.Stderr = stderr, stderr
+	// dies with this process: an orphan would finish a snapshot the
+	// sender never hears of
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		return err
+	}
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	guarded := make(chan error, 1)
+	go func() {
+		err := guardStream(stdin, in, rc.Name, rc.Parent != "")
+		if err != nil {
+			// killed before it reads the end of its input: what it
+			// received never becomes a snapshot
+			cmd.Process.Kill()
+		}
+		stdin.Close()
+		guarded <- err
+	}()
+	err = cmd.Wait()
+	var gErr error
+	select {
+	case gErr = <-guarded:
+	case <-time.After(time.Second): // btrfs receive ended first: the guard may block on in
+	}
+	switch {
+	case gErr != nil && !errors.Is(gErr, os.ErrClosed) && !errors.Is(gErr, syscall.EPIPE):
+		return fmt.Errorf("btrfs receive %s into %s: %w", rc.Name, dir, gErr)
+	case err != nil:
+		return fmt.Errorf("btrfs receive %s into %s: %w", rc.Name, dir, err)
+	}
+	return nil
 }
 
 // check refuses names that are not snapshot names (they come from

@@ -2,8 +2,12 @@
 // from the node running the service to its other nodes and drpnodes as
 // read-only snapshots sent with `btrfs send`, incrementally (-p) against
 // the last snapshot each target received, through the cluster's data
-// channel (`om node ssh`). The target receives the stream into a
-// snapshot directory beside the destination, then swaps a writable
+// channel (`om node ssh`). The target runs its own receiving end for the
+// request (ReceiveCommand: om node btrfs-receive, its destination and
+// keep). It receives the stream into a snapshot directory beside the
+// destination, btrfs receive chrooted there and the stream checked
+// command by command (a path outside the snapshot it builds fails the
+// receive, guardStream), then swaps a writable
 // snapshot of it into place in one rename (RENAME_EXCHANGE): the copy a
 // failover finds is always a whole snapshot, never a half-received one.
 // Snapshots are rotated on both sides, keeping `keep` of them and every
