@@ -13,6 +13,7 @@ import (
 	"github.com/omhcl/omhcl/orchestrate"
 	"github.com/omhcl/omhcl/plan"
 	"github.com/omhcl/omhcl/providers"
+	"github.com/omhcl/omhcl/wire"
 )
 
 // serviceRun is the daemon's bookkeeping of one service on this node.
@@ -58,7 +59,7 @@ func (d *Daemon) orchestrate(ctx context.Context, cfg *lang.Config, svc *lang.Se
 	}
 	if view.Quorum && d.shared.get(svc.Name).Forced != "" {
 		// A majority again: a later split must not start on an old word.
-		d.shared.update(svc.Name, d.opts.Node, func(st *ServiceState) { st.Forced = "" })
+		d.shared.update(svc.Name, d.opts.Node, func(st *wire.ServiceState) { st.Forced = "" })
 	}
 	dec := orchestrate.Decide(view, s)
 	if !s.Instances[view.Self].Running && runsElsewhere(view, s) {
@@ -186,7 +187,7 @@ func (d *Daemon) ownView(svc *lang.Service, view orchestrate.View) (orchestrate.
 	if sh.Gen != run.sharedGen { // an operator acted: forget the monitor's verdict
 		run.sharedGen, run.monitorFailed = sh.Gen, false
 	}
-	reports := map[string]*NodeReport{d.opts.Node: d.local}
+	reports := map[string]*wire.NodeReport{d.opts.Node: d.local}
 	for n, r := range d.reports {
 		reports[n] = r
 	}
@@ -289,10 +290,6 @@ func (d *Daemon) act(ctx context.Context, cfg *lang.Config, svc, what, why strin
 	return true
 }
 
-// MaxConflictBackoff bounds the wait between starts that find the
-// service's address answering elsewhere.
-const MaxConflictBackoff = time.Minute
-
 // retryDelay is how long to wait before acting again after a failure.
 // A start that found an unmanaged copy (its node's daemon died) is tried
 // again, since that copy may stop at any time, but less and less often:
@@ -302,7 +299,7 @@ func (d *Daemon) retryDelay(conflicts int) time.Duration {
 	if conflicts <= 1 {
 		return base
 	}
-	return min(base<<min(conflicts-1, 10), MaxConflictBackoff)
+	return min(base<<min(conflicts-1, 10), wire.MaxConflictBackoff)
 }
 
 // claim makes this node the service's preferred node cluster-wide, with a
@@ -311,7 +308,7 @@ func (d *Daemon) retryDelay(conflicts int) time.Duration {
 // comes back with its own claim, and a claim this node made earlier and
 // did not renew would lose to it and move the service back there.
 func (d *Daemon) claim(svc string) {
-	d.shared.update(svc, d.opts.Node, func(s *ServiceState) { s.Preferred = d.opts.Node })
+	d.shared.update(svc, d.opts.Node, func(s *wire.ServiceState) { s.Preferred = d.opts.Node })
 }
 
 // prefixWriter sends the engine's driver log to the daemon log.

@@ -14,31 +14,12 @@ import (
 	"github.com/omhcl/omhcl/lang"
 	"github.com/omhcl/omhcl/orchestrate"
 	"github.com/omhcl/omhcl/plan"
+	"github.com/omhcl/omhcl/state"
+	"github.com/omhcl/omhcl/wire"
 )
 
 // The local API: HTTP over a unix socket only root can open. om, omplan
-// and omapply use it through Client.
-
-// ActionRequest asks the orchestrator to act on a service.
-type ActionRequest struct {
-	Action string `json:"action"` // start stop freeze thaw switch takeover giveback
-	To     string `json:"to,omitempty"`
-	From   string `json:"from,omitempty"` // the node the command ran on (takeover)
-	// Force: a takeover on a node whose lost side may hold a majority; the
-	// operator vouches those nodes are down (vouch.go).
-	Force bool `json:"force,omitempty"`
-}
-
-// ConfigPush hands service sources to the cluster.
-type ConfigPush struct {
-	Services map[string]string `json:"services"` // name -> HCL source of the service block
-}
-
-// JoinRequest makes the daemon adopt a cluster secret and join a member.
-type JoinRequest struct {
-	Secret string   `json:"secret"`
-	Addrs  []string `json:"addrs"`
-}
+// and omapply use it through wire.Client, with the types of package wire.
 
 func (d *Daemon) serveAPI(ctx context.Context, ln net.Listener) {
 	srv := limitedServer(d.apiHandler(), 30*time.Second, 2*time.Minute)
@@ -64,7 +45,7 @@ func httpError(w http.ResponseWriter, code int, format string, args ...any) {
 
 func (d *Daemon) handleAction(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("svc")
-	var req ActionRequest
+	var req wire.ActionRequest
 	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
 		httpError(w, http.StatusBadRequest, "bad request: %v", err)
 		return
@@ -89,35 +70,37 @@ func (d *Daemon) handleAction(w http.ResponseWriter, r *http.Request) {
 }
 
 // applyAction turns an operator action into the service's shared state.
-func (d *Daemon) applyAction(name string, s lang.Settings, req ActionRequest) (ServiceState, error) {
+func (d *Daemon) applyAction(name string, s lang.Settings, req wire.ActionRequest) (wire.ServiceState, error) {
 	members := d.members.snapshot()
 	view := d.view(members, d.votes())
-	var set func(*ServiceState)
+	var set func(*wire.ServiceState)
 	switch req.Action {
 	case "start":
-		set = func(st *ServiceState) { st.Intent = orchestrate.IntentStarted }
+		set = func(st *wire.ServiceState) { st.Intent = orchestrate.IntentStarted }
 	case "stop":
-		set = func(st *ServiceState) { st.Intent = orchestrate.IntentStopped }
+		set = func(st *wire.ServiceState) { st.Intent = orchestrate.IntentStopped }
 	case "freeze":
-		set = func(st *ServiceState) { st.Frozen = true }
+		set = func(st *wire.ServiceState) { st.Frozen = true }
 	case "thaw":
-		set = func(st *ServiceState) { st.Frozen = false }
+		set = func(st *wire.ServiceState) { st.Frozen = false }
 	case "clear":
 		// a new generation is all it takes: every node forgets its
 		// monitor's verdict on the service
-		set = func(st *ServiceState) {}
+		set = func(st *wire.ServiceState) {}
 	case "switch", "takeover", "giveback":
 		to, err := d.relocationTarget(name, s, view, req)
 		if err != nil {
-			return ServiceState{}, err
+			return wire.ServiceState{}, err
 		}
 		forced, err := d.forcedTakeover(name, req, view, to)
 		if err != nil {
-			return ServiceState{}, err
+			return wire.ServiceState{}, err
 		}
-		set = func(st *ServiceState) { st.Intent, st.Preferred, st.Forced = orchestrate.IntentStarted, to, forced }
+		set = func(st *wire.ServiceState) {
+			st.Intent, st.Preferred, st.Forced = orchestrate.IntentStarted, to, forced
+		}
 	default:
-		return ServiceState{}, fmt.Errorf("unknown action %q", req.Action)
+		return wire.ServiceState{}, fmt.Errorf("unknown action %q", req.Action)
 	}
 	st := d.shared.update(name, d.opts.Node, set)
 	d.logf("%s: %s requested (%+v)", name, req.Action, st)
@@ -129,7 +112,7 @@ func (d *Daemon) applyAction(name string, s lang.Settings, req ActionRequest) (S
 // majority (two nodes split, no arbitrator): the operator vouches that
 // the copy this node cannot see is gone. Where the side it lost could hold
 // a majority, that side may run the service, and the takeover is refused.
-func (d *Daemon) forcedTakeover(name string, req ActionRequest, view orchestrate.View, to string) (string, error) {
+func (d *Daemon) forcedTakeover(name string, req wire.ActionRequest, view orchestrate.View, to string) (string, error) {
 	if req.Action != "takeover" || view.Quorum {
 		return "", nil
 	}
@@ -165,7 +148,7 @@ func (d *Daemon) lostNodes(view orchestrate.View) []string {
 }
 
 // relocationTarget picks where switch, takeover and giveback move to.
-func (d *Daemon) relocationTarget(name string, s lang.Settings, view orchestrate.View, req ActionRequest) (string, error) {
+func (d *Daemon) relocationTarget(name string, s lang.Settings, view orchestrate.View, req wire.ActionRequest) (string, error) {
 	alive := func(n string) bool { return view.Nodes[n].Alive }
 	switch req.Action {
 	case "takeover":
@@ -209,12 +192,12 @@ func (d *Daemon) relocationTarget(name string, s lang.Settings, view orchestrate
 }
 
 func (d *Daemon) handleConfig(w http.ResponseWriter, r *http.Request) {
-	var push ConfigPush
+	var push wire.ConfigPush
 	if err := json.NewDecoder(r.Body).Decode(&push); err != nil {
 		httpError(w, http.StatusBadRequest, "bad request: %v", err)
 		return
 	}
-	out := map[string]Version{}
+	out := map[string]state.ConfigVersion{}
 	for name, src := range push.Services {
 		// the store checks the name, the text and the generation
 		e, changed, err := d.configs.ingest(name, src, d.opts.Node)
@@ -231,7 +214,7 @@ func (d *Daemon) handleConfig(w http.ResponseWriter, r *http.Request) {
 }
 
 func (d *Daemon) handleJoin(w http.ResponseWriter, r *http.Request) {
-	var req JoinRequest
+	var req wire.JoinRequest
 	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
 		httpError(w, http.StatusBadRequest, "bad request: %v", err)
 		return

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/omhcl/omhcl/cluster"
+	"github.com/omhcl/omhcl/wire"
 )
 
 // lossyConn drops a share of the datagrams it sends.
@@ -223,7 +224,7 @@ func TestDegradedLinkHoldsTheNodeDown(t *testing.T) {
 		d.opts.Node, d.links, d.opts.Log = "node1", newLinkStats(), testLog{t}
 		lossy(d, "node2", c.to2)
 		lossy(d, "node3", c.to3)
-		d.reports["node2"] = &NodeReport{Received: time.Now(), LinkLoss: map[string]int{"node1": int(c.to2 * 100), "node3": int(c.peer * 100)}}
+		d.reports["node2"] = &wire.NodeReport{Received: time.Now(), LinkLoss: map[string]int{"node1": int(c.to2 * 100), "node3": int(c.peer * 100)}}
 		why := d.checkLink(members)
 		if held := d.heldDown(time.Now()); held != c.held || (why != "") != c.held {
 			t.Errorf("%s: held down %v (%q), want %v", c.name, held, why, c.held)

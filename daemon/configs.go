@@ -3,9 +3,6 @@ package daemon
 import (
 	"errors"
 	"fmt"
-	"maps"
-	"path/filepath"
-	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -14,14 +11,12 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/omhcl/omhcl/lang"
 	"github.com/omhcl/omhcl/state"
+	"github.com/omhcl/omhcl/wire"
 )
 
 // configEntry is one service's distributed configuration (state's format,
 // shared with om and the agents inside containers).
 type configEntry = state.ConfigEntry
-
-// Version is what reports carry about a configuration.
-type Version = state.ConfigVersion
 
 // configStore keeps the node's copy of every service configuration.
 // Every entry passes validate before it is stored, whatever brought it:
@@ -30,7 +25,6 @@ type Version = state.ConfigVersion
 // the service's sync#i0 line) until a newer generation is stored.
 type configStore struct {
 	store   *state.Store
-	dir     string
 	mu      sync.Mutex
 	entries map[string]*configEntry
 	cached  *lang.Config
@@ -39,19 +33,7 @@ type configStore struct {
 	good *lang.Config
 	// broken says why the entries do not load, "" when they do.
 	broken  string
-	refused map[string]ConfigRefusal
-}
-
-// ConfigRefusal is an entry the node did not store, and why.
-type ConfigRefusal struct {
-	Service string    `json:"service"`
-	Version Version   `json:"version"`
-	From    string    `json:"from"`
-	Why     string    `json:"why"`
-	At      time.Time `json:"at"`
-	// Accept says how to make the change the entry carried, when it may
-	// be made another way (an edit inside a container, made on the node).
-	Accept string `json:"accept,omitempty"`
+	refused map[string]wire.ConfigRefusal
 }
 
 // offer is an entry handed to the store, and where from.
@@ -64,42 +46,32 @@ type offer struct {
 	// inside: edited inside a container of the service, a lower trust
 	// domain: only changes to the level inside are taken (lang.EncapEdit).
 	inside bool
-	accept string // for ConfigRefusal.Accept
+	accept string // for wire.ConfigRefusal.Accept
 }
 
 // errNotNewer: the node holds this version or a newer one; nothing to do.
 var errNotNewer = errors.New("not newer")
 
 func newConfigStore(store *state.Store) *configStore {
-	return &configStore{store: store, dir: store.ConfigDir(), entries: map[string]*configEntry{}, refused: map[string]ConfigRefusal{}}
+	return &configStore{store: store, entries: map[string]*configEntry{}, refused: map[string]wire.ConfigRefusal{}}
 }
 
 // load reads the kept entries. Those that fail their checks, or do not
 // load together with the others, are left out and shown as refused: a
 // peer's copy replaces them.
 func (c *configStore) load() error {
-	entries, skipped, err := c.store.LoadConfigs()
+	entries, skipped, leftOut, err := c.store.LoadTogether()
 	if err != nil {
 		return err
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.entries, c.cached = map[string]*configEntry{}, nil
+	c.entries, c.cached = entries, nil
 	for name, err := range skipped {
 		c.refuseLocked(offer{svc: name, entry: &configEntry{}, from: "the node's store"}, err)
 	}
-	if _, diags := c.loadLocked(entries); !diags.HasErrors() {
-		c.entries = entries
-		return nil
-	}
-	// one by one, in name order: each must load with those taken before
-	for _, name := range slices.Sorted(maps.Keys(entries)) {
-		o := offer{svc: name, entry: entries[name], from: "the node's store (" + c.store.ConfigPath(name) + ")"}
-		if _, err := c.loadsWithOthers(o); err != nil {
-			c.refuseLocked(o, err)
-			continue
-		}
-		c.entries[name] = entries[name]
+	for name, l := range leftOut {
+		c.refuseLocked(offer{svc: name, entry: l.Entry, from: "the node's store (" + c.store.ConfigPath(name) + ")"}, l.Why)
 	}
 	return nil
 }
@@ -164,8 +136,8 @@ func (c *configStore) insideOnly(cur *configEntry, o offer) error {
 	if cur == nil {
 		return fmt.Errorf("the node holds no configuration of %s to compare the edit with", o.svc)
 	}
-	old, d1 := lang.LoadFiles(map[string][]byte{c.file(o.svc): []byte(cur.Source)})
-	next, d2 := lang.LoadFiles(map[string][]byte{c.file(o.svc): []byte(o.entry.Source)})
+	old, d1 := lang.LoadFiles(map[string][]byte{c.store.ConfigFile(o.svc): []byte(cur.Source)})
+	next, d2 := lang.LoadFiles(map[string][]byte{c.store.ConfigFile(o.svc): []byte(o.entry.Source)})
 	if diags := append(d1, d2...); diags.HasErrors() {
 		return fmt.Errorf("does not load: %s", diags.Error())
 	}
@@ -178,25 +150,7 @@ func (c *configStore) insideOnly(cur *configEntry, o offer) error {
 // loadsWithOthers checks that o's entry declares its service alone and
 // loads together with the node's other services, and returns them loaded.
 func (c *configStore) loadsWithOthers(o offer) (*lang.Config, error) {
-	next := make(map[string]*configEntry, len(c.entries)+1)
-	for k, e := range c.entries {
-		next[k] = e
-	}
-	next[o.svc] = o.entry
-	cfg, diags := c.loadLocked(next)
-	if diags.HasErrors() {
-		return nil, fmt.Errorf("does not load with the node's other services: %s", diags.Error())
-	}
-	var declared []string
-	for _, s := range cfg.Services {
-		if s.Range.Filename == c.file(o.svc) {
-			declared = append(declared, s.Name)
-		}
-	}
-	if len(declared) != 1 || declared[0] != o.svc {
-		return nil, fmt.Errorf("the entry of %s declares the services %q: it must declare %s alone", o.svc, declared, o.svc)
-	}
-	return cfg, nil
+	return c.store.LoadsWith(c.entries, o.svc, o.entry)
 }
 
 // refuse records why o was refused, and returns that as an error.
@@ -208,13 +162,13 @@ func (c *configStore) refuse(o offer, err error) error {
 
 // refuseLocked records why o was refused, and returns that as an error.
 func (c *configStore) refuseLocked(o offer, err error) error {
-	c.refused[o.svc] = ConfigRefusal{Service: o.svc, Version: o.entry.Version(), From: o.from, Why: err.Error(), At: time.Now(), Accept: o.accept}
+	c.refused[o.svc] = wire.ConfigRefusal{Service: o.svc, Version: o.entry.Version(), From: o.from, Why: err.Error(), At: time.Now(), Accept: o.accept}
 	return fmt.Errorf("configuration %s generation %d (%s) from %s refused: %w", o.svc, o.entry.Gen, o.entry.Hash, o.from, err)
 }
 
 // refusedAlready says whether v of svc was refused lately: a peer
 // advertising it is not asked for it again.
-func (c *configStore) refusedAlready(svc string, v Version) bool {
+func (c *configStore) refusedAlready(svc string, v state.ConfigVersion) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	r, ok := c.refused[svc]
@@ -222,10 +176,10 @@ func (c *configStore) refusedAlready(svc string, v Version) bool {
 }
 
 // refusals are the entries refused since the service last took one.
-func (c *configStore) refusals() []ConfigRefusal {
+func (c *configStore) refusals() []wire.ConfigRefusal {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	out := make([]ConfigRefusal, 0, len(c.refused))
+	out := make([]wire.ConfigRefusal, 0, len(c.refused))
 	for _, r := range c.refused {
 		out = append(out, r)
 	}
@@ -259,10 +213,10 @@ func (c *configStore) get(svc string) *configEntry {
 	return c.entries[svc]
 }
 
-func (c *configStore) versions() map[string]Version {
+func (c *configStore) versions() map[string]state.ConfigVersion {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	out := map[string]Version{}
+	out := map[string]state.ConfigVersion{}
 	for k, e := range c.entries {
 		out[k] = e.Version()
 	}
@@ -278,7 +232,7 @@ func (c *configStore) config() (*lang.Config, hcl.Diagnostics) {
 	if c.cached != nil {
 		return c.cached, nil
 	}
-	cfg, diags := c.loadLocked(c.entries)
+	cfg, diags := c.store.LoadEntries(c.entries)
 	if diags.HasErrors() {
 		c.broken = diags.Error()
 		if c.good == nil {
@@ -296,30 +250,4 @@ func (c *configStore) brokenWhy() string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.broken
-}
-
-func (c *configStore) loadLocked(entries map[string]*configEntry) (*lang.Config, hcl.Diagnostics) {
-	files := make(map[string][]byte, len(entries))
-	for k, e := range entries {
-		files[c.file(k)] = []byte(e.Source)
-	}
-	return lang.LoadFiles(files)
-}
-
-// file is the name a service's entry loads under, in diagnostics.
-func (c *configStore) file(svc string) string { return filepath.Join(c.dir, svc+".hcl") }
-
-// StoredSources returns the service configurations the daemon of stateDir
-// keeps (what the cluster distributed), for commands run on a node whose
-// own configuration directory has none.
-func StoredSources(stateDir string) map[string][]byte {
-	c := newConfigStore(state.Open(stateDir))
-	if c.load() != nil {
-		return nil
-	}
-	out := map[string][]byte{}
-	for name, e := range c.entries {
-		out[c.file(name)] = []byte(e.Source)
-	}
-	return out
 }

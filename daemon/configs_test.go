@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/omhcl/omhcl/state"
+	"github.com/omhcl/omhcl/wire"
 )
 
 func entryOf(svc string, gen int64, src string) *configEntry {
@@ -40,7 +41,7 @@ func TestConfigStoreRefusesNamesOutsideIt(t *testing.T) {
 		t.Errorf("a peer's entry named ../../x/evil: stored %v, %v", ok, err)
 	}
 	d := &Daemon{opts: Options{Node: "n1", Log: testLog{t}}, configs: c}
-	body, _ := json.Marshal(ConfigPush{Services: map[string]string{"../../x/evil": evil.Source}})
+	body, _ := json.Marshal(wire.ConfigPush{Services: map[string]string{"../../x/evil": evil.Source}})
 	w := httptest.NewRecorder()
 	d.apiHandler().ServeHTTP(w, httptest.NewRequest(http.MethodPost, "/v1/config", bytes.NewReader(body)))
 	if w.Code == http.StatusOK {
@@ -135,13 +136,13 @@ func TestConfigAPIAnswersWhatItStored(t *testing.T) {
 	}
 	d := &Daemon{opts: Options{Node: "n1", Log: testLog{t}}, configs: c}
 	next := strings.Replace(webSrc, "nodes", "app = \"v2\"\n  nodes", 1)
-	body, _ := json.Marshal(ConfigPush{Services: map[string]string{"web": next}})
+	body, _ := json.Marshal(wire.ConfigPush{Services: map[string]string{"web": next}})
 	w := httptest.NewRecorder()
 	d.apiHandler().ServeHTTP(w, httptest.NewRequest(http.MethodPost, "/v1/config", bytes.NewReader(body)))
 	if w.Code != http.StatusOK {
 		return // refused, and said so
 	}
-	var got map[string]Version
+	var got map[string]state.ConfigVersion
 	if err := json.Unmarshal(w.Body.Bytes(), &got); err != nil {
 		t.Fatal(err)
 	}
@@ -163,7 +164,7 @@ func TestPeerEntriesAreCheckedBeforeTheyAreStored(t *testing.T) {
 	}))
 	c := newConfigStore(state.Open(t.TempDir()))
 	d := &Daemon{opts: Options{Node: "n1", Log: testLog{t}}, configs: c}
-	theirs := map[string]Version{}
+	theirs := map[string]state.ConfigVersion{}
 	for k, e := range served {
 		theirs[k] = e.Version()
 	}

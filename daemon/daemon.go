@@ -2,7 +2,8 @@
 // membership with serf, exchanges instance reports with its peers, and
 // starts and stops services through the engine so that an HA service runs
 // on exactly one node, moving when its node dies or its monitored
-// resources fail.
+// resources fail. What crosses its sockets, and the client of its local
+// API, are package wire's: the CLI uses them without linking the daemon.
 package daemon
 
 import (
@@ -20,6 +21,7 @@ import (
 	"github.com/omhcl/omhcl/plan"
 	"github.com/omhcl/omhcl/state"
 	"github.com/omhcl/omhcl/transport"
+	"github.com/omhcl/omhcl/wire"
 )
 
 // Options configure a daemon.
@@ -64,8 +66,8 @@ type Daemon struct {
 	started time.Time
 
 	mu      sync.Mutex
-	reports map[string]*NodeReport // by node: the latest report of each peer
-	local   *NodeReport
+	reports map[string]*wire.NodeReport // by node: the latest report of each peer
+	local   *wire.NodeReport
 	// runningView is where this node believes each service runs.
 	runningView map[string][]string
 	lives       map[string]*plan.LiveInstance // this node's live state, from the last round
@@ -92,9 +94,6 @@ type Daemon struct {
 	logMu sync.Mutex
 }
 
-// SocketPath is the local API socket of a state directory.
-func SocketPath(stateDir string) string { return filepath.Join(stateDir, "daemon.sock") }
-
 // New prepares a daemon; Run starts it.
 func New(opts Options) (*Daemon, error) {
 	if opts.Log == nil {
@@ -120,7 +119,7 @@ func New(opts Options) (*Daemon, error) {
 	}
 	d := &Daemon{
 		opts: opts, store: store, cluster: cfg, timings: t,
-		reports: map[string]*NodeReport{}, services: map[string]*serviceRun{},
+		reports: map[string]*wire.NodeReport{}, services: map[string]*serviceRun{},
 		threads: map[string]string{}, pollNow: make(chan struct{}, 1),
 		roundNow: make(chan struct{}, 1),
 	}
@@ -176,7 +175,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 		peerLn.Close()
 		return fmt.Errorf("lease beacons: %w", err)
 	}
-	apiLn, err := listenUnix(SocketPath(d.opts.StateDir))
+	apiLn, err := listenUnix(wire.SocketPath(d.opts.StateDir))
 	if err != nil {
 		peerLn.Close()
 		beaconConn.Close()
@@ -193,7 +192,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	}
 	d.setThread("peers", "running "+d.peerAddr())
 	d.setThread("beacons", "running udp "+d.peerAddr())
-	d.setThread("listener", "running "+SocketPath(d.opts.StateDir))
+	d.setThread("listener", "running "+wire.SocketPath(d.opts.StateDir))
 	d.logf("node %s up: gossip %s, peers %s, profile %s", d.opts.Node, d.opts.Bind, d.peerAddr(), d.cluster.Profile)
 
 	d.loop(ctx)

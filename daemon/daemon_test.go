@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/pem"
 	"github.com/omhcl/omhcl/state"
+	"github.com/omhcl/omhcl/wire"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -83,12 +84,12 @@ func TestConfigStoreKeepsTheNewestGeneration(t *testing.T) {
 
 func TestSharedStateNewestWins(t *testing.T) {
 	s := newSharedStates(t.TempDir() + "/services.json")
-	s.update("web", "n1", func(st *ServiceState) { st.Frozen = true })
-	s.merge(map[string]ServiceState{"web": {Frozen: false, Gen: 0, By: "n2"}})
+	s.update("web", "n1", func(st *wire.ServiceState) { st.Frozen = true })
+	s.merge(map[string]wire.ServiceState{"web": {Frozen: false, Gen: 0, By: "n2"}})
 	if !s.get("web").Frozen {
 		t.Fatal("an older state overwrote a newer one")
 	}
-	s.merge(map[string]ServiceState{"web": {Frozen: false, Preferred: "n2", Gen: s.get("web").Gen + 1, By: "n2"}})
+	s.merge(map[string]wire.ServiceState{"web": {Frozen: false, Preferred: "n2", Gen: s.get("web").Gen + 1, By: "n2"}})
 	if st := s.get("web"); st.Frozen || st.Preferred != "n2" {
 		t.Fatalf("a newer state was not adopted: %+v", st)
 	}
@@ -97,7 +98,7 @@ func TestSharedStateNewestWins(t *testing.T) {
 func TestRemoteAPINeedsTLSAndTheToken(t *testing.T) {
 	token := "0123456789abcdef-token"
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /v1/mon", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, &MonView{Node: "n1"}) })
+	mux.HandleFunc("GET /v1/mon", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, &wire.MonView{Node: "n1"}) })
 	srv := httptest.NewUnstartedServer(bearer(token, mux))
 	srv.StartTLS()
 	defer srv.Close()
@@ -107,17 +108,17 @@ func TestRemoteAPINeedsTLSAndTheToken(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	c, err := ConnectRemote(ctx, srv.URL, token, ca)
+	c, err := wire.ConnectRemote(ctx, srv.URL, token, ca)
 	if err != nil {
 		t.Fatalf("with the token and the certificate: %v", err)
 	}
 	if v, err := c.Mon(ctx); err != nil || v.Node != "n1" {
 		t.Fatalf("mon: %+v %v", v, err)
 	}
-	if _, err := ConnectRemote(ctx, srv.URL, "wrong-token-wrong-token", ca); err == nil {
+	if _, err := wire.ConnectRemote(ctx, srv.URL, "wrong-token-wrong-token", ca); err == nil {
 		t.Fatal("a wrong token was accepted")
 	}
-	if _, err := ConnectRemote(ctx, srv.URL, token, ""); err == nil {
+	if _, err := wire.ConnectRemote(ctx, srv.URL, token, ""); err == nil {
 		t.Fatal("an untrusted certificate was accepted")
 	}
 }

@@ -1,10 +1,11 @@
 package daemon
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
 	"time"
+
+	"github.com/omhcl/omhcl/wire"
 )
 
 // Draining: the node is going away, and takes no new part in placement
@@ -17,13 +18,8 @@ import (
 // soon as they are stopped, without waiting for the container to die.
 // The agent undrains it when the node wants the container up again.
 
-// DrainRequest drains (or undrains) the daemon's node.
-type DrainRequest struct {
-	Drain bool `json:"drain"`
-}
-
 func (d *Daemon) handleDrain(w http.ResponseWriter, r *http.Request) {
-	var req DrainRequest
+	var req wire.DrainRequest
 	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
 		httpError(w, http.StatusBadRequest, "bad request: %v", err)
 		return
@@ -50,8 +46,3 @@ func (d *Daemon) isDraining() bool {
 // drainHoldDown is the hold-down a drained node reports: its peers count
 // it held down for as long as its reports say so.
 const drainHoldDown = time.Hour
-
-// Drain drains (true) or undrains the node of the daemon.
-func (c *Client) Drain(ctx context.Context, drain bool) error {
-	return c.do(ctx, http.MethodPost, "/v1/drain", DrainRequest{Drain: drain}, nil)
-}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/omhcl/omhcl/testfixtures/loopback"
+	"github.com/omhcl/omhcl/wire"
 )
 
 // A drained node starts nothing, and says it is held down; undrained, it
@@ -22,9 +23,9 @@ func TestDrainedNodeStartsNothing(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- d.Run(ctx) }()
 	t.Cleanup(func() { cancel(); <-done })
-	var c *Client
+	var c *wire.Client
 	for end := time.Now().Add(10 * time.Second); c == nil; time.Sleep(50 * time.Millisecond) {
-		if c, _ = Connect(ctx, state); c == nil && time.Now().After(end) {
+		if c, _ = wire.Connect(ctx, state); c == nil && time.Now().After(end) {
 			t.Fatal("the daemon does not answer")
 		}
 	}
@@ -48,7 +49,7 @@ func TestDrainedNodeStartsNothing(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		held := slices.ContainsFunc(v.Nodes, func(n MonNode) bool { return n.Name == "n1" && n.HeldDown })
+		held := slices.ContainsFunc(v.Nodes, func(n wire.MonNode) bool { return n.Name == "n1" && n.HeldDown })
 		for _, s := range v.Services {
 			if s.Name == "dr" {
 				return len(s.Running) > 0, held

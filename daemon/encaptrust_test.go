@@ -17,6 +17,7 @@ import (
 	"github.com/omhcl/omhcl/providers"
 	"github.com/omhcl/omhcl/state"
 	"github.com/omhcl/omhcl/testfixtures/loopback"
+	"github.com/omhcl/omhcl/wire"
 	"github.com/zclconf/go-cty/cty"
 )
 
@@ -196,12 +197,12 @@ func TestContainerRootCannotTakeOverTheNode(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			edited := &state.ConfigEntry{Service: svc, Gen: tc.gen, Hash: state.HashSource(tc.src), Origin: "vm1", Source: tc.src}
 			pushes := inside(svc, func(a *fakeAgent) int { a.entry = edited; return a.pushes })
-			awaitMon(t, c, "the refusal of "+tc.name, func(v *MonView) bool {
-				return slices.ContainsFunc(v.ConfigRefused, func(r ConfigRefusal) bool {
+			awaitMon(t, c, "the refusal of "+tc.name, func(v *wire.MonView) bool {
+				return slices.ContainsFunc(v.ConfigRefused, func(r wire.ConfigRefusal) bool {
 					return r.Service == svc && r.Version == edited.Version() && strings.Contains(r.Why, tc.why) && strings.Contains(r.Accept, "om enc edit config on n1")
 				})
 			})
-			awaitMon(t, c, "the node's configuration back in the container", func(*MonView) bool {
+			awaitMon(t, c, "the node's configuration back in the container", func(*wire.MonView) bool {
 				return inside(svc, func(a *fakeAgent) bool { return a.pushes > pushes && a.entry.Version() == node.Version() })
 			})
 			time.Sleep(3 * d.timings.Monitor) // rounds that would converge a pulled configuration
@@ -220,7 +221,7 @@ func TestContainerRootCannotTakeOverTheNode(t *testing.T) {
 	legit := strings.Replace(src, "nodes = [\"vm1\"]", "nodes = [\"vm1\"]\n    app = \"edited in vm1\"", 1)
 	edited := &state.ConfigEntry{Service: svc, Gen: node.Gen + 1, Hash: state.HashSource(legit), Origin: "vm1", Source: legit}
 	inside(svc, func(a *fakeAgent) bool { a.entry = edited; return true })
-	awaitMon(t, c, "the edit inside pulled", func(v *MonView) bool {
+	awaitMon(t, c, "the edit inside pulled", func(v *wire.MonView) bool {
 		return d.configs.get(svc).Version() == edited.Version() && len(v.ConfigRefused) == 0
 	})
 }
@@ -249,13 +250,13 @@ func TestContainerWordNeverCrashesTheNode(t *testing.T) {
 	}
 	awaitRunning(t, c, svc)
 	inside(svc, func(a *fakeAgent) bool { a.appDown = true; return true })
-	awaitMon(t, c, svc+" relocated by the monitor", func(v *MonView) bool {
+	awaitMon(t, c, svc+" relocated by the monitor", func(v *wire.MonView) bool {
 		select {
 		case key := <-crashed:
 			t.Fatalf("the node was sent sysrq %q on the word of its container", key)
 		default:
 		}
-		return slices.ContainsFunc(v.Services, func(s MonService) bool {
+		return slices.ContainsFunc(v.Services, func(s wire.MonService) bool {
 			return s.Name == svc && s.Instances["n1"] != nil && s.Instances["n1"].MonitorFailed
 		})
 	})
@@ -271,7 +272,7 @@ func TestContainerWordNeverCrashesTheNode(t *testing.T) {
 
 // runEncapDaemon runs a one-node daemon, fast profile, whose agents are
 // installed from a dummy binary (the fake agents never run it).
-func runEncapDaemon(t *testing.T, dir string) (*Client, *Daemon) {
+func runEncapDaemon(t *testing.T, dir string) (*wire.Client, *Daemon) {
 	t.Helper()
 	st := filepath.Join(dir, "state")
 	d, err := New(Options{Node: "n1", StateDir: st, Bind: fmt.Sprintf("127.0.0.1:%d", loopback.FreePortPair(t)), Profile: "fast", Log: testLog{t}})
@@ -287,7 +288,7 @@ func runEncapDaemon(t *testing.T, dir string) (*Client, *Daemon) {
 	go func() { done <- d.Run(ctx) }()
 	t.Cleanup(func() { cancel(); <-done })
 	for end := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		if c, err := Connect(ctx, st); err == nil {
+		if c, err := wire.Connect(ctx, st); err == nil {
 			return c, d
 		}
 		if time.Now().After(end) {
@@ -296,14 +297,14 @@ func runEncapDaemon(t *testing.T, dir string) (*Client, *Daemon) {
 	}
 }
 
-func awaitRunning(t *testing.T, c *Client, svc string) {
+func awaitRunning(t *testing.T, c *wire.Client, svc string) {
 	t.Helper()
-	awaitMon(t, c, svc+" running", func(v *MonView) bool {
-		return slices.ContainsFunc(v.Services, func(s MonService) bool { return s.Name == svc && len(s.Running) > 0 })
+	awaitMon(t, c, svc+" running", func(v *wire.MonView) bool {
+		return slices.ContainsFunc(v.Services, func(s wire.MonService) bool { return s.Name == svc && len(s.Running) > 0 })
 	})
 }
 
-func awaitMon(t *testing.T, c *Client, what string, ok func(*MonView) bool) {
+func awaitMon(t *testing.T, c *wire.Client, what string, ok func(*wire.MonView) bool) {
 	t.Helper()
 	for end := time.Now().Add(20 * time.Second); ; time.Sleep(100 * time.Millisecond) {
 		v, err := c.Mon(context.Background())

@@ -8,20 +8,14 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-)
 
-// Facts are the node figures placement and om mon use, carried in serf tags.
-type Facts struct {
-	Score  int     `json:"score"`
-	Load15 float64 `json:"load15"`
-	MemPct int     `json:"mem_pct"` // memory in use, percent
-	MemGB  float64 `json:"mem_gb"`  // total memory
-}
+	"github.com/omhcl/omhcl/wire"
+)
 
 // readFacts measures the node: the 15-minute load per cpu and the memory
 // in use give a score from 100 (idle) down to 0.
-func readFacts() Facts {
-	var f Facts
+func readFacts() wire.Facts {
+	var f wire.Facts
 	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
 		if fields := strings.Fields(string(b)); len(fields) >= 3 {
 			f.Load15, _ = strconv.ParseFloat(fields[2], 64)

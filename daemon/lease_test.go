@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/omhcl/omhcl/cluster"
+	"github.com/omhcl/omhcl/wire"
 )
 
 func TestLeaseRunsFromTheSendTime(t *testing.T) {
@@ -47,7 +48,7 @@ func leaseDaemon(t *testing.T) *Daemon {
 	return &Daemon{
 		opts: Options{Node: "node2"}, timings: tm, started: started, leases: newLeases(started),
 		cluster: &cluster.Config{Nodes: []string{"node1", "node2", "node3"}},
-		reports: map[string]*NodeReport{},
+		reports: map[string]*wire.NodeReport{},
 	}
 }
 
@@ -72,7 +73,7 @@ func TestTakeoverWaitsForEveryMajorityGrantToExpire(t *testing.T) {
 	members := map[string]member{"node1": {Name: "node1", Status: "failed"}, "node2": {Name: "node2"}, "node3": {Name: "node3"}}
 	d.leases.renew("node3", time.Now())
 	report := func(ms int64) {
-		d.reports["node3"] = &NodeReport{Node: "node3", LeaseGrants: map[string]int64{"node1": ms}}
+		d.reports["node3"] = &wire.NodeReport{Node: "node3", LeaseGrants: map[string]int64{"node1": ms}}
 	}
 
 	d.leases.grant("node1", time.Now().Add(-wait+50*time.Millisecond))
@@ -85,7 +86,7 @@ func TestTakeoverWaitsForEveryMajorityGrantToExpire(t *testing.T) {
 	if d.leasesExpired("node1", members) {
 		t.Fatal("expired while node3 answered node1 within the takeover wait: node1 may hold quorum with node3")
 	}
-	d.reports["node3"] = &NodeReport{Node: "node3"}
+	d.reports["node3"] = &wire.NodeReport{Node: "node3"}
 	if d.leasesExpired("node1", members) {
 		t.Fatal("expired on a report that says nothing of node1")
 	}
@@ -113,7 +114,7 @@ func TestTakeoverWaitsByTheLostNodesTimings(t *testing.T) {
 	if !d.leasesExpired("node1", members) {
 		t.Fatal("not expired after this node's takeover wait")
 	}
-	d.reports["node1"] = &NodeReport{Node: "node1", TakeoverWaitMs: (own + time.Second).Milliseconds()}
+	d.reports["node1"] = &wire.NodeReport{Node: "node1", TakeoverWaitMs: (own + time.Second).Milliseconds()}
 	if d.leasesExpired("node1", members) {
 		t.Fatal("expired before the lost node's own, longer, takeover wait")
 	}

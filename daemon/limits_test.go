@@ -28,6 +28,7 @@ import (
 	"time"
 
 	"github.com/omhcl/omhcl/testfixtures/loopback"
+	"github.com/omhcl/omhcl/wire"
 )
 
 // floodDaemonEnv hands TestFloodDaemon its state directory and gossip
@@ -349,7 +350,7 @@ func startLimitsDaemon(t *testing.T) *limitsDaemon {
 	go func() { done <- d.Run(ctx) }()
 	t.Cleanup(func() { cancel(); <-done })
 	for end := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		if c, err := Connect(ctx, state); err == nil && c != nil {
+		if c, err := wire.Connect(ctx, state); err == nil && c != nil {
 			break
 		}
 		if time.Now().After(end) {
@@ -457,7 +458,7 @@ func TestRefusedRequestsCloseTheirConnection(t *testing.T) {
 // The local API refuses a body over its cap before it is read whole.
 func TestAPIRefusesAnOversizedBody(t *testing.T) {
 	ld := startLimitsDaemon(t)
-	c, err := Connect(t.Context(), ld.state)
+	c, err := wire.Connect(t.Context(), ld.state)
 	if err != nil {
 		t.Fatal(err)
 	}

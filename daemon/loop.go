@@ -11,6 +11,7 @@ import (
 	"github.com/omhcl/omhcl/lang"
 	"github.com/omhcl/omhcl/orchestrate"
 	"github.com/omhcl/omhcl/plan"
+	"github.com/omhcl/omhcl/wire"
 )
 
 // loop runs the rounds: observe this node, orchestrate, fence without
@@ -143,7 +144,7 @@ func (d *Daemon) rememberNodes(members map[string]member) {
 func (d *Daemon) observe(ctx context.Context, cfg *lang.Config) map[string]*plan.LiveInstance {
 	src := plan.Drivers{Store: d.store, Agents: d.agents}
 	lives := map[string]*plan.LiveInstance{}
-	rep := &NodeReport{Node: d.opts.Node, Time: time.Now(), Facts: readFacts(), Instances: map[string]*InstanceReport{}}
+	rep := &wire.NodeReport{Node: d.opts.Node, Time: time.Now(), Facts: readFacts(), Instances: map[string]*wire.InstanceReport{}}
 	var subjects []eventSubject
 	for _, svc := range cfg.Services {
 		observedAt := time.Now()
@@ -262,7 +263,7 @@ func (d *Daemon) peerFresh(name string, m member) bool {
 // reportSince says whether r answered a poll sent after m's last status
 // change (its rejoin): a poll sent before may carry the news of before
 // the partition.
-func reportSince(r *NodeReport, m member) bool {
+func reportSince(r *wire.NodeReport, m member) bool {
 	return r != nil && r.Sent.After(m.Since)
 }
 

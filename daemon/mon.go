@@ -7,90 +7,28 @@ import (
 
 	"github.com/omhcl/omhcl/lang"
 	"github.com/omhcl/omhcl/orchestrate"
+	"github.com/omhcl/omhcl/state"
+	"github.com/omhcl/omhcl/wire"
 )
 
-// MonView is the cluster as this node sees it: what om mon prints.
-type MonView struct {
-	Node    string            `json:"node"`
-	Threads map[string]string `json:"threads"`
-	Quorum  bool              `json:"quorum"`
-	// Fencing: without quorum, the side this node lost could hold one, so
-	// this node fences (else no side has a majority: nothing fails over).
-	Fencing  bool         `json:"fencing"`
-	Profile  string       `json:"profile"`
-	Nodes    []MonNode    `json:"nodes"`
-	Services []MonService `json:"services"`
-	// ConfigRefused are the configuration entries this node refused
-	// (a peer's, an agent's, its own files'), until it takes a newer one.
-	ConfigRefused []ConfigRefusal `json:"config_refused,omitempty"`
-	// ConfigBroken says why the stored configurations do not load; the
-	// last good configuration is in force meanwhile.
-	ConfigBroken string `json:"config_broken,omitempty"`
-}
-
-// MonNode is one member.
-type MonNode struct {
-	Name   string  `json:"name"`
-	Addr   string  `json:"addr"`
-	Status string  `json:"status"` // alive, failed, left
-	Since  string  `json:"since"`
-	Gone   bool    `json:"gone"`
-	Facts  Facts   `json:"facts"`
-	Age    float64 `json:"report_age_seconds"` // seconds since its last report
-	// HeldDown: the node fenced or its link is degraded lately; it yields
-	// its services to nodes that did not.
-	HeldDown bool `json:"held_down,omitempty"`
-	// Settling: the node is alive but its news is not current yet (its
-	// last report predates its rejoin, or it regained quorum lately): no
-	// running service is handed to it, nor stopped on its word.
-	Settling bool `json:"settling,omitempty"`
-	// VouchedDown: an operator vouched the node down (takeover --force):
-	// it does not count toward this node's quorum until seen alive again.
-	VouchedDown bool `json:"vouched_down,omitempty"`
-	// BeaconLoss is the share of this node's lease beacons to that node
-	// left unanswered lately, in percent (absent: too few to tell).
-	BeaconLoss *int `json:"beacon_loss_pct,omitempty"`
-}
-
-// MonService is one service across the nodes.
-type MonService struct {
-	Name        string                     `json:"name"`
-	Orchestrate string                     `json:"orchestrate"`
-	Topology    string                     `json:"topology"`
-	Nodes       []string                   `json:"nodes"`
-	DrpNodes    []string                   `json:"drpnodes,omitempty"`
-	Frozen      bool                       `json:"frozen"`
-	Intent      string                     `json:"intent,omitempty"`
-	Preferred   string                     `json:"preferred,omitempty"`
-	Target      string                     `json:"target"`  // failover: the node that should run it
-	Targets     []string                   `json:"targets"` // every node that should run it (flex: several)
-	FlexMin     int                        `json:"flex_min,omitempty"`
-	FlexMax     int                        `json:"flex_max,omitempty"`
-	Config      Version                    `json:"config"`
-	Running     []string                   `json:"running_on"`
-	Placement   string                     `json:"placement"` // optimal, non-optimal
-	Instances   map[string]*InstanceReport `json:"instances"`
-	Configs     map[string]Version         `json:"configs"` // the version each node has
-}
-
 // mon builds the view.
-func (d *Daemon) mon() *MonView {
+func (d *Daemon) mon() *wire.MonView {
 	members := d.members.snapshot()
 	votes := d.votes()
 	view := d.view(members, votes)
 	d.mu.Lock()
-	v := &MonView{Node: d.opts.Node, Threads: map[string]string{}, Quorum: votes.Quorum(), Fencing: votes.MustFence(), Profile: d.cluster.Profile}
+	v := &wire.MonView{Node: d.opts.Node, Threads: map[string]string{}, Quorum: votes.Quorum(), Fencing: votes.MustFence(), Profile: d.cluster.Profile}
 	for k, t := range d.threads {
 		v.Threads[k] = t
 	}
-	reports := map[string]*NodeReport{}
+	reports := map[string]*wire.NodeReport{}
 	for n, r := range d.reports {
 		reports[n] = r
 	}
 	d.mu.Unlock()
 	reports[d.opts.Node] = d.localReport()
 	for name, m := range members {
-		n := MonNode{Name: name, Addr: m.Addr.String(), Status: m.Status, Since: m.Since.Format(time.RFC3339),
+		n := wire.MonNode{Name: name, Addr: m.Addr.String(), Status: m.Status, Since: m.Since.Format(time.RFC3339),
 			Gone: view.Nodes[name].Gone, HeldDown: view.Nodes[name].HeldDown, VouchedDown: d.vouched.has(name),
 			Settling: m.Status == "alive" && !view.Nodes[name].Fresh}
 		if loss, ok := reports[d.opts.Node].LinkLoss[name]; ok {
@@ -116,16 +54,16 @@ func (d *Daemon) mon() *MonView {
 
 // monService is svc in the view: where it should run, where it runs, and
 // the instance and configuration version each node reports.
-func (d *Daemon) monService(svc *lang.Service, view orchestrate.View, reports map[string]*NodeReport) (MonService, bool) {
+func (d *Daemon) monService(svc *lang.Service, view orchestrate.View, reports map[string]*wire.NodeReport) (wire.MonService, bool) {
 	inst, diags := svc.Evaluate(d.opts.Node, nil)
 	if diags.HasErrors() {
-		return MonService{}, false
+		return wire.MonService{}, false
 	}
 	s, _ := d.serviceView(svc, view)
-	ms := MonService{
+	ms := wire.MonService{
 		Name: svc.Name, Orchestrate: inst.Settings.Orchestrate, Topology: inst.Settings.Topology,
 		Nodes: inst.Settings.Nodes, DrpNodes: inst.Settings.DrpNodes, Frozen: s.Frozen, Intent: string(s.Intent), Preferred: s.Preferred,
-		Instances: map[string]*InstanceReport{}, Configs: map[string]Version{},
+		Instances: map[string]*wire.InstanceReport{}, Configs: map[string]state.ConfigVersion{},
 	}
 	if s.Name != "" && inst.Settings.Topology == "flex" {
 		ms.Targets = orchestrate.FlexTargets(view, s)

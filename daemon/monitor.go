@@ -11,6 +11,7 @@ import (
 	"github.com/omhcl/omhcl/orchestrate"
 	"github.com/omhcl/omhcl/plan"
 	"github.com/omhcl/omhcl/providers"
+	"github.com/omhcl/omhcl/wire"
 )
 
 // monitor restarts a monitored resource that went down on the node running
@@ -121,7 +122,7 @@ func (d *Daemon) monitorAction(ctx context.Context, cfg *lang.Config, svc *lang.
 	}
 	switch action {
 	case "freezestop":
-		d.shared.update(svc.Name, d.opts.Node, func(s *ServiceState) { s.Frozen = true })
+		d.shared.update(svc.Name, d.opts.Node, func(s *wire.ServiceState) { s.Frozen = true })
 		d.act(ctx, cfg, svc.Name, "freezestop", why, engine.Request{Target: plan.TargetDown})
 	case "switch":
 		d.mu.Lock()

@@ -12,6 +12,7 @@ import (
 	_ "github.com/omhcl/omhcl/providers/all"
 	"github.com/omhcl/omhcl/testfixtures/containerlab"
 	"github.com/omhcl/omhcl/testfixtures/loopback"
+	"github.com/omhcl/omhcl/wire"
 )
 
 const dockerSocket = "/var/run/docker.sock"
@@ -59,7 +60,7 @@ func testContainerDeath(t *testing.T, name string, noEvents bool) {
 	if _, err := c.PushConfig(ctx, map[string]string{svc: fmt.Sprintf(monitoredContainer, svc, img)}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.Action(ctx, svc, ActionRequest{Action: "start"}); err != nil {
+	if _, err := c.Action(ctx, svc, wire.ActionRequest{Action: "start"}); err != nil {
 		t.Fatal(err)
 	}
 	pid := waitPid(t, cli, svc, 0, 30*time.Second, "after start")
@@ -98,7 +99,7 @@ func testContainerDeath(t *testing.T, name string, noEvents bool) {
 }
 
 // runDaemon runs a one-node daemon on loopback, default profile.
-func runDaemon(t *testing.T, noEvents bool) *Client {
+func runDaemon(t *testing.T, noEvents bool) *wire.Client {
 	t.Helper()
 	state := t.TempDir()
 	d, err := New(Options{Node: "n1", StateDir: state, Bind: fmt.Sprintf("127.0.0.1:%d", loopback.FreePortPair(t)), Profile: "default", Log: testLog{t}, NoEvents: noEvents})
@@ -110,7 +111,7 @@ func runDaemon(t *testing.T, noEvents bool) *Client {
 	go func() { done <- d.Run(ctx) }()
 	t.Cleanup(func() { cancel(); <-done })
 	for end := time.Now().Add(10 * time.Second); time.Now().Before(end); time.Sleep(100 * time.Millisecond) {
-		if c, err := Connect(ctx, state); err == nil {
+		if c, err := wire.Connect(ctx, state); err == nil {
 			return c
 		}
 	}
@@ -146,7 +147,7 @@ func containerPid(t *testing.T, cli *client.Client, svc string) int {
 	return in.Container.State.Pid
 }
 
-func frozen(m *MonView, svc string) bool {
+func frozen(m *wire.MonView, svc string) bool {
 	for _, s := range m.Services {
 		if s.Name == svc {
 			return s.Frozen

@@ -5,12 +5,13 @@ import (
 
 	"github.com/omhcl/omhcl/plan"
 	"github.com/omhcl/omhcl/providers"
+	"github.com/omhcl/omhcl/wire"
 )
 
 // localInstance is this node's report of a service's instance: running
 // when a resource is up, and also while a monitored resource that died
 // here waits for the monitor (see serviceRun.ranHere).
-func (d *Daemon) localInstance(svc string, li *plan.LiveInstance, observedAt time.Time) *InstanceReport {
+func (d *Daemon) localInstance(svc string, li *plan.LiveInstance, observedAt time.Time) *wire.InstanceReport {
 	ir := instanceReport(li)
 	d.mu.Lock()
 	defer d.mu.Unlock()

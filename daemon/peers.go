@@ -13,6 +13,7 @@ import (
 	"github.com/omhcl/omhcl/internal/names"
 	"github.com/omhcl/omhcl/state"
 	"github.com/omhcl/omhcl/transport"
+	"github.com/omhcl/omhcl/wire"
 )
 
 // The peer API is how nodes exchange instance reports and configurations:
@@ -139,7 +140,7 @@ func (d *Daemon) pollPeers(ctx context.Context, c *peerClient, members map[strin
 
 func (d *Daemon) pollPeer(ctx context.Context, c *peerClient, m member) {
 	sent := time.Now()
-	var rep NodeReport
+	var rep wire.NodeReport
 	if err := c.get(ctx, m, "/peer/v1/report", &rep); err != nil {
 		return // keep the last report: a peer we cannot read may still run its services
 	}
@@ -161,7 +162,7 @@ func (d *Daemon) pollPeer(ctx context.Context, c *peerClient, m member) {
 }
 
 // fetchNewerConfigs pulls the configurations a peer has in a newer version.
-func (d *Daemon) fetchNewerConfigs(ctx context.Context, c *peerClient, m member, theirs map[string]Version) {
+func (d *Daemon) fetchNewerConfigs(ctx context.Context, c *peerClient, m member, theirs map[string]state.ConfigVersion) {
 	mine := d.configs.versions()
 	for svc, v := range theirs {
 		if !v.Newer(mine[svc]) || d.configs.refusedAlready(svc, v) {

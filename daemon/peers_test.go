@@ -9,6 +9,7 @@ import (
 
 	"github.com/omhcl/omhcl/state"
 	"github.com/omhcl/omhcl/transport"
+	"github.com/omhcl/omhcl/wire"
 )
 
 // peerStub serves h as node's peer API on loopback, through the
@@ -56,9 +57,9 @@ func testPeerClient(t *testing.T, node, secret string, timeout time.Duration, ms
 // the real n2 is believed.
 func TestAPeerWithoutTheSecretChangesNothing(t *testing.T) {
 	const secret = "s3cret"
-	forged := &NodeReport{Node: "n2", Time: time.Now(), Quorum: true,
-		Shared:  map[string]ServiceState{"web": {Frozen: true, Gen: time.Now().UnixMilli(), By: "n2"}},
-		Configs: map[string]Version{"web": {Gen: 7, Hash: "forged"}}}
+	forged := &wire.NodeReport{Node: "n2", Time: time.Now(), Quorum: true,
+		Shared:  map[string]wire.ServiceState{"web": {Frozen: true, Gen: time.Now().UnixMilli(), By: "n2"}},
+		Configs: map[string]state.ConfigVersion{"web": {Gen: 7, Hash: "forged"}}}
 	asked := 0
 	answer := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		asked++
@@ -76,7 +77,7 @@ func TestAPeerWithoutTheSecretChangesNothing(t *testing.T) {
 			asked = 0
 			m := peerStub(t, "n2", c.secret, answer)
 			now := time.Now()
-			d := &Daemon{opts: Options{Node: "n1", Log: testLog{t}}, reports: map[string]*NodeReport{}, leases: newLeases(now),
+			d := &Daemon{opts: Options{Node: "n1", Log: testLog{t}}, reports: map[string]*wire.NodeReport{}, leases: newLeases(now),
 				shared: newSharedStates(filepath.Join(t.TempDir(), "services.json")), configs: newConfigStore(state.Open(t.TempDir()))}
 			d.pollPeer(t.Context(), testPeerClient(t, "n1", secret, 2*time.Second, m), m)
 			got := d.reports["n2"] != nil || d.leases.holds("n2", time.Now(), time.Minute) || d.shared.get("web").Frozen

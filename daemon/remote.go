@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/subtle"
 	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"net"
@@ -81,27 +80,4 @@ func readToken(path string) (string, error) {
 		return "", fmt.Errorf("TCP API token in %s: at least 16 characters", path)
 	}
 	return t, nil
-}
-
-// ConnectRemote returns a client of a daemon's TCP API: base is
-// "https://host:port", caFile the certificate (or its CA) to trust.
-func ConnectRemote(ctx context.Context, base, token, caFile string) (*Client, error) {
-	pool := x509.NewCertPool()
-	if caFile != "" {
-		pem, err := os.ReadFile(caFile)
-		if err != nil {
-			return nil, err
-		}
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("%s holds no PEM certificate", caFile)
-		}
-	}
-	tr := &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}
-	c := &Client{base: strings.TrimRight(base, "/"), token: token, http: &http.Client{Transport: tr, Timeout: 30 * time.Second}}
-	probe, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	if _, err := c.Mon(probe); err != nil {
-		return nil, fmt.Errorf("%w: %s: %v", ErrNoDaemon, base, err)
-	}
-	return c, nil
 }

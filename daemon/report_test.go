@@ -6,6 +6,7 @@ import (
 
 	"github.com/omhcl/omhcl/plan"
 	"github.com/omhcl/omhcl/providers"
+	"github.com/omhcl/omhcl/wire"
 )
 
 // A sync's status says nothing of whether the service runs: a node killed
@@ -47,16 +48,16 @@ func TestPeerFreshOnlyFromCurrentNews(t *testing.T) {
 	for _, c := range []struct {
 		name string
 		m    member
-		r    *NodeReport
+		r    *wire.NodeReport
 		want bool
 	}{
 		{"no report", alive, nil, false},
-		{"polled before the rejoin", alive, &NodeReport{Sent: rejoined.Add(-time.Millisecond), Received: now, Quorum: true, QuorumForMs: settled}, false},
-		{"older than a lease", alive, &NodeReport{Sent: rejoined.Add(time.Millisecond), Received: now.Add(-d.timings.Lease - time.Millisecond), Quorum: true, QuorumForMs: settled}, false},
-		{"without quorum (fencing)", alive, &NodeReport{Sent: rejoined.Add(time.Millisecond), Received: now, Quorum: false}, false},
-		{"quorum regained a moment ago", alive, &NodeReport{Sent: rejoined.Add(time.Millisecond), Received: now, Quorum: true, QuorumForMs: settled - 1}, false},
-		{"failed in serf", member{Name: "node1", Status: "failed", Since: rejoined}, &NodeReport{Sent: now, Received: now, Quorum: true, QuorumForMs: settled}, false},
-		{"current", alive, &NodeReport{Sent: rejoined.Add(time.Millisecond), Received: now, Quorum: true, QuorumForMs: settled}, true},
+		{"polled before the rejoin", alive, &wire.NodeReport{Sent: rejoined.Add(-time.Millisecond), Received: now, Quorum: true, QuorumForMs: settled}, false},
+		{"older than a lease", alive, &wire.NodeReport{Sent: rejoined.Add(time.Millisecond), Received: now.Add(-d.timings.Lease - time.Millisecond), Quorum: true, QuorumForMs: settled}, false},
+		{"without quorum (fencing)", alive, &wire.NodeReport{Sent: rejoined.Add(time.Millisecond), Received: now, Quorum: false}, false},
+		{"quorum regained a moment ago", alive, &wire.NodeReport{Sent: rejoined.Add(time.Millisecond), Received: now, Quorum: true, QuorumForMs: settled - 1}, false},
+		{"failed in serf", member{Name: "node1", Status: "failed", Since: rejoined}, &wire.NodeReport{Sent: now, Received: now, Quorum: true, QuorumForMs: settled}, false},
+		{"current", alive, &wire.NodeReport{Sent: rejoined.Add(time.Millisecond), Received: now, Quorum: true, QuorumForMs: settled}, true},
 	} {
 		if c.r == nil {
 			delete(d.reports, "node1")

@@ -8,36 +8,25 @@ import (
 	"sync"
 	"time"
 
-	"github.com/omhcl/omhcl/orchestrate"
 	"github.com/omhcl/omhcl/state"
+	"github.com/omhcl/omhcl/wire"
 )
 
-// ServiceState is the cluster-wide state of a service that operators
-// change: frozen, the intent (started, stopped), the preferred node. Every
-// node keeps a copy; the highest generation wins (ties: the node name).
-type ServiceState struct {
-	Frozen    bool               `json:"frozen"`
-	Intent    orchestrate.Intent `json:"intent,omitempty"`
-	Preferred string             `json:"preferred,omitempty"`
-	// Forced is the node an operator's takeover forced while no side held
-	// a majority: it starts there without quorum. Cleared by the first
-	// node that holds quorum again.
-	Forced string `json:"forced,omitempty"`
-	Gen    int64  `json:"generation"`
-	By     string `json:"by"`
-}
-
-func (s ServiceState) newer(o ServiceState) bool {
+// newerState says whether s wins over o: the highest generation, ties
+// broken on the node name (wire.ServiceState).
+func newerState(s, o wire.ServiceState) bool {
 	if s.Gen != o.Gen {
 		return s.Gen > o.Gen
 	}
 	return s.By > o.By
 }
 
+// sharedStates is this node's copy of every service's cluster-wide state
+// (wire.ServiceState), kept in a file, merged from its peers' reports.
 type sharedStates struct {
 	path string
 	mu   sync.Mutex
-	m    map[string]ServiceState
+	m    map[string]wire.ServiceState
 	// refused is the generation last refused per service: a peer
 	// reporting it at every poll is told once.
 	refused map[string]int64
@@ -70,7 +59,7 @@ func saneGen(gen int64) int64 {
 }
 
 func newSharedStates(path string) *sharedStates {
-	return &sharedStates{path: path, m: map[string]ServiceState{}, refused: map[string]int64{}, now: time.Now}
+	return &sharedStates{path: path, m: map[string]wire.ServiceState{}, refused: map[string]int64{}, now: time.Now}
 }
 
 func (s *sharedStates) load() error {
@@ -86,16 +75,16 @@ func (s *sharedStates) load() error {
 	return json.Unmarshal(b, &s.m)
 }
 
-func (s *sharedStates) get(svc string) ServiceState {
+func (s *sharedStates) get(svc string) wire.ServiceState {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.m[svc]
 }
 
-func (s *sharedStates) all() map[string]ServiceState {
+func (s *sharedStates) all() map[string]wire.ServiceState {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make(map[string]ServiceState, len(s.m))
+	out := make(map[string]wire.ServiceState, len(s.m))
 	for k, v := range s.m {
 		out[k] = v
 	}
@@ -105,7 +94,7 @@ func (s *sharedStates) all() map[string]ServiceState {
 // merge adopts newer states from a peer, unless their generation is out
 // of range or jumps too far (checkSharedGen). It returns why it refused
 // those it had not refused already, for the caller to log once.
-func (s *sharedStates) merge(in map[string]ServiceState) []error {
+func (s *sharedStates) merge(in map[string]wire.ServiceState) []error {
 	s.mu.Lock()
 	changed := false
 	var refused []error
@@ -114,7 +103,7 @@ func (s *sharedStates) merge(in map[string]ServiceState) []error {
 		cur := s.m[k]
 		local := cur
 		local.Gen = saneGen(cur.Gen)
-		if !v.newer(local) {
+		if !newerState(v, local) {
 			continue
 		}
 		if err := checkSharedGen(cur.Gen, v.Gen, now); err != nil {
@@ -137,14 +126,14 @@ func (s *sharedStates) merge(in map[string]ServiceState) []error {
 
 // mergeShared adopts the newer states a peer reported, and logs once
 // each one it refuses (merge).
-func (d *Daemon) mergeShared(peer string, in map[string]ServiceState) {
+func (d *Daemon) mergeShared(peer string, in map[string]wire.ServiceState) {
 	for _, err := range d.shared.merge(in) {
 		d.logf("from %s: %v", peer, err)
 	}
 }
 
 // update changes a service's state locally with a new generation.
-func (s *sharedStates) update(svc, by string, f func(*ServiceState)) ServiceState {
+func (s *sharedStates) update(svc, by string, f func(*wire.ServiceState)) wire.ServiceState {
 	s.mu.Lock()
 	st := s.m[svc]
 	f(&st)

@@ -9,19 +9,20 @@ import (
 	"time"
 
 	"github.com/omhcl/omhcl/state"
+	"github.com/omhcl/omhcl/wire"
 )
 
 // A forged generation near 2^63-1 is never merged: the node's next edit
 // would overflow to a negative generation and never win again.
 func TestSharedStateRefusesAGenerationNearOverflow(t *testing.T) {
 	s := newSharedStates(filepath.Join(t.TempDir(), "services.json"))
-	s.update("web", "n1", func(st *ServiceState) { st.Frozen = true })
-	s.merge(map[string]ServiceState{"web": {Gen: math.MaxInt64, By: "n2"}})
+	s.update("web", "n1", func(st *wire.ServiceState) { st.Frozen = true })
+	s.merge(map[string]wire.ServiceState{"web": {Gen: math.MaxInt64, By: "n2"}})
 	if st := s.get("web"); !st.Frozen || st.Gen == math.MaxInt64 {
 		t.Fatalf("a generation of 2^63-1 was merged: %+v", st)
 	}
 	before := s.get("web").Gen
-	st := s.update("web", "n1", func(st *ServiceState) { st.Frozen = false })
+	st := s.update("web", "n1", func(st *wire.ServiceState) { st.Frozen = false })
 	if st.Gen <= before || st.Gen <= 0 {
 		t.Fatalf("the next edit's generation %d is not past %d", st.Gen, before)
 	}
@@ -38,28 +39,28 @@ func TestSharedStateRefusesAFarJump(t *testing.T) {
 	s := newSharedStates(filepath.Join(t.TempDir(), "services.json"))
 	now := time.UnixMilli(1_700_000_000_000)
 	s.now = func() time.Time { return now }
-	s.update("web", "n1", func(st *ServiceState) { st.Frozen = true })
-	far := ServiceState{Gen: now.UnixMilli() + state.MaxGenJump + 1, By: "n2"}
-	if errs := s.merge(map[string]ServiceState{"web": far}); len(errs) != 1 || !s.get("web").Frozen {
+	s.update("web", "n1", func(st *wire.ServiceState) { st.Frozen = true })
+	far := wire.ServiceState{Gen: now.UnixMilli() + state.MaxGenJump + 1, By: "n2"}
+	if errs := s.merge(map[string]wire.ServiceState{"web": far}); len(errs) != 1 || !s.get("web").Frozen {
 		t.Fatalf("a far jump: refusals %v, state %+v", errs, s.get("web"))
 	}
-	if errs := s.merge(map[string]ServiceState{"web": far}); len(errs) != 0 {
+	if errs := s.merge(map[string]wire.ServiceState{"web": far}); len(errs) != 0 {
 		t.Fatalf("the same refusal told again: %v", errs)
 	}
 	for _, gen := range []int64{state.MaxConfigGen + 1, math.MaxInt64} {
-		if errs := s.merge(map[string]ServiceState{"web": {Gen: gen, By: "n2"}}); len(errs) != 1 || !s.get("web").Frozen {
+		if errs := s.merge(map[string]wire.ServiceState{"web": {Gen: gen, By: "n2"}}); len(errs) != 1 || !s.get("web").Frozen {
 			t.Fatalf("generation %d: refusals %v, state %+v", gen, errs, s.get("web"))
 		}
 	}
 	// once this node's clock has caught up, the far one is taken
 	now = now.Add(time.Duration(state.MaxGenJump+1) * time.Millisecond)
 	far.Frozen = false
-	if errs := s.merge(map[string]ServiceState{"web": far}); len(errs) != 0 || s.get("web").Frozen {
+	if errs := s.merge(map[string]wire.ServiceState{"web": far}); len(errs) != 0 || s.get("web").Frozen {
 		t.Fatalf("after the clock caught up: refusals %v, state %+v", errs, s.get("web"))
 	}
 	// a peer's clock a little ahead: taken at once
-	near := ServiceState{Frozen: true, Gen: now.UnixMilli() + state.MaxGenJump, By: "n2"}
-	if errs := s.merge(map[string]ServiceState{"web": near}); len(errs) != 0 || !s.get("web").Frozen {
+	near := wire.ServiceState{Frozen: true, Gen: now.UnixMilli() + state.MaxGenJump, By: "n2"}
+	if errs := s.merge(map[string]wire.ServiceState{"web": near}); len(errs) != 0 || !s.get("web").Frozen {
 		t.Fatalf("a generation within the jump: refusals %v, state %+v", errs, s.get("web"))
 	}
 }
@@ -76,10 +77,10 @@ func TestSharedStateForgetsAStoredGenerationOutOfRange(t *testing.T) {
 		t.Fatal(err)
 	}
 	gen := time.Now().UnixMilli()
-	if errs := s.merge(map[string]ServiceState{"web": {Gen: gen, By: "n2"}}); len(errs) != 0 || s.get("web").Frozen {
+	if errs := s.merge(map[string]wire.ServiceState{"web": {Gen: gen, By: "n2"}}); len(errs) != 0 || s.get("web").Frozen {
 		t.Fatalf("a peer's edit did not replace the stored generation: %v %+v", errs, s.get("web"))
 	}
-	if st := s.update("db", "n1", func(st *ServiceState) { st.Frozen = false }); st.Gen < gen || st.Gen > state.MaxConfigGen {
+	if st := s.update("db", "n1", func(st *wire.ServiceState) { st.Frozen = false }); st.Gen < gen || st.Gen > state.MaxConfigGen {
 		t.Fatalf("a local edit of the stored generation: %+v", st)
 	}
 }
@@ -88,7 +89,7 @@ func TestSharedStateForgetsAStoredGenerationOutOfRange(t *testing.T) {
 func TestSharedStateRefusalIsLoggedOnce(t *testing.T) {
 	var log strings.Builder
 	d := &Daemon{opts: Options{Node: "n1", Log: &log}, shared: newSharedStates(filepath.Join(t.TempDir(), "services.json"))}
-	forged := map[string]ServiceState{"web": {Gen: math.MaxInt64, By: "n2"}}
+	forged := map[string]wire.ServiceState{"web": {Gen: math.MaxInt64, By: "n2"}}
 	d.mergeShared("n2", forged)
 	d.mergeShared("n2", forged)
 	if n := strings.Count(log.String(), "from n2: shared state of web by n2 refused: generation 9223372036854775807 is out of range"); n != 1 {

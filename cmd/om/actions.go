@@ -7,9 +7,9 @@ import (
 	"time"
 
 	"github.com/omhcl/omhcl/cmd/internal/cli"
-	"github.com/omhcl/omhcl/daemon"
 	"github.com/omhcl/omhcl/engine"
 	"github.com/omhcl/omhcl/plan"
+	"github.com/omhcl/omhcl/wire"
 	"github.com/spf13/cobra"
 )
 
@@ -43,8 +43,8 @@ func newAction(e *cli.Env, cf *configFlags, name, short string) *cobra.Command {
 			// start and stop of whole services go through the cluster's
 			// orchestrator when a daemon runs; --local acts on this node
 			if orchestrated := (name == "start" || name == "stop") && !local && len(sel.RIDs) == 0 && len(sel.Tags) == 0; orchestrated {
-				if c, err := daemon.Connect(cmd.Context(), e.Store().Root); err == nil {
-					return request(cmd.Context(), e, cf, c, services, daemon.ActionRequest{Action: name}, wait)
+				if c, err := wire.Connect(cmd.Context(), e.Store().Root); err == nil {
+					return request(cmd.Context(), e, cf, c, services, wire.ActionRequest{Action: name}, wait)
 				}
 			}
 			cfg, names, err := cf.services(e, services)

@@ -11,8 +11,9 @@ import (
 	"time"
 
 	"github.com/omhcl/omhcl/cmd/internal/cli"
-	"github.com/omhcl/omhcl/daemon"
 	"github.com/omhcl/omhcl/plan"
+	"github.com/omhcl/omhcl/state"
+	"github.com/omhcl/omhcl/wire"
 )
 
 // The agent in a container that runs a daemon of its own (seed 002's
@@ -83,15 +84,15 @@ func leaveToDaemon(ctx context.Context, e *cli.Env, svc string, target plan.Targ
 
 // handOver gives the daemon the node's configuration of svc, as the node
 // pushed it to this agent; the daemon distributes it to its peers.
-func handOver(ctx context.Context, e *cli.Env, c *daemon.Client, svc string) (daemon.Version, error) {
-	root := e.Store().Root
-	src, ok := daemon.StoredSources(root)[filepath.Join(root, "config", svc+".hcl")]
+func handOver(ctx context.Context, e *cli.Env, c *wire.Client, svc string) (state.ConfigVersion, error) {
+	store := e.Store()
+	src, ok := store.ConfigSources()[store.ConfigFile(svc)]
 	if !ok {
-		return daemon.Version{}, nil // configured from files here: the daemon reads them too
+		return state.ConfigVersion{}, nil // configured from files here: the daemon reads them too
 	}
 	vers, err := c.PushConfig(ctx, map[string]string{svc: string(src)})
 	if err != nil {
-		return daemon.Version{}, fmt.Errorf("hand the configuration of %s to the daemon in %s: %w", svc, e.NodeName(), err)
+		return state.ConfigVersion{}, fmt.Errorf("hand the configuration of %s to the daemon in %s: %w", svc, e.NodeName(), err)
 	}
 	return vers[svc], nil
 }
@@ -100,11 +101,11 @@ func handOver(ctx context.Context, e *cli.Env, c *daemon.Client, svc string) (da
 // nil when none runs. A daemon process that does not answer yet is waited
 // for; one that never answers is an error: acting in its place would
 // fight it.
-func insideDaemon(ctx context.Context, e *cli.Env) (*daemon.Client, error) {
+func insideDaemon(ctx context.Context, e *cli.Env) (*wire.Client, error) {
 	root := e.Store().Root
 	deadline := time.Now().Add(daemonStartWait)
 	for {
-		c, err := daemon.Connect(ctx, root)
+		c, err := wire.Connect(ctx, root)
 		if err == nil {
 			return c, nil
 		}
@@ -112,7 +113,7 @@ func insideDaemon(ctx context.Context, e *cli.Env) (*daemon.Client, error) {
 			return nil, nil
 		}
 		if time.Now().After(deadline) {
-			return nil, fmt.Errorf("a daemon runs in %s but does not answer on %s after %s: %v", e.NodeName(), daemon.SocketPath(root), daemonStartWait, err)
+			return nil, fmt.Errorf("a daemon runs in %s but does not answer on %s after %s: %v", e.NodeName(), wire.SocketPath(root), daemonStartWait, err)
 		}
 		select {
 		case <-ctx.Done():

@@ -9,9 +9,9 @@ import (
 	"time"
 
 	"github.com/omhcl/omhcl/cmd/internal/cli"
-	"github.com/omhcl/omhcl/daemon"
 	"github.com/omhcl/omhcl/plan"
 	"github.com/omhcl/omhcl/providers"
+	"github.com/omhcl/omhcl/wire"
 )
 
 // configSyncRID is the seed's rid of its "rsync svc config to nodes" line.
@@ -28,8 +28,8 @@ func addConfigSync(ctx context.Context, e *cli.Env, live *plan.Live) {
 	if len(live.Services) == 0 {
 		return
 	}
-	var view *daemon.MonView
-	c, err := daemon.Connect(ctx, e.Store().Root)
+	var view *wire.MonView
+	c, err := wire.Connect(ctx, e.Store().Root)
 	if err == nil {
 		view, err = c.Mon(ctx)
 	}
@@ -44,19 +44,19 @@ func addConfigSync(ctx context.Context, e *cli.Env, live *plan.Live) {
 // generation of its configuration, warn naming the nodes that lag, n/a
 // when the daemon does not distribute it. A node not alive is not
 // counted: the line says so.
-func configSync(view *daemon.MonView, why error, svc string) *plan.LiveResource {
+func configSync(view *wire.MonView, why error, svc string) *plan.LiveResource {
 	r := &plan.LiveResource{RID: configSyncRID, Kind: "sync", Type: "config", Status: providers.NA,
 		Flags: configSyncFlags, Optional: true, Provisioned: true, Description: "config to nodes"}
 	if view == nil {
 		switch {
-		case errors.Is(why, daemon.ErrNoDaemon):
+		case errors.Is(why, wire.ErrNoDaemon):
 			r.Messages = []string{"info: no daemon runs on this node: nothing distributes the configuration"}
 		default:
 			r.Messages = []string{fmt.Sprintf("info: the daemon does not answer: %v", why)}
 		}
 		return r
 	}
-	i := slices.IndexFunc(view.Services, func(s daemon.MonService) bool { return s.Name == svc })
+	i := slices.IndexFunc(view.Services, func(s wire.MonService) bool { return s.Name == svc })
 	if i < 0 {
 		r.Messages = []string{"info: the daemon does not distribute it: this configuration was never handed to the cluster (omapply on a node whose daemon runs)"}
 		return r
@@ -73,7 +73,7 @@ func configSync(view *daemon.MonView, why error, svc string) *plan.LiveResource 
 		sets += ", drpnodes"
 	}
 	r.Description = fmt.Sprintf("config generation %d (%s) to %s", newest.Gen, newest.Hash, sets)
-	members := map[string]daemon.MonNode{}
+	members := map[string]wire.MonNode{}
 	for _, m := range view.Nodes {
 		members[m.Name] = m
 	}

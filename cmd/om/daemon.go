@@ -11,6 +11,7 @@ import (
 	"github.com/omhcl/omhcl/cluster"
 	"github.com/omhcl/omhcl/cmd/internal/cli"
 	"github.com/omhcl/omhcl/daemon"
+	"github.com/omhcl/omhcl/wire"
 	"github.com/spf13/cobra"
 )
 
@@ -77,11 +78,11 @@ command line, where every local user could read it.`,
 			if err != nil {
 				return err
 			}
-			c, err := daemon.Connect(cmd.Context(), e.Store().Root)
+			c, err := wire.Connect(cmd.Context(), e.Store().Root)
 			if err != nil {
 				return fmt.Errorf("%w: start it first (om daemon run)", err)
 			}
-			steps, err := c.Join(cmd.Context(), daemon.JoinRequest{Secret: secret, Addrs: nodes})
+			steps, err := c.Join(cmd.Context(), wire.JoinRequest{Secret: secret, Addrs: nodes})
 			if err != nil {
 				return err
 			}
@@ -106,7 +107,7 @@ func newDaemonStatus(e *cli.Env) *cobra.Command {
 		Short: "Say whether the local daemon runs, and its view in brief",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := daemon.Connect(cmd.Context(), e.Store().Root)
+			c, err := wire.Connect(cmd.Context(), e.Store().Root)
 			if err != nil {
 				fmt.Fprintf(e.Out, "daemon: not running (%v)\n", err)
 				return cli.ErrReported

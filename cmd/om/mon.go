@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/omhcl/omhcl/cmd/internal/cli"
-	"github.com/omhcl/omhcl/daemon"
 	"github.com/omhcl/omhcl/plan"
+	"github.com/omhcl/omhcl/wire"
 	"github.com/spf13/cobra"
 )
 
@@ -28,7 +28,7 @@ frozen service. Notes follow under the table.`,
 		Example: "  om mon\n  om mon --json | jq '.services[] | {name, running_on}'",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := daemon.Connect(cmd.Context(), e.Store().Root)
+			c, err := wire.Connect(cmd.Context(), e.Store().Root)
 			if err != nil {
 				return fmt.Errorf("%w (om daemon run starts it)", err)
 			}
@@ -51,7 +51,7 @@ frozen service. Notes follow under the table.`,
 
 const monLabel = 33 // width of the row labels, as in the seed's om mon
 
-func writeMon(w io.Writer, v *daemon.MonView, col plan.Colors) {
+func writeMon(w io.Writer, v *wire.MonView, col plan.Colors) {
 	t := monTable{w: w}
 	for _, n := range v.Nodes {
 		t.names = append(t.names, n.Name)
@@ -66,7 +66,7 @@ func writeMon(w io.Writer, v *daemon.MonView, col plan.Colors) {
 
 // writeConfigRefusals says which configurations this node refused, and
 // that the last good one is in force when the stored ones do not load.
-func writeConfigRefusals(w io.Writer, v *daemon.MonView) {
+func writeConfigRefusals(w io.Writer, v *wire.MonView) {
 	if len(v.ConfigRefused) == 0 && v.ConfigBroken == "" {
 		return
 	}
@@ -82,7 +82,7 @@ func writeConfigRefusals(w io.Writer, v *daemon.MonView) {
 
 // refusalLine is one refused configuration: what, from where, why, and
 // how to make the change another way.
-func refusalLine(r daemon.ConfigRefusal) string {
+func refusalLine(r wire.ConfigRefusal) string {
 	line := fmt.Sprintf("%s: generation %d (%s) from %s refused %s ago: %s", r.Service, r.Version.Gen, r.Version.Hash, r.From,
 		time.Since(r.At).Round(time.Second), r.Why)
 	if r.Accept != "" {
@@ -113,7 +113,7 @@ func (t monTable) row(label string, cells []string) {
 	fmt.Fprintln(t.w)
 }
 
-func writeThreads(w io.Writer, v *daemon.MonView, col plan.Colors) {
+func writeThreads(w io.Writer, v *wire.MonView, col plan.Colors) {
 	fmt.Fprintf(w, "%-*s%s\n", monLabel+2, "Threads", v.Node)
 	var threads []string
 	for t := range v.Threads {
@@ -125,7 +125,7 @@ func writeThreads(w io.Writer, v *daemon.MonView, col plan.Colors) {
 	}
 }
 
-func writeNodes(t monTable, v *daemon.MonView) {
+func writeNodes(t monTable, v *wire.MonView) {
 	t.header("Nodes")
 	var score, load, mem, st, loss []string
 	for _, n := range v.Nodes {
@@ -170,7 +170,7 @@ func writeNodes(t monTable, v *daemon.MonView) {
 	fmt.Fprintf(t.w, " %-*s| %s\n", monLabel, "quorum", quorum)
 }
 
-func writeServices(t monTable, v *daemon.MonView) {
+func writeServices(t monTable, v *wire.MonView) {
 	t.header("Services")
 	var notes []string
 	for _, s := range v.Services {
@@ -191,7 +191,7 @@ func writeServices(t monTable, v *daemon.MonView) {
 
 // serviceLabel is a service's row label: name (* when frozen), overall
 // status, orchestrate mode, instances running out of wanted.
-func serviceLabel(s daemon.MonService) string {
+func serviceLabel(s wire.MonService) string {
 	status, wanted := "down", 1
 	switch {
 	case s.Topology == "flex" && len(s.Running) > 0 && len(s.Running) < s.FlexMin:
@@ -214,7 +214,7 @@ func serviceLabel(s daemon.MonService) string {
 	return fmt.Sprintf("%-10s%-6s%-6s%d/%d", s.Name+frozen, status, s.Orchestrate, len(s.Running), wanted)
 }
 
-func instanceCell(s daemon.MonService, n daemon.MonNode) string {
+func instanceCell(s wire.MonService, n wire.MonNode) string {
 	node := n.Name
 	in := s.Instances[node]
 	c := "-"
@@ -238,7 +238,7 @@ func instanceCell(s daemon.MonService, n daemon.MonNode) string {
 // unmanaged names the node that found the service's address answering
 // while no daemon reports running it: a copy nobody manages (its node's
 // daemon died), which the conflict check keeps from doubling.
-func unmanaged(s daemon.MonService) (string, *daemon.InstanceReport) {
+func unmanaged(s wire.MonService) (string, *wire.InstanceReport) {
 	if len(s.Running) > 0 {
 		return "", nil
 	}
@@ -250,13 +250,13 @@ func unmanaged(s daemon.MonService) (string, *daemon.InstanceReport) {
 	return "", nil
 }
 
-func unmanagedBy(s daemon.MonService) string { n, _ := unmanaged(s); return n }
+func unmanagedBy(s wire.MonService) string { n, _ := unmanaged(s); return n }
 
-func serviceNotes(s daemon.MonService, members []daemon.MonNode) []string {
+func serviceNotes(s wire.MonService, members []wire.MonNode) []string {
 	var out []string
 	if n, in := unmanaged(s); n != "" {
 		out = append(out, fmt.Sprintf("%s: an UNMANAGED copy answers on the network (found by %s's start conflict check, %d time(s) in a row); %s starts it again in %s if the copy is gone, backing off up to %s",
-			s.Name, n, in.Conflicts, n, (time.Duration(in.RetryInMs)*time.Millisecond).Round(100*time.Millisecond), daemon.MaxConflictBackoff))
+			s.Name, n, in.Conflicts, n, (time.Duration(in.RetryInMs)*time.Millisecond).Round(100*time.Millisecond), wire.MaxConflictBackoff))
 	}
 	if v := configSpread(s); v != "" {
 		out = append(out, v)
@@ -295,7 +295,7 @@ func serviceNotes(s daemon.MonService, members []daemon.MonNode) []string {
 }
 
 // configSpread says which nodes lag behind the newest configuration.
-func configSpread(s daemon.MonService) string {
+func configSpread(s wire.MonService) string {
 	var lagging []string
 	for n, v := range s.Configs {
 		if v != s.Config {

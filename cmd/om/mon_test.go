@@ -4,7 +4,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/omhcl/omhcl/daemon"
+	"github.com/omhcl/omhcl/state"
+	"github.com/omhcl/omhcl/wire"
 )
 
 // om mon as node2 while node1 is held down on a lossy link and node3's
@@ -12,16 +13,16 @@ import (
 func TestMonShowsHeldNodesBeaconLossAndTheBackoff(t *testing.T) {
 	loss := 45
 	clean := 0
-	v := &daemon.MonView{
+	v := &wire.MonView{
 		Node: "node2", Quorum: true, Threads: map[string]string{"beacons": "running udp 198.18.10.2:7947"},
-		Nodes: []daemon.MonNode{
+		Nodes: []wire.MonNode{
 			{Name: "node1", Status: "alive", HeldDown: true, BeaconLoss: &loss},
 			{Name: "node2", Status: "alive"},
 			{Name: "node3", Status: "alive", BeaconLoss: &clean},
 		},
-		Services: []daemon.MonService{{
+		Services: []wire.MonService{{
 			Name: "web", Orchestrate: "ha", Topology: "failover", Nodes: []string{"node1", "node2", "node3"},
-			Instances: map[string]*daemon.InstanceReport{
+			Instances: map[string]*wire.InstanceReport{
 				"node3": {Service: "web", Conflict: true, Conflicts: 3, RetryInMs: 7400},
 			},
 		}},
@@ -44,14 +45,14 @@ func TestMonShowsHeldNodesBeaconLossAndTheBackoff(t *testing.T) {
 // om mon ends with the configurations the node refused, and says when
 // the last good configuration is in force; nothing when all is well.
 func TestMonShowsRefusedConfigurations(t *testing.T) {
-	v := &daemon.MonView{Node: "node1", Quorum: true, Nodes: []daemon.MonNode{{Name: "node1", Status: "alive"}}}
+	v := &wire.MonView{Node: "node1", Quorum: true, Nodes: []wire.MonNode{{Name: "node1", Status: "alive"}}}
 	var b strings.Builder
 	writeMon(&b, v, false)
 	if strings.Contains(b.String(), "refused") {
 		t.Errorf("om mon speaks of refusals when there are none:\n%s", b.String())
 	}
 	v.ConfigBroken = "db.hcl:5,1-14: Duplicate service"
-	v.ConfigRefused = []daemon.ConfigRefusal{{Service: "db", Version: daemon.Version{Gen: 2, Hash: "5c4f30965b7c80aa"}, From: "peer node2", Why: "does not load"}}
+	v.ConfigRefused = []wire.ConfigRefusal{{Service: "db", Version: state.ConfigVersion{Gen: 2, Hash: "5c4f30965b7c80aa"}, From: "peer node2", Why: "does not load"}}
 	b.Reset()
 	writeMon(&b, v, false)
 	for _, want := range []string{

@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/omhcl/omhcl/cmd/internal/cli"
-	"github.com/omhcl/omhcl/daemon"
+	"github.com/omhcl/omhcl/wire"
 	"github.com/spf13/cobra"
 )
 
@@ -31,11 +31,11 @@ func newOrchestration(e *cli.Env, cf *configFlags, name string) *cobra.Command {
 		Example: fmt.Sprintf("  om svc1 %s", name),
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := daemon.Connect(cmd.Context(), e.Store().Root)
+			c, err := wire.Connect(cmd.Context(), e.Store().Root)
 			if err != nil {
 				return fmt.Errorf("%s needs the cluster daemon: %w", name, err)
 			}
-			return request(cmd.Context(), e, cf, c, args, daemon.ActionRequest{Action: name, To: to, Force: force}, wait)
+			return request(cmd.Context(), e, cf, c, args, wire.ActionRequest{Action: name, To: to, Force: force}, wait)
 		},
 	}
 	switch name {
@@ -50,7 +50,7 @@ func newOrchestration(e *cli.Env, cf *configFlags, name string) *cobra.Command {
 
 // request asks the orchestrator for an action on the services selectors
 // pick, one after the other, each waited for.
-func request(ctx context.Context, e *cli.Env, cf *configFlags, c *daemon.Client, selectors []string, req daemon.ActionRequest, wait time.Duration) error {
+func request(ctx context.Context, e *cli.Env, cf *configFlags, c *wire.Client, selectors []string, req wire.ActionRequest, wait time.Duration) error {
 	services, err := cf.resolve(e, selectors)
 	if err != nil {
 		return err
@@ -71,7 +71,7 @@ func request(ctx context.Context, e *cli.Env, cf *configFlags, c *daemon.Client,
 // waitPlacement waits until the service runs where the action wants it:
 // on the node it moves to (switch, takeover, giveback), on exactly one node
 // (start), nowhere (stop). Then it prints the placement.
-func waitPlacement(ctx context.Context, e *cli.Env, c *daemon.Client, svc, action, to string, wait time.Duration) error {
+func waitPlacement(ctx context.Context, e *cli.Env, c *wire.Client, svc, action, to string, wait time.Duration) error {
 	if wait == 0 || action == "freeze" || action == "thaw" || action == "clear" {
 		fmt.Fprintf(e.Out, "%s: %s requested\n", svc, action)
 		return nil

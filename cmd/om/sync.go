@@ -9,11 +9,11 @@ import (
 	"time"
 
 	"github.com/omhcl/omhcl/cmd/internal/cli"
-	"github.com/omhcl/omhcl/daemon"
 	"github.com/omhcl/omhcl/engine"
 	"github.com/omhcl/omhcl/lang"
 	"github.com/omhcl/omhcl/plan"
 	"github.com/omhcl/omhcl/providers"
+	"github.com/omhcl/omhcl/wire"
 	"github.com/spf13/cobra"
 )
 
@@ -124,7 +124,7 @@ func distributeConfig(ctx context.Context, e *cli.Env, cfg *lang.Config, svc str
 	} else if !handed {
 		return fmt.Errorf("%s: no daemon runs on this node: nothing distributes the configuration (om daemon start)", svc)
 	}
-	c, err := daemon.Connect(ctx, e.Store().Root)
+	c, err := wire.Connect(ctx, e.Store().Root)
 	if err != nil {
 		return err
 	}

@@ -7,16 +7,16 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/omhcl/omhcl/cmd/internal/cli"
-	"github.com/omhcl/omhcl/daemon"
 	"github.com/omhcl/omhcl/lang"
 	"github.com/omhcl/omhcl/plan"
+	"github.com/omhcl/omhcl/wire"
 )
 
 // planCluster plans every alive node of the cluster from its live state,
 // with the placement the orchestrator computes: the node it targets runs
 // each orchestrated service, the others keep it standby.
 func planCluster(ctx context.Context, e *cli.Env, cfg *lang.Config, f planFlags) error {
-	c, err := daemon.Connect(ctx, e.Store().Root)
+	c, err := wire.Connect(ctx, e.Store().Root)
 	if err != nil {
 		return fmt.Errorf("--cluster needs the cluster daemon on this node: %w", err)
 	}

@@ -6,11 +6,11 @@ import (
 	"slices"
 	"time"
 
-	"github.com/omhcl/omhcl/daemon"
+	"github.com/omhcl/omhcl/wire"
 )
 
 // Mon runs `om mon --json` as node and decodes it.
-func (r *Rig) Mon(node string) (*daemon.MonView, error) {
+func (r *Rig) Mon(node string) (*wire.MonView, error) {
 	res, err := r.Run(node, "om", "mon", "--json")
 	if err != nil {
 		return nil, err
@@ -18,7 +18,7 @@ func (r *Rig) Mon(node string) (*daemon.MonView, error) {
 	if err := res.Err(); err != nil {
 		return nil, err
 	}
-	var v daemon.MonView
+	var v wire.MonView
 	if err := json.Unmarshal([]byte(res.Stdout), &v); err != nil {
 		return nil, fmt.Errorf("%s: om mon --json: %v\n%s", node, err, res.Stdout)
 	}
@@ -26,10 +26,10 @@ func (r *Rig) Mon(node string) (*daemon.MonView, error) {
 }
 
 // missingAlive returns those of want the view does not hold alive.
-func missingAlive(v *daemon.MonView, want []string) []string {
+func missingAlive(v *wire.MonView, want []string) []string {
 	var out []string
 	for _, w := range want {
-		if !slices.ContainsFunc(v.Nodes, func(n daemon.MonNode) bool { return n.Name == w && n.Status == "alive" }) {
+		if !slices.ContainsFunc(v.Nodes, func(n wire.MonNode) bool { return n.Name == w && n.Status == "alive" }) {
 			out = append(out, w)
 		}
 	}
@@ -37,7 +37,7 @@ func missingAlive(v *daemon.MonView, want []string) []string {
 }
 
 // MonServiceOf returns the service named name in the view, nil if absent.
-func MonServiceOf(v *daemon.MonView, name string) *daemon.MonService {
+func MonServiceOf(v *wire.MonView, name string) *wire.MonService {
 	for i := range v.Services {
 		if v.Services[i].Name == name {
 			return &v.Services[i]

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/omhcl/omhcl/daemon"
+	"github.com/omhcl/omhcl/wire"
 )
 
 // PollEvery is how often Await asks again.
@@ -29,7 +29,7 @@ func Await(timeout time.Duration, what string, cond func() error) error {
 
 // AwaitMon waits until node's daemon shows, in `om mon --json`, what cond
 // checks: "waited 30s for node2's daemon to show WHAT: LAST".
-func (r *Rig) AwaitMon(node string, timeout time.Duration, what string, cond func(*daemon.MonView) error) error {
+func (r *Rig) AwaitMon(node string, timeout time.Duration, what string, cond func(*wire.MonView) error) error {
 	return Await(timeout, node+"'s daemon to show "+what, func() error {
 		v, err := r.Mon(node)
 		if err != nil {

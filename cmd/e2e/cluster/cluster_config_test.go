@@ -10,9 +10,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/omhcl/omhcl/daemon"
 	"github.com/omhcl/omhcl/state"
 	"github.com/omhcl/omhcl/testfixtures/clusterlab"
+	"github.com/omhcl/omhcl/wire"
 )
 
 // Issue 15: the configuration store validates before it stores. An entry
@@ -36,8 +36,8 @@ func TestClusterConfigThatDoesNotLoadWithTheOthersIsRefused(t *testing.T) {
 	for _, n := range h.NodeNames() {
 		h.waitInForce(n, "the last good configuration in force after the API refused db's entry")
 	}
-	h.Check(h.AwaitMon("node1", settleWithin, "node1 to say it refused db's entry", func(v *daemon.MonView) error {
-		if !slices.ContainsFunc(v.ConfigRefused, func(r daemon.ConfigRefusal) bool {
+	h.Check(h.AwaitMon("node1", settleWithin, "node1 to say it refused db's entry", func(v *wire.MonView) error {
+		if !slices.ContainsFunc(v.ConfigRefused, func(r wire.ConfigRefusal) bool {
 			return r.Service == "db" && r.Version.Gen == 2 && strings.Contains(r.Why, "Duplicate service")
 		}) {
 			return fmt.Errorf("it shows the refusals %+v", v.ConfigRefused)
@@ -70,13 +70,13 @@ func TestClusterConfigThatDoesNotLoadWithTheOthersIsRefused(t *testing.T) {
 
 // push hands one service's text to node's daemon through its API, as
 // omapply does, and returns the version the daemon answered.
-func (h *haLab) push(node, svc, src string) (daemon.Version, error) {
+func (h *haLab) push(node, svc, src string) (state.ConfigVersion, error) {
 	h.t.Helper()
 	n, err := h.Node(node)
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	c, err := daemon.Connect(context.Background(), n.StateDir)
+	c, err := wire.Connect(context.Background(), n.StateDir)
 	if err != nil {
 		h.t.Fatal(err)
 	}
@@ -89,7 +89,7 @@ func (h *haLab) push(node, svc, src string) (daemon.Version, error) {
 // in force, web running on the holder.
 func (h *haLab) waitInForce(node, what string) {
 	h.t.Helper()
-	h.Check(h.AwaitMon(node, settleWithin, what, func(v *daemon.MonView) error {
+	h.Check(h.AwaitMon(node, settleWithin, what, func(v *wire.MonView) error {
 		web, db := clusterlab.MonServiceOf(v, "web"), clusterlab.MonServiceOf(v, "db")
 		switch {
 		case web == nil || db == nil:

@@ -12,9 +12,9 @@ import (
 	"time"
 
 	"github.com/omhcl/omhcl/cluster"
-	"github.com/omhcl/omhcl/daemon"
 	"github.com/omhcl/omhcl/testfixtures/clusterlab"
 	"github.com/omhcl/omhcl/testfixtures/statustree"
+	"github.com/omhcl/omhcl/wire"
 )
 
 // Seed 002's three topologies of encapsulated services on the cluster
@@ -235,7 +235,7 @@ func (h *encapHA) inside(node string, argv ...string) (clusterlab.Result, error)
 }
 
 // innerMon is the view of the daemon in node's container (om mon --json).
-func (h *encapHA) innerMon(node string) (*daemon.MonView, error) {
+func (h *encapHA) innerMon(node string) (*wire.MonView, error) {
 	res, err := h.inside(node, "/usr/local/bin/om", "mon", "--json")
 	if err == nil {
 		err = res.Err()
@@ -243,7 +243,7 @@ func (h *encapHA) innerMon(node string) (*daemon.MonView, error) {
 	if err != nil {
 		return nil, err
 	}
-	var v daemon.MonView
+	var v wire.MonView
 	if err := json.Unmarshal([]byte(res.Stdout), &v); err != nil {
 		return nil, fmt.Errorf("%s: om mon --json in %s: %v", node, vmOf(node), err)
 	}

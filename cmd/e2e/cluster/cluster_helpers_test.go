@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/omhcl/omhcl/daemon"
 	"github.com/omhcl/omhcl/testfixtures/clusterlab"
+	"github.com/omhcl/omhcl/wire"
 )
 
 // Cluster scenario deadlines, with the fast profile (failure detected in
@@ -194,7 +194,7 @@ func (h *haLab) unservedFor(d time.Duration, what string) {
 // it lost could hold a majority) or knows that no side holds one.
 func (h *haLab) waitLost(node string, fencing bool, lost ...string) {
 	h.t.Helper()
-	h.Check(h.AwaitMon(node, settleWithin, fmt.Sprintf("%v lost, without quorum (fencing %v)", lost, fencing), func(v *daemon.MonView) error {
+	h.Check(h.AwaitMon(node, settleWithin, fmt.Sprintf("%v lost, without quorum (fencing %v)", lost, fencing), func(v *wire.MonView) error {
 		for _, n := range v.Nodes {
 			if slices.Contains(lost, n.Name) && n.Status == "alive" {
 				return fmt.Errorf("%s alive", n.Name)
@@ -211,7 +211,7 @@ func (h *haLab) waitLost(node string, fencing bool, lost ...string) {
 // (om mon --json).
 func (h *haLab) waitRunningOn(node, want string) {
 	h.t.Helper()
-	h.Check(h.AwaitMon(node, settleWithin, "web running on "+want, func(v *daemon.MonView) error {
+	h.Check(h.AwaitMon(node, settleWithin, "web running on "+want, func(v *wire.MonView) error {
 		s := clusterlab.MonServiceOf(v, "web")
 		if s == nil {
 			return fmt.Errorf("it shows no service web")

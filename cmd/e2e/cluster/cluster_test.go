@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/omhcl/omhcl/daemon"
 	"github.com/omhcl/omhcl/testfixtures/clusterlab"
+	"github.com/omhcl/omhcl/wire"
 )
 
 // The cluster scenarios of issue 3, on a 3-node lab (testfixtures/
@@ -247,7 +247,7 @@ func TestClusterPartialPartitionMovesNothing(t *testing.T) {
 // fully seen.
 func (h *haLab) waitBeaconsLost(node, peer string) {
 	h.t.Helper()
-	h.Check(h.AwaitMon(node, settleWithin, "all its beacons to "+peer+" lost", func(v *daemon.MonView) error {
+	h.Check(h.AwaitMon(node, settleWithin, "all its beacons to "+peer+" lost", func(v *wire.MonView) error {
 		for _, n := range v.Nodes {
 			switch {
 			case n.Name != peer:

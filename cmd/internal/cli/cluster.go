@@ -4,8 +4,8 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/omhcl/omhcl/daemon"
 	"github.com/omhcl/omhcl/lang"
+	"github.com/omhcl/omhcl/wire"
 )
 
 // HandToCluster gives the named services' configuration to the cluster
@@ -14,7 +14,7 @@ import (
 // (orchestrate = "no"). With no daemon, handed is false and every service
 // stays local.
 func (e *Env) HandToCluster(ctx context.Context, cfg *lang.Config, names []string) (local []string, handed bool, err error) {
-	c, err := daemon.Connect(ctx, e.Store().Root)
+	c, err := wire.Connect(ctx, e.Store().Root)
 	if err != nil {
 		return names, false, nil
 	}

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
-	"github.com/omhcl/omhcl/daemon"
 	"github.com/omhcl/omhcl/lang"
 	"github.com/omhcl/omhcl/plan"
 	_ "github.com/omhcl/omhcl/providers/all" // every driver, for every command
@@ -113,7 +112,7 @@ func ConfigPaths(args []string) []string {
 // paths hold no .hcl file but the cluster daemon distributed services to
 // this node, those are the configuration.
 func (e *Env) LoadConfig(paths []string) (*lang.Config, error) {
-	if stored := daemon.StoredSources(e.Store().Root); !hasHCL(paths) && len(stored) > 0 {
+	if stored := e.Store().ConfigSources(); !hasHCL(paths) && len(stored) > 0 {
 		return e.LoadFiles(stored)
 	}
 	cfg, diags := lang.Load(paths...)

@@ -10,13 +10,13 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/omhcl/omhcl/apply"
-	"github.com/omhcl/omhcl/daemon"
 	"github.com/omhcl/omhcl/encap"
 	"github.com/omhcl/omhcl/engine"
 	"github.com/omhcl/omhcl/lang"
 	"github.com/omhcl/omhcl/plan"
 	"github.com/omhcl/omhcl/providers"
 	"github.com/omhcl/omhcl/state"
+	"github.com/omhcl/omhcl/wire"
 	"github.com/spf13/pflag"
 )
 
@@ -59,7 +59,7 @@ func (e *Env) Agents(cfg *lang.Config) *encap.Agents {
 func (e *Env) daemonRuns() bool {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	_, err := daemon.Connect(ctx, e.Store().Root)
+	_, err := wire.Connect(ctx, e.Store().Root)
 	return err == nil
 }
 
@@ -75,7 +75,7 @@ func (e *Env) configEntry(cfg *lang.Config, svc string) *state.ConfigEntry {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	if _, err := daemon.Connect(ctx, store.Root); err == nil && kept != nil {
+	if _, err := wire.Connect(ctx, store.Root); err == nil && kept != nil {
 		return kept // the daemon keeps the generations
 	}
 	next, err := state.NewConfigEntry(svc, src, e.NodeName(), kept)

@@ -1,18 +1,31 @@
-package daemon
+// Package wire holds the types and client of the daemon's APIs: what
+// crosses its sockets (the local API on its unix socket, the same API on
+// TCP, the peer API between nodes), apart from the server so that the CLI
+// (om, omplan, omapply) does not link the daemon. Package daemon serves
+// these types; om daemon run alone starts it.
+package wire
 
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/omhcl/omhcl/plan"
+	"github.com/omhcl/omhcl/state"
 )
+
+// SocketPath is the local API socket of a state directory.
+func SocketPath(stateDir string) string { return filepath.Join(stateDir, "daemon.sock") }
 
 // Client talks to the local daemon over its unix socket.
 type Client struct {
@@ -44,6 +57,29 @@ func Connect(ctx context.Context, stateDir string) (*Client, error) {
 	defer cancel()
 	if _, err := c.Mon(probe); err != nil {
 		return nil, fmt.Errorf("%w: %s does not answer: %v", ErrNoDaemon, path, err)
+	}
+	return c, nil
+}
+
+// ConnectRemote returns a client of a daemon's TCP API: base is
+// "https://host:port", caFile the certificate (or its CA) to trust.
+func ConnectRemote(ctx context.Context, base, token, caFile string) (*Client, error) {
+	pool := x509.NewCertPool()
+	if caFile != "" {
+		pem, err := os.ReadFile(caFile)
+		if err != nil {
+			return nil, err
+		}
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("%s holds no PEM certificate", caFile)
+		}
+	}
+	tr := &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}
+	c := &Client{base: strings.TrimRight(base, "/"), token: token, http: &http.Client{Transport: tr, Timeout: 30 * time.Second}}
+	probe, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if _, err := c.Mon(probe); err != nil {
+		return nil, fmt.Errorf("%w: %s: %v", ErrNoDaemon, base, err)
 	}
 	return c, nil
 }
@@ -98,8 +134,8 @@ func (c *Client) Action(ctx context.Context, svc string, req ActionRequest) (Ser
 
 // PushConfig hands service sources to the cluster and returns the
 // versions they got.
-func (c *Client) PushConfig(ctx context.Context, services map[string]string) (map[string]Version, error) {
-	out := map[string]Version{}
+func (c *Client) PushConfig(ctx context.Context, services map[string]string) (map[string]state.ConfigVersion, error) {
+	out := map[string]state.ConfigVersion{}
 	return out, c.do(ctx, http.MethodPost, "/v1/config", ConfigPush{Services: services}, &out)
 }
 
@@ -115,4 +151,9 @@ func (c *Client) Join(ctx context.Context, req JoinRequest) ([]string, error) {
 func (c *Client) Live(ctx context.Context, node string) (*plan.Live, error) {
 	var l plan.Live
 	return &l, c.do(ctx, http.MethodGet, "/v1/live/"+node, nil, &l)
+}
+
+// Drain drains (true) or undrains the node of the daemon.
+func (c *Client) Drain(ctx context.Context, drain bool) error {
+	return c.do(ctx, http.MethodPost, "/v1/drain", DrainRequest{Drain: drain}, nil)
 }
