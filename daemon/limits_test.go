@@ -212,8 +212,8 @@ func rssKB(t *testing.T, pid int) int {
 type floodResult struct {
 	n         int
 	late      int             // still open a second after the request
-	refused   int             // answered 403 before the close
-	reset     int             // reset before any answer (over a cap)
+	refused   int             // answered before the close
+	reset     int             // closed before any answer: over a cap, or not SSH
 	closedIn  []time.Duration // from the request sent to the close seen
 	conns     []net.Conn      // the clients' ends, held open
 	firstLine string
@@ -238,11 +238,12 @@ func (r *floodResult) String() string {
 	if len(r.closedIn) > 0 {
 		med = r.closedIn[len(r.closedIn)/2]
 	}
-	return fmt.Sprintf("%d connections: %d answered %q then closed, %d reset at once (over a cap), %d answered %q but still open after 1 s; closed within median %s, slowest %s",
+	return fmt.Sprintf("%d connections: %d answered %q then closed, %d closed without a byte (not SSH, or over a cap), %d answered %q but still open after 1 s; closed within median %s, slowest %s",
 		r.n, r.refused, r.firstLine, r.reset, r.late, r.firstLine, med.Round(time.Microsecond), r.slowest().Round(time.Microsecond))
 }
 
-// badRequest is a peer API request signed with no secret at all.
+// badRequest is a peer API request in clear, as before the transport:
+// not SSH, so refused at its first bytes.
 const badRequest = "GET /peer/v1/report HTTP/1.1\r\nHost: flood\r\nX-Omhcl-Node: intruder\r\nX-Omhcl-Auth: 1:00\r\n\r\n"
 
 // flood opens n connections to addr, workers at a time, each sending a
