@@ -258,12 +258,26 @@ type recorder struct {
 }
 
 func newRecorder(t *testing.T, to string) *recorder {
+	r := &recorder{done: make(chan struct{})}
+	r.addr = proxyOnce(t, to, func(a, b net.Conn) {
+		up := make(chan struct{})
+		go func() { io.Copy(io.MultiWriter(b, &r.toServer), a); b.Close(); close(up) }()
+		io.Copy(io.MultiWriter(a, &r.toClient), b)
+		a.Close()
+		<-up
+		close(r.done)
+	})
+	return r
+}
+
+// proxyOnce listens on loopback for one connection, dials to for it,
+// and hands both to serve; it returns the address to connect to.
+func proxyOnce(t *testing.T, to string, serve func(client, server net.Conn)) string {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { ln.Close() })
-	r := &recorder{addr: ln.Addr().String(), done: make(chan struct{})}
 	go func() {
 		a, err := ln.Accept()
 		if err != nil {
@@ -274,14 +288,10 @@ func newRecorder(t *testing.T, to string) *recorder {
 			a.Close()
 			return
 		}
-		up := make(chan struct{})
-		go func() { io.Copy(io.MultiWriter(b, &r.toServer), a); b.Close(); close(up) }()
-		io.Copy(io.MultiWriter(a, &r.toClient), b)
-		a.Close()
-		<-up
-		close(r.done)
+		t.Cleanup(func() { a.Close(); b.Close() })
+		serve(a, b)
 	}()
-	return r
+	return ln.Addr().String()
 }
 
 // wait returns what went each way, once the connection has closed.
@@ -397,26 +407,11 @@ type freezer struct {
 }
 
 func newFreezer(t *testing.T, to string) *freezer {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	f := &freezer{addr: ln.Addr().String()}
-	go func() {
-		a, err := ln.Accept()
-		if err != nil {
-			return
-		}
-		b, err := net.Dial("tcp", to)
-		if err != nil {
-			a.Close()
-			return
-		}
-		t.Cleanup(func() { a.Close(); b.Close() })
+	f := &freezer{}
+	f.addr = proxyOnce(t, to, func(a, b net.Conn) {
 		go f.pipe(a, b)
 		go f.pipe(b, a)
-	}()
+	})
 	return f
 }
 

@@ -12,10 +12,15 @@ import (
 	"github.com/omhcl/omhcl/transport"
 )
 
-// nodeIdentity is this node's identity on the transport, without the
-// secret: enough to read and change its keys.
-func nodeIdentity(e *cli.Env) (*transport.Identity, error) {
-	return transport.LoadIdentity(e.Store().Root, e.NodeName(), func() string { return "" })
+// pinnedKeys is this node's identity on the transport, without the
+// secret (enough to read and change its keys), and the keys it pinned.
+func pinnedKeys(e *cli.Env) (*transport.Identity, map[string]ssh.PublicKey, error) {
+	id, err := transport.LoadIdentity(e.Store().Root, e.NodeName(), func() string { return "" })
+	if err != nil {
+		return nil, nil, err
+	}
+	pins, err := id.Pins.List()
+	return id, pins, err
 }
 
 // newNodeKeys lists this node's key and the keys it pinned for others.
@@ -28,11 +33,7 @@ node, pinned at their first authenticated contact (STATE_DIR/known_nodes):
 the transport refuses another key for a pinned node (docs/security.md).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			id, err := nodeIdentity(e)
-			if err != nil {
-				return err
-			}
-			pins, err := id.Pins.List()
+			id, pins, err := pinnedKeys(e)
 			if err != nil {
 				return err
 			}
@@ -56,11 +57,7 @@ others refuse: "key changed since it was pinned"). Its next contact pins
 the key it shows then: make sure NODE is the machine you reinstalled.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			id, err := nodeIdentity(e)
-			if err != nil {
-				return err
-			}
-			pins, err := id.Pins.List()
+			id, pins, err := pinnedKeys(e)
 			if err != nil {
 				return err
 			}
