@@ -67,6 +67,7 @@ type servicePlan struct {
 // inside its containers, whose agent calls come before the node's stops
 // and after its starts (seed 002: start chains node then encap level).
 func buildLevels(in Input, opts Options) (*servicePlan, error) {
+	opts = opts.forInput(in)
 	sp, err := buildService(in, opts)
 	if err != nil {
 		return nil, err

@@ -48,9 +48,10 @@ func (pc *planChecks) attrs(ctx context.Context) hcl.Diagnostics {
 	}
 	for _, in := range pc.list {
 		svc := pc.svcs[in.Instance.Service]
+		opts := pc.req.Options.forInput(in)
 		for _, r := range in.Instance.Resources {
 			lr := in.Live.Resource(r.RID())
-			if svc == nil || lr == nil || lr.Skipped != "" || !selected(r.RID(), r.Common.Tags, pc.req.Options) {
+			if svc == nil || lr == nil || lr.Skipped != "" || !selected(r.RID(), r.Common.Tags, opts) {
 				continue
 			}
 			diags = append(diags, pc.k.Resource(ctx, svc, in.Instance, r, providers.Check{})...)

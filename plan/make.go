@@ -26,7 +26,7 @@ type Request struct {
 func Observe(ctx context.Context, req Request) ([]Input, hcl.Diagnostics) {
 	var svcs []*lang.Service
 	for _, svc := range req.Config.Services {
-		if len(req.Services) == 0 || slices.Contains(req.Services, svc.Name) {
+		if (len(req.Services) == 0 || slices.Contains(req.Services, svc.Name)) && req.Options.targeted(svc.Name) {
 			svcs = append(svcs, svc)
 		}
 	}

@@ -64,6 +64,10 @@ type Options struct {
 	// --tag); empty means all.
 	RIDs []string
 	Tags []string
+	// Targets are resource addresses (-target): only their services are
+	// planned, and in those only the resources they name with what these
+	// need (see ParseAddress). Empty means all.
+	Targets []string `json:",omitempty"`
 	// Levels selects the levels of encapsulated services (zero: all).
 	Levels Levels
 }
