@@ -36,6 +36,21 @@ type Options struct {
 	// planned under them); Run then takes none and releases none. Nil:
 	// Run takes the locks of the plan's services for its duration.
 	Locks *Locks
+	// Step, when set, sees each step begin (and each stop of a rollback,
+	// rollback true); the function it returns, when not nil, sees the
+	// step end with its error (omapply -json's events).
+	Step func(st plan.Step, rollback bool) func(error)
+}
+
+// stepBegins tells o.Step a step begins and returns what to call when it
+// ends.
+func (o Options) stepBegins(st plan.Step, rollback bool) func(error) {
+	if o.Step != nil {
+		if done := o.Step(st, rollback); done != nil {
+			return done
+		}
+	}
+	return func(error) {}
 }
 
 // ServiceResult is the outcome of one service's steps.
@@ -163,10 +178,12 @@ func runService(ctx context.Context, o Options, name string) *ServiceResult {
 		return r.res
 	}
 	for _, st := range steps {
+		done := o.stepBegins(st, false)
 		err := r.ctx.Err() // canceled: no further step, roll back the started ones
 		if err == nil {
 			err = r.step(st)
 		}
+		done(err)
 		if err != nil {
 			if st.Optional {
 				r.res.Warnings = append(r.res.Warnings, fmt.Sprintf("%s %s (optional) failed: %v", st.Action, stepName(st), err))

@@ -49,7 +49,12 @@ func (r *run) encapStep(st plan.Step, target plan.Target) error {
 func (r *run) rollbackEncap() {
 	for i := len(r.startedEncap) - 1; i >= 0; i-- {
 		st := r.startedEncap[i]
-		if err := r.encapStep(st, plan.TargetDown); err != nil {
+		stop := st
+		stop.Action, stop.Target = providers.ActStop, plan.TargetDown
+		done := r.o.stepBegins(stop, true)
+		err := r.encapStep(st, plan.TargetDown)
+		done(err)
+		if err != nil {
 			r.res.Warnings = append(r.res.Warnings, fmt.Sprintf("rollback: stop inside %s failed: %v", st.EncapNode, err))
 			continue
 		}

@@ -117,6 +117,7 @@ func (r *run) rollback() {
 	r.rollbackEncap()
 	for i := len(r.started) - 1; i >= 0; i-- {
 		rid := r.started[i]
+		done := r.o.stepBegins(plan.Step{Address: plan.Address(r.res.Service, rid), Service: r.res.Service, RID: rid, Action: providers.ActStop}, true)
 		res, err := r.resource(rid, providers.ActStop)
 		if err == nil {
 			var drv providers.Driver
@@ -124,6 +125,7 @@ func (r *run) rollback() {
 				err = drv.Stop(r.ctx, r.log(rid))
 			}
 		}
+		done(err)
 		if err != nil {
 			r.res.Warnings = append(r.res.Warnings, fmt.Sprintf("rollback: stop %s failed: %v", rid, err))
 			continue

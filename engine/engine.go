@@ -44,6 +44,8 @@ type Request struct {
 	// Source is where the live state comes from (nil: the node's
 	// drivers, and Agents).
 	Source plan.Source
+	// Targets are resource addresses (plan.Options.Targets).
+	Targets []string
 	// Show, when set, sees each plan before it is applied: the first,
 	// then any plan made again after the state moved whose steps differ
 	// from the last one shown. An empty plan is shown too, and ends the
@@ -56,6 +58,8 @@ type Request struct {
 	// that moved meanwhile has the plan made again (shown and approved
 	// again if its steps changed).
 	Approve func(p *plan.Plan) error
+	// Step, when set, sees each step begin and end (apply.Options.Step).
+	Step func(st plan.Step, rollback bool) func(error)
 }
 
 // Shown is a plan Show sees.
@@ -133,7 +137,7 @@ func newConvergence(req Request) *convergence {
 		Config:   req.Config,
 		Source:   src,
 		Services: req.Services,
-		Options:  plan.Options{Node: req.Node, Target: req.Target, RIDs: req.RIDs, Tags: req.Tags, Levels: req.Levels},
+		Options:  plan.Options{Node: req.Node, Target: req.Target, RIDs: req.RIDs, Tags: req.Tags, Targets: req.Targets, Levels: req.Levels},
 	}}
 }
 
@@ -213,7 +217,7 @@ func (c *convergence) approve(ctx context.Context, p *plan.Plan) error {
 func (c *convergence) apply(ctx context.Context, p *plan.Plan, inputs []plan.Input) (*apply.Result, error) {
 	return apply.Run(ctx, apply.Options{
 		Config: c.req.Config, Plan: p, Store: c.req.Store, Log: c.req.Log, LockTimeout: c.req.LockTimeout,
-		Verify: c.preq.Unchanged(p, inputs), Agents: c.req.Agents, Locks: c.locks,
+		Verify: c.preq.Unchanged(p, inputs), Agents: c.req.Agents, Locks: c.locks, Step: c.req.Step,
 	})
 }
 
