@@ -6,11 +6,21 @@ export CGO_ENABLED := 0
 
 .PHONY: all build setup demo test test-short vet bench fuzz clean
 
+# What om version and --version print, stamped from git (a plain go build
+# says "devel"); make VERSION=1.2.3 overrides. SOURCE_DATE_EPOCH fixes the
+# date for a reproducible build.
+VERSION   := $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
+COMMIT    := $(shell git rev-parse HEAD 2>/dev/null)
+DATE      := $(shell date -u $${SOURCE_DATE_EPOCH:+-d @$$SOURCE_DATE_EPOCH} +%Y-%m-%dT%H:%M:%SZ)
+BUILDINFO := github.com/omhcl/omhcl/internal/buildinfo
+LDFLAGS   := -X $(BUILDINFO).version=$(VERSION) -X $(BUILDINFO).commit=$(COMMIT) -X $(BUILDINFO).date=$(DATE)
+export VERSION LDFLAGS
+
 all: build
 
 build:
 	@mkdir -p $(BIN)
-	$(GO) build -o $(BIN)/ ./cmd/omplan ./cmd/omapply ./cmd/om ./testfixtures/demoweb
+	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/ ./cmd/omplan ./cmd/omapply ./cmd/om ./testfixtures/demoweb
 
 # Installs the Debian packages the tests and the demo need when they are
 # missing and starts the container engines (root); without root it says what

@@ -8,15 +8,27 @@ import (
 	"os"
 
 	"github.com/omhcl/omhcl/cmd/internal/cli"
+	"github.com/omhcl/omhcl/internal/buildinfo"
+	"github.com/omhcl/omhcl/internal/clidocs"
 	"github.com/omhcl/omhcl/lang"
 	"github.com/spf13/cobra"
 )
 
 func main() {
-	root := newRoot(cli.New())
-	args, err := seedOrder(root, os.Args[1:])
-	if err != nil {
-		cli.Exit(root, err)
+	e := cli.New()
+	root := newRoot(e)
+	buildinfo.AddVersion(root, true) // "om version" is a command, no service
+	args := os.Args[1:]
+	switch {
+	case clidocs.Requested(args): // make install's man pages and completion
+		cli.Exit(root, clidocs.Run(root, args[1:], os.Stdout))
+	case isCompletion(args): // the shell's tab, in either word order
+		args = completionArgs(root, e, args)
+	default:
+		var err error
+		if args, err = seedOrder(root, args); err != nil {
+			cli.Exit(root, err)
+		}
 	}
 	cli.Main(root, args)
 }

@@ -11,12 +11,22 @@ import (
 
 	"github.com/omhcl/omhcl/cmd/internal/cli"
 	"github.com/omhcl/omhcl/engine"
+	"github.com/omhcl/omhcl/internal/buildinfo"
+	"github.com/omhcl/omhcl/internal/clidocs"
 	"github.com/omhcl/omhcl/lang"
 	"github.com/omhcl/omhcl/plan"
 	"github.com/spf13/cobra"
 )
 
-func main() { cli.Main(newRoot(cli.New()), os.Args[1:]) }
+func main() {
+	root := newRoot(cli.New())
+	// --version only: a "version" command would hide a directory of that name.
+	buildinfo.AddVersion(root, false)
+	if clidocs.Requested(os.Args[1:]) {
+		cli.Exit(root, clidocs.Run(root, os.Args[2:], os.Stdout))
+	}
+	cli.Main(root, os.Args[1:])
+}
 
 func newRoot(e *cli.Env) *cobra.Command {
 	var sel cli.Selection

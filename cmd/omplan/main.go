@@ -2,9 +2,12 @@
 package main
 
 import (
-	"github.com/omhcl/omhcl/cmd/internal/cli"
 	"os"
 	"runtime/debug"
+
+	"github.com/omhcl/omhcl/cmd/internal/cli"
+	"github.com/omhcl/omhcl/internal/buildinfo"
+	"github.com/omhcl/omhcl/internal/clidocs"
 )
 
 func main() {
@@ -14,5 +17,10 @@ func main() {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(200)
 	}
-	cli.Main(newRoot(cli.New()), os.Args[1:])
+	root := newRoot(cli.New())
+	buildinfo.AddVersion(root, true) // omplan's subcommands: validate, fmt, show, version
+	if clidocs.Requested(os.Args[1:]) {
+		cli.Exit(root, clidocs.Run(root, os.Args[2:], os.Stdout))
+	}
+	cli.Main(root, os.Args[1:])
 }
