@@ -39,7 +39,9 @@ service "svc" {
 	req := Request{Config: cfg, Store: state.Open(filepath.Join(dir, "state")), Node: "n1", Target: plan.TargetUp, LockTimeout: 5 * time.Second,
 		Step: func(st plan.Step, rollback bool) func(error) {
 			events = append(events, fmt.Sprintf("begin %s %s rollback=%t", st.Action, st.Address, rollback))
-			return func(err error) { events = append(events, fmt.Sprintf("end %s %s failed=%t", st.Action, st.Address, err != nil)) }
+			return func(err error) {
+				events = append(events, fmt.Sprintf("end %s %s failed=%t", st.Action, st.Address, err != nil))
+			}
 		}}
 	_, res, err := Converge(context.Background(), req)
 	if err != nil || res == nil || res.Err() == nil {

@@ -237,27 +237,44 @@ func AppliedSummary(p *Plan) string {
 	return "Resources: " + counts(p, "started", "stopped", "replaced", "updated in place", "provisioned", "unprovisioned") + "."
 }
 
-func counts(p *Plan, words ...string) string {
-	var start, stop, replace, prov, unprov, update int
+// Counts are a plan's changes by kind of action, as Summary words them.
+type Counts struct {
+	Start       int `json:"start"`
+	Stop        int `json:"stop"`
+	Replace     int `json:"replace"`
+	Update      int `json:"update"`
+	Provision   int `json:"provision"`
+	Unprovision int `json:"unprovision"`
+}
+
+// CountChanges counts p's changes: a resource stopped and started again
+// is one replace; a provision or an unprovision counts besides.
+func CountChanges(p *Plan) Counts {
+	var n Counts
 	for _, c := range p.Changes {
 		switch {
 		case c.Has(providers.ActStop) && c.Has(providers.ActStart):
-			replace++
+			n.Replace++
 		case c.Has(providers.ActStart):
-			start++
+			n.Start++
 		case c.Has(providers.ActStop):
-			stop++
+			n.Stop++
 		case c.Has(ActUpdate):
-			update++
+			n.Update++
 		}
 		if c.Has(providers.ActProvision) {
-			prov++
+			n.Provision++
 		}
 		if c.Has(providers.ActUnprovision) {
-			unprov++
+			n.Unprovision++
 		}
 	}
-	n := []int{start, stop, replace, update, prov, unprov}
+	return n
+}
+
+func counts(p *Plan, words ...string) string {
+	c := CountChanges(p)
+	n := []int{c.Start, c.Stop, c.Replace, c.Update, c.Provision, c.Unprovision}
 	parts := make([]string, len(n))
 	for i := range n {
 		parts[i] = fmt.Sprintf("%d %s", n[i], words[i])

@@ -16,6 +16,9 @@ import (
 // with the placement the orchestrator computes: the node it targets runs
 // each orchestrated service, the others keep it standby.
 func planCluster(ctx context.Context, e *cli.Env, cfg *lang.Config, f planFlags) error {
+	if err := e.Resolve(cfg, &f.sel); err != nil {
+		return err
+	}
 	c, err := wire.Connect(ctx, e.Store().Root)
 	if err != nil {
 		return fmt.Errorf("--cluster needs the cluster daemon on this node: %w", err)
@@ -85,7 +88,7 @@ func planNode(ctx context.Context, cfg *lang.Config, live *plan.Live, node strin
 			runs = append(runs, svc.Name)
 		}
 		req := plan.Request{Config: cfg, Source: plan.Snapshot{Live: live}, Services: []string{svc.Name},
-			Options: plan.Options{Node: node, Target: t, RIDs: sel.RIDs, Tags: sel.Tags}}
+			Options: plan.Options{Node: node, Target: t, RIDs: sel.RIDs, Tags: sel.Tags, Targets: sel.Addresses}}
 		p, _, diags := plan.Make(ctx, req)
 		planDiags = append(planDiags, diags...)
 		if diags.HasErrors() {

@@ -35,10 +35,21 @@ reported at the attribute in the file, and -json gives it in "diagnostics"
 with "errored": true. Planning from a --snapshot, what only the planning
 host sees (its resolver) is a warning instead.
 
+-desired says what the services should be on this node (default: up on
+the first node of nodes, standby on the others, down elsewhere). -target
+ADDR (repeatable) limits the plan to a resource, by its address as plans
+print it (web.ip#0; web.app for every app of web; web for the service),
+with what it needs: what it refers to when it goes up, what refers to it
+when it goes down. --rid and --tag, as in om, select exactly the
+resources they name. -target up|down|... is the old spelling of
+-desired, still taken with a warning.
+
 Exit codes: 0 success (with -detailed-exitcode: no changes), 1 error,
 2 changes present (only with -detailed-exitcode).`,
 		Example: `  omplan /etc/omhcl
   omplan -json examples/getting-started | jq '.resource_changes[].actions'
+  omplan -target web.fs#data /etc/omhcl   # the filesystem, and the disk it sits on
+  omplan -desired down -target web.ip#0 /etc/omhcl
   omplan --node demo2 --snapshot demo2-status.json services/
   omplan -out svc1.plan /etc/omhcl && omapply svc1.plan
   omplan -markdown -detailed-exitcode services/ > plan.md

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/omhcl/omhcl/lang"
+	"github.com/omhcl/omhcl/state"
 	"github.com/omhcl/omhcl/wire"
 )
 
@@ -37,4 +38,27 @@ func (e *Env) HandToCluster(ctx context.Context, cfg *lang.Config, names []strin
 		local = append(local, n)
 	}
 	return local, true, nil
+}
+
+// ClusterChanges says whether the cluster daemon runs on this node, and
+// which of the named services have a configuration other than the one it
+// keeps: those HandToCluster would change. A daemon that cannot say
+// counts every service as changed.
+func (e *Env) ClusterChanges(ctx context.Context, cfg *lang.Config, names []string) (changed []string, daemon bool) {
+	c, err := wire.Connect(ctx, e.Store().Root)
+	if err != nil {
+		return nil, false
+	}
+	kept := map[string]string{}
+	if mon, err := c.Mon(ctx); err == nil {
+		for _, s := range mon.Services {
+			kept[s.Name] = s.Config.Hash
+		}
+	}
+	for _, n := range names {
+		if h, ok := kept[n]; !ok || h != state.HashSource(string(cfg.ServiceSource(n))) {
+			changed = append(changed, n)
+		}
+	}
+	return changed, true
 }

@@ -28,6 +28,14 @@ const DefaultConfigDir = "/etc/omhcl"
 // diagnostics); main exits 1 without printing it again.
 var ErrReported = errors.New("reported")
 
+// Reported is an error already printed that still says what it was (for
+// a JSON outcome): it is ErrReported to errors.Is.
+type Reported struct{ Err error }
+
+func (r Reported) Error() string        { return r.Err.Error() }
+func (r Reported) Unwrap() error        { return r.Err }
+func (r Reported) Is(target error) bool { return target == ErrReported }
+
 // ExitError carries a specific exit code (omplan -detailed-exitcode).
 type ExitError struct{ Code int }
 

@@ -20,13 +20,18 @@ import (
 	"github.com/spf13/pflag"
 )
 
-// Selection narrows a plan: services, resources, tags and the target.
+// Selection narrows a plan: services, resources, tags, resource
+// addresses (-target), and says what the services should be.
 type Selection struct {
 	Services []string
 	RIDs     []string
 	Tags     []string
-	Target   string
-	Levels   plan.Levels
+	// Target is the desired state (-desired): up, standby, down,
+	// provision, unprovision; "" for each service's default.
+	Target string
+	// Addresses are -target's resource addresses (plan.ParseAddress).
+	Addresses []string
+	Levels    plan.Levels
 }
 
 // AddFlags registers the selection flags.
@@ -38,7 +43,8 @@ func (s *Selection) AddFlags(fs *pflag.FlagSet, withTarget bool) {
 	fs.StringSliceVar(&s.Levels.Slaves, "slave", nil, "encapsulated services: act on the level inside this container (its encap node name; repeatable)")
 	fs.BoolVar(&s.Levels.AllSlaves, "slaves", false, "encapsulated services: act on the level inside every container")
 	if withTarget {
-		fs.StringVar(&s.Target, "target", "", "what the services should be on this node: up, standby, down, provision, unprovision (default: up on the first node of nodes, standby on the others)")
+		fs.StringVar(&s.Target, "desired", "", "what the services should be on this node: up, standby, down, provision, unprovision (default: up on the first node of nodes, standby on the others)")
+		fs.StringArrayVar(&s.Addresses, "target", nil, "only this resource and what it needs, by its address in plans: web.ip#0, web.app (every app of web) or web (repeatable; up, down... here is the deprecated spelling of -desired)")
 	}
 }
 
@@ -91,12 +97,10 @@ func (e *Env) configEntry(cfg *lang.Config, svc string) *state.ConfigEntry {
 
 // Request builds the plan request of a selection.
 func (e *Env) Request(cfg *lang.Config, src plan.Source, sel Selection) (plan.Request, error) {
-	t := plan.Target(sel.Target)
-	switch t {
-	case "", plan.TargetUp, plan.TargetDown, plan.TargetStandby, plan.TargetProvision, plan.TargetUnprovision:
-	default:
-		return plan.Request{}, fmt.Errorf("invalid --target %q: want up, standby, down, provision or unprovision", sel.Target)
+	if err := e.Resolve(cfg, &sel); err != nil {
+		return plan.Request{}, err
 	}
+	t := plan.Target(sel.Target)
 	for _, s := range sel.Services {
 		if cfg.Service(s) == nil {
 			return plan.Request{}, ErrNoService(s)
@@ -112,7 +116,7 @@ func (e *Env) Request(cfg *lang.Config, src plan.Source, sel Selection) (plan.Re
 		Config:   cfg,
 		Source:   src,
 		Services: sel.Services,
-		Options:  plan.Options{Node: e.NodeName(), Target: t, RIDs: sel.RIDs, Tags: sel.Tags, Levels: sel.Levels},
+		Options:  plan.Options{Node: e.NodeName(), Target: t, RIDs: sel.RIDs, Tags: sel.Tags, Targets: sel.Addresses, Levels: sel.Levels},
 	}, nil
 }
 
@@ -180,17 +184,35 @@ func (e *Env) MakePlan(ctx context.Context, req plan.Request) (*plan.Plan, []pla
 	return p, inputs, nil
 }
 
+// Hooks follow a convergence or an apply: Show and Approve are the
+// engine's, Step sees each step begin and end (apply.Options.Step), Log
+// is the driver log (nil: on e.Out).
+type Hooks struct {
+	Show    func(engine.Shown) error
+	Approve func(*plan.Plan) error
+	Step    func(st plan.Step, rollback bool) func(error)
+	Log     *providers.Log
+}
+
+func (h Hooks) log(e *Env) *providers.Log {
+	if h.Log != nil {
+		return h.Log
+	}
+	return providers.NewLog(e.Out)
+}
+
 // Apply executes a saved plan, streaming the driver log, and reports per
-// service.
-func (e *Env) Apply(ctx context.Context, cfg *lang.Config, p *plan.Plan, verify func(context.Context) error) error {
+// service. The result is nil when the apply did not start (a lock, a
+// stale plan).
+func (e *Env) Apply(ctx context.Context, cfg *lang.Config, p *plan.Plan, verify func(context.Context) error, h Hooks) (*apply.Result, error) {
 	res, err := apply.Run(ctx, apply.Options{
-		Config: cfg, Plan: p, Store: e.Store(), Log: providers.NewLog(e.Out),
-		LockTimeout: e.LockTimeout, Verify: verify, Agents: e.Agents(cfg),
+		Config: cfg, Plan: p, Store: e.Store(), Log: h.log(e),
+		LockTimeout: e.LockTimeout, Verify: verify, Agents: e.Agents(cfg), Step: h.Step,
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return e.report(res)
+	return res, e.report(res)
 }
 
 // Converge plans req and applies the plan through the engine, as the
@@ -199,31 +221,38 @@ func (e *Env) Apply(ctx context.Context, cfg *lang.Config, p *plan.Plan, verify 
 // approve, when set, are the engine's Show and Approve. It returns the
 // plan applied (empty: nothing to do).
 func (e *Env) Converge(ctx context.Context, cfg *lang.Config, req plan.Request, show func(engine.Shown) error, approve func(*plan.Plan) error) (*plan.Plan, error) {
+	p, _, err := e.ConvergeWith(ctx, cfg, req, Hooks{Show: show, Approve: approve})
+	return p, err
+}
+
+// ConvergeWith is Converge with hooks; it returns the apply's result too
+// (nil when no step ran).
+func (e *Env) ConvergeWith(ctx context.Context, cfg *lang.Config, req plan.Request, h Hooks) (*plan.Plan, *apply.Result, error) {
 	o := req.Options
 	p, res, err := engine.Converge(ctx, engine.Request{
-		Config: cfg, Store: e.Store(), Node: o.Node, Services: req.Services, Target: o.Target, RIDs: o.RIDs, Tags: o.Tags,
-		Levels: o.Levels, Log: providers.NewLog(e.Out), LockTimeout: e.LockTimeout, Agents: e.Agents(cfg), Source: req.Source,
+		Config: cfg, Store: e.Store(), Node: o.Node, Services: req.Services, Target: o.Target, RIDs: o.RIDs, Tags: o.Tags, Targets: o.Targets,
+		Levels: o.Levels, Log: h.log(e), LockTimeout: e.LockTimeout, Agents: e.Agents(cfg), Source: req.Source,
 		Show: func(s engine.Shown) error {
 			e.diagnostics(cfg, s.Diags)
-			if show == nil {
+			if h.Show == nil {
 				return nil
 			}
-			return show(s)
+			return h.Show(s)
 		},
-		Approve: approve,
+		Approve: h.Approve, Step: h.Step,
 	})
 	var derr engine.DiagError
 	if errors.As(err, &derr) {
 		e.diagnostics(cfg, derr.Diags)
-		return nil, ErrReported
+		return nil, nil, Reported{derr}
 	}
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if res != nil {
-		return p, e.report(res)
+		return p, res, e.report(res)
 	}
-	return p, nil
+	return p, nil, nil
 }
 
 func (e *Env) diagnostics(cfg *lang.Config, diags hcl.Diagnostics) {
@@ -245,7 +274,7 @@ func (e *Env) report(res *apply.Result) error {
 		for _, line := range strings.Split(err.Error(), "\n") {
 			fmt.Fprintf(e.Err, "%s %s\n", col.Red("E"), line)
 		}
-		return ErrReported
+		return Reported{err}
 	}
 	return nil
 }
