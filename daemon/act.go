@@ -61,7 +61,7 @@ func (d *Daemon) orchestrate(ctx context.Context, cfg *lang.Config, svc *lang.Se
 		// A majority again: a later split must not start on an old word.
 		d.shared.update(svc.Name, d.opts.Node, func(st *wire.ServiceState) { st.Forced = "" })
 	}
-	dec := orchestrate.Decide(view, s)
+	dec := d.drainDecision(view, s, orchestrate.Decide(view, s))
 	if !s.Instances[view.Self].Running && runsElsewhere(view, s) {
 		d.mu.Lock()
 		run := d.run(svc.Name)
@@ -230,6 +230,9 @@ func (d *Daemon) reportsFrom(view orchestrate.View, s lang.Settings) bool {
 
 // act runs one engine convergence for svc in the background.
 func (d *Daemon) act(ctx context.Context, cfg *lang.Config, svc, what, why string, req engine.Request) bool {
+	if d.frozenHolds(what) {
+		return false // om node freeze (drain.go)
+	}
 	d.mu.Lock()
 	run := d.run(svc)
 	if run.busy != "" || time.Now().Before(run.retryAfter) {

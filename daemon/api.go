@@ -35,6 +35,8 @@ func (d *Daemon) apiHandler() http.Handler {
 	mux.HandleFunc("POST /v1/config", d.handleConfig)
 	mux.HandleFunc("POST /v1/join", d.handleJoin)
 	mux.HandleFunc("POST /v1/drain", d.handleDrain)
+	mux.HandleFunc("GET /v1/node", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, d.nodeState()) })
+	mux.HandleFunc("POST /v1/node", d.handleNode)
 	return capBody(apiBodyMax, mux)
 }
 

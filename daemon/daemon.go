@@ -81,6 +81,7 @@ type Daemon struct {
 	fenced    map[string]bool
 	heldUntil time.Time     // this node fenced: it yields its services to healthy peers until then
 	draining  bool          // this node is going away: it starts nothing (drain.go)
+	maint     maintenance   // frozen, the drain kept on disk (drain.go)
 	degraded  string        // why this node's link is degraded now, "" when it is not
 	fenceMu   sync.Mutex    // one address drop at a time
 	pollNow   chan struct{} // asks the poller for an early round
@@ -135,6 +136,9 @@ func New(opts Options) (*Daemon, error) {
 	d.agents = &encap.Agents{Store: store, Config: d.configs.get, Pulled: d.pulled, MonitoredMaxAge: max(2*time.Second, 2*t.Monitor)}
 	d.shared = newSharedStates(filepath.Join(store.Root, "services.json"))
 	d.vouched = newVouchedDown(filepath.Join(store.Root, "vouched-down.json"))
+	if err := d.loadMaintenance(); err != nil {
+		return nil, err
+	}
 	return d, nil
 }
 

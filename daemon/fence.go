@@ -69,7 +69,7 @@ func (d *Daemon) fenceDue() bool {
 func (d *Daemon) heldDown(now time.Time) bool {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return d.draining || now.Before(d.heldUntil)
+	return d.draining || d.maint.frozen || now.Before(d.heldUntil) // drain.go: drained or frozen, it yields too
 }
 
 // dropAddresses takes down the addresses of every service that runs here

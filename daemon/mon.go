@@ -35,7 +35,7 @@ func (d *Daemon) mon() *wire.MonView {
 			n.BeaconLoss = &loss
 		}
 		if r := reports[name]; r != nil {
-			n.Facts = r.Facts
+			n.Facts, n.Frozen, n.Draining, n.Drained = r.Facts, r.Frozen, r.Draining, r.Drained
 			if name != d.opts.Node {
 				n.Age = time.Since(r.Received).Seconds()
 			}

@@ -67,9 +67,7 @@ func (d *Daemon) localReport() *wire.NodeReport {
 	rep.LeaseGrants = d.leases.grants(d.cluster.Nodes, time.Now())
 	rep.TakeoverWaitMs = d.takeoverWait().Milliseconds()
 	rep.HoldDownMs = max(d.heldUntil.Sub(rep.Time), 0).Milliseconds()
-	if d.draining {
-		rep.HoldDownMs = max(rep.HoldDownMs, drainHoldDown.Milliseconds())
-	}
+	d.reportMaintenance(rep)
 	rep.LinkLoss = d.linkLoss(d.cluster.Nodes, rep.Time)
 	return rep
 }

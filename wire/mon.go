@@ -50,6 +50,11 @@ type MonNode struct {
 	// BeaconLoss is the share of this node's lease beacons to that node
 	// left unanswered lately, in percent (absent: too few to tell).
 	BeaconLoss *int `json:"beacon_loss_pct,omitempty"`
+	// Frozen, Draining, Drained: the node's maintenance state, by its
+	// latest report (om node freeze, om node drain).
+	Frozen   bool `json:"frozen,omitempty"`
+	Draining bool `json:"draining,omitempty"`
+	Drained  bool `json:"drained,omitempty"`
 }
 
 // MonService is one service across the nodes.

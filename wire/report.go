@@ -47,6 +47,13 @@ type NodeReport struct {
 	// LinkLoss is, per peer, the share of the reporter's lease beacons
 	// that peer left unanswered lately, in percent (links.go).
 	LinkLoss map[string]int `json:"link_loss_pct,omitempty"`
+	// Frozen: the reporter decides nothing on its own (om node freeze);
+	// Draining: it moves its services off and starts none (om node
+	// drain), Drained once nothing runs there. Both also report a
+	// hold-down, so that older peers place nothing there either.
+	Frozen   bool `json:"frozen,omitempty"`
+	Draining bool `json:"draining,omitempty"`
+	Drained  bool `json:"drained,omitempty"`
 }
 
 // InstanceReport is one service's copy on the reporting node.

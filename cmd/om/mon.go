@@ -24,7 +24,12 @@ func newMon(e *cli.Env) *cobra.Command {
 node column shows the service's instance there: O up, X down, ! warn, - no
 report, ? node not alive; ^ marks the nodes that should run it (the placement
 targets: one for a failover service, flex_max for a flex one), * a
-frozen service. Notes follow under the table.`,
+frozen service. In the Nodes section the state row says alive, failed,
+left, held (yielding its services after a fence or on a degraded link),
+settling (back, its news not current yet), vouched (down on an operator's
+word), or a node's maintenance: draining (om node drain, its services
+moving off), drained (nothing runs there), frozen (om node freeze), with *
+when frozen too. Notes follow under the table.`,
 		Example: "  om mon\n  om mon --json | jq '.services[] | {name, running_on}'",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -149,6 +154,9 @@ func writeNodes(t monTable, v *wire.MonView) {
 		}
 		if n.HeldDown && n.Status == "alive" {
 			s = "held" // alive, yielding its services after a fence or on a degraded link
+		}
+		if m := wire.MaintenanceWord(n.Frozen, n.Draining, n.Drained); m != "" && n.Status == "alive" {
+			s = m // om node drain, om node freeze: held down too, for a reason
 		}
 		if n.VouchedDown {
 			s = "vouched" // down on an operator's word: out of the quorum count

@@ -16,7 +16,8 @@ import (
 
 // newNodeGroup groups what acts on the cluster's nodes rather than services.
 func newNodeGroup(e *cli.Env) *cobra.Command {
-	return group("node", "Act between the cluster's nodes", newNodeSSH(e), newBtrfsReceive(), newNodeKeys(e), newNodeUnpin(e))
+	subs := []*cobra.Command{newNodeSSH(e), newBtrfsReceive(), newNodeKeys(e), newNodeUnpin(e)}
+	return group("node", "Act on this node and between the cluster's nodes", append(subs, newNodeMaintenance(e)...)...)
 }
 
 // newBtrfsReceive is the receiving end of a sync.btrfs send: the command
