@@ -48,7 +48,7 @@ func TestSavedPlanIsRefusedWhenStaleOrReused(t *testing.T) {
 		t.Fatalf("reapplying a plan: %s", r)
 	}
 	stale := filepath.Join(t.TempDir(), "stale.plan")
-	l.must("omplan", "--target", "down", "-out", stale)
+	l.must("omplan", "-desired", "down", "-out", stale)
 	l.must("om", "web", "stop", "--rid", "app#web") // the node moves on
 	if r := l.run("omapply", stale); r.code != 1 || !strings.Contains(r.err, "changed since the plan was made") {
 		t.Fatalf("applying a stale plan: %s", r)

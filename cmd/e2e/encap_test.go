@@ -205,7 +205,7 @@ func TestEncapSubsetActionsNeedALevel(t *testing.T) {
 	}
 	// --master: the node's resources; the level inside plans nothing of
 	// its own, but the container that stops has its agent stop it first.
-	out := l.must("omplan", "--target", "down", "--master", l.config)
+	out := l.must("omplan", "-desired", "down", "--master", l.config)
 	if strings.Contains(out, "# enc[vm1].") || !strings.Contains(out, "enc.container#0") {
 		t.Errorf("a plan at --master plans the resources inside the container:\n%s", out)
 	}
