@@ -39,6 +39,11 @@ type serviceRun struct {
 	// appliedGen is the configuration generation this node last converged
 	// its running copy to.
 	appliedGen int64
+	// ranOn is the node this node last saw run the service (a failover
+	// service), and ranOnAt the last round it saw it there: a start here
+	// of a service that ran elsewhere is a failover (events, metrics).
+	ranOn   string
+	ranOnAt time.Time
 }
 
 func (d *Daemon) run(svc string) *serviceRun {
@@ -230,6 +235,12 @@ func (d *Daemon) reportsFrom(view orchestrate.View, s lang.Settings) bool {
 
 // act runs one engine convergence for svc in the background.
 func (d *Daemon) act(ctx context.Context, cfg *lang.Config, svc, what, why string, req engine.Request) bool {
+	return d.actFor(ctx, cfg, svc, what, why, "", req)
+}
+
+// actFor is act, for a decision whose target is another node (a
+// relocation there), for its event.
+func (d *Daemon) actFor(ctx context.Context, cfg *lang.Config, svc, what, why, target string, req engine.Request) bool {
 	if d.frozenHolds(what) {
 		return false // om node freeze (drain.go)
 	}
@@ -240,18 +251,23 @@ func (d *Daemon) act(ctx context.Context, cfg *lang.Config, svc, what, why strin
 		return false
 	}
 	run.busy = what
+	prev, prevAt := run.ranOn, run.ranOnAt
 	d.mu.Unlock()
 	d.logf("%s: %s (%s)", svc, what, why)
+	d.emit(wire.Event{Kind: wire.EventDecision, Service: svc, Action: what, Reason: why, Peer: target})
 	ctx = d.startContext(ctx, req)
+	began := time.Now()
 	d.work.Add(1)
 	go func() {
 		defer d.work.Done()
-		req.Config, req.Store, req.Node, req.Services, req.Agents = cfg, d.store, d.opts.Node, []string{svc}, d.agents
+		req.Config, req.Store, req.Node, req.Services, req.Agents = cfg, d.store, d.opts.Node, []string{svc}, d.agentCalls()
 		req.Log = providers.NewLog(prefixWriter{d, svc})
 		p, res, err := engine.Converge(ctx, req)
 		if err == nil && res != nil {
 			err = res.Err()
 		}
+		done := wire.Event{Kind: wire.EventAction, Service: svc, Action: what, Outcome: wire.OutcomeOK, Duration: time.Since(began).Seconds()}
+		stopped := d.stoppedSince(prev, prevAt) // members' lock: not under d.mu
 		d.mu.Lock()
 		defer d.mu.Unlock()
 		run.busy, run.noteAt = "", time.Now()
@@ -265,11 +281,15 @@ func (d *Daemon) act(ctx context.Context, cfg *lang.Config, svc, what, why strin
 		case err != nil:
 			run.note = fmt.Sprintf("%s failed: %v", what, err)
 			run.retryAfter = time.Now().Add(d.retryDelay(run.conflicts))
-			d.logf("%s: %s", svc, run.note)
+			d.errorf("%s: %s", svc, run.note)
+			done.Outcome, done.Error = wire.OutcomeFailed, err.Error()
 		case p != nil && !p.Empty():
 			run.note = what + " done"
 			d.logf("%s: %s done", svc, what)
+		default:
+			done.Reason = "nothing to do"
 		}
+		d.emit(done)
 		if err == nil {
 			// a start here counts even when the service dies before a round
 			// sees it up
@@ -285,12 +305,31 @@ func (d *Daemon) act(ctx context.Context, cfg *lang.Config, svc, what, why strin
 			}
 		}
 		if err == nil && what == "start" {
+			if prev != "" && prev != d.opts.Node {
+				d.emit(wire.Event{Kind: wire.EventFailover, Service: svc, Peer: prev, Duration: time.Since(stopped).Seconds()})
+			}
+			run.ranOn, run.ranOnAt = d.opts.Node, time.Now()
 			// The service lives here now: a node coming back with a stale
 			// copy yields to this one instead of taking it back.
 			go d.claim(svc)
 		}
 	}()
 	return true
+}
+
+// stoppedSince is since when the service that last ran on node, as this
+// node saw it in a round at seen, stopped running there: when node
+// failed, if it did before, else that round.
+func (d *Daemon) stoppedSince(node string, seen time.Time) time.Time {
+	if d.members == nil {
+		return seen
+	}
+	d.members.mu.Lock()
+	defer d.members.mu.Unlock()
+	if m := d.members.byID[node]; m != nil && m.Status != "alive" && m.Since.Before(seen) {
+		return m.Since
+	}
+	return seen
 }
 
 // retryDelay is how long to wait before acting again after a failure.
@@ -312,19 +351,6 @@ func (d *Daemon) retryDelay(conflicts int) time.Duration {
 // did not renew would lose to it and move the service back there.
 func (d *Daemon) claim(svc string) {
 	d.shared.update(svc, d.opts.Node, func(s *wire.ServiceState) { s.Preferred = d.opts.Node })
-}
-
-// prefixWriter sends the engine's driver log to the daemon log.
-type prefixWriter struct {
-	d   *Daemon
-	svc string
-}
-
-func (w prefixWriter) Write(b []byte) (int, error) {
-	w.d.logMu.Lock()
-	defer w.d.logMu.Unlock()
-	w.d.opts.Log.Write(b)
-	return len(b), nil
 }
 
 func atoiTag(s string) int {
@@ -351,11 +377,13 @@ func (d *Daemon) pulled(h plan.EncapHost, e *configEntry) error {
 	switch {
 	case err != nil:
 		if !again {
-			d.logf("%v", err)
+			d.warnf("%v", err)
+			d.emit(wire.Event{Kind: wire.EventConfigRefused, Service: h.Service, Gen: e.Gen, From: o.from, Error: err.Error()})
 		}
 		return &encap.Refusal{Err: fmt.Errorf("%w; %s", err, o.accept)}
 	case changed:
 		d.logf("config %s: generation %d (%s) pulled from %s", e.Service, e.Gen, e.Hash, o.from)
+		d.emit(wire.Event{Kind: wire.EventConfigStored, Service: e.Service, Gen: e.Gen, From: o.from})
 	}
 	return nil
 }

@@ -37,6 +37,8 @@ func (d *Daemon) apiHandler() http.Handler {
 	mux.HandleFunc("POST /v1/drain", d.handleDrain)
 	mux.HandleFunc("GET /v1/node", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, d.nodeState()) })
 	mux.HandleFunc("POST /v1/node", d.handleNode)
+	mux.HandleFunc("GET /v1/events", d.handleEvents)
+	mux.Handle("GET /metrics", d.metrics.handler())
 	return capBody(apiBodyMax, mux)
 }
 
@@ -105,7 +107,9 @@ func (d *Daemon) applyAction(name string, s lang.Settings, req wire.ActionReques
 		return wire.ServiceState{}, fmt.Errorf("unknown action %q", req.Action)
 	}
 	st := d.shared.update(name, d.opts.Node, set)
-	d.logf("%s: %s requested (%+v)", name, req.Action, st)
+	d.logger().Info(fmt.Sprintf("%s: %s requested", name, req.Action), "service", name, "frozen", st.Frozen, "intent", string(st.Intent),
+		"preferred", st.Preferred, "forced", st.Forced, "generation", st.Gen, "by", st.By)
+	d.emit(wire.Event{Kind: wire.EventRequest, Service: name, Action: req.Action, Peer: st.Preferred, Gen: st.Gen})
 	return st, nil
 }
 
@@ -127,10 +131,10 @@ func (d *Daemon) forcedTakeover(name string, req wire.ActionRequest, view orches
 			return "", fmt.Errorf("%s has no quorum, and the nodes it lost (%s) may hold one and run %s: takeover refused. If they are down (their site is lost), om %s takeover --force vouches for it: they stop counting toward the quorum until they are seen alive again", d.opts.Node, strings.Join(lost, ", "), name, name)
 		}
 		d.vouched.add(lost)
-		d.logf("%s: takeover forced: the operator vouches that %s are down; they count toward the quorum again once seen alive", name, strings.Join(lost, ", "))
+		d.warnf("%s: takeover forced: the operator vouches that %s are down; they count toward the quorum again once seen alive", name, strings.Join(lost, ", "))
 		return to, nil
 	}
-	d.logf("%s: takeover forced without quorum: no side holds a majority, the operator vouches the other copy is gone", name)
+	d.warnf("%s: takeover forced without quorum: no side holds a majority, the operator vouches the other copy is gone", name)
 	return to, nil
 }
 
@@ -204,11 +208,14 @@ func (d *Daemon) handleConfig(w http.ResponseWriter, r *http.Request) {
 		// the store checks the name, the text and the generation
 		e, changed, err := d.configs.ingest(name, src, d.opts.Node)
 		if err != nil {
+			d.warnf("%v", err)
+			d.emit(wire.Event{Kind: wire.EventConfigRefused, Service: name, From: "the API on " + d.opts.Node, Error: err.Error()})
 			httpError(w, http.StatusBadRequest, "%v", err)
 			return
 		}
 		if changed {
 			d.logf("config %s: generation %d (%s) from omapply", name, e.Gen, e.Hash)
+			d.emit(wire.Event{Kind: wire.EventConfigStored, Service: name, Gen: e.Gen, From: "the API on " + d.opts.Node})
 		}
 		out[name] = e.Version()
 	}

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"github.com/omhcl/omhcl/encap"
 	"io"
+	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
@@ -35,7 +36,12 @@ type Options struct {
 	// Remote serves the API over TCP with TLS and a token too (off when
 	// its address is empty).
 	Remote RemoteAPI
-	Log    io.Writer
+	// Metrics serves Prometheus metrics on TCP too (off when its address
+	// is empty); GET /metrics on the API socket serves them always.
+	Metrics MetricsAPI
+	Log     io.Writer
+	// LogFormat is LogText (the default) or LogJSON.
+	LogFormat string
 	// NoEvents leaves the engines' event streams alone: monitored
 	// resources are then checked at the monitor interval only (for an
 	// engine whose event stream is unreliable, or behind a proxy that
@@ -92,7 +98,9 @@ type Daemon struct {
 	quorumSince time.Time
 	threads     map[string]string
 
-	logMu sync.Mutex
+	log     *slog.Logger
+	bus     *eventBus // what happens, for om events and the metrics (eventbus.go)
+	metrics *metrics
 }
 
 // New prepares a daemon; Run starts it.
@@ -102,6 +110,10 @@ func New(opts Options) (*Daemon, error) {
 	}
 	if opts.Bind == "" {
 		opts.Bind = "0.0.0.0:7946"
+	}
+	logger, err := newLogger(opts.Log, opts.LogFormat, opts.Node)
+	if err != nil {
+		return nil, err
 	}
 	store := state.Open(opts.StateDir)
 	opts.StateDir = store.Root
@@ -122,13 +134,14 @@ func New(opts Options) (*Daemon, error) {
 		opts: opts, store: store, cluster: cfg, timings: t,
 		reports: map[string]*wire.NodeReport{}, services: map[string]*serviceRun{},
 		threads: map[string]string{}, pollNow: make(chan struct{}, 1),
-		roundNow: make(chan struct{}, 1),
+		roundNow: make(chan struct{}, 1), log: logger, bus: newEventBus(),
 	}
+	d.metrics = newMetrics(d)
 	d.members = &membership{d: d}
 	if d.id, err = transport.LoadIdentity(store.Root, opts.Node, d.secret); err != nil {
 		return nil, err
 	}
-	d.id.Logf = d.logf
+	d.id.Logf = d.transportLogf
 	d.configs = newConfigStore(store)
 	// A level inside with monitored resources is asked every 2 s at
 	// least (an agent run costs about 0.2 s of the engine's exec), others
@@ -147,13 +160,16 @@ func (d *Daemon) Run(ctx context.Context) error {
 	d.started = time.Now()
 	d.leases = newLeases(d.started)
 	d.links = newLinkStats()
-	d.events = newEventWatches(d.wakeRound, d.logf, time.Second)
+	d.events = newEventWatches(d.wakeRound, d.warnf, time.Second)
+	d.logger().Info("daemon starting", "pid", os.Getpid(), "build", buildInfo(), "state_dir", d.opts.StateDir)
+	defer func() { d.logger().Info("daemon stopped") }()
 	d.servePprof()
 	if err := d.configs.load(); err != nil {
 		return err
 	}
 	for _, r := range d.configs.refusals() { // a peer's copy replaces them
-		d.logf("config %s: the stored entry is left out: %s", r.Service, r.Why)
+		d.warnf("config %s: the stored entry is left out: %s", r.Service, r.Why)
+		d.emit(wire.Event{Kind: wire.EventConfigRefused, Service: r.Service, Gen: r.Version.Gen, From: r.From, Error: r.Why})
 	}
 	if err := d.shared.load(); err != nil {
 		return err
@@ -194,24 +210,32 @@ func (d *Daemon) Run(ctx context.Context) error {
 		}
 		d.setThread("api-tcp", "running "+d.opts.Remote.Addr+" (TLS, token)")
 	}
+	if d.opts.Metrics.enabled() {
+		desc, err := d.serveMetrics(ctx, d.opts.Metrics)
+		if err != nil {
+			return err
+		}
+		d.setThread("metrics", "running "+desc)
+	}
 	d.setThread("peers", "running "+d.peerAddr())
 	d.setThread("beacons", "running udp "+d.peerAddr())
 	d.setThread("listener", "running "+wire.SocketPath(d.opts.StateDir))
 	d.logf("node %s up: gossip %s, peers %s, profile %s", d.opts.Node, d.opts.Bind, d.peerAddr(), d.cluster.Profile)
+	d.emit(wire.Event{Kind: wire.EventDaemonStart, Reason: fmt.Sprintf("gossip %s, peers %s, profile %s", d.opts.Bind, d.peerAddr(), d.cluster.Profile)})
 
 	d.loop(ctx)
+	why := "stopped"
+	if err := context.Cause(ctx); err != nil {
+		why = err.Error()
+	}
+	d.logger().Info("daemon stopping: the services keep running", "reason", why)
+	d.emit(wire.Event{Kind: wire.EventDaemonStop, Reason: why})
 	return nil
 }
 
 func (d *Daemon) peerAddr() string {
 	a, _ := cluster.PeerAddr(d.opts.Bind)
 	return a
-}
-
-func (d *Daemon) logf(format string, args ...any) {
-	d.logMu.Lock()
-	defer d.logMu.Unlock()
-	fmt.Fprintf(d.opts.Log, "%s %s: %s\n", time.Now().Format("15:04:05.000"), d.opts.Node, fmt.Sprintf(format, args...))
 }
 
 func (d *Daemon) setThread(name, st string) {
@@ -252,6 +276,6 @@ func (d *Daemon) rejoin() {
 		return
 	}
 	if n, err := d.members.join(addrs...); err != nil {
-		d.logf("rejoin %v: %d contacted: %v", addrs, n, err)
+		d.warnf("rejoin %v: %d contacted: %v", addrs, n, err)
 	}
 }

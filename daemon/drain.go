@@ -146,12 +146,15 @@ func (d *Daemon) handleNode(w http.ResponseWriter, r *http.Request) {
 func (d *Daemon) setMaintenance(req wire.NodeRequest) error {
 	d.mu.Lock()
 	var said []string
+	var events []wire.Event // om events
 	if req.Drain != nil {
 		switch drain := *req.Drain; {
 		case drain && !d.draining:
 			said = append(said, "drained: this node starts nothing and hands its services to its peers, one at a time")
+			events = append(events, wire.Event{Kind: wire.EventDrain, Reason: map[bool]string{true: "until the daemon restarts", false: "until om node undrain"}[req.UntilRestart]})
 		case !drain && d.draining:
 			said = append(said, "undrained: this node takes part in placement again")
+			events = append(events, wire.Event{Kind: wire.EventUndrain})
 		}
 		kept := *req.Drain && !req.UntilRestart
 		if kept != d.maint.kept && *req.Drain && d.draining {
@@ -166,8 +169,10 @@ func (d *Daemon) setMaintenance(req wire.NodeRequest) error {
 		switch freeze := *req.Freeze; {
 		case freeze && !d.maint.frozen:
 			said = append(said, "frozen: this node orchestrates nothing (no start, stop, restart or relocation of its own) until om node thaw")
+			events = append(events, wire.Event{Kind: wire.EventNodeFreeze})
 		case !freeze && d.maint.frozen:
 			said = append(said, "thawed: this node orchestrates again")
+			events = append(events, wire.Event{Kind: wire.EventNodeThaw})
 		}
 		d.maint.frozen = *req.Freeze
 	}
@@ -175,6 +180,9 @@ func (d *Daemon) setMaintenance(req wire.NodeRequest) error {
 	d.mu.Unlock()
 	for _, s := range said {
 		d.logf("%s", s)
+	}
+	for _, e := range events {
+		d.emit(e)
 	}
 	d.wakeRound()
 	return err

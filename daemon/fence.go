@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/omhcl/omhcl/lang"
 	"github.com/omhcl/omhcl/plan"
 	"github.com/omhcl/omhcl/providers"
+	"github.com/omhcl/omhcl/wire"
 )
 
 // A node that loses quorum fences: it drops its service addresses at once
@@ -45,19 +47,23 @@ func (d *Daemon) fenceDue() bool {
 	rejoining := !d.hadQuorum && time.Since(d.started) < d.timings.StartupWait+d.timings.Grace+d.timings.Lease
 	if !votes.MustFence() || rejoining {
 		if !d.fencing.IsZero() {
-			d.logf("quorum back after %s", time.Since(d.fencing).Round(time.Millisecond))
+			lost := time.Since(d.fencing)
+			d.logf("quorum back after %s", lost.Round(time.Millisecond))
+			d.emit(wire.Event{Kind: wire.EventQuorumBack, Duration: lost.Seconds()})
 		}
 		d.fencing, d.addrsFenced = time.Time{}, false
 		return false
 	}
 	if d.fencing.IsZero() {
 		d.fencing = time.Now()
-		d.logf("quorum lost: fencing in %s unless it comes back", d.timings.QuorumGrace)
+		d.warnf("quorum lost: fencing in %s unless it comes back", d.timings.QuorumGrace)
+		d.emit(wire.Event{Kind: wire.EventQuorumLost, Reason: fmt.Sprintf("%d of %d votes: fencing in %s unless it comes back", votes.Alive+votes.Reached, votes.Nodes+votes.Arbitrators, d.timings.QuorumGrace)})
 	}
 	due := time.Since(d.fencing) >= d.timings.QuorumGrace
 	if due {
 		if !time.Now().Before(d.heldUntil) {
-			d.logf("fencing: this node yields its services to peers that kept quorum, for %s once its own is back", d.timings.HoldDown)
+			d.warnf("fencing: this node yields its services to peers that kept quorum, for %s once its own is back", d.timings.HoldDown)
+			d.emit(wire.Event{Kind: wire.EventHeld, Reason: "fenced", Duration: d.timings.HoldDown.Seconds()})
 		}
 		d.heldUntil = time.Now().Add(d.timings.HoldDown)
 	}
@@ -111,9 +117,13 @@ func (d *Daemon) dropAddresses(ctx context.Context) {
 			req := engine.Request{Config: cfg, Store: d.store, Node: d.opts.Node, Services: []string{svc},
 				Target: plan.TargetDown, RIDs: addrs, Log: providers.NewLog(prefixWriter{d, svc}), LockTimeout: 5 * time.Second,
 				// the addresses inside containers too: the containers run on
-				Levels: plan.Levels{Master: true, AllSlaves: true}, Agents: d.agents}
-			if _, res, err := engine.Converge(ctx, req); err != nil || (res != nil && res.Err() != nil) {
-				d.logf("%s: fencing addresses: %v %v", svc, err, res)
+				Levels: plan.Levels{Master: true, AllSlaves: true}, Agents: d.agentCalls()}
+			_, res, err := engine.Converge(ctx, req)
+			if err == nil && res != nil {
+				err = res.Err()
+			}
+			if err != nil {
+				d.errorf("%s: fencing addresses: %v", svc, err)
 				failed.Store(true)
 			}
 		})
@@ -132,11 +142,17 @@ func (d *Daemon) dropAddresses(ctx context.Context) {
 	if len(svcs) == 0 {
 		return
 	}
-	d.logf("fencing: addresses of %d service(s) dropped in %s", len(svcs), took.Round(time.Millisecond))
-	if took > d.timings.FenceBudget {
-		d.logf("WARNING: dropping addresses took %s, beyond the fence budget of %s: the majority may have started them already; raise timings.fence_budget",
-			took.Round(time.Millisecond), d.timings.FenceBudget)
+	d.warnf("fencing: addresses of %d service(s) dropped in %s", len(svcs), took.Round(time.Millisecond))
+	fence := wire.Event{Kind: wire.EventFence, Count: len(svcs), Duration: took.Seconds(), Reason: "no quorum: addresses dropped"}
+	if failed.Load() {
+		fence.Outcome, fence.Error = wire.OutcomeFailed, "some addresses could not be dropped (the log says which)"
 	}
+	if took > d.timings.FenceBudget {
+		d.errorf("dropping addresses took %s, beyond the fence budget of %s: the majority may have started them already; raise timings.fence_budget",
+			took.Round(time.Millisecond), d.timings.FenceBudget)
+		fence.Reason += fmt.Sprintf(", beyond the fence budget of %s", d.timings.FenceBudget)
+	}
+	d.emit(fence)
 }
 
 // fenceServices stops the services still running here once fencing is

@@ -69,3 +69,12 @@ func (l *leases) grants(nodes []string, now time.Time) map[string]int64 {
 	}
 	return out
 }
+
+// age is how old the lease this node holds from peer is (since the send
+// time of its last answered ask); false when peer never answered.
+func (l *leases) age(peer string, now time.Time) (time.Duration, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	sent, ok := l.held[peer]
+	return now.Sub(sent), ok
+}

@@ -33,12 +33,19 @@ const (
 	// apiBodyMax bounds a request of the local (or TCP) API: the largest
 	// is a configuration push.
 	apiBodyMax = 16 << 20
+	// metricsBodyMax bounds a request to the metrics listener: a scrape
+	// sends none.
+	metricsBodyMax = 4 << 10
+	// metricsReadTimeout and metricsWriteTimeout bound a scrape's request
+	// and answer (Prometheus' own scrape timeout is 10 s by default).
+	metricsReadTimeout  = 10 * time.Second
+	metricsWriteTimeout = 30 * time.Second
 )
 
 // limitConns caps ln's connections per source address and, from
 // addresses that are not members', in all.
 func (d *Daemon) limitConns(ln net.Listener, name string, exemptMembers bool) net.Listener {
-	l := connlimit.Limits{Name: name, PerSource: perSourceConns, Total: strangerConns, Logf: d.logf}
+	l := connlimit.Limits{Name: name, PerSource: perSourceConns, Total: strangerConns, Logf: d.warnf}
 	if exemptMembers {
 		l.Exempt = d.members.isPeerAddr
 	}

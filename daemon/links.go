@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/omhcl/omhcl/cluster"
+	"github.com/omhcl/omhcl/wire"
 )
 
 // linkStats keeps the beacons this node sent: the asks awaiting an
@@ -142,7 +143,9 @@ func (d *Daemon) checkLink(members map[string]member) string {
 	}
 	now := time.Now()
 	if !now.Before(d.heldUntil) {
-		d.logf("%s: this node yields its services to them, for %s once the link is clean", why, d.timings.HoldDown)
+		d.warnf("%s: this node yields its services to them, for %s once the link is clean", why, d.timings.HoldDown)
+		d.emit(wire.Event{Kind: wire.EventLinkDegraded, Reason: why})
+		d.emit(wire.Event{Kind: wire.EventHeld, Reason: "link degraded", Duration: d.timings.HoldDown.Seconds()})
 	}
 	d.heldUntil = now.Add(d.timings.HoldDown)
 	return why

@@ -102,7 +102,7 @@ func (d *Daemon) factsLoop(ctx context.Context) {
 func (d *Daemon) currentConfig() *lang.Config {
 	cfg, diags := d.configs.config()
 	if diags.HasErrors() {
-		d.logf("configuration does not load, the last good one stays in force: %s", diags.Error())
+		d.errorf("configuration does not load, the last good one stays in force: %s", diags.Error())
 	}
 	return cfg
 }
@@ -134,7 +134,7 @@ func (d *Daemon) rememberNodes(members map[string]member) {
 	if changed {
 		// Into the file as it is now: om cluster set may have changed it.
 		if _, err := cluster.Update(d.opts.StateDir, learn); err != nil {
-			d.logf("cluster settings: %v", err)
+			d.errorf("cluster settings: %v", err)
 		}
 	}
 }
@@ -142,7 +142,7 @@ func (d *Daemon) rememberNodes(members map[string]member) {
 // observe reads this node's instances through the drivers and publishes
 // them as the local report.
 func (d *Daemon) observe(ctx context.Context, cfg *lang.Config) map[string]*plan.LiveInstance {
-	src := plan.Drivers{Store: d.store, Agents: d.agents}
+	src := plan.Drivers{Store: d.store, Agents: d.agentCalls()}
 	lives := map[string]*plan.LiveInstance{}
 	rep := &wire.NodeReport{Node: d.opts.Node, Time: time.Now(), Facts: readFacts(), Instances: map[string]*wire.InstanceReport{}}
 	var subjects []eventSubject
@@ -188,6 +188,7 @@ func (d *Daemon) votes() cluster.Votes {
 			v.Alive++
 			if d.vouched.seen(name) {
 				d.logf("%s is alive again: it counts toward the quorum again", name)
+				d.emit(wire.Event{Kind: wire.EventMemberBack, Peer: name, Reason: "vouched down by an operator, alive again: it counts toward the quorum again"})
 			}
 		case d.vouched.has(name):
 			v.Nodes-- // an operator vouched it down: see vouch.go
@@ -333,12 +334,26 @@ func (d *Daemon) takeoverWait() time.Duration {
 // its report.
 func (d *Daemon) publishRunning(cfg *lang.Config, view orchestrate.View) {
 	out := map[string][]string{}
+	stopped := map[string]bool{} // wanted stopped: it ran nowhere after
 	for _, svc := range cfg.Services {
 		if s, ok := d.ownView(svc, view); ok {
 			out[svc.Name] = orchestrate.RunningNodes(view, s)
+			if s.Settings.Topology == "flex" || s.Intent == orchestrate.IntentStopped {
+				stopped[svc.Name] = true
+			}
 		}
 	}
+	now := time.Now()
 	d.mu.Lock()
+	defer d.mu.Unlock()
 	d.runningView = out
-	d.mu.Unlock()
+	for name, nodes := range out {
+		run := d.run(name)
+		switch {
+		case stopped[name]:
+			run.ranOn = "" // a start after a stop, or of a flex instance, is no failover
+		case len(nodes) == 1:
+			run.ranOn, run.ranOnAt = nodes[0], now
+		}
+	}
 }

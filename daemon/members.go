@@ -13,6 +13,7 @@ import (
 
 	"github.com/hashicorp/memberlist"
 	"github.com/hashicorp/serf/serf"
+	"github.com/omhcl/omhcl/wire"
 )
 
 // member is a cluster node as serf reports it, with the time its status
@@ -126,10 +127,21 @@ func (m *membership) events(ch chan serf.Event) {
 		now := time.Now()
 		m.mu.Lock()
 		for _, mb := range me.Members {
-			m.d.logf("member %s: %s", mb.Name, me.EventType())
+			if st == "failed" {
+				m.d.warnf("member %s: %s", mb.Name, me.EventType())
+			} else {
+				m.d.logf("member %s: %s", mb.Name, me.EventType())
+			}
 			cur, known := m.byID[mb.Name]
 			if st != "" && (!known || cur.Status != st || st == "failed") {
 				m.byID[mb.Name] = &member{Name: mb.Name, Status: st, Since: now, Addr: mb.Addr, Tags: mb.Tags}
+				if kind := memberEvents[st]; kind != "" && mb.Name != m.d.opts.Node {
+					e := wire.Event{Kind: kind, Peer: mb.Name}
+					if me.EventType() == serf.EventMemberReap {
+						e.Reason = "reaped: failed for longer than the reconnect timeout"
+					}
+					m.d.emit(e)
+				}
 			}
 		}
 		m.mu.Unlock()
@@ -192,6 +204,9 @@ func (m *membership) setTags(tags map[string]string) {
 		s.SetTags(tags)
 	}
 }
+
+// memberEvents are the events of a member's new status.
+var memberEvents = map[string]wire.EventKind{"alive": wire.EventMemberJoin, "failed": wire.EventMemberFail, "left": wire.EventMemberLeave}
 
 func statusName(s serf.MemberStatus) string {
 	switch s {

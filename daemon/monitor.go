@@ -122,9 +122,11 @@ func (d *Daemon) monitorAction(ctx context.Context, cfg *lang.Config, svc *lang.
 	}
 	switch action {
 	case "freezestop":
+		d.emit(wire.Event{Kind: wire.EventMonitor, Service: svc.Name, RID: w.key, Action: "freezestop", Reason: why})
 		d.shared.update(svc.Name, d.opts.Node, func(s *wire.ServiceState) { s.Frozen = true })
 		d.act(ctx, cfg, svc.Name, "freezestop", why, engine.Request{Target: plan.TargetDown})
 	case "switch":
+		d.emit(wire.Event{Kind: wire.EventMonitor, Service: svc.Name, RID: w.key, Action: "switch", Reason: why})
 		d.mu.Lock()
 		d.run(svc.Name).monitorFailed = true
 		d.mu.Unlock()
@@ -132,14 +134,16 @@ func (d *Daemon) monitorAction(ctx context.Context, cfg *lang.Config, svc *lang.
 	case "crash", "reboot":
 		// Only ever configured explicitly: the node goes down so the
 		// cluster fails the service over.
-		d.logf("%s: %s: monitor_action %s", svc.Name, why, action)
+		d.errorf("%s: %s: monitor_action %s", svc.Name, why, action)
+		d.emit(wire.Event{Kind: wire.EventMonitor, Service: svc.Name, RID: w.key, Action: action, Reason: why})
 		sysrq(map[string]string{"crash": "c", "reboot": "b"}[action])
 	default:
 		d.mu.Lock()
 		run := d.run(svc.Name)
 		if run.note != why {
 			run.note, run.noteAt = why, time.Now()
-			d.logf("%s: %s, no monitor_action set", svc.Name, why)
+			d.warnf("%s: %s, no monitor_action set", svc.Name, why)
+			d.emit(wire.Event{Kind: wire.EventMonitor, Service: svc.Name, RID: w.key, Reason: why + ", no monitor_action set"})
 		}
 		d.mu.Unlock()
 	}

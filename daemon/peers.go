@@ -47,7 +47,7 @@ func (d *Daemon) servePeers(ctx context.Context, ln net.Listener) {
 	srv.ConnContext = transport.ConnContext
 	// the data channel shares the transport, and the caps on connections
 	// (limits.go)
-	peers := &transport.Server{Identity: d.id, Member: d.isMember, Authorize: d.authorizeData, Logf: d.logf, DeadAfter: d.timings.DataTimeout}
+	peers := &transport.Server{Identity: d.id, Member: d.isMember, Authorize: d.authorizeData, Logf: d.transportLogf, DeadAfter: d.timings.DataTimeout}
 	go func() { <-ctx.Done(); srv.Close() }()
 	go srv.Serve(peers.API())
 	peers.Serve(d.limitConns(ln, "peer port", true))
@@ -145,7 +145,7 @@ func (d *Daemon) pollPeer(ctx context.Context, c *peerClient, m member) {
 		return // keep the last report: a peer we cannot read may still run its services
 	}
 	if rep.Node != m.Name {
-		d.logf("%s: its report says it is %q: ignored", m.Name, rep.Node)
+		d.warnf("%s: its report says it is %q: ignored", m.Name, rep.Node)
 		return
 	}
 	rep.Sent, rep.Received = sent, time.Now()
@@ -170,21 +170,28 @@ func (d *Daemon) fetchNewerConfigs(ctx context.Context, c *peerClient, m member,
 		}
 		o := offer{svc: svc, entry: &configEntry{Service: svc, Gen: v.Gen, Hash: v.Hash}, from: "peer " + m.Name, maxJump: state.MaxGenJump}
 		if err := names.CheckService(svc); err != nil {
-			d.logf("%v", d.configs.refuse(o, err)) // never a path to fetch
+			d.configRefused(o, d.configs.refuse(o, err)) // never a path to fetch
 			continue
 		}
 		var e configEntry
 		if err := c.get(ctx, m, "/peer/v1/config/"+svc, &e); err != nil {
-			d.logf("config %s: fetch from %s: %v", svc, m.Name, err)
+			d.warnf("config %s: fetch from %s: %v", svc, m.Name, err)
 			continue
 		}
 		o.entry = &e
 		if ok, err := d.configs.put(o); err != nil {
-			d.logf("%v", err)
+			d.configRefused(o, err)
 		} else if ok {
 			d.logf("config %s: generation %d (%s) from %s", svc, e.Gen, e.Hash, m.Name)
+			d.emit(wire.Event{Kind: wire.EventConfigStored, Service: svc, Gen: e.Gen, From: o.from})
 		}
 	}
+}
+
+// configRefused logs and publishes the refusal of o.
+func (d *Daemon) configRefused(o offer, err error) {
+	d.warnf("%v", err)
+	d.emit(wire.Event{Kind: wire.EventConfigRefused, Service: o.svc, Gen: o.entry.Gen, From: o.from, Error: err.Error()})
 }
 
 func writeJSON(w http.ResponseWriter, v any) {

@@ -10,6 +10,6 @@ import (
 // when set: how the daemon's own cost is investigated.
 func (d *Daemon) servePprof() {
 	if addr := os.Getenv("OMHCL_PPROF"); addr != "" {
-		go func() { d.logf("pprof: %v", http.ListenAndServe(addr, nil)) }()
+		go func() { d.errorf("pprof: %v", http.ListenAndServe(addr, nil)) }()
 	}
 }

@@ -33,7 +33,7 @@ func (d *Daemon) serveRemoteAPI(ctx context.Context, r RemoteAPI) error {
 	if r.CertFile == "" || r.KeyFile == "" || r.TokenFile == "" {
 		return errors.New("the TCP API needs a certificate, a key and a token file")
 	}
-	token, err := readToken(r.TokenFile)
+	token, err := readToken("TCP API", r.TokenFile)
 	if err != nil {
 		return err
 	}
@@ -51,7 +51,7 @@ func (d *Daemon) serveRemoteAPI(ctx context.Context, r RemoteAPI) error {
 	go func() {
 		// no member comes here: every address has the strangers' caps
 		if err := srv.ServeTLS(d.limitConns(ln, "TCP API", false), "", ""); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			d.logf("TCP API: %v", err)
+			d.errorf("TCP API: %v", err)
 		}
 	}()
 	return nil
@@ -70,14 +70,15 @@ func bearer(token string, next http.Handler) http.Handler {
 	})
 }
 
-func readToken(path string) (string, error) {
+// readToken reads the bearer token of a listener (what: its name).
+func readToken(what, path string) (string, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return "", fmt.Errorf("TCP API token: %w", err)
+		return "", fmt.Errorf("%s token: %w", what, err)
 	}
 	t := strings.TrimSpace(string(b))
 	if len(t) < 16 {
-		return "", fmt.Errorf("TCP API token in %s: at least 16 characters", path)
+		return "", fmt.Errorf("%s token in %s: at least 16 characters", what, path)
 	}
 	return t, nil
 }

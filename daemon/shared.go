@@ -128,7 +128,7 @@ func (s *sharedStates) merge(in map[string]wire.ServiceState) []error {
 // each one it refuses (merge).
 func (d *Daemon) mergeShared(peer string, in map[string]wire.ServiceState) {
 	for _, err := range d.shared.merge(in) {
-		d.logf("from %s: %v", peer, err)
+		d.warnf("from %s: %v", peer, err)
 	}
 }
 

@@ -51,9 +51,11 @@ func (d *Daemon) scheduleSyncs(ctx context.Context, svc *lang.Service, li *plan.
 	go func() {
 		defer d.work.Done()
 		defer d.syncs.release(svc.Name)
+		before := d.armedSyncRecords(li)
+		defer func() { d.emitSyncs(svc.Name, before, d.armedSyncRecords(li)) }()
 		self, err := os.Executable()
 		if err != nil {
-			d.logf("%s: syncs: %v", svc.Name, err)
+			d.errorf("%s: syncs: %v", svc.Name, err)
 			return
 		}
 		_, err = engine.Sync(ctx, engine.SyncRequest{
@@ -68,7 +70,7 @@ func (d *Daemon) scheduleSyncs(ctx context.Context, svc *lang.Service, li *plan.
 			Log:  providers.NewLog(prefixWriter{d, svc.Name}),
 		})
 		if err != nil {
-			d.logf("%s: sync failed: %v", svc.Name, err)
+			d.errorf("%s: sync failed: %v", svc.Name, err)
 		}
 	}()
 }

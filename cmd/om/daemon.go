@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"os/signal"
 	"strings"
 	"syscall"
@@ -24,24 +25,34 @@ func newDaemon(e *cli.Env) *cobra.Command {
 func newDaemonRun(e *cli.Env) *cobra.Command {
 	var bind, profile string
 	var remote daemon.RemoteAPI
+	var metrics daemon.MetricsAPI
 	var noEvents bool
+	var logFormat string
 	cmd := &cobra.Command{
 		Use:   "run",
 		Short: "Run the daemon in the foreground (systemd: contrib/omhcl.service)",
 		Long: `run starts the node's daemon: serf gossip on --bind (encrypted with the
 cluster secret), the peer API on the next port, and the local API on the
 unix socket STATE_DIR/daemon.sock (root only). On its first start the node
-makes a cluster of one with a new secret; "om daemon join" joins another.`,
-		Example: "  om daemon run --bind 198.18.10.1:7946 --profile fast",
-		Args:    cobra.NoArgs,
+makes a cluster of one with a new secret; "om daemon join" joins another.
+
+It logs on stderr with log/slog: a level and an RFC 3339 time on every line,
+key=value text, or one JSON object per line with --log-format json. SIGTERM
+or SIGINT stop it (the log says which); its services keep running.
+
+Prometheus metrics (docs/metrics.md) are served at GET /metrics on the API
+socket, and on TCP with --metrics-addr (off by default), with a bearer token
+when --metrics-token-file is set and TLS with --metrics-cert and --metrics-key.`,
+		Example: "  om daemon run --bind 198.18.10.1:7946 --profile fast\n" +
+			"  om daemon run --bind 198.18.10.1:7946 --metrics-addr 198.18.10.1:9436 --metrics-token-file /etc/omhcl/metrics.token --log-format json",
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			d, err := daemon.New(daemon.Options{Node: e.NodeName(), StateDir: e.StateDir, Bind: bind, Profile: profile, Remote: remote, NoEvents: noEvents})
+			d, err := daemon.New(daemon.Options{Node: e.NodeName(), StateDir: e.StateDir, Bind: bind, Profile: profile, Remote: remote,
+				Metrics: metrics, NoEvents: noEvents, Log: e.Err, LogFormat: logFormat})
 			if err != nil {
 				return err
 			}
-			ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-			defer stop()
-			return d.Run(ctx)
+			return d.Run(signalContext())
 		},
 	}
 	cmd.Flags().StringVar(&bind, "bind", "0.0.0.0:7946", "gossip address; the peer API listens on the next port")
@@ -50,8 +61,27 @@ makes a cluster of one with a new secret; "om daemon join" joins another.`,
 	cmd.Flags().StringVar(&remote.CertFile, "api-cert", "", "TLS certificate of the TCP API")
 	cmd.Flags().StringVar(&remote.KeyFile, "api-key", "", "TLS key of the TCP API")
 	cmd.Flags().StringVar(&remote.TokenFile, "api-token-file", "", "file holding the bearer token clients must send (OMHCL_API_TOKEN on their side)")
+	cmd.Flags().StringVar(&metrics.Addr, "metrics-addr", "", "also serve the Prometheus metrics on this TCP address, GET /metrics (off by default)")
+	cmd.Flags().StringVar(&metrics.TokenFile, "metrics-token-file", "", "file holding the bearer token a scrape must send (at least 16 characters)")
+	cmd.Flags().StringVar(&metrics.CertFile, "metrics-cert", "", "TLS certificate of the metrics listener (with --metrics-key)")
+	cmd.Flags().StringVar(&metrics.KeyFile, "metrics-key", "", "TLS key of the metrics listener")
+	cmd.Flags().StringVar(&logFormat, "log-format", daemon.LogText, "log format: text (key=value) or json (one object per line)")
 	cmd.Flags().BoolVar(&noEvents, "no-events", false, "do not follow the container engines' event streams: check monitored resources at the monitor interval only (an engine whose stream is unreliable)")
 	return cmd
+}
+
+// signalContext ends at SIGINT or SIGTERM, the signal as its cause (the
+// daemon's last lines say why it stopped). A second signal kills at once.
+func signalContext() context.Context {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
+	go func() {
+		s := <-sigs
+		signal.Stop(sigs)
+		cancel(fmt.Errorf("signal %s", s))
+	}()
+	return ctx
 }
 
 func newDaemonJoin(e *cli.Env) *cobra.Command {

@@ -1,0 +1,165 @@
+package daemon
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/omhcl/omhcl/testfixtures/loopback"
+	"github.com/omhcl/omhcl/wire"
+)
+
+// runOneNode runs a daemon of one node for the test; stop stops it (the
+// test's end does too).
+func runOneNode(t *testing.T, opts Options) (c *wire.Client, stop func()) {
+	t.Helper()
+	opts.Node, opts.StateDir, opts.Profile = "n1", t.TempDir(), "fast"
+	opts.Bind = fmt.Sprintf("127.0.0.1:%d", loopback.FreePortPair(t))
+	if opts.Log == nil {
+		opts.Log = testLog{t}
+	}
+	d, err := New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancelCause(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- d.Run(ctx) }()
+	var once sync.Once
+	stop = func() { once.Do(func() { cancel(fmt.Errorf("the test ends")); <-done }) }
+	t.Cleanup(stop)
+	for end := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if c, _ := wire.Connect(ctx, opts.StateDir); c != nil {
+			return c, stop
+		}
+		if time.Now().After(end) {
+			t.Fatal("the daemon does not answer")
+		}
+	}
+}
+
+// The metrics listener refuses a scrape without the token (401, and the
+// connection closed), serves one with it, and GET /metrics on the API
+// socket serves the same series.
+func TestMetricsListener(t *testing.T) {
+	token := filepath.Join(t.TempDir(), "token")
+	if err := os.WriteFile(token, []byte("0123456789abcdef0123\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	addr := fmt.Sprintf("127.0.0.1:%d", loopback.FreePortPair(t))
+	runOneNode(t, Options{Metrics: MetricsAPI{Addr: addr, TokenFile: token}})
+
+	for _, auth := range []string{"", "Bearer wrong-token-0123456789"} {
+		conn, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req := "GET /metrics HTTP/1.1\r\nHost: x\r\n"
+		if auth != "" {
+			req += "Authorization: " + auth + "\r\n"
+		}
+		fmt.Fprint(conn, req+"\r\n")
+		conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+		br := bufio.NewReader(conn)
+		resp, err := http.ReadResponse(br, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		if resp.StatusCode != http.StatusUnauthorized || !resp.Close {
+			t.Errorf("Authorization %q: %s, Connection: close %v; want 401 and close", auth, resp.Status, resp.Close)
+		}
+		if _, err := br.ReadByte(); err != io.EOF {
+			t.Errorf("Authorization %q: the connection is still open after the refusal (%v)", auth, err)
+		}
+		conn.Close()
+	}
+
+	req, _ := http.NewRequest("GET", "http://"+addr+"/metrics", nil)
+	req.Header.Set("Authorization", "Bearer 0123456789abcdef0123")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{`omhcl_node_quorum{node="n1"} 1`, `omhcl_node_members_alive{node="n1"} 1`,
+		`omhcl_events_total{kind="daemon.start",node="n1"} 1`, "process_resident_memory_bytes"} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("the scrape (%s) lacks %s:\n%s", resp.Status, want, body)
+		}
+	}
+}
+
+// The daemon's log: a level and an RFC 3339 time with its date on every
+// line, key=value text or JSON; a start line, and a stop line with why.
+func TestDaemonLogFormats(t *testing.T) {
+	for _, format := range []string{LogText, LogJSON} {
+		t.Run(format, func(t *testing.T) {
+			var log syncBuffer
+			c, stop := runOneNode(t, Options{Log: &log, LogFormat: format})
+			if _, err := c.Action(context.Background(), "nosuch", wire.ActionRequest{Action: "freeze"}); err == nil {
+				t.Fatal("an action on no service succeeded")
+			}
+			stop()
+			out := log.String()
+			for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+				ok := strings.HasPrefix(l, "time=20") && strings.Contains(l, " level=")
+				if format == LogJSON {
+					ok = strings.HasPrefix(l, `{"time":"20`) && strings.Contains(l, `"level":"`)
+				}
+				if !ok {
+					t.Errorf("a %s line without time and level: %s", format, l)
+				}
+			}
+			for _, want := range []string{"daemon starting", "daemon stopping", "the test ends", "daemon stopped"} {
+				if !strings.Contains(out, want) {
+					t.Errorf("the log lacks %q:\n%s", want, out)
+				}
+			}
+		})
+	}
+}
+
+// syncBuffer is a log written by several goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
+
+// The API socket serves the metrics and the events too: a replay shows
+// the daemon's start.
+func TestMetricsAndEventsOnTheSocket(t *testing.T) {
+	c, _ := runOneNode(t, Options{})
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	var got []wire.Event
+	err := c.Events(ctx, wire.EventsRequest{Since: time.Minute}, func(e wire.Event) error {
+		got = append(got, e)
+		return io.EOF
+	})
+	if err != io.EOF || len(got) != 1 || got[0].Kind != wire.EventDaemonStart || got[0].Node != "n1" {
+		t.Fatalf("the replay: %v %+v, want the daemon's start", err, got)
+	}
+}
