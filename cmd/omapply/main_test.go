@@ -13,13 +13,13 @@ import (
 	"github.com/omhcl/omhcl/testfixtures/binaries"
 )
 
-var omapplyBin, omplanBin string
+var omapplyBin, omplanBin, omBin string
 
 func TestMain(m *testing.M) {
 	binaries.Main(func(dir string) int {
-		omapplyBin, omplanBin = filepath.Join(dir, "omapply"), filepath.Join(dir, "omplan")
+		omapplyBin, omplanBin, omBin = filepath.Join(dir, "omapply"), filepath.Join(dir, "omplan"), filepath.Join(dir, "om")
 		return m.Run()
-	}, "github.com/omhcl/omhcl/cmd/omapply", "github.com/omhcl/omhcl/cmd/omplan")
+	}, "github.com/omhcl/omhcl/cmd/omapply", "github.com/omhcl/omhcl/cmd/omplan", "github.com/omhcl/omhcl/cmd/om")
 }
 
 // movingService has two apps; a comes up by itself right after omapply's

@@ -1,0 +1,63 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/omhcl/omhcl/testfixtures/loopback"
+)
+
+// startDaemon runs "om daemon run" on the node, on a free loopback port,
+// until the test ends.
+func (n *node) startDaemon() {
+	n.t.Helper()
+	port := loopback.FreePortPair(n.t)
+	cmd := exec.Command(omBin, "daemon", "run", "--bind", fmt.Sprintf("127.0.0.1:%d", port))
+	cmd.Env = append(os.Environ(), "OMHCL_NODE=demo1", "OMHCL_STATE_DIR="+filepath.Join(n.dir, "state"))
+	var log bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &log, &log
+	if err := cmd.Start(); err != nil {
+		n.t.Fatal(err)
+	}
+	exited := make(chan struct{})
+	go func() { cmd.Wait(); close(exited) }()
+	n.t.Cleanup(func() { cmd.Process.Kill(); <-exited })
+	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		select {
+		case <-exited:
+			n.t.Fatalf("the daemon exited:\n%s", log.String())
+		default:
+		}
+		if _, code := n.run("", omBin, "daemon", "status"); code == 0 {
+			return
+		}
+	}
+	n.t.Fatalf("no daemon answered:\n%s", log.String())
+}
+
+// With a daemon on the node, omapply hands the configuration to the
+// cluster: a change, so not without approval. Once the daemon has it,
+// omapply without approval has nothing to hand.
+func TestNoApprovalHandsNothingToTheCluster(t *testing.T) {
+	n := newNodeWith(t, threeApps)
+	n.startDaemon()
+	out, code := n.run("", omapplyBin, n.dir)
+	if code != 1 || !strings.Contains(out, "no terminal to ask for approval: the configuration of svc was not handed to the cluster daemon, nothing changed") {
+		t.Fatalf("omapply without approval, a daemon running: exit %d", code)
+	}
+	if mon, _ := n.run("", omBin, "mon"); strings.Contains(mon, "svc") {
+		t.Fatal("the daemon has svc: omapply handed it without approval")
+	}
+	if out, code = n.run("", omapplyBin, "-auto-approve", n.dir); code != 0 || !strings.Contains(out, "svc: configuration generation 1 (") {
+		t.Fatalf("omapply -auto-approve, a daemon running: exit %d", code)
+	}
+	if out, code = n.run("", omapplyBin, n.dir); code != 0 || strings.Contains(out, "not handed") {
+		t.Fatalf("omapply without approval of the configuration the daemon has: exit %d", code)
+	}
+}
