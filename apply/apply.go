@@ -133,7 +133,10 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	}
 	res := &Result{}
 	for _, svc := range services {
-		res.Services = append(res.Services, runService(ctx, o, svc))
+		began := time.Now()
+		sr := runService(ctx, o, svc)
+		record(ctx, o, sr, began) // om SVC logs (record.go)
+		res.Services = append(res.Services, sr)
 	}
 	return res, nil
 }

@@ -255,7 +255,7 @@ func (d *Daemon) actFor(ctx context.Context, cfg *lang.Config, svc, what, why, t
 	d.mu.Unlock()
 	d.logf("%s: %s (%s)", svc, what, why)
 	d.emit(wire.Event{Kind: wire.EventDecision, Service: svc, Action: what, Reason: why, Peer: target})
-	ctx = d.startContext(ctx, req)
+	ctx = engine.WithBy(d.startContext(ctx, req), "daemon: "+what+" ("+why+")") // om SVC logs
 	began := time.Now()
 	d.work.Add(1)
 	go func() {

@@ -118,7 +118,7 @@ func (d *Daemon) dropAddresses(ctx context.Context) {
 				Target: plan.TargetDown, RIDs: addrs, Log: providers.NewLog(prefixWriter{d, svc}), LockTimeout: 5 * time.Second,
 				// the addresses inside containers too: the containers run on
 				Levels: plan.Levels{Master: true, AllSlaves: true}, Agents: d.agentCalls()}
-			_, res, err := engine.Converge(ctx, req)
+			_, res, err := engine.Converge(engine.WithBy(ctx, "daemon: fence (no quorum)"), req)
 			if err == nil && res != nil {
 				err = res.Err()
 			}

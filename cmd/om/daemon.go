@@ -17,9 +17,7 @@ import (
 )
 
 func newDaemon(e *cli.Env) *cobra.Command {
-	cmd := &cobra.Command{Use: "daemon", Short: "Run and join the cluster daemon"}
-	cmd.AddCommand(newDaemonRun(e), newDaemonJoin(e), newDaemonStatus(e))
-	return cmd
+	return group("daemon", "Run and join the cluster daemon", newDaemonRun(e), newDaemonStart(e), newDaemonJoin(e), newDaemonStatus(e))
 }
 
 func newDaemonRun(e *cli.Env) *cobra.Command {
@@ -131,35 +129,7 @@ command line, where every local user could read it.`,
 	return cmd
 }
 
-func newDaemonStatus(e *cli.Env) *cobra.Command {
-	return &cobra.Command{
-		Use:   "status",
-		Short: "Say whether the local daemon runs, and its view in brief",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := wire.Connect(cmd.Context(), e.Store().Root)
-			if err != nil {
-				fmt.Fprintf(e.Out, "daemon: not running (%v)\n", err)
-				return cli.ErrReported
-			}
-			v, err := c.Mon(cmd.Context())
-			if err != nil {
-				return err
-			}
-			var alive []string
-			for _, n := range v.Nodes {
-				if n.Status == "alive" {
-					alive = append(alive, n.Name)
-				}
-			}
-			fmt.Fprintf(e.Out, "daemon: running on %s, profile %s, quorum %v, alive: %s\n", v.Node, v.Profile, v.Quorum, strings.Join(alive, " "))
-			return nil
-		},
-	}
-}
-
 func newCluster(e *cli.Env) *cobra.Command {
-	cmd := &cobra.Command{Use: "cluster", Short: "Read and change the cluster settings"}
 	var kw string
 	get := &cobra.Command{
 		Use:     "get --kw KEYWORD",
@@ -206,6 +176,5 @@ func newCluster(e *cli.Env) *cobra.Command {
 		},
 	}
 	set.Flags().StringSliceVar(&kws, "kw", nil, "KEYWORD=VALUE (repeatable)")
-	cmd.AddCommand(get, set)
-	return cmd
+	return group("cluster", "Read and change the cluster settings", get, set)
 }

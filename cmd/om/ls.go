@@ -2,20 +2,30 @@ package main
 
 import (
 	"crypto/rand"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 
 	"github.com/omhcl/omhcl/cmd/internal/cli"
+	"github.com/omhcl/omhcl/lang"
 	"github.com/spf13/cobra"
 )
 
 func newLs(e *cli.Env, cf *configFlags) *cobra.Command {
-	return &cobra.Command{
-		Use:     "ls [SELECTOR...]",
-		Short:   "List the configured services (those a selector picks)",
-		Example: "  om ls\n  om '*/svc/*' ls\n  om 'web*' ls",
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "ls [SELECTOR...]",
+		Short: "List the configured services (those a selector picks)",
+		Long: `ls prints the names of the configured services, one a line (those the
+selectors pick). --json prints a list of objects: name, OpenSVC path
+(root/svc/NAME), nodes, drpnodes, orchestrate, topology and app, as the
+service's settings evaluate on this node.`,
+		Example: `  om ls
+  om '*/svc/*' ls
+  om 'web*' ls
+  om ls --json | jq -r '.[] | select(.orchestrate == "ha") | .name'`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cfg, names, err := cf.services(e, args)
 			if err != nil {
@@ -26,12 +36,48 @@ func newLs(e *cli.Env, cf *configFlags) *cobra.Command {
 					names = append(names, s.Name)
 				}
 			}
-			for _, n := range names {
-				fmt.Fprintln(e.Out, n)
+			if !asJSON {
+				for _, n := range names {
+					fmt.Fprintln(e.Out, n)
+				}
+				return nil
 			}
-			return nil
+			list := []lsEntry{} // [] rather than null when empty
+			for _, n := range names {
+				list = append(list, newLsEntry(cfg.Service(n), e.NodeName()))
+			}
+			enc := json.NewEncoder(e.Out)
+			enc.SetIndent("", "  ")
+			return enc.Encode(list)
 		},
 	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the services and their main settings as JSON")
+	return cmd
+}
+
+// lsEntry is a service in om ls --json.
+type lsEntry struct {
+	Name        string   `json:"name"`
+	Path        string   `json:"path"`
+	Nodes       []string `json:"nodes"`
+	DrpNodes    []string `json:"drpnodes,omitempty"`
+	Orchestrate string   `json:"orchestrate,omitempty"`
+	Topology    string   `json:"topology,omitempty"`
+	App         string   `json:"app,omitempty"`
+	// Error says why the settings do not evaluate on this node.
+	Error string `json:"error,omitempty"`
+}
+
+func newLsEntry(svc *lang.Service, node string) lsEntry {
+	ent := lsEntry{Name: svc.Name, Path: "root/svc/" + svc.Name, Nodes: []string{}}
+	inst, diags := svc.Evaluate(node, nil)
+	if diags.HasErrors() {
+		ent.Error = diags.Error()
+		return ent
+	}
+	st := inst.Settings
+	ent.Nodes, ent.DrpNodes, ent.Orchestrate, ent.Topology, ent.App = append(ent.Nodes, st.Nodes...), st.DrpNodes, st.Orchestrate, st.Topology, st.App
+	return ent
 }
 
 // newCreate writes a new service file with this node in nodes and a new

@@ -80,8 +80,9 @@ Exit codes: 0 success, 1 error.`,
 		newLs(e, &cf),
 		newCreate(e, &cf),
 		group("edit", "Edit a service's configuration", newEditConfig(e, &cf)),
-		// the seed's "om svc1 print status" is status
-		hidden(group("print", "Print a service's status", newStatus(e, &cf))),
+		// the seed's "om svc1 print status" is status; print config, json
+		// status, restart and logs: print.go, restart.go, logs.go
+		newPrint(e, &cf), newJSON(e, &cf), newRestart(e, &cf), newLogs(e, &cf),
 		newDaemon(e),
 		newCluster(e),
 		newMon(e),
@@ -96,15 +97,19 @@ Exit codes: 0 success, 1 error.`,
 	return root
 }
 
-// group is a command that only holds subcommands; an unknown one is an
-// error naming it rather than the usage.
+// group is a command that only holds subcommands. Given none, it prints
+// its help on stderr and exits 1, so that a script that forgot the
+// command fails instead of going on as if it had acted; an unknown one is
+// an error naming it rather than the usage.
 func group(name, short string, subs ...*cobra.Command) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   name + " COMMAND",
 		Short: short,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
-				return cmd.Help()
+				cmd.SetOut(cmd.ErrOrStderr())
+				cmd.Help()
+				return fmt.Errorf("%q needs one of the commands above", cmd.CommandPath())
 			}
 			return fmt.Errorf("unknown command %q for %q", args[0], cmd.CommandPath())
 		},
