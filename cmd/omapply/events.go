@@ -88,7 +88,9 @@ type serviceResult struct {
 }
 
 func newEvents(w io.Writer, node string) *events {
-	return &events{enc: json.NewEncoder(w), node: node, began: time.Now(), log: providers.NewLog(io.Discard)}
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false) // commands hold > and &: keep them readable
+	return &events{enc: enc, node: node, began: time.Now(), log: providers.NewLog(io.Discard)}
 }
 
 func (ev *events) emit(x event) {
