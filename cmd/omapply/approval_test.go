@@ -4,8 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
-	"errors"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -172,18 +170,8 @@ type readEvent struct {
 // line of it as an event.
 func (n *node) runJSON(args ...string) ([]readEvent, string, int) {
 	n.t.Helper()
-	cmd := exec.Command(omapplyBin, args...)
-	cmd.Env = append(os.Environ(), "OMHCL_NODE=demo1", "OMHCL_STATE_DIR="+filepath.Join(n.dir, "state"), "NO_COLOR=1")
 	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	code := 0
-	var exit *exec.ExitError
-	if errors.As(err, &exit) {
-		code = exit.ExitCode()
-	} else if err != nil {
-		n.t.Fatal(err)
-	}
+	code := n.exec(nil, &stdout, &stderr, append([]string{omapplyBin}, args...)...)
 	n.t.Logf("omapply %s: exit %d\nstdout:\n%sstderr:\n%s", strings.Join(args, " "), code, stdout.String(), stderr.String())
 	var evs []readEvent
 	sc := bufio.NewScanner(&stdout)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -63,23 +64,29 @@ func (n *node) exists(name string) bool {
 }
 
 // run runs argv (omapply, or script(1) running it on a terminal) as node
-// demo1, with stdin.
+// demo1, with stdin, and returns its output (stdout and stderr).
 func (n *node) run(stdin string, argv ...string) (string, int) {
+	n.t.Helper()
+	var out bytes.Buffer
+	code := n.exec(strings.NewReader(stdin), &out, &out, argv...)
+	n.t.Logf("%s: exit %d\n%s", strings.Join(argv, " "), code, out.String())
+	return out.String(), code
+}
+
+// exec runs argv as node demo1 and returns its exit code.
+func (n *node) exec(stdin io.Reader, stdout, stderr io.Writer, argv ...string) int {
 	n.t.Helper()
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Env = append(os.Environ(), "OMHCL_NODE=demo1", "OMHCL_STATE_DIR="+filepath.Join(n.dir, "state"), "NO_COLOR=1")
-	var out bytes.Buffer
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = strings.NewReader(stdin), &out, &out
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = stdin, stdout, stderr
 	err := cmd.Run()
-	code := 0
 	var exit *exec.ExitError
 	if errors.As(err, &exit) {
-		code = exit.ExitCode()
+		return exit.ExitCode()
 	} else if err != nil {
 		n.t.Fatal(err)
 	}
-	n.t.Logf("%s: exit %d\n%s", strings.Join(argv, " "), code, out.String())
-	return out.String(), code
+	return 0
 }
 
 const planned = "The state of node demo1 moved under the plan above (svc.app#a down → up): planned again."
