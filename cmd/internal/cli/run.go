@@ -43,8 +43,8 @@ func (s *Selection) AddFlags(fs *pflag.FlagSet, withTarget bool) {
 	fs.StringSliceVar(&s.Levels.Slaves, "slave", nil, "encapsulated services: act on the level inside this container (its encap node name; repeatable)")
 	fs.BoolVar(&s.Levels.AllSlaves, "slaves", false, "encapsulated services: act on the level inside every container")
 	if withTarget {
-		fs.StringVar(&s.Target, "desired", "", "what the services should be on this node: up, standby, down, provision, unprovision (default: up on the first node of nodes, standby on the others)")
-		fs.StringArrayVar(&s.Addresses, "target", nil, "only this resource and what it needs, by its address in plans: web.ip#0, web.app (every app of web) or web (repeatable; up, down... here is the deprecated spelling of -desired)")
+		fs.StringVar(&s.Target, "desired", "", "what the services should be on this node, `STATE`: up, standby, down, provision, unprovision (default: up on the first node of nodes, standby on the others)")
+		fs.StringArrayVar(&s.Addresses, "target", nil, "only the resource at `ADDR` and what it needs; ADDR as plans print it: web.ip#0, web.app (every app of web), web (repeatable; up, down...: the deprecated spelling of -desired)")
 	}
 }
 
