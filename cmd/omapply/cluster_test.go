@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -59,5 +60,10 @@ func TestNoApprovalHandsNothingToTheCluster(t *testing.T) {
 	}
 	if out, code = n.run("", omapplyBin, n.dir); code != 0 || strings.Contains(out, "not handed") {
 		t.Fatalf("omapply without approval of the configuration the daemon has: exit %d", code)
+	}
+	// svc is not orchestrated: handed, and still converged here
+	evs, stderr, code := n.runJSON("-json", "-auto-approve", n.dir)
+	if got := summary(evs); code != 0 || !slices.Equal(got, []string{"plan", "outcome no_changes"}) || !strings.Contains(stderr, "svc: configuration generation 1 (") {
+		t.Fatalf("omapply -json, a daemon running: exit %d, events %q; want the plan and its outcome, and the hand-off line on stderr", code, got)
 	}
 }
