@@ -115,7 +115,7 @@ cycle() { # WHO N START... -- STOP...
 	timed "$who.stop" "$n" "$@"
 	check_down "$who stop, cycle $n"
 }
-omhcl_cycle() { cycle omhcl "$1" "$BIN/omapply" -auto-approve --target up "$WORK/micro" -- "$BIN/om" micro stop; }
+omhcl_cycle() { cycle omhcl "$1" "$BIN/omapply" -auto-approve -desired up "$WORK/micro" -- "$BIN/om" micro stop; }
 shell_cycle() { cycle shell "$1" testfixtures/benchshell/micro/start.sh -- testfixtures/benchshell/micro/stop.sh; }
 
 echo "== part 3: start then stop of the micro-container service (pause container, ip.netns, httpd), $CYCLES cycles each ($("$DOCKER" version -f 'engine {{.Server.Version}}'))"
@@ -128,4 +128,4 @@ lab_up
 omhcl_cycle 0
 shell_cycle 0
 run_cycles
-cycle_report 1.2 "omhcl: omapply -auto-approve --target up, om micro stop; shell: testfixtures/benchshell/micro with $DOCKER"
+cycle_report 1.2 "omhcl: omapply -auto-approve -desired up, om micro stop; shell: testfixtures/benchshell/micro with $DOCKER"

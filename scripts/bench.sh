@@ -175,7 +175,7 @@ apply_lab_up() {
 }
 
 omhcl_cycle() {
-	timed omhcl.start "$1" "$BIN/omapply" -auto-approve --target up "$WORK/demo"
+	timed omhcl.start "$1" "$BIN/omapply" -auto-approve -desired up "$WORK/demo"
 	check_up "omapply, cycle $1"
 	timed omhcl.stop "$1" "$BIN/om" web stop
 	check_down "om web stop, cycle $1"
@@ -215,7 +215,7 @@ check_down() {
 
 # apply_report prints the medians per operation and per cycle.
 apply_report() {
-	cycle_report 1.5 "omhcl: omapply -auto-approve --target up, om web stop; shell: testfixtures/benchshell"
+	cycle_report 1.5 "omhcl: omapply -auto-approve -desired up, om web stop; shell: testfixtures/benchshell"
 }
 
 echo "== make bench on $(uname -n): $(nproc) cpus, $(awk '{ print "load " $1 " " $2 " " $3 }' /proc/loadavg), $(go env GOVERSION)"
