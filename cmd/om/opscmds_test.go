@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -247,5 +248,49 @@ func TestRestartAndLogs(t *testing.T) {
 	}
 	if out := n.must("web2", "logs"); !strings.Contains(out, ": FAILED in ") || !strings.Contains(out, "  rolled back: app#a") {
 		t.Errorf("om web2 logs:\n%s", out)
+	}
+}
+
+// The systemd unit's stop drains with flags om node drain takes, only
+// when OMHCL_STOP_DRAIN=yes, and gives the drain time before systemd
+// kills the daemon; systemd-analyze finds no fault in it.
+func TestUnitDrainsOnStopWhenAsked(t *testing.T) {
+	unit, err := os.ReadFile("../../contrib/omhcl.service")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stop string
+	for _, line := range strings.Split(string(unit), "\n") {
+		if v, ok := strings.CutPrefix(line, "ExecStop="); ok {
+			stop = v
+		}
+	}
+	for _, want := range []string{`"$$OMHCL_STOP_DRAIN" = yes`, "/usr/local/bin/om node drain --until-restart --wait --timeout", "|| echo"} {
+		if !strings.Contains(stop, want) {
+			t.Errorf("the unit's ExecStop lacks %q: %s", want, stop)
+		}
+	}
+	for _, want := range []string{"Environment=OMHCL_STOP_DRAIN=no", "Environment=OMHCL_DRAIN_TIMEOUT=5m", "TimeoutStopSec=6min"} {
+		if !strings.Contains(string(unit), want+"\n") {
+			t.Errorf("the unit lacks %s", want)
+		}
+	}
+	help := newNode(t).must("node", "drain", "--help")
+	for _, flag := range []string{"--until-restart", "--wait", "--timeout"} {
+		if !strings.Contains(help, flag) {
+			t.Errorf("om node drain takes no %s, which the unit's stop passes", flag)
+		}
+	}
+	analyze, err := exec.LookPath("systemd-analyze")
+	if err != nil {
+		t.Skip("no systemd-analyze to verify the unit")
+	}
+	dir := t.TempDir()
+	copied := strings.ReplaceAll(string(unit), "/usr/local/bin/om", omBin)
+	if err := os.WriteFile(filepath.Join(dir, "omhcl.service"), []byte(copied), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command(analyze, "verify", filepath.Join(dir, "omhcl.service")).CombinedOutput(); err != nil || len(out) > 0 {
+		t.Errorf("systemd-analyze verify: %v\n%s", err, out)
 	}
 }
