@@ -15,6 +15,9 @@ import (
 // containers are not encapsulated in turn. Each of these would leave the
 // encap resources run nowhere, or twice, while the service reports up.
 func (k Checker) Encap(svc *lang.Service) hcl.Diagnostics {
+	if !svc.MayEncapsulate() {
+		return nil
+	}
 	base, diags := svc.Evaluate("", nil)
 	if diags.HasErrors() || base == nil {
 		return nil

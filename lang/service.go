@@ -38,6 +38,22 @@ func (s *Service) Block(rid string) *Block {
 	return nil
 }
 
+// MayEncapsulate says whether the service could take part in
+// encapsulation on some node: it sets encapnodes in some scope, or has a
+// container, or a resource with tags (encap is one). A service that
+// cannot needs no evaluation for the encapsulation checks.
+func (s *Service) MayEncapsulate() bool {
+	if s.settings.seen["encapnodes"] {
+		return true
+	}
+	for _, b := range s.Blocks {
+		if b.Kind == "container" || b.attrs.seen["tags"] {
+			return true
+		}
+	}
+	return false
+}
+
 // Order returns the rids in start order.
 func (s *Service) Order() []string {
 	out := make([]string, len(s.order))

@@ -145,6 +145,9 @@ next:
 // knownTags refuses a --tag that no resource of the selected services
 // carries, on this node or in its containers, as knownRIDs does.
 func knownTags(cfg *lang.Config, sel Selection, node string) error {
+	if len(sel.Tags) == 0 {
+		return nil // nothing to check: no service is evaluated for it
+	}
 	var have []string
 	for _, svc := range cfg.Services {
 		if len(sel.Services) > 0 && !slices.Contains(sel.Services, svc.Name) {
