@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/omhcl/omhcl/testfixtures/loopback"
 	"github.com/omhcl/omhcl/wire"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // runOneNode runs a daemon of one node for the test; stop stops it (the
@@ -161,5 +163,47 @@ func TestMetricsAndEventsOnTheSocket(t *testing.T) {
 	})
 	if err != io.EOF || len(got) != 1 || got[0].Kind != wire.EventDaemonStart || got[0].Node != "n1" {
 		t.Fatalf("the replay: %v %+v, want the daemon's start", err, got)
+	}
+}
+
+// docs/metrics.md lists every series the daemon exports, and the Grafana
+// dashboard and the alert rules use no other.
+func TestMetricsAreDocumented(t *testing.T) {
+	d := &Daemon{opts: Options{Node: "n1"}, bus: newEventBus()}
+	m := newMetrics(d)
+	ch := make(chan *prometheus.Desc, 100)
+	m.Describe(ch)
+	m.applyDuration.Describe(ch)
+	m.agentDuration.Describe(ch)
+	close(ch)
+	names := map[string]bool{}
+	re := regexp.MustCompile(`fqName: "([a-z_]+)"`)
+	for desc := range ch {
+		names[re.FindStringSubmatch(desc.String())[1]] = true
+	}
+	doc, err := os.ReadFile("../docs/metrics.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for n := range names {
+		if !strings.Contains(string(doc), "| `"+n+"` |") {
+			t.Errorf("docs/metrics.md does not list %s", n)
+		}
+	}
+	dash, err := os.ReadFile("../contrib/grafana/omhcl.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	used := regexp.MustCompile(`omhcl_[a-z_]+`)
+	for _, src := range []struct {
+		name string
+		text []byte
+	}{{"contrib/grafana/omhcl.json", dash}, {"docs/metrics.md", doc}} {
+		for _, u := range used.FindAllString(string(src.text), -1) {
+			base := strings.TrimSuffix(strings.TrimSuffix(strings.TrimSuffix(u, "_bucket"), "_count"), "_sum")
+			if !names[base] && !names[u] {
+				t.Errorf("%s uses %s, which the daemon does not export", src.name, u)
+			}
+		}
 	}
 }
