@@ -14,13 +14,37 @@ COMMIT    := $(shell git rev-parse HEAD 2>/dev/null)
 DATE      := $(shell date -u $${SOURCE_DATE_EPOCH:+-d @$$SOURCE_DATE_EPOCH} +%Y-%m-%dT%H:%M:%SZ)
 BUILDINFO := github.com/omhcl/omhcl/internal/buildinfo
 LDFLAGS   := -X $(BUILDINFO).version=$(VERSION) -X $(BUILDINFO).commit=$(COMMIT) -X $(BUILDINFO).date=$(DATE)
-export VERSION LDFLAGS
+export VERSION DATE LDFLAGS
 
 all: build
 
 build:
 	@mkdir -p $(BIN)
 	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/ ./cmd/omplan ./cmd/omapply ./cmd/om ./testfixtures/demoweb
+
+# Installs the binaries, the systemd unit (neither enabled nor started),
+# man pages and bash and zsh completion written by the binaries, and
+# /etc/omhcl, where Debian expects them (scripts/install.sh says where and
+# why; docs/install.md). PREFIX=/usr for a package; DESTDIR to stage.
+PREFIX ?= /usr/local
+.PHONY: install uninstall release deb
+install: build
+	PREFIX='$(PREFIX)' DESTDIR='$(DESTDIR)' ./scripts/install.sh $(BIN)
+
+uninstall:
+	PREFIX='$(PREFIX)' DESTDIR='$(DESTDIR)' ./scripts/install.sh --uninstall $(BIN)
+
+# Static binaries for linux/amd64 and linux/arm64, as archives and Debian
+# packages, with SHA256SUMS, in dist/ (scripts/release.sh).
+release: build
+	GO='$(GO)' BIN='$(BIN)' ./scripts/release.sh
+
+# dist/omhcl_VERSION_ARCH.deb, for this machine unless DEB_ARCH=arm64 or
+# amd64 says otherwise; dpkg-deb builds it (scripts/deb.sh says why).
+# Then: apt install ./dist/omhcl_*.deb
+DEB_ARCH ?= $(shell dpkg --print-architecture 2>/dev/null || $(GO) env GOARCH)
+deb: build
+	GO='$(GO)' BIN='$(BIN)' ./scripts/release.sh --deb $(DEB_ARCH)
 
 # Installs the Debian packages the tests and the demo need when they are
 # missing and starts the container engines (root); without root it says what
@@ -87,4 +111,4 @@ fuzz:
 	$(GO) test ./lang -run '^$$' -fuzz '^FuzzExpression$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s
 
 clean:
-	rm -rf $(BIN)
+	rm -rf $(BIN) dist
