@@ -88,7 +88,11 @@ func (d *Daemon) orchestrate(ctx context.Context, cfg *lang.Config, svc *lang.Se
 	if dec.Action == orchestrate.Stop {
 		target = plan.TargetDown
 	}
-	d.act(ctx, cfg, svc.Name, string(dec.Action), dec.Reason, engine.Request{Target: target})
+	to := dec.Target // a relocation there, for the decision's event
+	if to == view.Self {
+		to = ""
+	}
+	d.actFor(ctx, cfg, svc.Name, string(dec.Action), dec.Reason, to, engine.Request{Target: target})
 }
 
 func runsElsewhere(view orchestrate.View, s orchestrate.Service) bool {

@@ -107,15 +107,7 @@ func TestEventStreamEndsWithLagged(t *testing.T) {
 	req := httptest.NewRequest("GET", "/v1/events", nil)
 	ended := make(chan struct{})
 	go func() { d.handleEvents(w, req); close(ended) }()
-	for {
-		d.bus.mu.Lock()
-		n := len(d.bus.subs)
-		d.bus.mu.Unlock()
-		if n == 1 {
-			break
-		}
-		time.Sleep(time.Millisecond)
-	}
+	waitSubscribers(d.bus, 1)
 	for i := 0; i < 2*subscriberBuffer; i++ {
 		d.emit(wire.Event{Kind: wire.EventDecision, Service: "web"})
 	}
@@ -158,15 +150,7 @@ func TestEventStreamOutlivesTheServerTimeouts(t *testing.T) {
 	}
 	got := make(chan wire.Event, 10)
 	go c.Events(ctx, wire.EventsRequest{}, func(e wire.Event) error { got <- e; return nil })
-	for {
-		d.bus.mu.Lock()
-		n := len(d.bus.subs)
-		d.bus.mu.Unlock()
-		if n == 1 {
-			break
-		}
-		time.Sleep(time.Millisecond)
-	}
+	waitSubscribers(d.bus, 1)
 	d.emit(wire.Event{Kind: wire.EventMemberFail, Peer: "n2"})
 	time.Sleep(600 * time.Millisecond) // past both timeouts
 	d.emit(wire.Event{Kind: wire.EventDecision, Service: "web", Action: "start"})
@@ -179,5 +163,18 @@ func TestEventStreamOutlivesTheServerTimeouts(t *testing.T) {
 		case <-ctx.Done():
 			t.Fatalf("no %s", want)
 		}
+	}
+}
+
+// waitSubscribers waits until b has n subscribers.
+func waitSubscribers(b *eventBus, n int) {
+	for {
+		b.mu.Lock()
+		got := len(b.subs)
+		b.mu.Unlock()
+		if got == n {
+			return
+		}
+		time.Sleep(time.Millisecond)
 	}
 }
