@@ -167,25 +167,27 @@ func drainSummary(st *wire.NodeState) string {
 
 // waitDrained polls the daemon until nothing runs here, saying where
 // each service went; at the timeout it fails naming what still runs.
+// Once drained, it waits a little for the services that left to run
+// elsewhere, to say where (not to fail: nothing runs here).
 func waitDrained(ctx context.Context, e *cli.Env, c *wire.Client, st *wire.NodeState, timeout time.Duration) error {
 	fmt.Fprintf(e.Out, "%s: %s\n", st.Node, drainSummary(st))
 	left := names(st.Running)
+	var moved []string // off this node, not seen running elsewhere yet
 	deadline := time.Now().Add(timeout)
-	for !st.Drained {
-		if time.Now().After(deadline) {
-			var lines []string
-			for _, s := range st.Running {
-				why := s.Why
-				if s.Busy != "" {
-					why = s.Busy + " in progress"
-				}
-				if why == "" {
-					why = "on its way off"
-				}
-				lines = append(lines, fmt.Sprintf("  %s: %s", s.Service, why))
-			}
-			fmt.Fprintf(e.Err, "%s: not drained after %s; still running here:\n%s\n", st.Node, timeout, strings.Join(lines, "\n"))
+	var placedBy time.Time
+	for !st.Drained || len(moved) > 0 {
+		if st.Drained && placedBy.IsZero() {
+			placedBy = time.Now().Add(min(time.Until(deadline), 30*time.Second))
+		}
+		if !st.Drained && time.Now().After(deadline) {
+			fmt.Fprintf(e.Err, "%s: not drained after %s; still running here:\n%s\n", st.Node, timeout, stillHere(st))
 			return cli.ErrReported
+		}
+		if st.Drained && time.Now().After(placedBy) {
+			for _, svc := range moved {
+				fmt.Fprintf(e.Out, "%s: off %s, running nowhere yet (om mon shows where it starts)\n", svc, st.Node)
+			}
+			break
 		}
 		select {
 		case <-ctx.Done():
@@ -199,13 +201,51 @@ func waitDrained(ctx context.Context, e *cli.Env, c *wire.Client, st *wire.NodeS
 		now := names(st.Running)
 		for _, svc := range left {
 			if !slices.Contains(now, svc) {
-				fmt.Fprintf(e.Out, "%s: off %s%s\n", svc, st.Node, runsOn(ctx, c, svc))
+				moved = append(moved, svc)
 			}
 		}
 		left = now
+		if len(moved) > 0 {
+			moved = reportPlaced(ctx, e, c, st.Node, moved)
+		}
 	}
 	fmt.Fprintf(e.Out, "%s: drained: nothing runs here%s\n", st.Node, frozenToo(st))
 	return nil
+}
+
+// stillHere says what runs here, and why each stays.
+func stillHere(st *wire.NodeState) string {
+	var lines []string
+	for _, s := range st.Running {
+		why := s.Why
+		if s.Busy != "" {
+			why = s.Busy + " in progress"
+		}
+		if why == "" {
+			why = "on its way off"
+		}
+		lines = append(lines, fmt.Sprintf("  %s: %s", s.Service, why))
+	}
+	return strings.Join(lines, "\n")
+}
+
+// reportPlaced says where the services that left this node run now, and
+// returns those that run nowhere yet.
+func reportPlaced(ctx context.Context, e *cli.Env, c *wire.Client, node string, moved []string) []string {
+	v, err := c.Mon(ctx)
+	if err != nil {
+		return moved
+	}
+	var pending []string
+	for _, svc := range moved {
+		i := slices.IndexFunc(v.Services, func(s wire.MonService) bool { return s.Name == svc })
+		if i < 0 || len(v.Services[i].Running) == 0 || slices.Contains(v.Services[i].Running, node) {
+			pending = append(pending, svc)
+			continue
+		}
+		fmt.Fprintf(e.Out, "%s: off %s, running on %s\n", svc, node, strings.Join(v.Services[i].Running, ", "))
+	}
+	return pending
 }
 
 func names(ss []wire.NodeService) []string {
@@ -214,18 +254,4 @@ func names(ss []wire.NodeService) []string {
 		out[i] = s.Service
 	}
 	return out
-}
-
-// runsOn says where the daemon sees svc run, as ", running on NODE".
-func runsOn(ctx context.Context, c *wire.Client, svc string) string {
-	v, err := c.Mon(ctx)
-	if err != nil {
-		return ""
-	}
-	for _, s := range v.Services {
-		if s.Name == svc && len(s.Running) > 0 {
-			return ", running on " + strings.Join(s.Running, ", ")
-		}
-	}
-	return ", running nowhere yet"
 }
