@@ -177,9 +177,8 @@ func TestMetricsAreDocumented(t *testing.T) {
 	m.agentDuration.Describe(ch)
 	close(ch)
 	names := map[string]bool{}
-	re := regexp.MustCompile(`fqName: "([a-z_]+)"`)
 	for desc := range ch {
-		names[re.FindStringSubmatch(desc.String())[1]] = true
+		names[descName(desc)] = true
 	}
 	doc, err := os.ReadFile("../docs/metrics.md")
 	if err != nil {
@@ -206,4 +205,11 @@ func TestMetricsAreDocumented(t *testing.T) {
 			}
 		}
 	}
+}
+
+var fqName = regexp.MustCompile(`fqName: "([a-z_]+)"`)
+
+// descName is a descriptor's metric name.
+func descName(desc *prometheus.Desc) string {
+	return fqName.FindStringSubmatch(desc.String())[1]
 }
