@@ -35,7 +35,7 @@ MAINTAINER=${DEB_MAINTAINER:-omhcl developers <omhcl@users.noreply.github.com>}
 
 debversion() {
 	local v=${VERSION#v}
-	if [[ $v =~ ^[0-9] ]]; then
+	if [[ $v =~ ^[0-9]+\.[0-9] ]]; then # a tag; a bare hash may start with a digit
 		# 1.2.3-4-gabc1234-dirty: upstream versions take no '-' without a
 		# Debian revision
 		local base=${v%%-*}

@@ -170,8 +170,8 @@ func TestDeb(t *testing.T) {
 		return strings.TrimSpace(string(out))
 	}
 	version := field("Version")
-	if !regexp.MustCompile(`^[0-9][A-Za-z0-9.+~]*$`).MatchString(version) {
-		t.Errorf("Debian version %q: want a digit first and no '-' (no Debian revision)", version)
+	if !regexp.MustCompile(`^[0-9]+\.[0-9][A-Za-z0-9.+~]*$`).MatchString(version) {
+		t.Errorf("Debian version %q: want N.N first and no '-' (no Debian revision)", version)
 	}
 	if want := "omhcl_" + version + "_" + arch + ".deb"; filepath.Base(deb) != want {
 		t.Errorf("package file %s, want %s", filepath.Base(deb), want)
