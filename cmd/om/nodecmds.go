@@ -87,57 +87,45 @@ func newNodeMaintenance(e *cli.Env) []*cobra.Command {
 	drain.Flags().DurationVar(&timeout, "timeout", 5*time.Minute, "with --wait (implied): fail when something still runs here after this long")
 	drain.Flags().BoolVar(&untilRestart, "until-restart", false, "drain until the daemon restarts only, not kept in the state directory")
 
-	undrain := &cobra.Command{
-		Use:   "undrain",
-		Short: "Let this node take part in placement again",
-		Long: `undrain ends om node drain: the node is a candidate again and starts what its
+	off, on := false, true
+	undrain := nodeCmd(e, "undrain", "Let this node take part in placement again",
+		`undrain ends om node drain: the node is a candidate again and starts what its
 placement gives it. Failover services stay where they went (om SVC giveback
 brings one back to its first node); a flex service takes its place here again.`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			off := false
-			_, st, err := setNode(cmd, e, "undrain", wire.NodeRequest{Drain: &off})
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(e.Out, "%s: undrained: it takes part in placement again%s\n", st.Node, frozenToo(st))
-			return nil
-		},
-	}
-	freeze := &cobra.Command{
-		Use:   "freeze",
-		Short: "Stop orchestration on this node, for every service, until thaw",
-		Long:  freezeLong,
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			on := true
-			_, st, err := setNode(cmd, e, "freeze", wire.NodeRequest{Freeze: &on})
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(e.Out, "%s: frozen: its daemon starts, stops, restarts and relocates nothing on its own until om node thaw (fencing and scheduled syncs go on; om SVC start --local acts here)\n", st.Node)
-			return nil
-		},
-	}
-	thaw := &cobra.Command{
-		Use:   "thaw",
-		Short: "Resume orchestration on this node",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			off := false
-			_, st, err := setNode(cmd, e, "thaw", wire.NodeRequest{Freeze: &off})
-			if err != nil {
-				return err
-			}
-			draining := ""
+		wire.NodeRequest{Drain: &off}, func(st *wire.NodeState) string {
+			return "undrained: it takes part in placement again" + frozenToo(st)
+		})
+	freeze := nodeCmd(e, "freeze", "Stop orchestration on this node, for every service, until thaw", freezeLong,
+		wire.NodeRequest{Freeze: &on}, func(*wire.NodeState) string {
+			return "frozen: its daemon starts, stops, restarts and relocates nothing on its own until om node thaw (fencing and scheduled syncs go on; om SVC start --local acts here)"
+		})
+	thaw := nodeCmd(e, "thaw", "Resume orchestration on this node", "thaw ends om node freeze: the node's daemon orchestrates again.",
+		wire.NodeRequest{Freeze: &off}, func(st *wire.NodeState) string {
 			if st.Draining {
-				draining = " (still draining: om node undrain ends it)"
+				return "thawed: its daemon orchestrates again (still draining: om node undrain ends it)"
 			}
-			fmt.Fprintf(e.Out, "%s: thawed: its daemon orchestrates again%s\n", st.Node, draining)
+			return "thawed: its daemon orchestrates again"
+		})
+	return []*cobra.Command{drain, undrain, freeze, thaw}
+}
+
+// nodeCmd is a command that sends req to the local daemon and says what
+// the node's state is then.
+func nodeCmd(e *cli.Env, name, short, long string, req wire.NodeRequest, say func(*wire.NodeState) string) *cobra.Command {
+	return &cobra.Command{
+		Use:   name,
+		Short: short,
+		Long:  long,
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			_, st, err := setNode(cmd, e, name, req)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(e.Out, "%s: %s\n", st.Node, say(st))
 			return nil
 		},
 	}
-	return []*cobra.Command{drain, undrain, freeze, thaw}
 }
 
 // setNode sends a maintenance request to the local daemon.
