@@ -15,9 +15,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/omhcl/omhcl/plan"
+	"github.com/omhcl/omhcl/providers"
 	"github.com/omhcl/omhcl/testfixtures/loopback"
 	"github.com/omhcl/omhcl/wire"
 	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 )
 
 // runOneNode runs a daemon of one node for the test; stop stops it (the
@@ -212,4 +215,38 @@ var fqName = regexp.MustCompile(`fqName: "([a-z_]+)"`)
 // descName is a descriptor's metric name.
 func descName(desc *prometheus.Desc) string {
 	return fqName.FindStringSubmatch(desc.String())[1]
+}
+
+// timedFake answers a status checked at checked, and converges at once.
+type timedFake struct{ checked time.Time }
+
+func (f timedFake) Status(context.Context, plan.EncapHost, providers.Executor, bool) *plan.EncapStatus {
+	return &plan.EncapStatus{CheckedAt: f.checked}
+}
+
+func (f timedFake) Converge(context.Context, plan.EncapHost, providers.Executor, plan.EncapRequest, *providers.Log) error {
+	return nil
+}
+
+// The agents' calls are timed: a status asked now and a converge count,
+// a status from the cache does not.
+func TestAgentCallsAreTimed(t *testing.T) {
+	d := &Daemon{opts: Options{Node: "n1"}, bus: newEventBus()}
+	d.metrics = newMetrics(d)
+	h := plan.EncapHost{Service: "web", Container: "container#0", Node: "vm1"}
+	count := func(verb string) uint64 {
+		var m dto.Metric
+		d.metrics.agentDuration.WithLabelValues("web", verb).(prometheus.Histogram).Write(&m)
+		return m.GetHistogram().GetSampleCount()
+	}
+	timedAgents{timedFake{checked: time.Now().Add(-time.Minute)}, d.metrics}.Status(context.Background(), h, nil, false)
+	if n := count("status"); n != 0 {
+		t.Errorf("a cached status counted as %d call(s)", n)
+	}
+	a := timedAgents{timedFake{checked: time.Now().Add(time.Millisecond)}, d.metrics}
+	a.Status(context.Background(), h, nil, true)
+	a.Converge(context.Background(), h, nil, plan.EncapRequest{}, nil)
+	if s, c := count("status"), count("converge"); s != 1 || c != 1 {
+		t.Errorf("%d status and %d converge calls counted, want 1 each", s, c)
+	}
 }
