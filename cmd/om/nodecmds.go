@@ -243,3 +243,39 @@ func names(ss []wire.NodeService) []string {
 	}
 	return out
 }
+
+// warnMaintenance says, before an action is waited for, which node in
+// maintenance will not do its part: a frozen node running the service
+// (it stops and relocates nothing), or the node it is asked to move to
+// when that one is frozen or drained (no node hands it a service).
+func warnMaintenance(ctx context.Context, e *cli.Env, c *wire.Client, svc, action, to string) {
+	if action == "freeze" || action == "thaw" || action == "clear" {
+		return
+	}
+	v, err := c.Mon(ctx)
+	if err != nil {
+		return
+	}
+	i := slices.IndexFunc(v.Services, func(s wire.MonService) bool { return s.Name == svc })
+	if i < 0 {
+		return
+	}
+	s := v.Services[i]
+	for _, n := range v.Nodes {
+		m := wire.MaintenanceWord(n.Frozen, n.Draining, n.Drained)
+		switch {
+		case m == "":
+		case n.Frozen && slices.Contains(s.Running, n.Name) && action != "start":
+			fmt.Fprintf(e.Err, "note: %s runs %s and is frozen: it stops nothing until om node thaw there (om %s stop --local there stops it)\n", n.Name, svc, svc)
+		case n.Name == to && (action == "switch" || action == "takeover" || action == "giveback"):
+			undo := "om node undrain"
+			switch {
+			case n.Frozen && n.Draining:
+				undo += " and om node thaw"
+			case n.Frozen:
+				undo = "om node thaw"
+			}
+			fmt.Fprintf(e.Err, "note: %s is %s: no node hands it a service until %s there\n", n.Name, strings.TrimSuffix(m, "*"), undo)
+		}
+	}
+}

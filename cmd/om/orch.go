@@ -61,6 +61,7 @@ func request(ctx context.Context, e *cli.Env, cf *configFlags, c *wire.Client, s
 		if err != nil {
 			return err
 		}
+		warnMaintenance(ctx, e, c, svc, req.Action, st.Preferred)
 		if err := waitPlacement(ctx, e, c, svc, req.Action, st.Preferred, wait); err != nil {
 			return err
 		}
