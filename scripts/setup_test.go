@@ -1,5 +1,7 @@
-// Package scripts holds no Go code: its test checks that README.md tells the
-// truth about scripts/setup.sh, whose package list is the one list.
+// Package scripts holds no Go code: its tests check that docs/testing.md
+// (where the README sends a reader who asks what make test installs)
+// tells the truth about scripts/setup.sh, whose package list is the one
+// list, and that the packaging targets lay out what they say.
 package scripts
 
 import (
@@ -12,7 +14,8 @@ import (
 	"testing"
 )
 
-// readmeListStart opens the README paragraph that lists setup.sh's packages.
+// readmeListStart opens the paragraph of docs/testing.md that lists
+// setup.sh's packages.
 const readmeListStart = "The packages `scripts/setup.sh` installs when they are missing:"
 
 // scriptPackages is what `setup.sh --list` prints: the script's own list.
@@ -42,7 +45,7 @@ func readmePackages(readme string) ([]string, bool) {
 }
 
 func TestReadmeListsTheSetupPackages(t *testing.T) {
-	readme, err := os.ReadFile("../README.md")
+	readme, err := os.ReadFile("../docs/testing.md")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,7 +55,7 @@ func TestReadmeListsTheSetupPackages(t *testing.T) {
 	}
 	got, ok := readmePackages(string(readme))
 	if !ok {
-		t.Fatalf("README.md has no paragraph starting %q", readmeListStart)
+		t.Fatalf("docs/testing.md has no paragraph starting %q", readmeListStart)
 	}
 	if !slices.Equal(got, want) {
 		var missing, extra []string
@@ -66,18 +69,18 @@ func TestReadmeListsTheSetupPackages(t *testing.T) {
 				extra = append(extra, p)
 			}
 		}
-		t.Errorf("README.md lists the packages\n  %s\nscripts/setup.sh's PACKAGES are\n  %s\n(missing from README.md: %v; not in the script: %v; else the order differs)",
+		t.Errorf("docs/testing.md lists the packages\n  %s\nscripts/setup.sh's PACKAGES are\n  %s\n(missing from docs/testing.md: %v; not in the script: %v; else the order differs)",
 			strings.Join(got, " "), strings.Join(want, " "), missing, extra)
 	}
 
-	// The README's sample output lines count the packages too.
+	// The sample output lines count the packages too.
 	counts := regexp.MustCompile(`(\d+) packages\s+present`).FindAllStringSubmatch(string(readme), -1)
 	if len(counts) == 0 {
-		t.Error(`README.md shows no "N packages present" line of setup.sh`)
+		t.Error(`docs/testing.md shows no "N packages present" line of setup.sh`)
 	}
 	for _, m := range counts {
 		if n, _ := strconv.Atoi(m[1]); n != len(want) {
-			t.Errorf("README.md says %q, setup.sh has %d packages", m[0], len(want))
+			t.Errorf("docs/testing.md says %q, setup.sh has %d packages", m[0], len(want))
 		}
 	}
 }
