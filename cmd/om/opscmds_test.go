@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -190,6 +191,24 @@ func TestPrintConfig(t *testing.T) {
 	}
 	if out := n.must("--node", "demo2", "db", "print", "config", "--eval"); !strings.Contains(out, "evaluated on node demo2") {
 		t.Errorf("om --node demo2 db print config --eval:\n%s", out)
+	}
+
+	// a node with no file, whose configuration the cluster distributed
+	src := "service \"dist\" {\n  nodes = [\"demo1\"]\n}"
+	entry, err := state.NewConfigEntry("dist", src, "demo2", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := (&state.Store{Root: n.state}).WriteConfig(entry); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"web.hcl", "db.hcl"} {
+		os.Remove(filepath.Join(n.config, f))
+	}
+	want := "# no file here: the configuration the cluster distributed to this node\n" +
+		fmt.Sprintf("# the cluster's copy on this node: generation 1 (%s), this text\n", entry.Hash) + src + "\n"
+	if out := n.must("dist", "print", "config"); out != want {
+		t.Errorf("om dist print config:\n%s\nwant:\n%s", out, want)
 	}
 }
 

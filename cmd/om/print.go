@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"os"
 	"sort"
 	"strings"
 
@@ -92,7 +93,11 @@ func where(svc *lang.Service) string {
 // comment saying where it is and which generation the node keeps.
 func printSource(w io.Writer, cfg *lang.Config, name string, store *state.Store) {
 	src := cfg.ServiceSource(name)
-	fmt.Fprintf(w, "# %s\n", where(cfg.Service(name)))
+	if _, err := os.Stat(cfg.Service(name).Range.Filename); err == nil {
+		fmt.Fprintf(w, "# %s\n", where(cfg.Service(name)))
+	} else { // a node whose configuration directory is empty
+		fmt.Fprintf(w, "# no file here: the configuration the cluster distributed to this node\n")
+	}
 	if kept := store.LoadConfig(name); kept != nil {
 		same := "this text"
 		if kept.Source != string(src) {

@@ -35,6 +35,9 @@ starts nothing.`,
 			sel.RIDs = append(sel.RIDs, rids...)
 			if !local && len(sel.RIDs) == 0 && len(sel.Tags) == 0 {
 				if c, err := wire.Connect(cmd.Context(), e.Store().Root); err == nil {
+					if wait <= 0 {
+						return fmt.Errorf("restart through the daemon waits for the stop before it asks for the start: --wait must be more than 0 (--local restarts here without the daemon)")
+					}
 					for _, action := range []string{"stop", "start"} {
 						if err := request(cmd.Context(), e, cf, c, services, wire.ActionRequest{Action: action}, wait); err != nil {
 							return err
