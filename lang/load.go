@@ -170,6 +170,7 @@ func parseFile(name string, src []byte) parsedFile {
 	}
 	services, d := decodeFile(body)
 	pf.services, pf.diags = services, append(pf.diags, d...)
+	pf.file = lightFile(name, f)
 	return pf
 }
 
