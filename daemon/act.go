@@ -315,7 +315,7 @@ func (d *Daemon) actFor(ctx context.Context, cfg *lang.Config, svc, what, why, t
 			run.ranOn, run.ranOnAt = d.opts.Node, time.Now()
 			// The service lives here now: a node coming back with a stale
 			// copy yields to this one instead of taking it back.
-			go d.claim(svc)
+			d.work.Go(func() { d.claim(svc) }) // Run waits for it: no write once it returned
 		}
 	}()
 	return true

@@ -37,8 +37,9 @@ import (
 // A daemon inside the container of an encapsulated service (seed 002's
 // farmed topologies) is drained by the agent there when the node level
 // stops the container (POST /v1/drain, until restart): the agent then
-// stops the level itself, and the daemon must not start it again in the
-// moment before the container stops (nor restart what the agent stopped).
+// stops the level itself (the daemon hands nothing over then), and the
+// daemon must not start it again in the moment before the container stops
+// (nor restart what the agent stopped).
 // The other daemons see the node held down and take its services over as
 // soon as they are stopped, without waiting for the container to die. The
 // agent undrains it when the node wants the container up again.
@@ -59,6 +60,9 @@ type maintenance struct {
 	frozen bool
 	// kept: the drain is on disk (om node drain), not until restart only.
 	kept bool
+	// byAgent: the encap agent's drain (POST /v1/drain), which stops the
+	// level itself: the node hands nothing over, it only starts nothing.
+	byAgent bool
 	// stays says, while draining, why a service still runs here.
 	stays map[string]string
 }
@@ -121,7 +125,7 @@ func (d *Daemon) handleDrain(w http.ResponseWriter, r *http.Request) {
 		httpError(w, http.StatusBadRequest, "bad request: %v", err)
 		return
 	}
-	if err := d.setMaintenance(wire.NodeRequest{Drain: &req.Drain, UntilRestart: true}); err != nil {
+	if err := d.setMaintenance(wire.NodeRequest{Drain: &req.Drain, UntilRestart: true}, true); err != nil {
 		httpError(w, http.StatusInternalServerError, "%v", err)
 		return
 	}
@@ -136,14 +140,15 @@ func (d *Daemon) handleNode(w http.ResponseWriter, r *http.Request) {
 		httpError(w, http.StatusBadRequest, "bad request: %v", err)
 		return
 	}
-	if err := d.setMaintenance(req); err != nil {
+	if err := d.setMaintenance(req, false); err != nil {
 		httpError(w, http.StatusInternalServerError, "%v", err)
 		return
 	}
 	writeJSON(w, d.nodeState())
 }
 
-func (d *Daemon) setMaintenance(req wire.NodeRequest) error {
+// setMaintenance applies req; byAgent: the encap agent's drain.
+func (d *Daemon) setMaintenance(req wire.NodeRequest, byAgent bool) error {
 	d.mu.Lock()
 	var said []string
 	var events []wire.Event // om events
@@ -160,7 +165,7 @@ func (d *Daemon) setMaintenance(req wire.NodeRequest) error {
 		if kept != d.maint.kept && *req.Drain && d.draining {
 			said = append(said, map[bool]string{true: "drain kept until om node undrain", false: "drain until the daemon restarts"}[kept])
 		}
-		d.draining, d.maint.kept = *req.Drain, kept
+		d.draining, d.maint.kept, d.maint.byAgent = *req.Drain, kept, *req.Drain && byAgent
 		if !d.draining {
 			d.maint.stays = nil
 		}
@@ -254,7 +259,10 @@ func (d *Daemon) nodeState() wire.NodeState {
 // orchestrate.Decide said (it stops a flex instance by itself once the
 // next candidate runs one). It records why a service stays.
 func (d *Daemon) drainDecision(view orchestrate.View, s orchestrate.Service, dec orchestrate.Decision) orchestrate.Decision {
-	if !d.isDraining() || !s.Instances[view.Self].Running {
+	d.mu.Lock()
+	handsOver := d.draining && !d.maint.byAgent // the agent stops the level itself
+	d.mu.Unlock()
+	if !handsOver || !s.Instances[view.Self].Running {
 		return dec
 	}
 	why := ""

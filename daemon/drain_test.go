@@ -45,8 +45,8 @@ const drService = `service "dr" {
   }
 }`
 
-// drRunning says whether the daemon shows dr running, and n1 as om mon
-// shows it.
+// drRunning says whether the daemon shows dr running (and claimed by
+// n1), and n1 as om mon shows it.
 func drRunning(t *testing.T, ctx context.Context, c *wire.Client) (bool, wire.MonNode) {
 	t.Helper()
 	v, err := c.Mon(ctx)
@@ -59,7 +59,9 @@ func drRunning(t *testing.T, ctx context.Context, c *wire.Client) (bool, wire.Mo
 	}
 	for _, s := range v.Services {
 		if s.Name == "dr" {
-			return len(s.Running) > 0, n1
+			// and claimed: a start's claim is written after it, and the
+			// test's state directory must not be written once removed
+			return len(s.Running) > 0 && s.Preferred == "n1", n1
 		}
 	}
 	return false, n1
