@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/omhcl/omhcl/internal/parallel"
 	"github.com/omhcl/omhcl/providers"
 	"github.com/zclconf/go-cty/cty"
 )
@@ -67,16 +68,26 @@ func joinWords(names []string) string {
 // Fingerprint hashes what a plan depends on in the live state: status,
 // provisioned flags, exposed and applied values. Messages and descriptions
 // are left out: they do not change what the plan does.
+//
+// The services' records are written in parallel, a batch at a time, and
+// hashed in order.
 func Fingerprint(lives []*LiveInstance) string {
 	h := sha256.New()
-	var buf []byte
-	for _, li := range lives {
-		if li == nil {
-			continue
+	var bufs [fingerprintBatch][]byte
+	for from := 0; from < len(lives); from += fingerprintBatch {
+		batch := lives[from:min(from+fingerprintBatch, len(lives))]
+		parallel.For(len(batch), func(i int) {
+			bufs[i] = bufs[i][:0]
+			if batch[i] != nil {
+				bufs[i] = append(appendFingerprint(bufs[i], batch[i]), 0)
+			}
+		})
+		for i := range batch {
+			h.Write(bufs[i])
 		}
-		buf = appendFingerprint(buf[:0], li)
-		h.Write(buf)
-		h.Write([]byte{0})
 	}
 	return hex.EncodeToString(h.Sum(nil))[:32]
 }
+
+// fingerprintBatch is how many services' records Fingerprint holds at once.
+const fingerprintBatch = 256
