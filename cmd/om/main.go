@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 
@@ -67,6 +68,13 @@ Exit codes: 0 success, 1 error.`,
   om '*/svc/*' ls
   om status --json > demo1-status.json   # a snapshot omplan --snapshot can plan against`,
 	}
+	// given nothing, as a group: the help on stderr, and exit 1
+	root.Args = cobra.NoArgs
+	root.RunE = func(cmd *cobra.Command, args []string) error {
+		cmd.SetOut(cmd.ErrOrStderr())
+		cmd.Help()
+		return errors.New("om needs a command: om status shows the services, om mon the cluster")
+	}
 	root.SetContext(context.Background())
 	e.AddFlags(root.PersistentFlags())
 	root.PersistentFlags().StringSliceVar(&cf.paths, "config", nil, "configuration files or directories (default $OMHCL_CONFIG, else /etc/omhcl)")
@@ -116,11 +124,6 @@ func group(name, short string, subs ...*cobra.Command) *cobra.Command {
 	}
 	cmd.AddCommand(subs...)
 	return cmd
-}
-
-func hidden(c *cobra.Command) *cobra.Command {
-	c.Hidden = true
-	return c
 }
 
 // services loads the configuration and expands the selectors of args.

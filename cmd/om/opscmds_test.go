@@ -17,14 +17,14 @@ import (
 )
 
 // Every command that holds subcommands, given none, prints its help on
-// stderr and exits 1; no command but om itself is a bare container cobra
-// would answer with its help and exit 0.
+// stderr and exits 1, om itself included; no command is a bare container
+// cobra would answer with its help and exit 0.
 func TestGroupsGivenNothingFail(t *testing.T) {
 	n := newNode(t)
 	var walk func(c *cobra.Command)
 	var groups [][]string
 	walk = func(c *cobra.Command) {
-		if !c.Runnable() && c.HasParent() { // om alone prints its help
+		if !c.Runnable() {
 			t.Errorf("%q runs nothing: cobra prints its help and exits 0; make it a group()", c.CommandPath())
 		}
 		if c.HasSubCommands() && c.HasParent() {
@@ -37,6 +37,9 @@ func TestGroupsGivenNothingFail(t *testing.T) {
 		}
 	}
 	walk(newRoot(cli.New()))
+	if r := n.om(); r.code != 1 || !strings.Contains(r.err, "Usage:") || !strings.Contains(r.err, "om needs a command") || r.out != "" {
+		t.Errorf("om alone: %s", r)
+	}
 	if len(groups) < 6 {
 		t.Fatalf("only %d groups found: %v", len(groups), groups)
 	}
