@@ -28,6 +28,8 @@ func BenchmarkPlan1000(b *testing.B)       { benchPlan(b, 1000, false) }
 func BenchmarkPlan1000JSON(b *testing.B)   { benchPlan(b, 1000, true) }
 func BenchmarkPlan10000(b *testing.B)      { benchPlan(b, 10000, false) }
 func BenchmarkDecodeSnapshot(b *testing.B) { benchDecode(b, 1000) }
+func BenchmarkWriteText1000(b *testing.B)  { benchRender(b, 1000, false) }
+func BenchmarkWriteJSON1000(b *testing.B)  { benchRender(b, 1000, true) }
 
 // generated caches the directories benchgen wrote, by size, for every
 // benchmark of the run; TestMain removes them.
@@ -97,8 +99,40 @@ func benchDecode(b *testing.B, n int) {
 	}
 }
 
+// benchRender renders the plan of n generated services, made once.
+func benchRender(b *testing.B, n int, asJSON bool) {
+	dir := generate(b, n)
+	var p *plan.Plan
+	if err := omplanWith(dir, func(made *plan.Plan) error { p = made; return nil }); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	cpu := cpuTime()
+	for b.Loop() {
+		if asJSON {
+			if err := plan.WriteJSON(io.Discard, p); err != nil {
+				b.Fatal(err)
+			}
+		} else {
+			plan.WriteText(io.Discard, p, false)
+		}
+	}
+	b.ReportMetric(float64((cpuTime()-cpu).Milliseconds())/float64(b.N), "cpu-ms/op")
+}
+
 // omplan is cmd/omplan's runPlan with a snapshot, without its flags.
 func omplan(dir string, asJSON bool, w io.Writer) error {
+	return omplanWith(dir, func(p *plan.Plan) error {
+		if asJSON {
+			return plan.WriteJSON(w, p)
+		}
+		plan.WriteText(w, p, false)
+		return nil
+	})
+}
+
+// omplanWith makes the plan as omplan does and hands it to render.
+func omplanWith(dir string, render func(*plan.Plan) error) error {
 	cfg, diags := lang.Load(filepath.Join(dir, "services"))
 	if diags.HasErrors() {
 		return diags
@@ -116,9 +150,5 @@ func omplan(dir string, asJSON bool, w io.Writer) error {
 	if diags.HasErrors() {
 		return diags
 	}
-	if asJSON {
-		return plan.WriteJSON(w, p)
-	}
-	plan.WriteText(w, p, false)
-	return nil
+	return render(p)
 }

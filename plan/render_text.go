@@ -2,12 +2,14 @@ package plan
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
 	"io"
 	"slices"
 	"sort"
 	"strings"
 
+	"github.com/omhcl/omhcl/internal/parallel"
 	"github.com/omhcl/omhcl/providers"
 	"github.com/zclconf/go-cty/cty"
 )
@@ -75,14 +77,7 @@ func WriteText(out io.Writer, p *Plan, col Colors) {
 		return
 	}
 	fmt.Fprintf(w, "omhcl will perform the following actions on node %s:\n", col.Bold(p.Node))
-	level := ""
-	for _, c := range p.Changes {
-		if l := c.EncapNode + c.Container; l != level && c.EncapNode != "" {
-			writeLevelHead(w, c, col)
-		}
-		level = c.EncapNode + c.Container
-		writeChange(w, c, col)
-	}
+	writeChanges(w, p.Changes, col)
 	fmt.Fprintf(w, "\n%s\n", col.Bold(Summary(p)))
 	fmt.Fprintln(w, "\nExecution order:")
 	for i, s := range p.Steps {
@@ -95,6 +90,37 @@ func WriteText(out io.Writer, p *Plan, col Colors) {
 	writeNotes(w, p, col)
 	if n := countDestroying(p); n > 0 {
 		fmt.Fprintf(w, "\n%s\n", col.Red(fmt.Sprintf("WARNING: %d resource(s) will be unprovisioned: their data will be destroyed.", n)))
+	}
+}
+
+// writeChanges writes each change, and a head before the first change of
+// each level inside a container. The changes are rendered in parallel, a
+// batch at a time, and written in order.
+func writeChanges(w io.Writer, changes []*Change, col Colors) {
+	heads := make([]bool, len(changes))
+	level := ""
+	for i, c := range changes {
+		l := c.EncapNode + c.Container
+		heads[i] = l != level && c.EncapNode != ""
+		level = l
+	}
+	const chunk = 64 // changes per parallel task
+	var bufs [16]bytes.Buffer
+	for from := 0; from < len(changes); from += chunk * len(bufs) {
+		to := min(from+chunk*len(bufs), len(changes))
+		parallel.For((to-from+chunk-1)/chunk, func(k int) {
+			b := &bufs[k]
+			b.Reset()
+			for i := from + k*chunk; i < min(from+(k+1)*chunk, to); i++ {
+				if heads[i] {
+					writeLevelHead(b, changes[i], col)
+				}
+				writeChange(b, changes[i], col)
+			}
+		})
+		for k := 0; k < (to-from+chunk-1)/chunk; k++ {
+			w.Write(bufs[k].Bytes())
+		}
 	}
 }
 
