@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -59,12 +60,18 @@ func (d *Daemon) secret() string {
 	return d.cluster.Secret
 }
 
-// isMember says whether node is one of the cluster's, as serf knows
-// them (failed ones too: a node back from a cut talks before serf says
-// it is alive again).
+// isMember says whether node is one of the cluster's: a node serf knows
+// (failed ones too: a node back from a cut talks before serf says it is
+// alive again), or one this node has seen before (cluster.json's nodes:
+// a daemon that just restarted hears from its peers before its serf has
+// rejoined them).
 func (d *Daemon) isMember(node string) bool {
-	m, ok := d.members.snapshot()[node]
-	return ok && m.Status != "left"
+	if m, ok := d.members.snapshot()[node]; ok {
+		return m.Status != "left"
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return slices.Contains(d.cluster.Nodes, node)
 }
 
 // peerClient calls other nodes' peer APIs.
