@@ -35,7 +35,7 @@ type Block struct {
 	byKind []kindRefs
 	// What other blocks read of this one: the named attributes, or the
 	// whole object (disk.vg, values(disk)). Evaluate builds only that.
-	refAttrs map[string]bool
+	refAttrs []string
 	wholeRef bool
 }
 
@@ -104,12 +104,12 @@ func (b *Block) readName(hb *hclsyntax.Block) hcl.Diagnostics {
 func (b *Block) readType() (hcl.Range, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
 	for _, sc := range b.attrs.scopes {
-		if a := sc.attrs["type"]; a != nil {
+		if a := sc.attrs.get("type"); a != nil {
 			diags = append(diags, errorf(a.NameRange, "Type cannot be scoped",
 				"The type of %s selects its driver and schema: set it once, outside on blocks.", b.RID()))
 		}
 	}
-	a := b.attrs.base["type"]
+	a := b.attrs.base.get("type")
 	b.attrs.remove("type")
 	if a == nil {
 		return b.DeclRange, diags

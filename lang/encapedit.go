@@ -2,6 +2,7 @@ package lang
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 
@@ -118,12 +119,12 @@ func constHas(s *scopedAttrs, name, elem string) bool {
 // unscopedConst is the folded constant value of name when no on block
 // assigns it.
 func unscopedConst(s *scopedAttrs, name string) (cty.Value, bool) {
-	a := s.base[name]
+	a := s.base.get(name)
 	if a == nil || !a.isConst || !a.constVal.IsWhollyKnown() || a.constVal.IsNull() {
 		return cty.NilVal, false
 	}
 	for _, sc := range s.scopes {
-		if sc.attrs[name] != nil {
+		if sc.attrs.get(name) != nil {
 			return cty.NilVal, false
 		}
 	}
@@ -139,23 +140,23 @@ func (c comparer) sameBlock(ob, nb *Block) bool {
 // node's business.
 func (c comparer) attrs(o, n *scopedAttrs, skip func(*scope) bool) []string {
 	var out []string
-	for _, name := range nameUnion(o.base, n.base) {
-		if !c.sameAttr(o.base[name], n.base[name]) {
-			out = append(out, fmt.Sprintf("%s (%s)", name, at(c.where(o.base[name], n.base[name]))))
+	for _, name := range union(o.base.names(), n.base.names()) {
+		if oa, na := o.base.get(name), n.base.get(name); !c.sameAttr(oa, na) {
+			out = append(out, fmt.Sprintf("%s (%s)", name, at(c.where(oa, na))))
 		}
 	}
 	osc, nsc := scopesByLabel(o, skip), scopesByLabel(n, skip)
-	for _, label := range nameUnion(osc, nsc) {
-		var oa, na map[string]*attr
+	for _, label := range union(slices.Collect(maps.Keys(osc)), slices.Collect(maps.Keys(nsc))) {
+		var oas, nas attrSet
 		if sc := osc[label]; sc != nil {
-			oa = sc.attrs
+			oas = sc.attrs
 		}
 		if sc := nsc[label]; sc != nil {
-			na = sc.attrs
+			nas = sc.attrs
 		}
-		for _, name := range nameUnion(oa, na) {
-			if !c.sameAttr(oa[name], na[name]) {
-				out = append(out, fmt.Sprintf("%s in on %q (%s)", name, label, at(c.where(oa[name], na[name]))))
+		for _, name := range union(oas.names(), nas.names()) {
+			if oa, na := oas.get(name), nas.get(name); !c.sameAttr(oa, na) {
+				out = append(out, fmt.Sprintf("%s in on %q (%s)", name, label, at(c.where(oa, na))))
 			}
 		}
 	}
@@ -181,13 +182,12 @@ func scopesByLabel(s *scopedAttrs, skip func(*scope) bool) map[string]*scope {
 	return out
 }
 
-func nameUnion[V any](a, b map[string]V) []string {
+// union is the names in a or b, sorted.
+func union(a, b []string) []string {
 	var out []string
-	for _, m := range []map[string]V{a, b} {
-		for k := range m {
-			if !slices.Contains(out, k) {
-				out = append(out, k)
-			}
+	for _, k := range slices.Concat(a, b) {
+		if !slices.Contains(out, k) {
+			out = append(out, k)
 		}
 	}
 	sort.Strings(out)

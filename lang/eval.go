@@ -221,13 +221,10 @@ func (b *Block) object(r *providers.Resource, commons []cty.Value, exposed map[s
 	}
 	names := b.refAttrs
 	if b.wholeRef {
-		names = map[string]bool{}
-		for _, n := range b.refAttrNames() {
-			names[n] = true
-		}
+		names = b.refAttrNames()
 	}
 	obj := make(map[string]cty.Value, len(names))
-	for n := range names {
+	for _, n := range names {
 		obj[n] = get(n)
 	}
 	return cty.ObjectVal(obj)

@@ -1,6 +1,7 @@
 package lang
 
 import (
+	"slices"
 	"sort"
 	"strconv"
 
@@ -89,10 +90,8 @@ func (r *resolver) markUse(t hcl.Traversal, idx []int) {
 		switch {
 		case whole:
 			b.wholeRef = true
-		case b.refAttrs == nil:
-			b.refAttrs = map[string]bool{name: true}
-		default:
-			b.refAttrs[name] = true
+		case !slices.Contains(b.refAttrs, name):
+			b.refAttrs = append(b.refAttrs, name)
 		}
 	}
 }

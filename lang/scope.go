@@ -1,6 +1,7 @@
 package lang
 
 import (
+	"slices"
 	"sort"
 	"strings"
 
@@ -48,12 +49,35 @@ var nodeSets = map[string]scopeKind{
 	"@encapnodes": scopeEncapNodes,
 }
 
+// attrSet is a body's assignments in source order. A body holds a few:
+// a list searched in order is smaller and faster than a map.
+type attrSet []*attr
+
+// get returns the assignment of name, or nil.
+func (s attrSet) get(name string) *attr {
+	for _, a := range s {
+		if a.Name == name {
+			return a
+		}
+	}
+	return nil
+}
+
+// names lists the assigned names.
+func (s attrSet) names() []string {
+	out := make([]string, len(s))
+	for i, a := range s {
+		out[i] = a.Name
+	}
+	return out
+}
+
 // scope is one `on "LABEL" { ... }` block.
 type scope struct {
 	Label string
 	kind  scopeKind
 	Range hcl.Range // the block header
-	attrs map[string]*attr
+	attrs attrSet
 }
 
 // membership is what scoping needs to know about the node being evaluated.
@@ -76,23 +100,22 @@ func (m *membership) in(k scopeKind) bool {
 
 // scopedAttrs holds a body's plain attributes and its on blocks.
 type scopedAttrs struct {
-	base   map[string]*attr
+	base   attrSet
 	scopes []*scope
 	// names is the union of attribute names, in order of first appearance.
 	names []string
-	seen  map[string]bool
 }
 
 // pick returns the assignment of name that applies to the node: its own
 // on block beats node-set on blocks, which beat the plain value.
 func (s *scopedAttrs) pick(name string, m *membership) *attr {
 	if len(s.scopes) == 0 {
-		return s.base[name]
+		return s.base.get(name)
 	}
 	var best *attr
 	bestKind := scopeNode
 	for _, sc := range s.scopes {
-		a := sc.attrs[name]
+		a := sc.attrs.get(name)
 		if a == nil {
 			continue
 		}
@@ -109,19 +132,19 @@ func (s *scopedAttrs) pick(name string, m *membership) *attr {
 	if best != nil {
 		return best
 	}
-	return s.base[name]
+	return s.base.get(name)
 }
 
 // all calls f on every assignment: plain ones, then each on block's.
 func (s *scopedAttrs) all(f func(sc *scope, a *attr)) {
 	for _, n := range s.names {
-		if a := s.base[n]; a != nil {
+		if a := s.base.get(n); a != nil {
 			f(nil, a)
 		}
 	}
 	for _, sc := range s.scopes {
 		for _, n := range s.names {
-			if a := sc.attrs[n]; a != nil {
+			if a := sc.attrs.get(n); a != nil {
 				f(sc, a)
 			}
 		}
@@ -130,32 +153,33 @@ func (s *scopedAttrs) all(f func(sc *scope, a *attr)) {
 
 // has reports whether name is assigned anywhere, plainly or in a scope.
 func (s *scopedAttrs) has(name string) bool {
-	if s.base[name] != nil {
+	if s.base.get(name) != nil {
 		return true
 	}
 	for _, sc := range s.scopes {
-		if sc.attrs[name] != nil {
+		if sc.attrs.get(name) != nil {
 			return true
 		}
 	}
 	return false
 }
 
+// named reports whether name is assigned anywhere (has, without the
+// attributes remove dropped).
+func (s *scopedAttrs) named(name string) bool { return slices.Contains(s.names, name) }
+
 func (s *scopedAttrs) addName(n string) {
-	if s.seen == nil {
-		s.seen = map[string]bool{}
-	}
-	if !s.seen[n] {
-		s.seen[n] = true
+	if !s.named(n) {
 		s.names = append(s.names, n)
 	}
 }
 
 // remove drops every assignment of name (type, handled statically).
 func (s *scopedAttrs) remove(name string) {
-	delete(s.base, name)
+	without := func(a *attr) bool { return a.Name == name }
+	s.base = slices.DeleteFunc(s.base, without)
 	for _, sc := range s.scopes {
-		delete(sc.attrs, name)
+		sc.attrs = slices.DeleteFunc(sc.attrs, without)
 	}
 	for i, n := range s.names {
 		if n == name {
@@ -163,7 +187,6 @@ func (s *scopedAttrs) remove(name string) {
 			break
 		}
 	}
-	delete(s.seen, name)
 }
 
 // sortedAttributes returns a body's attributes in source order, so
@@ -179,9 +202,11 @@ func sortedAttributes(body *hclsyntax.Body) []*hclsyntax.Attribute {
 
 // readBase fills s.base from body's attributes.
 func (s *scopedAttrs) readBase(body *hclsyntax.Body) {
-	s.base = make(map[string]*attr, len(body.Attributes))
-	for _, a := range sortedAttributes(body) {
-		s.base[a.Name] = newAttr(a)
+	sorted := sortedAttributes(body)
+	s.base = make(attrSet, len(sorted))
+	s.names = make([]string, 0, len(sorted))
+	for i, a := range sorted {
+		s.base[i] = newAttr(a)
 		s.addName(a.Name)
 	}
 }
@@ -195,7 +220,7 @@ func (s *scopedAttrs) readScope(blk *hclsyntax.Block) hcl.Diagnostics {
 			`An on block takes exactly one label: a node name or a node set ("@nodes", "@drpnodes", "@encapnodes"), as in on "node1" { ... }.`)}
 	}
 	label := blk.Labels[0]
-	sc := &scope{Label: label, kind: scopeNode, Range: blk.DefRange(), attrs: map[string]*attr{}}
+	sc := &scope{Label: label, kind: scopeNode, Range: blk.DefRange()}
 	switch k, ok := nodeSets[label]; {
 	case ok:
 		sc.kind = k
@@ -217,7 +242,7 @@ func (s *scopedAttrs) readScope(blk *hclsyntax.Block) hcl.Diagnostics {
 			"An on block only overrides attributes for %q; it cannot contain %s blocks.", label, nested.Type))
 	}
 	for _, a := range sortedAttributes(blk.Body) {
-		sc.attrs[a.Name] = newAttr(a)
+		sc.attrs = append(sc.attrs, newAttr(a))
 		s.addName(a.Name)
 	}
 	s.scopes = append(s.scopes, sc)

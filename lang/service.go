@@ -43,11 +43,11 @@ func (s *Service) Block(rid string) *Block {
 // container, or a resource with tags (encap is one). A service that
 // cannot needs no evaluation for the encapsulation checks.
 func (s *Service) MayEncapsulate() bool {
-	if s.settings.seen["encapnodes"] {
+	if s.settings.named("encapnodes") {
 		return true
 	}
 	for _, b := range s.Blocks {
-		if b.Kind == "container" || b.attrs.seen["tags"] {
+		if b.Kind == "container" || b.attrs.named("tags") {
 			return true
 		}
 	}
