@@ -2,37 +2,14 @@ package daemon
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/omhcl/omhcl/testfixtures/loopback"
 	"github.com/omhcl/omhcl/wire"
 )
-
-// runTestDaemon runs a daemon of node n1 on state until the test ends,
-// and returns it with a client of its API.
-func runTestDaemon(t *testing.T, state string) (*Daemon, *wire.Client, context.Context) {
-	t.Helper()
-	d, err := New(Options{Node: "n1", StateDir: state, Bind: fmt.Sprintf("127.0.0.1:%d", loopback.FreePortPair(t)), Profile: "fast", Log: testLog{t}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- d.Run(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
-	var c *wire.Client
-	for end := time.Now().Add(10 * time.Second); c == nil; time.Sleep(50 * time.Millisecond) {
-		if c, _ = wire.Connect(ctx, state); c == nil && time.Now().After(end) {
-			t.Fatal("the daemon does not answer")
-		}
-	}
-	return d, c, ctx
-}
 
 // drService is a service of n1 alone, whose app stops by itself: nothing
 // is left running after the test.

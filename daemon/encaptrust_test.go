@@ -16,7 +16,6 @@ import (
 	"github.com/omhcl/omhcl/plan"
 	"github.com/omhcl/omhcl/providers"
 	"github.com/omhcl/omhcl/state"
-	"github.com/omhcl/omhcl/testfixtures/loopback"
 	"github.com/omhcl/omhcl/wire"
 	"github.com/zclconf/go-cty/cty"
 )
@@ -275,7 +274,7 @@ func TestContainerWordNeverCrashesTheNode(t *testing.T) {
 func runEncapDaemon(t *testing.T, dir string) (*wire.Client, *Daemon) {
 	t.Helper()
 	st := filepath.Join(dir, "state")
-	d, err := New(Options{Node: "n1", StateDir: st, Bind: fmt.Sprintf("127.0.0.1:%d", loopback.FreePortPair(t)), Profile: "fast", Log: testLog{t}})
+	d, err := New(testOptions(t, st, "fast"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -283,18 +282,8 @@ func runEncapDaemon(t *testing.T, dir string) (*wire.Client, *Daemon) {
 	if err := os.WriteFile(d.agents.Binary, []byte("om"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- d.Run(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
-	for end := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		if c, err := wire.Connect(ctx, st); err == nil {
-			return c, d
-		}
-		if time.Now().After(end) {
-			t.Fatal("the daemon does not answer")
-		}
-	}
+	c, _ := serveDaemon(t, d)
+	return c, d
 }
 
 func awaitRunning(t *testing.T, c *wire.Client, svc string) {

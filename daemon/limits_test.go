@@ -341,23 +341,13 @@ func startLimitsDaemon(t *testing.T) *limitsDaemon {
 	remote := ln.Addr().String()
 	ln.Close()
 	state := dir + "/state"
-	d, err := New(Options{Node: "n1", StateDir: state, Bind: fmt.Sprintf("127.0.0.1:%d", loopback.FreePortPair(t)), Profile: "fast", Log: testLog{t},
-		Remote: RemoteAPI{Addr: remote, CertFile: cert, KeyFile: key, TokenFile: dir + "/token"}})
+	opts := testOptions(t, state, "fast")
+	opts.Remote = RemoteAPI{Addr: remote, CertFile: cert, KeyFile: key, TokenFile: dir + "/token"}
+	d, err := New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- d.Run(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
-	for end := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		if c, err := wire.Connect(ctx, state); err == nil && c != nil {
-			break
-		}
-		if time.Now().After(end) {
-			t.Fatal("the daemon does not answer")
-		}
-	}
+	serveDaemon(t, d)
 	return &limitsDaemon{d: d, state: state, remote: remote, token: token}
 }
 

@@ -11,7 +11,6 @@ import (
 	"github.com/moby/moby/client"
 	_ "github.com/omhcl/omhcl/providers/all"
 	"github.com/omhcl/omhcl/testfixtures/containerlab"
-	"github.com/omhcl/omhcl/testfixtures/loopback"
 	"github.com/omhcl/omhcl/wire"
 )
 
@@ -102,21 +101,14 @@ func testContainerDeath(t *testing.T, name string, noEvents bool) {
 func runDaemon(t *testing.T, noEvents bool) *wire.Client {
 	t.Helper()
 	state := t.TempDir()
-	d, err := New(Options{Node: "n1", StateDir: state, Bind: fmt.Sprintf("127.0.0.1:%d", loopback.FreePortPair(t)), Profile: "default", Log: testLog{t}, NoEvents: noEvents})
+	opts := testOptions(t, state, "default")
+	opts.NoEvents = noEvents
+	d, err := New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- d.Run(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
-	for end := time.Now().Add(10 * time.Second); time.Now().Before(end); time.Sleep(100 * time.Millisecond) {
-		if c, err := wire.Connect(ctx, state); err == nil {
-			return c
-		}
-	}
-	t.Fatal("the daemon does not answer")
-	return nil
+	c, _ := serveDaemon(t, d)
+	return c
 }
 
 // waitPid waits for the service's container to run with another pid than
