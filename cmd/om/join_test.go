@@ -20,11 +20,7 @@ import (
 // stdin, $OMHCL_SECRET) carries it to a real daemon, which then joins a
 // real member.
 func TestJoinTakesTheSecretOffTheCommandLine(t *testing.T) {
-	n1, n2 := newNode(t), newNode(t)
-	n2.env = []string{"OMHCL_NODE=demo2"}
-	member := startNamedDaemon(t, n1, "demo1")
-	startNamedDaemon(t, n2, "demo2")
-	secret := strings.TrimSpace(n1.must("cluster", "get", "--kw", "cluster.secret"))
+	_, n2, member, secret := twoDaemons(t)
 
 	r := n2.fails("--secret is refused", "daemon", "join", "--secret", secret, "--node", member)
 	for _, want := range []string{"/proc/PID/cmdline", "--secret-file FILE", "--secret-file - (stdin)", "$OMHCL_SECRET"} {
@@ -126,6 +122,18 @@ func adopted(t *testing.T, n *node) string {
 		t.Fatal(err)
 	}
 	return c.Secret
+}
+
+// twoDaemons starts the daemons of demo1 (n1) and demo2 (n2, its
+// commands run as demo2), not joined yet: demo1's gossip address, and
+// its cluster secret.
+func twoDaemons(t *testing.T) (n1, n2 *node, member, secret string) {
+	t.Helper()
+	n1, n2 = newNode(t), newNode(t)
+	n2.env = []string{"OMHCL_NODE=demo2"}
+	member = startNamedDaemon(t, n1, "demo1")
+	startNamedDaemon(t, n2, "demo2")
+	return n1, n2, member, strings.TrimSpace(n1.must("cluster", "get", "--kw", "cluster.secret"))
 }
 
 // waitAlive waits until n's daemon sees peer alive.

@@ -11,11 +11,7 @@ import (
 // it (the transport's tests show the next connection pins the key it
 // shows), and names a node that has none.
 func TestNodeKeysArePinnedAtFirstContact(t *testing.T) {
-	n1, n2 := newNode(t), newNode(t)
-	n2.env = []string{"OMHCL_NODE=demo2"}
-	member := startNamedDaemon(t, n1, "demo1")
-	startNamedDaemon(t, n2, "demo2")
-	secret := strings.TrimSpace(n1.must("cluster", "get", "--kw", "cluster.secret"))
+	n1, n2, member, secret := twoDaemons(t)
 	n2.env = append(n2.env, "OMHCL_SECRET="+secret)
 	n2.must("daemon", "join", "--node", member)
 	own := func(n *node) string { return keyLine(t, n.must("node", "keys"), "(this node)") }
