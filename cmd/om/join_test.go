@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/omhcl/omhcl/cluster"
-	"github.com/omhcl/omhcl/testfixtures/loopback"
+	"github.com/omhcl/omhcl/testfixtures/daemonproc"
 )
 
 // The secret never goes on om daemon join's command line: --secret is
@@ -154,26 +154,5 @@ func waitAlive(t *testing.T, n *node, peer string) {
 // port, and returns its gossip address.
 func startNamedDaemon(t *testing.T, n *node, name string) string {
 	t.Helper()
-	port := loopback.FreePortPair(t)
-	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	cmd := exec.Command(omBin, "daemon", "run", "--bind", addr, "--profile", "fast")
-	cmd.Env = append(os.Environ(), "OMHCL_NODE="+name, "OMHCL_STATE_DIR="+n.state)
-	var log bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &log, &log
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-		if t.Failed() {
-			t.Logf("%s's daemon:\n%s", name, log.String())
-		}
-	})
-	for end := time.Now().Add(15 * time.Second); n.om("daemon", "status").code != 0; time.Sleep(200 * time.Millisecond) {
-		if time.Now().After(end) {
-			t.Fatalf("%s's daemon does not answer:\n%s", name, log.String())
-		}
-	}
-	return addr
+	return daemonproc.Start(t, omBin, name, n.state, true)
 }

@@ -9,10 +9,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/omhcl/omhcl/testfixtures/binaries"
-	"github.com/omhcl/omhcl/testfixtures/loopback"
+	"github.com/omhcl/omhcl/testfixtures/daemonproc"
 )
 
 // omBin is the om binary, built once: the tests type commands as a user
@@ -134,37 +133,7 @@ func (n *node) fails(want string, args ...string) result {
 // startDaemon runs "om daemon run" on a free loopback port for the test.
 func (n *node) startDaemon() {
 	n.t.Helper()
-	for try := 0; try < 5; try++ {
-		port := loopback.FreePortPair(n.t)
-		cmd := exec.Command(omBin, "daemon", "run", "--bind", fmt.Sprintf("127.0.0.1:%d", port))
-		cmd.Env = append(os.Environ(), "OMHCL_NODE=demo1", "OMHCL_STATE_DIR="+n.state)
-		var log bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &log, &log
-		if err := cmd.Start(); err != nil {
-			n.t.Fatal(err)
-		}
-		exited := make(chan struct{})
-		go func() { cmd.Wait(); close(exited) }()
-		stop := func() {
-			cmd.Process.Kill()
-			<-exited
-		}
-		for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
-			select {
-			case <-exited:
-				n.t.Logf("daemon on port %d exited:\n%s", port, log.String())
-			default:
-				if n.om("daemon", "status").code == 0 {
-					n.t.Cleanup(stop)
-					return
-				}
-				continue
-			}
-			break
-		}
-		stop()
-	}
-	n.t.Fatal("no daemon started")
+	daemonproc.Start(n.t, omBin, "demo1", n.state, false)
 }
 
 func TestServiceFirstWhereverTheFlagsStand(t *testing.T) {

@@ -1,45 +1,19 @@
 package main
 
 import (
-	"bytes"
-	"fmt"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/omhcl/omhcl/testfixtures/loopback"
+	"github.com/omhcl/omhcl/testfixtures/daemonproc"
 )
 
 // startDaemon runs "om daemon run" on the node, on a free loopback port,
 // until the test ends.
 func (n *node) startDaemon() {
 	n.t.Helper()
-	port := loopback.FreePortPair(n.t)
-	cmd := exec.Command(omBin, "daemon", "run", "--bind", fmt.Sprintf("127.0.0.1:%d", port))
-	cmd.Env = append(os.Environ(), "OMHCL_NODE=demo1", "OMHCL_STATE_DIR="+filepath.Join(n.dir, "state"))
-	var log bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &log, &log
-	if err := cmd.Start(); err != nil {
-		n.t.Fatal(err)
-	}
-	exited := make(chan struct{})
-	go func() { cmd.Wait(); close(exited) }()
-	n.t.Cleanup(func() { cmd.Process.Kill(); <-exited })
-	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
-		select {
-		case <-exited:
-			n.t.Fatalf("the daemon exited:\n%s", log.String())
-		default:
-		}
-		if _, code := n.run("", omBin, "daemon", "status"); code == 0 {
-			return
-		}
-	}
-	n.t.Fatalf("no daemon answered:\n%s", log.String())
+	daemonproc.Start(n.t, omBin, "demo1", filepath.Join(n.dir, "state"), false)
 }
 
 // With a daemon on the node, omapply hands the configuration to the
