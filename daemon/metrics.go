@@ -14,6 +14,7 @@ import (
 
 	"github.com/omhcl/omhcl/plan"
 	"github.com/omhcl/omhcl/providers"
+	"github.com/omhcl/omhcl/providers/syncrecord"
 	"github.com/omhcl/omhcl/wire"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -323,14 +324,14 @@ func (m *metrics) collectSyncs(gauge func(*prometheus.Desc, float64, ...string))
 		if len(recs) == 0 {
 			continue
 		}
-		maxDelay := func(rid string) time.Duration { return defaultSyncMaxDelay }
+		maxDelay := func(rid string) time.Duration { return syncrecord.DefaultMaxDelay }
 		if svc := cfg.Service(li.Service); svc != nil {
 			if in, diags := svc.Evaluate(d.opts.Node, nil); !diags.HasErrors() && in != nil {
 				maxDelay = func(rid string) time.Duration {
 					if r := in.Resource(rid); r != nil {
-						return r.Duration("max_delay", defaultSyncMaxDelay)
+						return r.Duration("max_delay", syncrecord.DefaultMaxDelay)
 					}
-					return defaultSyncMaxDelay
+					return syncrecord.DefaultMaxDelay
 				}
 			}
 		}

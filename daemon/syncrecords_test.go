@@ -9,6 +9,7 @@ import (
 
 	"github.com/omhcl/omhcl/plan"
 	"github.com/omhcl/omhcl/providers"
+	"github.com/omhcl/omhcl/providers/syncrecord"
 	"github.com/omhcl/omhcl/state"
 	"github.com/omhcl/omhcl/wire"
 	"github.com/prometheus/client_golang/prometheus"
@@ -28,7 +29,7 @@ func TestSyncEventsAndGauges(t *testing.T) {
 	}}
 	d.lives = map[string]*plan.LiveInstance{"data": li}
 	dir := store.ResourceDir("data", "sync#0")
-	write := func(rec syncRecord) {
+	write := func(rec syncrecord.Record) {
 		b, _ := json.Marshal(rec)
 		os.MkdirAll(dir, 0o700)
 		if err := os.WriteFile(filepath.Join(dir, "syncs.json"), b, 0o600); err != nil {
@@ -36,9 +37,9 @@ func TestSyncEventsAndGauges(t *testing.T) {
 		}
 	}
 	last := time.Now().Add(-time.Minute).UTC()
-	write(syncRecord{Targets: map[string]syncTargetRecord{"n2": {Last: last, Bytes: 10, Took: time.Second}, "n3": {Last: last}}})
+	write(syncrecord.Record{Targets: map[string]*syncrecord.Target{"n2": {Last: last, Bytes: 10, Took: time.Second}, "n3": {Last: last}}})
 	before := d.armedSyncRecords(li)
-	write(syncRecord{Targets: map[string]syncTargetRecord{
+	write(syncrecord.Record{Targets: map[string]*syncrecord.Target{
 		"n2": {Last: last.Add(30 * time.Second), Bytes: 4096, Took: 2 * time.Second},
 		"n3": {Last: last, Error: "rsync: connection refused", ErrorAt: time.Now().UTC()},
 	}})

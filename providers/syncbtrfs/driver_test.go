@@ -15,6 +15,7 @@ import (
 
 	"github.com/omhcl/omhcl/providers"
 	"github.com/omhcl/omhcl/providers/internal/synccore"
+	"github.com/omhcl/omhcl/providers/syncrecord"
 	"github.com/zclconf/go-cty/cty"
 )
 
@@ -104,7 +105,7 @@ func (l *lab) sync(t *testing.T) int64 {
 	if err != nil {
 		t.Fatalf("sync: %v\n%s", err, l.out)
 	}
-	rec, _ := synccore.Load(l.r.StateDir)
+	rec, _ := syncrecord.Load(l.r.StateDir)
 	return rec.Targets["n2"].Bytes
 }
 

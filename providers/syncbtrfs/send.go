@@ -14,6 +14,7 @@ import (
 
 	"github.com/omhcl/omhcl/providers"
 	"github.com/omhcl/omhcl/providers/internal/synccore"
+	"github.com/omhcl/omhcl/providers/syncrecord"
 )
 
 // Sync snapshots every source subvolume read-only, then sends each
@@ -37,7 +38,7 @@ func (d *driver) Prepare(ctx context.Context, log *providers.Log) error {
 }
 
 // Finish rotates the snapshots of every source.
-func (d *driver) Finish(ctx context.Context, log *providers.Log, rec *synccore.Record) error {
+func (d *driver) Finish(ctx context.Context, log *providers.Log, rec *syncrecord.Record) error {
 	var errs []error
 	for i, src := range d.r.Strings("src") {
 		errs = append(errs, d.rotate(ctx, log, src, i, rec))
@@ -65,7 +66,7 @@ func (d *driver) snapshot(ctx context.Context, log *providers.Log, src string) (
 // CopyTo sends this sync's snapshots to t, each against the one t last
 // received when this node still has it, and returns the bytes sent; tr
 // then holds them, the parents of the next send.
-func (d *driver) CopyTo(ctx context.Context, log *providers.Log, t providers.SyncTarget, tr *synccore.Target, shell []string) (int64, error) {
+func (d *driver) CopyTo(ctx context.Context, log *providers.Log, t providers.SyncTarget, tr *syncrecord.Target, shell []string) (int64, error) {
 	names := d.names
 	var total int64
 	for i, p := range synccore.Pairs(d.r, t) {
@@ -161,7 +162,7 @@ func (d *driver) send(ctx context.Context, log *providers.Log, node string, p [2
 
 // rotate deletes the snapshots of src beyond the newest keep, except the
 // ones a target still needs as the parent of its next send.
-func (d *driver) rotate(ctx context.Context, log *providers.Log, src string, i int, rec *synccore.Record) error {
+func (d *driver) rotate(ctx context.Context, log *providers.Log, src string, i int, rec *syncrecord.Record) error {
 	dir := snapDir(src)
 	names := snapshots(dir)
 	needed := map[string]bool{}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/omhcl/omhcl/providers"
 	"github.com/omhcl/omhcl/providers/internal/synccore"
+	"github.com/omhcl/omhcl/providers/syncrecord"
 	"github.com/zclconf/go-cty/cty"
 )
 
@@ -56,11 +57,11 @@ func TestStatusFollowsMaxDelay(t *testing.T) {
 		t.Errorf("never synced: %s %v", st.State, st.Messages)
 	}
 	now := time.Now().UTC()
-	save(t, r, map[string]*synccore.Target{"n2": {Last: now.Add(-10 * time.Minute), Bytes: 2 << 20}})
+	save(t, r, map[string]*syncrecord.Target{"n2": {Last: now.Add(-10 * time.Minute), Bytes: 2 << 20}})
 	if st := d.Status(context.Background()); st.State != providers.Up || !strings.Contains(st.Messages[0], "n2: last sync 10m0s ago, 2.0 MB sent") {
 		t.Errorf("synced 10 min ago: %s %v", st.State, st.Messages)
 	}
-	save(t, r, map[string]*synccore.Target{"n2": {Last: now.Add(-2 * time.Hour)}, "n3": {Last: now}})
+	save(t, r, map[string]*syncrecord.Target{"n2": {Last: now.Add(-2 * time.Hour)}, "n3": {Last: now}})
 	if st := d.Status(context.Background()); st.State != providers.Warn || !strings.Contains(strings.Join(st.Messages, "\n"), "warn: n2: last sync 2h0m0s ago") {
 		t.Errorf("synced 2 h ago with max_delay 1h: %s %v", st.State, st.Messages)
 	}
@@ -80,9 +81,9 @@ func TestStatsSent(t *testing.T) {
 }
 
 // save records targets as a sync of r would have.
-func save(t *testing.T, r *providers.Resource, targets map[string]*synccore.Target) {
+func save(t *testing.T, r *providers.Resource, targets map[string]*syncrecord.Target) {
 	t.Helper()
-	rec, err := synccore.Load(r.StateDir)
+	rec, err := syncrecord.Load(r.StateDir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,7 +99,7 @@ func save(t *testing.T, r *providers.Resource, targets map[string]*synccore.Targ
 func TestScheduledSyncSkipsWhatRanMeanwhile(t *testing.T) {
 	r := resource(t, nil)
 	d := &driver{Armed: synccore.Armed{R: r}, r: r}
-	save(t, d.r, map[string]*synccore.Target{"n2": {Last: time.Now().UTC()}})
+	save(t, d.r, map[string]*syncrecord.Target{"n2": {Last: time.Now().UTC()}})
 	req := providers.SyncRequest{
 		Targets:     []providers.SyncTarget{{Node: "n2", Set: "nodes"}},
 		RemoteShell: []string{"/nonexistent/shell"}, // any copy would fail
@@ -123,7 +124,7 @@ func TestDownTargetsAreRecordedNotTried(t *testing.T) {
 	if err := d.Sync(context.Background(), providers.NewLog(&strings.Builder{}), req); err != nil {
 		t.Fatalf("a sync with its only target down: %v", err)
 	}
-	rec, _ := synccore.Load(r.StateDir)
+	rec, _ := syncrecord.Load(r.StateDir)
 	if tr := rec.Targets["n3"]; tr == nil || !strings.Contains(tr.Error, "n3 is down: not tried") || time.Since(rec.Last()) > time.Minute {
 		t.Errorf("record of the down target: %+v", tr)
 	}

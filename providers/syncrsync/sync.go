@@ -12,6 +12,7 @@ import (
 
 	"github.com/omhcl/omhcl/providers"
 	"github.com/omhcl/omhcl/providers/internal/synccore"
+	"github.com/omhcl/omhcl/providers/syncrecord"
 )
 
 // Sync copies every src to its dst on each target (synccore.Run).
@@ -21,12 +22,12 @@ func (d *driver) Sync(ctx context.Context, log *providers.Log, req providers.Syn
 
 func (d *driver) Prepare(ctx context.Context, log *providers.Log) error { return nil }
 
-func (d *driver) Finish(ctx context.Context, log *providers.Log, rec *synccore.Record) error {
+func (d *driver) Finish(ctx context.Context, log *providers.Log, rec *syncrecord.Record) error {
 	return nil
 }
 
 // CopyTo runs the transfers to t and returns the bytes sent.
-func (d *driver) CopyTo(ctx context.Context, log *providers.Log, t providers.SyncTarget, _ *synccore.Target, shell []string) (int64, error) {
+func (d *driver) CopyTo(ctx context.Context, log *providers.Log, t providers.SyncTarget, _ *syncrecord.Target, shell []string) (int64, error) {
 	var sent int64
 	node := t.Node
 	for _, p := range synccore.Pairs(d.r, t) {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/omhcl/omhcl/providers"
+	"github.com/omhcl/omhcl/providers/syncrecord"
 )
 
 // Lock takes the sync lock of the resource whose state directory is dir:
@@ -46,7 +47,7 @@ func Lock(ctx context.Context, dir, rid string, wait bool) (func(), error) {
 // due (a sync by hand may have reached every target while it waited):
 // providers.ErrSyncNotDue then. The caller runs the copies, saves the
 // record and calls unlock.
-func Begin(ctx context.Context, r *providers.Resource, req providers.SyncRequest) (*Record, func(), error) {
+func Begin(ctx context.Context, r *providers.Resource, req providers.SyncRequest) (*syncrecord.Record, func(), error) {
 	if len(req.RemoteShell) == 0 {
 		return nil, nil, fmt.Errorf("%s: no way to reach the targets", r.RID())
 	}
@@ -54,7 +55,7 @@ func Begin(ctx context.Context, r *providers.Resource, req providers.SyncRequest
 	if err != nil {
 		return nil, nil, err
 	}
-	rec, err := Load(r.StateDir)
+	rec, err := syncrecord.Load(r.StateDir)
 	if err == nil && req.Due != nil && !req.Due(rec.Last()) {
 		err = fmt.Errorf("%s: %w", r.RID(), providers.ErrSyncNotDue)
 	}

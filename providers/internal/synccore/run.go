@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/omhcl/omhcl/providers"
+	"github.com/omhcl/omhcl/providers/syncrecord"
 	"github.com/zclconf/go-cty/cty"
 )
 
@@ -18,9 +19,9 @@ type Copier interface {
 	Prepare(ctx context.Context, log *providers.Log) error
 	// CopyTo copies to one target, tr its record (its last sync), and
 	// returns the bytes sent; on success Run records the sync in tr.
-	CopyTo(ctx context.Context, log *providers.Log, t providers.SyncTarget, tr *Target, shell []string) (int64, error)
+	CopyTo(ctx context.Context, log *providers.Log, t providers.SyncTarget, tr *syncrecord.Target, shell []string) (int64, error)
 	// Finish runs after the record is saved (sync.btrfs: the rotation).
-	Finish(ctx context.Context, log *providers.Log, rec *Record) error
+	Finish(ctx context.Context, log *providers.Log, rec *syncrecord.Record) error
 }
 
 // Run is a sync of r: one at a time per resource on a node (Begin), then
@@ -84,4 +85,4 @@ func (a Armed) Status(ctx context.Context) providers.Status {
 }
 
 // LastSync is when every target last got a good sync.
-func (a Armed) LastSync() time.Time { return LastSync(a.R.StateDir) }
+func (a Armed) LastSync() time.Time { return syncrecord.LastSync(a.R.StateDir) }

@@ -11,13 +11,14 @@ import (
 	"time"
 
 	"github.com/omhcl/omhcl/providers"
+	"github.com/omhcl/omhcl/providers/syncrecord"
 	"github.com/zclconf/go-cty/cty"
 )
 
 // Defaults of the durations, when unset or unknown.
 const (
 	DefaultInterval  = 30 * time.Minute
-	DefaultMaxDelay  = 2 * time.Hour
+	DefaultMaxDelay  = syncrecord.DefaultMaxDelay
 	DefaultIOTimeout = 2 * time.Minute
 )
 

@@ -1,4 +1,8 @@
-package synccore
+// Package syncrecord is what a node remembers of a sync resource's syncs,
+// per target node: syncs.json in the resource's state directory. The sync
+// drivers write it (providers/internal/synccore); the daemon reads it for
+// its sync events and metrics: one file format, one definition.
+package syncrecord
 
 import (
 	"encoding/json"
@@ -12,8 +16,11 @@ import (
 	"time"
 
 	"github.com/omhcl/omhcl/internal/atomicfile"
-	"github.com/omhcl/omhcl/providers"
 )
+
+// DefaultMaxDelay is a sync resource's max_delay when it sets none: a
+// last good sync older than this is a warning.
+const DefaultMaxDelay = 2 * time.Hour
 
 // Record is what a node remembers of a sync resource's syncs, per target
 // node, in the resource's state directory.
@@ -99,36 +106,6 @@ func (r *Record) Nodes() []string {
 	}
 	sort.Strings(out)
 	return out
-}
-
-// Status compares each target's last good sync with maxDelay. A node
-// that never synced (it does not run the service) has nothing to say.
-func Status(dir string, maxDelay time.Duration) providers.Status {
-	rec, err := Load(dir)
-	if err != nil {
-		return providers.Status{State: providers.Warn, Messages: []string{err.Error()}}
-	}
-	if len(rec.Targets) == 0 {
-		return providers.Status{State: providers.NA, Messages: []string{"no sync from this node yet"}}
-	}
-	st := providers.Status{State: providers.Up}
-	for _, node := range rec.Nodes() {
-		t := rec.Targets[node]
-		age := time.Since(t.Last).Round(time.Second)
-		msg := fmt.Sprintf("%s: last sync %s ago, %s", node, age, BytesText(t.Bytes))
-		if t.Last.IsZero() {
-			msg = fmt.Sprintf("%s: never synced", node)
-		}
-		if t.Error != "" {
-			msg += "; then failed: " + t.Error
-		}
-		if age > maxDelay || t.Last.IsZero() {
-			st.State = providers.Warn
-			msg = "warn: " + msg + fmt.Sprintf(" (max_delay %s)", maxDelay)
-		}
-		st.Messages = append(st.Messages, msg)
-	}
-	return st
 }
 
 // LastSync is the oldest of the targets' last sync attempts kept in
