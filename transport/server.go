@@ -59,18 +59,18 @@ const keyExtension = "node-key@omhcl"
 // ServeConn serves one connection until the client closes it.
 func (s *Server) ServeConn(conn net.Conn) {
 	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(handshakeTimeout))
+	// what does not open with SSH's banner is closed at once, not kept
+	// until the handshake times out (an HTTP request reads as lines the
+	// banner may follow), and before a certificate is signed for it
+	br := bufio.NewReader(conn)
+	if head, err := br.Peek(4); err != nil || string(head) != "SSH-" {
+		return
+	}
 	// a refusal's failure message goes first: the client then knows why
 	cfg, err := s.config(func() { time.AfterFunc(refusedLinger, func() { conn.Close() }) })
 	if err != nil {
 		s.logf("transport: %v", err)
-		return
-	}
-	conn.SetDeadline(time.Now().Add(handshakeTimeout))
-	// what does not open with SSH's banner is closed at once, not kept
-	// until the handshake times out (an HTTP request reads as lines the
-	// banner may follow)
-	br := bufio.NewReader(conn)
-	if head, err := br.Peek(4); err != nil || string(head) != "SSH-" {
 		return
 	}
 	sc, chans, reqs, err := ssh.NewServerConn(&peeked{Conn: conn, r: br}, cfg)
