@@ -15,76 +15,146 @@ import (
 // Load reads a configuration from paths: .hcl files, or directories whose
 // *.hcl files (sorted, not recursive) are all read. Every file read is one
 // configuration: service names are unique across them.
+//
+// Load is List, every file's Parse (in parallel) and Merge: a caller that
+// plans service by service (omplan) runs the same steps, dropping each
+// file's services once it is done with them.
 func Load(paths ...string) (*Config, hcl.Diagnostics) {
+	fs, diags := List(paths...)
+	if fs == nil {
+		return &Config{Files: map[string]*hcl.File{}}, diags
+	}
+	parsed := make([]*ParsedFile, len(fs.Names))
+	parallel.For(len(fs.Names), func(i int) { parsed[i] = fs.Parse(i) })
+	return fs.Merge(parsed)
+}
+
+// FileSet is the configuration files some paths stand for, as Load reads
+// them.
+type FileSet struct {
+	// Names are the distinct files to read, in the order of the paths.
+	Names []string
+	// entries are the paths' files in order, repeats included, and the
+	// errors listing a path gave (a file ""): Merge reports them in this
+	// order, as Load always did.
+	entries []fileEntry
+	srcs    map[string][]byte // LoadFiles: the sources, not read from disk
+}
+
+type fileEntry struct {
+	file string
+	err  error // listing the path failed
+}
+
+// List lists the files of paths. Without paths it returns no FileSet and
+// the error Load gives.
+func List(paths ...string) (*FileSet, hcl.Diagnostics) {
 	if len(paths) == 0 {
-		return &Config{Files: map[string]*hcl.File{}}, hcl.Diagnostics{{
+		return nil, hcl.Diagnostics{{
 			Severity: hcl.DiagError, Summary: "No configuration", Detail: "No configuration file or directory was given.",
 		}}
 	}
-	// The files are listed, then read in parallel, then taken in order.
-	type entry struct {
-		file string
-		err  error // listing the path failed
-	}
-	var entries []entry
-	var files []string
+	fs := &FileSet{}
+	seen := map[string]bool{}
 	for _, p := range paths {
 		list, err := configFiles(p)
 		if err != nil {
-			entries = append(entries, entry{err: err})
+			fs.entries = append(fs.entries, fileEntry{err: err})
 			continue
 		}
 		for _, f := range list {
-			entries = append(entries, entry{file: f})
-			files = append(files, f)
+			fs.entries = append(fs.entries, fileEntry{file: f})
+			if !seen[f] {
+				seen[f] = true
+				fs.Names = append(fs.Names, f)
+			}
 		}
 	}
-	contents := readFiles(files)
-	var names []string
-	srcs := map[string][]byte{}
+	return fs, nil
+}
+
+// ParsedFile is one file read, parsed, and its service blocks decoded.
+type ParsedFile struct {
+	Name string
+	// Services are the file's service blocks, in the order written.
+	Services []*Service
+	readErr  error
+	file     *hcl.File
+	diags    hcl.Diagnostics
+}
+
+// Parse reads, parses and decodes the file Names[i]. Files parse on their
+// own: Parse is safe for concurrent use.
+func (fs *FileSet) Parse(i int) *ParsedFile {
+	name := fs.Names[i]
+	src, ok := fs.srcs[name]
+	if !ok {
+		var err error
+		if src, err = os.ReadFile(name); err != nil {
+			return &ParsedFile{Name: name, readErr: err}
+		}
+	}
+	pf := parseFile(name, src)
+	return &ParsedFile{Name: name, Services: pf.services, file: pf.file, diags: pf.diags}
+}
+
+// Forget drops what the file's services hold for evaluation, keeping what
+// Merge reads of them (their names and where they are declared): a
+// caller done with the services keeps a FileSet's worth of files without
+// their syntax.
+func (pf *ParsedFile) Forget() {
+	for i, s := range pf.Services {
+		pf.Services[i] = &Service{Name: s.Name, DeclRange: s.DeclRange, Range: s.Range}
+	}
+}
+
+// Merge puts the files' services together, parsed[i] being the file
+// Names[i]: the errors reading the files first, then each file's
+// diagnostics and the services it repeats, in the order of the files. The
+// services are sorted by name.
+func (fs *FileSet) Merge(parsed []*ParsedFile) (*Config, hcl.Diagnostics) {
+	byName := make(map[string]*ParsedFile, len(parsed))
+	for _, pf := range parsed {
+		byName[pf.Name] = pf
+	}
 	var diags hcl.Diagnostics
-	for _, e := range entries {
-		if e.err == nil {
-			if _, dup := srcs[e.file]; dup {
+	var read []*ParsedFile
+	done := map[string]bool{}
+	for _, e := range fs.entries {
+		err := e.err
+		if err == nil {
+			if done[e.file] {
 				continue
 			}
-			c := contents[e.file]
-			if e.err = c.err; e.err == nil {
-				names = append(names, e.file)
-				srcs[e.file] = c.src
+			pf := byName[e.file]
+			if err = pf.readErr; err == nil {
+				done[e.file] = true
+				read = append(read, pf)
 				continue
 			}
 		}
-		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot read configuration", Detail: e.err.Error()})
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot read configuration", Detail: err.Error()})
 	}
-	cfg, d := load(names, srcs)
-	return cfg, append(diags, d...)
-}
-
-type fileContent struct {
-	src []byte
-	err error
-}
-
-// readFiles reads each distinct file of files, in parallel.
-func readFiles(files []string) map[string]fileContent {
-	var distinct []string
-	seen := make(map[string]bool, len(files))
-	for _, f := range files {
-		if !seen[f] {
-			seen[f] = true
-			distinct = append(distinct, f)
+	cfg := &Config{Files: make(map[string]*hcl.File, len(read))}
+	seen := map[string]*Service{}
+	for _, pf := range read {
+		diags = append(diags, pf.diags...)
+		if pf.file == nil {
+			continue
+		}
+		cfg.Files[pf.Name] = pf.file
+		for _, s := range pf.Services {
+			if first := seen[s.Name]; first != nil {
+				diags = append(diags, duplicate("Duplicate service",
+					fmt.Sprintf("A service named %q", s.Name), s.DeclRange, first.DeclRange))
+				continue
+			}
+			seen[s.Name] = s
+			cfg.Services = append(cfg.Services, s)
 		}
 	}
-	read := make([]fileContent, len(distinct))
-	parallel.For(len(distinct), func(i int) {
-		read[i].src, read[i].err = os.ReadFile(distinct[i])
-	})
-	out := make(map[string]fileContent, len(distinct))
-	for i, f := range distinct {
-		out[f] = read[i]
-	}
-	return out
+	sort.Slice(cfg.Services, func(i, j int) bool { return cfg.Services[i].Name < cfg.Services[j].Name })
+	return cfg, diags
 }
 
 // configFiles lists the files a path stands for.
@@ -109,41 +179,17 @@ func configFiles(p string) ([]string, error) {
 
 // LoadFiles loads a configuration from in-memory sources keyed by file name.
 func LoadFiles(files map[string][]byte) (*Config, hcl.Diagnostics) {
-	names := make([]string, 0, len(files))
+	fs := &FileSet{srcs: files}
 	for n := range files {
-		names = append(names, n)
+		fs.Names = append(fs.Names, n)
 	}
-	sort.Strings(names)
-	return load(names, files)
-}
-
-func load(names []string, srcs map[string][]byte) (*Config, hcl.Diagnostics) {
-	// Files parse and decode on their own; the results are merged in name
-	// order, as if read one by one.
-	parsed := make([]parsedFile, len(names))
-	parallel.For(len(names), func(i int) { parsed[i] = parseFile(names[i], srcs[names[i]]) })
-	cfg := &Config{Files: make(map[string]*hcl.File, len(names))}
-	var diags hcl.Diagnostics
-	seen := map[string]*Service{}
-	for i, name := range names {
-		pf := parsed[i]
-		diags = append(diags, pf.diags...)
-		if pf.file == nil {
-			continue
-		}
-		cfg.Files[name] = pf.file
-		for _, s := range pf.services {
-			if first := seen[s.Name]; first != nil {
-				diags = append(diags, duplicate("Duplicate service",
-					fmt.Sprintf("A service named %q", s.Name), s.DeclRange, first.DeclRange))
-				continue
-			}
-			seen[s.Name] = s
-			cfg.Services = append(cfg.Services, s)
-		}
+	sort.Strings(fs.Names)
+	for _, n := range fs.Names {
+		fs.entries = append(fs.entries, fileEntry{file: n})
 	}
-	sort.Slice(cfg.Services, func(i, j int) bool { return cfg.Services[i].Name < cfg.Services[j].Name })
-	return cfg, diags
+	parsed := make([]*ParsedFile, len(fs.Names))
+	parallel.For(len(fs.Names), func(i int) { parsed[i] = fs.Parse(i) })
+	return fs.Merge(parsed)
 }
 
 // parsedFile is one file parsed and its service blocks decoded.
