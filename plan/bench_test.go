@@ -44,7 +44,7 @@ func TestMain(m *testing.M) {
 }
 
 // generate writes n services and their snapshot with benchgen.
-func generate(b *testing.B, n int) string {
+func generate(b testing.TB, n int) string {
 	b.Helper()
 	if dir := generated[n]; dir != "" {
 		return dir

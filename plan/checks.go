@@ -44,8 +44,10 @@ func newChecks(req Request, inputs []Input) *planChecks {
 // plan may act on, before Build asks them for operations.
 func (pc *planChecks) attrs(ctx context.Context) hcl.Diagnostics {
 	var diags hcl.Diagnostics
-	for _, svc := range pc.svcs {
-		diags = append(diags, pc.k.Encap(svc)...)
+	for _, in := range pc.list { // in the order of the services
+		if svc := pc.svcs[in.Instance.Service]; svc != nil {
+			diags = append(diags, pc.k.Encap(svc)...)
+		}
 	}
 	found := make([]hcl.Diagnostics, len(pc.list))
 	parallel.For(len(pc.list), func(i int) { found[i] = pc.inputAttrs(ctx, pc.list[i]) })

@@ -29,18 +29,26 @@ func WriteJSON(w io.Writer, p *Plan) error {
 // each value as json.MarshalIndent writes it at its depth
 // (TestPlanJSONAsEncoder holds it to the encoder, field by field).
 func appendPlanJSON(out []byte, p *Plan) ([]byte, error) {
+	return appendPlanDoc(out, p,
+		func(out []byte) ([]byte, error) { return appendJSONList(out, p.Changes) },
+		func(out []byte) ([]byte, error) { return appendJSONList(out, p.Steps) })
+}
+
+// appendPlanDoc appends the plan document of p, its changes and steps
+// appended by the functions given.
+func appendPlanDoc(out []byte, p *Plan, changes, steps func([]byte) ([]byte, error)) ([]byte, error) {
 	fields := []struct {
 		name string
 		v    any
-		list func([]byte) ([]byte, error) // the large arrays, in parallel
+		list func([]byte) ([]byte, error) // the large arrays
 	}{
 		{name: "format_version", v: p.FormatVersion},
 		{name: "id", v: p.ID},
 		{name: "node", v: p.Node},
 		{name: "created_at", v: p.CreatedAt},
 		{name: "fingerprint", v: p.Fingerprint},
-		{name: "resource_changes", list: func(out []byte) ([]byte, error) { return appendJSONList(out, p.Changes) }},
-		{name: "steps", list: func(out []byte) ([]byte, error) { return appendJSONList(out, p.Steps) }},
+		{name: "resource_changes", list: changes},
+		{name: "steps", list: steps},
 		{name: "errored", v: p.Errored},
 		{name: "diagnostics", v: p.Diagnostics},
 		{name: "notes", v: p.Notes},

@@ -298,8 +298,10 @@ func CountChanges(p *Plan) Counts {
 	return n
 }
 
-func counts(p *Plan, words ...string) string {
-	c := CountChanges(p)
+func counts(p *Plan, words ...string) string { return countWords(CountChanges(p), words...) }
+
+// countWords words counts as Summary does.
+func countWords(c Counts, words ...string) string {
 	n := []int{c.Start, c.Stop, c.Replace, c.Update, c.Provision, c.Unprovision}
 	parts := make([]string, len(n))
 	for i := range n {
