@@ -24,16 +24,19 @@ func TestStreamAsMake(t *testing.T) {
 		if st, err := os.Stat(dir); err != nil || !st.IsDir() {
 			continue
 		}
-		cfg, diags := lang.Load(dir)
-		if diags.HasErrors() {
-			t.Fatalf("%s: %v", dir, diags)
-		}
-		for _, node := range append(cfg.AllNodes(), "elsewhere") {
-			for _, target := range []plan.Target{"", plan.TargetDown, plan.TargetProvision, plan.TargetUnprovision} {
-				opts := plan.Options{Node: node, Target: target}
-				compareStream(t, dir, cfg, plan.Snapshot{Live: &plan.Live{}}, opts)
+		t.Run(filepath.Base(dir), func(t *testing.T) {
+			t.Parallel() // a name to resolve may wait on the resolver
+			cfg, diags := lang.Load(dir)
+			if diags.HasErrors() {
+				t.Fatalf("%s: %v", dir, diags)
 			}
-		}
+			for _, node := range append(cfg.AllNodes(), "elsewhere") {
+				for _, target := range []plan.Target{"", plan.TargetDown, plan.TargetProvision, plan.TargetUnprovision} {
+					opts := plan.Options{Node: node, Target: target}
+					compareStream(t, dir, cfg, plan.Snapshot{Live: &plan.Live{}}, opts)
+				}
+			}
+		})
 	}
 }
 
