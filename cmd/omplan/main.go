@@ -6,6 +6,8 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
+	"runtime/metrics"
+	"sync/atomic"
 
 	"github.com/omhcl/omhcl/cmd/internal/cli"
 	"github.com/omhcl/omhcl/internal/buildinfo"
@@ -13,7 +15,7 @@ import (
 )
 
 func main() {
-	if os.Getenv("GOGC") == "" && os.Getenv("GOMEMLIMIT") == "" {
+	if paced {
 		paceGC()
 	}
 	root := newRoot(cli.New())
@@ -24,6 +26,10 @@ func main() {
 	cli.Main(root, os.Args[1:])
 }
 
+// paced: omplan paces its garbage collection itself, GOGC or GOMEMLIMIT
+// not being set (when they are, they win).
+var paced = os.Getenv("GOGC") == "" && os.Getenv("GOMEMLIMIT") == ""
+
 // gcFloor is the memory omplan takes before its first garbage collection.
 const gcFloor = 512 << 20
 
@@ -33,15 +39,61 @@ const gcFloor = 512 << 20
 // collection is due; a larger one trades some memory for time, a
 // collection each time the heap triples what the last one left live
 // (docs/bench.md: about 15 % less time than GOGC=100 at 10,000 services,
-// for about 20 % more memory). GOGC or GOMEMLIMIT, when set, win.
+// for about 20 % more memory). A plan made service by service paces by
+// paceStream instead.
 func paceGC() {
 	debug.SetGCPercent(-1)
 	debug.SetMemoryLimit(gcFloor)
-	// finalized by the first collection
-	runtime.SetFinalizer(new(gcSentinel), func(*gcSentinel) {
-		debug.SetMemoryLimit(math.MaxInt64)
-		debug.SetGCPercent(200)
-	})
+	armGC()
+}
+
+// streamLimit is the memory a plan made service by service (plan.Stream)
+// lets the process hold before each garbage collection.
+const streamLimit = 384 << 20
+
+// streaming: paceStream was called.
+var streaming atomic.Bool
+
+// paceStream paces the garbage collection of a plan made service by
+// service: what it keeps is its output and the sources, bytes the
+// collector does not scan, so it collects only when the process holds
+// streamLimit. Should what a collection leaves live pass half of it, the
+// collection paces as GOGC=200 again: a collection at the limit would
+// then free little and come back at once.
+func paceStream() {
+	if !paced {
+		return
+	}
+	streaming.Store(true)
+	debug.SetGCPercent(-1)
+	debug.SetMemoryLimit(streamLimit)
+}
+
+// armGC has afterGC run once the next collection is done.
+func armGC() {
+	runtime.SetFinalizer(new(gcSentinel), func(*gcSentinel) { afterGC() })
 }
 
 type gcSentinel struct{ _ [16]byte }
+
+// afterGC follows each collection while omplan paces: a plan made service
+// by service keeps its limit as long as the heap left live is under half
+// of it; otherwise pacing becomes GOGC=200's.
+func afterGC() {
+	if streaming.Load() && liveHeap() < streamLimit/2 {
+		armGC()
+		return
+	}
+	debug.SetMemoryLimit(math.MaxInt64)
+	debug.SetGCPercent(200)
+}
+
+// liveHeap is what the last collection left live.
+func liveHeap() uint64 {
+	s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	metrics.Read(s)
+	if s[0].Value.Kind() != metrics.KindUint64 {
+		return 0
+	}
+	return s[0].Value.Uint64()
+}

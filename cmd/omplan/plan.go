@@ -72,6 +72,11 @@ Exit codes: 0 success (with -detailed-exitcode: no changes), 1 error,
 }
 
 func runPlan(ctx context.Context, e *cli.Env, f planFlags, args []string) error {
+	if paths := cli.ConfigPaths(args); streams(f, paths) {
+		if err := runStream(ctx, e, f, paths); err != errNoStream {
+			return err
+		}
+	}
 	cfg, err := e.LoadConfig(cli.ConfigPaths(args))
 	if err != nil {
 		return err

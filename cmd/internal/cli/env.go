@@ -120,7 +120,7 @@ func ConfigPaths(args []string) []string {
 // paths hold no .hcl file but the cluster daemon distributed services to
 // this node, those are the configuration.
 func (e *Env) LoadConfig(paths []string) (*lang.Config, error) {
-	if stored := e.Store().ConfigSources(); !hasHCL(paths) && len(stored) > 0 {
+	if stored := e.Store().ConfigSources(); !HasHCL(paths) && len(stored) > 0 {
 		return e.LoadFiles(stored)
 	}
 	cfg, diags := lang.Load(paths...)
@@ -148,8 +148,9 @@ func (e *Env) loaded(cfg *lang.Config, diags hcl.Diagnostics) (*lang.Config, err
 	return cfg, nil
 }
 
-// hasHCL reports whether paths name .hcl files or directories holding some.
-func hasHCL(paths []string) bool {
+// HasHCL reports whether paths name .hcl files or directories holding some
+// (else LoadConfig loads the services the cluster daemon distributed).
+func HasHCL(paths []string) bool {
 	for _, p := range paths {
 		fi, err := os.Stat(p)
 		if err != nil && p == DefaultConfigDir && os.IsNotExist(err) {
