@@ -326,14 +326,17 @@ func (d *valueDecoder) boolean(p *bool) bool {
 	return true
 }
 
-// int64 reads an integer written without fraction nor exponent.
+// int64 reads an integer written without fraction nor exponent, as JSON
+// writes it (no leading zero).
 func (d *valueDecoder) int64(p *int64) bool {
 	if d.null() {
 		return true
 	}
 	start := d.i
 	d.take('-')
-	if d.digits() == 0 || d.i < len(d.b) && (d.b[d.i] == '.' || d.b[d.i] == 'e' || d.b[d.i] == 'E') {
+	first := d.i
+	if n := d.digits(); n == 0 || n > 1 && d.b[first] == '0' || // JSON has no leading zeros
+		d.i < len(d.b) && (d.b[d.i] == '.' || d.b[d.i] == 'e' || d.b[d.i] == 'E') {
 		return false
 	}
 	n, err := strconv.ParseInt(string(d.b[start:d.i]), 10, 64)
