@@ -256,18 +256,25 @@ func (c *Change) describe(r *providers.Resource, withConfig bool) {
 // a stop of a changed resource runs on its old settings.
 func (c *Change) fillOperations(r *providers.Resource, lr *LiveResource) error {
 	replace := c.Has(providers.ActStop) && c.Has(providers.ActStart)
+	var current providers.Driver // r's, built once for its actions
 	for _, a := range c.Actions {
 		if a == ActUpdate {
 			c.Operations = append(c.Operations, "record the new settings (no restart needed)")
 			continue
 		}
-		res := r
-		if a == providers.ActStop && replace && lr.Applied != nil {
+		var drv providers.Driver
+		var err error
+		switch {
+		case a == providers.ActStop && replace && lr.Applied != nil:
 			old := *r
 			old.Attrs = *lr.Applied
-			res = &old
+			drv, err = NewDriver(&old)
+		case current != nil:
+			drv = current
+		default:
+			drv, err = NewDriver(r)
+			current = drv
 		}
-		drv, err := NewDriver(res)
 		if err != nil {
 			return fmt.Errorf("%s: %w", c.Address, err)
 		}
