@@ -42,6 +42,12 @@ type Stream struct {
 	JSON   bool
 	Colors Colors
 
+	// Prepare, when set, runs while the first files are parsed, before
+	// any service is evaluated: it may set Options and Source (reading the
+	// snapshot, which names the node). When it fails, Files plans
+	// nothing and returns its error.
+	Prepare func(*Stream) error
+
 	observeFailed atomic.Bool // some service's observation has errors
 	checksFailed  atomic.Bool // some service's attribute checks have errors
 	buildFailed   atomic.Bool // some service could not be planned
@@ -70,14 +76,27 @@ type ServicePlan struct {
 // the configuration Merge gives (its services are names only: their
 // syntax was dropped once planned), the load's diagnostics, and the
 // services' plans in the configuration's order. When loading has errors,
-// nothing is planned (the plans are nil).
-func (s *Stream) Files(ctx context.Context, fs *lang.FileSet) (*lang.Config, hcl.Diagnostics, []*ServicePlan) {
+// the plans are nil; when Prepare fails, its error is all there is.
+func (s *Stream) Files(ctx context.Context, fs *lang.FileSet) (*lang.Config, hcl.Diagnostics, []*ServicePlan, error) {
 	parsed := make([]*lang.ParsedFile, len(fs.Names))
 	plans := make([][]*ServicePlan, len(fs.Names))
+	ready := make(chan struct{})
+	var prepErr error
+	if s.Prepare == nil {
+		close(ready)
+	} else {
+		go func() {
+			defer close(ready)
+			prepErr = s.Prepare(s)
+		}()
+	}
 	parallel.For(len(fs.Names), func(i int) {
 		pf := fs.Parse(i)
+		<-ready
 		sps := make([]*ServicePlan, len(pf.Services))
-		if len(pf.Services) > 1 {
+		if prepErr != nil {
+			sps = nil
+		} else if len(pf.Services) > 1 {
 			parallel.For(len(pf.Services), func(j int) { sps[j] = s.Service(ctx, pf.Services[j]) })
 		} else {
 			for j, svc := range pf.Services {
@@ -87,9 +106,13 @@ func (s *Stream) Files(ctx context.Context, fs *lang.FileSet) (*lang.Config, hcl
 		pf.Forget()
 		parsed[i], plans[i] = pf, sps
 	})
+	<-ready // no file
+	if prepErr != nil {
+		return nil, nil, nil, prepErr
+	}
 	cfg, diags := fs.Merge(parsed)
 	if diags.HasErrors() {
-		return cfg, diags, nil
+		return cfg, diags, nil, nil
 	}
 	byName := make(map[string]*ServicePlan, len(cfg.Services))
 	for _, sps := range plans {
@@ -103,7 +126,7 @@ func (s *Stream) Files(ctx context.Context, fs *lang.FileSet) (*lang.Config, hcl
 	for i, svc := range cfg.Services {
 		out[i] = byName[svc.Name]
 	}
-	return cfg, diags, out
+	return cfg, diags, out, nil
 }
 
 // Service plans one service: what Make does of it, in the same steps.

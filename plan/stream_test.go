@@ -84,7 +84,10 @@ func compareStreamFrom(t *testing.T, dir string, cfg *lang.Config, whole, stream
 	for _, asJSON := range []bool{false, true} {
 		fs, _ := lang.List(dir)
 		s := &plan.Stream{Options: opts, Source: streamed, JSON: asJSON, Colors: true}
-		scfg, sdiags, plans := s.Files(context.Background(), fs)
+		scfg, sdiags, plans, err := s.Files(context.Background(), fs)
+		if err != nil {
+			t.Fatal(err)
+		}
 		if _, ldiags := lang.Load(dir); writeDiags(scfg.Files, sdiags) != writeDiags(cfg.Files, ldiags) {
 			t.Fatalf("%s: loading: %v, want %v", dir, sdiags, ldiags)
 		}

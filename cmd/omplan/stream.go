@@ -40,27 +40,36 @@ func streams(f planFlags, paths []string) bool {
 // that cannot be read or is of another format goes back to runPlan
 // (errNoStream), which reports it as it always did.
 func runStream(ctx context.Context, e *cli.Env, f planFlags, paths []string) error {
-	doc, err := os.ReadFile(f.snapshot)
-	if err != nil {
-		return errNoStream
-	}
-	live, err := plan.OpenLive(doc)
-	if err != nil || live.FormatVersion != plan.LiveFormatVersion {
-		return errNoStream
-	}
 	fs, _ := lang.List(paths...)
 	if fs == nil {
 		return errNoStream
 	}
-	if e.Node == "" && os.Getenv("OMHCL_NODE") == "" {
-		e.Node = live.Node
-	}
-	paceStream()
+	var live *plan.LazyLive
 	s := &plan.Stream{
-		Options: plan.Options{Node: e.NodeName(), Target: plan.Target(f.sel.Target)},
-		Source:  live, JSON: f.json, Colors: e.Colors(e.Out),
+		JSON: f.json, Colors: e.Colors(e.Out),
+		// the snapshot is read while the first files are parsed
+		Prepare: func(s *plan.Stream) error {
+			doc, err := os.ReadFile(f.snapshot)
+			if err != nil {
+				return errNoStream
+			}
+			live, err = plan.OpenLive(doc)
+			if err != nil || live.FormatVersion != plan.LiveFormatVersion {
+				return errNoStream
+			}
+			if e.Node == "" && os.Getenv("OMHCL_NODE") == "" {
+				e.Node = live.Node
+			}
+			s.Options = plan.Options{Node: e.NodeName(), Target: plan.Target(f.sel.Target)}
+			s.Source = live
+			paceStream()
+			return nil
+		},
 	}
-	cfg, diags, plans := s.Files(ctx, fs)
+	cfg, diags, plans, err := s.Files(ctx, fs)
+	if err != nil {
+		return err
+	}
 	colors := bool(e.Colors(e.Err))
 	if len(diags) > 0 {
 		lang.WriteDiagnostics(e.Err, cfg.Files, diags, colors)

@@ -35,8 +35,8 @@ service "svc1" {
 		"b.hcl": ipNoHost,
 	}
 	cases := map[string]map[string]string{
-		"good":      good,
-		"warning":   {"a.hcl": good["a.hcl"], "b.hcl": ipNoHost + `service "svc3" {
+		"good": good,
+		"warning": {"a.hcl": good["a.hcl"], "b.hcl": ipNoHost + `service "svc3" {
   nodes = ["n1"]
   container "0" {
     type = "kvm"
@@ -50,7 +50,7 @@ service "svc1" {
   }
 }
 `},
-		"duplicate":  {"a.hcl": good["a.hcl"], "b.hcl": good["a.hcl"]},
+		"duplicate": {"a.hcl": good["a.hcl"], "b.hcl": good["a.hcl"]},
 		"plan error": {"a.hcl": good["a.hcl"], "b.hcl": `service "svc0" {
   nodes = ["n1"]
   disk "1" {
