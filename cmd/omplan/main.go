@@ -47,26 +47,33 @@ func paceGC() {
 	armGC()
 }
 
-// streamLimit is the memory a plan made service by service (plan.Stream)
-// lets the process hold before each garbage collection.
-const streamLimit = 384 << 20
+// streamFloor is the least memory a plan made service by service (plan.
+// Stream) lets the process take before a garbage collection. After one,
+// it lets the heap grow by twice what the collection left live (which
+// grows with the output and the sources kept), up to streamCap, and by
+// streamRoom at least.
+const streamFloor, streamRoom, streamCap = 128 << 20, 128 << 20, 384 << 20
 
 // streaming: paceStream was called.
 var streaming atomic.Bool
 
 // paceStream paces the garbage collection of a plan made service by
-// service: what it keeps is its output and the sources, bytes the
-// collector does not scan, so it collects only when the process holds
-// streamLimit. Should what a collection leaves live pass half of it, the
-// collection paces as GOGC=200 again: a collection at the limit would
-// then free little and come back at once.
+// service: little of what it allocates outlives its service, and what it
+// keeps is mostly bytes the collector does not scan (its output, the
+// sources), so a collection is cheap and frees nearly all the heap. It
+// collects only when the process holds streamFloor, or what the last
+// collection left live and the room above it, whichever is more: a
+// limit set higher would touch more fresh memory, and a page touched for
+// the first time costs more than the collection that lets it be used
+// again (docs/bench.md). The limit follows what stays live, with room
+// above it: the collector never runs back to back.
 func paceStream() {
 	if !paced {
 		return
 	}
 	streaming.Store(true)
 	debug.SetGCPercent(-1)
-	debug.SetMemoryLimit(streamLimit)
+	debug.SetMemoryLimit(int64(streamFloor))
 }
 
 // armGC has afterGC run once the next collection is done.
@@ -77,10 +84,12 @@ func armGC() {
 type gcSentinel struct{ _ [16]byte }
 
 // afterGC follows each collection while omplan paces: a plan made service
-// by service keeps its limit as long as the heap left live is under half
-// of it; otherwise pacing becomes GOGC=200's.
+// by service sets its next limit; the whole configuration's pacing
+// becomes GOGC=200's.
 func afterGC() {
-	if streaming.Load() && liveHeap() < streamLimit/2 {
+	if streaming.Load() {
+		live := liveHeap()
+		debug.SetMemoryLimit(int64(max(streamFloor, live+streamRoom, min(streamCap, 3*live))))
 		armGC()
 		return
 	}
