@@ -17,16 +17,21 @@ import (
 )
 
 // The BenchmarkPlan benchmarks run what `omplan --snapshot SNAPSHOT --node
-// bench1 [-json] SERVICES` does (load, decode the snapshot, observe, plan,
-// render) on the services testfixtures/benchgen generates, as make bench
-// measures it (docs/bench.md). Profile with:
+// bench1 [-json] SERVICES` does (plan.Stream: each file parsed, each
+// service read from the snapshot, evaluated, planned and rendered) on the
+// services testfixtures/benchgen generates, as make bench measures it
+// (docs/bench.md); BenchmarkPlanWhole1000 runs the whole-configuration
+// path (lang.Load, plan.Make, WriteText) that -out, -markdown and the
+// selections take. omplan paces its garbage collector itself: to profile
+// under the same pacing, GOGC=off GOMEMLIMIT=256MiB. Profile with:
 //
-//	go test ./plan -run '^$' -bench Plan1000 -cpuprofile cpu.out -memprofile mem.out
+//	GOGC=off GOMEMLIMIT=256MiB go test ./plan -run '^$' -bench 'Plan1000$' -cpuprofile cpu.out -memprofile mem.out
 
 func BenchmarkPlan100(b *testing.B)        { benchPlan(b, 100, false) }
 func BenchmarkPlan1000(b *testing.B)       { benchPlan(b, 1000, false) }
 func BenchmarkPlan1000JSON(b *testing.B)   { benchPlan(b, 1000, true) }
 func BenchmarkPlan10000(b *testing.B)      { benchPlan(b, 10000, false) }
+func BenchmarkPlanWhole1000(b *testing.B)  { benchPlanWith(b, 1000, false, omplanWhole) }
 func BenchmarkDecodeSnapshot(b *testing.B) { benchDecode(b, 1000) }
 func BenchmarkWriteText1000(b *testing.B)  { benchRender(b, 1000, false) }
 func BenchmarkWriteJSON1000(b *testing.B)  { benchRender(b, 1000, true) }
@@ -62,7 +67,9 @@ func generate(b testing.TB, n int) string {
 	return dir
 }
 
-func benchPlan(b *testing.B, n int, asJSON bool) {
+func benchPlan(b *testing.B, n int, asJSON bool) { benchPlanWith(b, n, asJSON, omplanStream) }
+
+func benchPlanWith(b *testing.B, n int, asJSON bool, omplan func(string, bool, io.Writer) error) {
 	dir := generate(b, n)
 	b.ReportAllocs()
 	cpu := cpuTime()
@@ -120,8 +127,48 @@ func benchRender(b *testing.B, n int, asJSON bool) {
 	b.ReportMetric(float64((cpuTime()-cpu).Milliseconds())/float64(b.N), "cpu-ms/op")
 }
 
-// omplan is cmd/omplan's runPlan with a snapshot, without its flags.
-func omplan(dir string, asJSON bool, w io.Writer) error {
+// omplanStream is cmd/omplan's runStream, without its flags.
+func omplanStream(dir string, asJSON bool, w io.Writer) error {
+	fs, diags := lang.List(filepath.Join(dir, "services"))
+	if diags.HasErrors() {
+		return diags
+	}
+	var live *plan.LazyLive
+	s := &plan.Stream{JSON: asJSON, Prepare: func(s *plan.Stream) error {
+		doc, err := os.ReadFile(filepath.Join(dir, "snapshot.json"))
+		if err != nil {
+			return err
+		}
+		if live, err = plan.OpenLive(doc); err != nil {
+			return err
+		}
+		s.Options, s.Source = plan.Options{Node: live.Node}, live
+		return nil
+	}}
+	cfg, diags, plans, err := s.Files(context.Background(), fs)
+	if err != nil {
+		return err
+	}
+	if diags.HasErrors() {
+		return diags
+	}
+	if err := live.Finish(); err != nil {
+		return err
+	}
+	p := s.Result(plans, cfg.Files)
+	if p.Errored {
+		return p.Diags
+	}
+	if asJSON {
+		return p.WriteJSON(w)
+	}
+	p.WriteText(w)
+	return nil
+}
+
+// omplanWhole is cmd/omplan's runPlan on the whole configuration, without
+// its flags.
+func omplanWhole(dir string, asJSON bool, w io.Writer) error {
 	return omplanWith(dir, func(p *plan.Plan) error {
 		if asJSON {
 			return plan.WriteJSON(w, p)
