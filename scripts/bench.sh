@@ -18,16 +18,23 @@
 #
 # Knobs: BENCH_SIZES ("100 1000 10000"), BENCH_CYCLES (10), BENCH_BUDGET
 # (seconds the largest size may take per output mode, default 60: fewer runs
-# beyond it). docs/bench.md has the method and figures.
+# beyond it), BENCH_OMPLAN_BASELINE (another omplan binary, an older build:
+# part 1 measures it too, on the same sets, and prints this build's ratios
+# to it). docs/bench.md has the method and figures.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 BIN=$PWD/bin
 SIZES=${BENCH_SIZES:-100 1000 10000}
+BASELINE=${BENCH_OMPLAN_BASELINE:-}
 CYCLES=${BENCH_CYCLES:-10}
 BUDGET=${BENCH_BUDGET:-60}
 NODE=bench1
 
+if [ -n "$BASELINE" ] && [ ! -x "$BASELINE" ]; then
+	echo "bench: BENCH_OMPLAN_BASELINE=$BASELINE is not an executable omplan" >&2
+	exit 1
+fi
 for v in $SIZES "$CYCLES" "$BUDGET"; do
 	[[ $v =~ ^[1-9][0-9]*$ ]] || {
 		echo "bench: BENCH_SIZES, BENCH_CYCLES and BENCH_BUDGET take positive integers, not \"$v\"" >&2
@@ -59,7 +66,7 @@ measure() { "$WORK/benchgen" measure "$@"; }
 
 # ---- part 1: omplan from a snapshot -------------------------------------
 
-declare -A PLAN_MS PLAN_CPU PLAN_RSS PLAN_WORK
+declare -A PLAN_MS PLAN_CPU PLAN_RSS PLAN_WORK BASE_MS BASE_CPU BASE_RSS
 PLAN_DONE=()
 
 plan_bench() {
@@ -118,6 +125,16 @@ plan_measure() {
 	fi
 	printf '%9s  %-6s %4s  %6.0f ms %6.0f ms %6.0f ms  %6.0f ms  %6.0f MB  %8.2f ms\n' \
 		"$n" "$mode" "$runs" "$med" "$lo" "$hi" "$cpu" "$(calc '%f' "$rss / 1024")" "$(calc '%f' "$med / $n")"
+	[ -n "$BASELINE" ] || return 0
+	# the baseline right after, on the same set, as many runs
+	res=$(measure -runs "$runs" -warmup "$warmup" -- \
+		"$BASELINE" --snapshot "$dir/snapshot.json" --node "$NODE" "${flags[@]}" "$dir/services")
+	read -r med lo hi rss cpu <<<"$res"
+	BASE_MS[$n,$mode]=$med
+	BASE_CPU[$n,$mode]=$cpu
+	BASE_RSS[$n,$mode]=$rss
+	printf '%9s  %-6s %4s  %6.0f ms %6.0f ms %6.0f ms  %6.0f ms  %6.0f MB  %8.2f ms  (baseline)\n' \
+		"$n" "$mode" "$runs" "$med" "$lo" "$hi" "$cpu" "$(calc '%f' "$rss / 1024")" "$(calc '%f' "$med / $n")"
 }
 
 # ratio ARRAY A B MODE: ARRAY[B,MODE] / ARRAY[A,MODE].
@@ -138,6 +155,13 @@ plan_summary() {
 			echo "   growth ($mode): $a -> $b services: time x$(ratio PLAN_MS "$a" "$b" "$mode"), cpu x$(ratio PLAN_CPU "$a" "$b" "$mode"), peak RSS x$(ratio PLAN_RSS "$a" "$b" "$mode") (linear: x$(calc '%g' "$b / $a"))"
 		done
 	done
+	if [ -n "$BASELINE" ]; then
+		for n in "${PLAN_DONE[@]}"; do
+			for mode in text json; do
+				echo "   against the baseline ($n services, $mode): time x$(calc '%.2f' "${PLAN_MS[$n,$mode]} / ${BASE_MS[$n,$mode]}"), cpu x$(calc '%.2f' "${PLAN_CPU[$n,$mode]} / ${BASE_CPU[$n,$mode]}"), peak RSS x$(calc '%.2f' "${PLAN_RSS[$n,$mode]} / ${BASE_RSS[$n,$mode]}") (below 1: this build is better)"
+			done
+		done
+	fi
 	# issue 17's targets: 1,000 services in a pre-commit hook's time,
 	# 10,000 in under 2 s and 500 MB
 	if [ -n "${PLAN_MS[1000,text]:-}" ]; then
