@@ -49,6 +49,11 @@ type Timings struct {
 	// StartupWait delays orchestration after the daemon starts, to learn
 	// the peers' states first.
 	StartupWait time.Duration
+	// Beacon is how often a node sends each peer a lease beacon (one
+	// signed datagram each way, daemon/beacon.go): a lease spans
+	// Lease/Beacon of them, and a beacon left unanswered is sent again
+	// sooner (a fifth of Beacon), so a lossy link gets more tries.
+	Beacon time.Duration
 	// DataTimeout is how long either end of the data channel (a sync)
 	// waits for a peer that answers nothing before it gives up: a node
 	// that died sends no reset, and TCP alone waits minutes.
@@ -62,15 +67,17 @@ var profiles = map[string]Timings{
 		GossipInterval: 200 * time.Millisecond, ReconnectInterval: 5 * time.Second,
 		Grace: 3 * time.Second, QuorumGrace: time.Second, Lease: 5 * time.Second, FenceBudget: 2 * time.Second,
 		HoldDown: 30 * time.Second, Monitor: time.Second, StartupWait: 5 * time.Second,
-		DataTimeout: 30 * time.Second,
+		Beacon: 250 * time.Millisecond, DataTimeout: 30 * time.Second,
 	},
-	// About 0.8 s to detect a failure (measured, see ../shared/NOTES.md).
+	// The leases decide a takeover 600 ms after the lost node's last
+	// answered beacon (TakeoverAfter); serf, which would take about 0.8 s
+	// more to declare the node failed, only tells who is alive.
 	"fast": {
 		ProbeInterval: 200 * time.Millisecond, ProbeTimeout: 100 * time.Millisecond, SuspicionMult: 2,
 		GossipInterval: 50 * time.Millisecond, ReconnectInterval: time.Second,
-		Grace: 300 * time.Millisecond, QuorumGrace: 50 * time.Millisecond, Lease: 800 * time.Millisecond, FenceBudget: 400 * time.Millisecond,
+		Grace: 300 * time.Millisecond, QuorumGrace: 25 * time.Millisecond, Lease: 400 * time.Millisecond, FenceBudget: 150 * time.Millisecond,
 		HoldDown: 10 * time.Second, Monitor: 200 * time.Millisecond, StartupWait: 1500 * time.Millisecond,
-		DataTimeout: 4 * time.Second,
+		Beacon: 50 * time.Millisecond, DataTimeout: 4 * time.Second,
 	},
 }
 
@@ -87,6 +94,7 @@ var timingNames = map[string]func(*Timings) *time.Duration{
 	"monitor":            func(t *Timings) *time.Duration { return &t.Monitor },
 	"startup_wait":       func(t *Timings) *time.Duration { return &t.StartupWait },
 	"data_timeout":       func(t *Timings) *time.Duration { return &t.DataTimeout },
+	"beacon_interval":    func(t *Timings) *time.Duration { return &t.Beacon },
 }
 
 func (t Timings) get(name string) time.Duration { return *timingNames[name](&t) }
@@ -111,8 +119,14 @@ func (c *Config) Timings() (Timings, error) {
 	if t.Monitor <= 0 {
 		return Timings{}, fmt.Errorf("timings: monitor must be positive")
 	}
-	if t.Lease < 3*t.Monitor {
-		return Timings{}, fmt.Errorf("timings: lease (%s) must be at least 3 x monitor (%s): peers are asked every monitor interval, and one late answer must not cost the quorum", t.Lease, t.Monitor)
+	if t.Beacon <= 0 {
+		return Timings{}, fmt.Errorf("timings: beacon_interval must be positive")
+	}
+	if t.Lease < 4*t.Beacon {
+		return Timings{}, fmt.Errorf("timings: lease (%s) must be at least 4 x beacon_interval (%s): a lease must span several beacons, or one lost datagram costs the quorum", t.Lease, t.Beacon)
+	}
+	if t.Lease < 2*t.Monitor {
+		return Timings{}, fmt.Errorf("timings: lease (%s) must be at least 2 x monitor (%s): peers' reports are asked for every monitor interval, and one must be current within a lease", t.Lease, t.Monitor)
 	}
 	if t.DataTimeout <= 0 {
 		return Timings{}, fmt.Errorf("timings: data_timeout must be positive: a sync to a node that died would wait for TCP, minutes")
@@ -123,9 +137,10 @@ func (c *Config) Timings() (Timings, error) {
 	return t, nil
 }
 
-// FenceCheck is how often a node checks its leases: a quarter of the
-// monitor interval, on a ticker of its own.
-func (t Timings) FenceCheck() time.Duration { return t.Monitor / 4 }
+// FenceCheck is the latency allowed to the fence watch: it wakes when a
+// lease it needs runs out (daemon/fence.go), and is allowed half a beacon
+// interval to get there and decide.
+func (t Timings) FenceCheck() time.Duration { return t.Beacon / 2 }
 
 // PollTimeout bounds one ask of a peer: an answer later than half a lease
 // would renew little of it.

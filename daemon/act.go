@@ -92,7 +92,22 @@ func (d *Daemon) orchestrate(ctx context.Context, cfg *lang.Config, svc *lang.Se
 	if to == view.Self {
 		to = ""
 	}
+	if dec.Action == orchestrate.Start && ranOnFencedNode(view, s) {
+		ctx = providers.WithHolderFenced(ctx) // a shorter conflict probe
+	}
 	d.actFor(ctx, cfg, svc.Name, string(dec.Action), dec.Reason, to, engine.Request{Target: target})
+}
+
+// ranOnFencedNode says whether the service was last reported running on
+// a node whose leases ran out (orchestrate.Node.Gone): a takeover from a
+// node that has dropped its addresses, if its daemon lives.
+func ranOnFencedNode(view orchestrate.View, s orchestrate.Service) bool {
+	for n, in := range s.Instances {
+		if n != view.Self && in.Running && view.Nodes[n].Gone {
+			return true
+		}
+	}
+	return false
 }
 
 func runsElsewhere(view orchestrate.View, s orchestrate.Service) bool {

@@ -34,8 +34,9 @@ import (
 const (
 	beaconAsk    = "ask"
 	beaconAnswer = "ans"
-	// beaconMax bounds a datagram: node names are short.
-	beaconMax = 1024
+	// beaconMax bounds a datagram: under the Ethernet MTU, with a grant
+	// age per node of a cluster of a few dozen.
+	beaconMax = 1400
 	// beaconSkew is the clock skew an ask may show, as for signed polls.
 	beaconSkew = time.Minute
 )
@@ -47,6 +48,9 @@ type beacon struct {
 	To    string `json:"t"`
 	Nonce uint64 `json:"n"`
 	Time  int64  `json:"ts"` // the sender's clock, unix milliseconds
+	// Grants, in an answer: how many milliseconds ago the answerer last
+	// answered each node it knows (leases.ungranted reads them).
+	Grants map[string]int64 `json:"g,omitempty"`
 }
 
 // sealBeacon encodes b and appends its HMAC: "JSON\nHEX".
@@ -79,30 +83,59 @@ func beaconMAC(secret string, body []byte) []byte {
 	return m.Sum(nil)
 }
 
-// beacons sends and answers lease beacons on conn until ctx ends.
+// beacons sends and answers lease beacons on conn until ctx ends. Each
+// peer is asked every beacon interval, at once when the expiry watch asks
+// (expiry.go), and again a fifth of the interval later when its answer
+// has not come: a lossy link gets more tries within a lease, a clean one
+// costs one datagram each way.
 func (d *Daemon) beacons(ctx context.Context, conn net.PacketConn) {
 	out := d.links
 	go func() { <-ctx.Done(); conn.Close() }()
 	go d.answerBeacons(conn, out)
-	tick := time.NewTicker(d.timings.FenceCheck())
+	tick := time.NewTicker(d.timings.Beacon)
 	defer tick.Stop()
-	for {
+	retry := time.NewTimer(time.Hour)
+	defer retry.Stop()
+	retries := 0
+	// ask asks the peers only selects (every peer when nil), and says
+	// whether it asked any.
+	ask := func(only func(peer string) bool) bool {
 		secret := d.secret()
 		now := time.Now()
 		out.expire(now, d.timings.Lease, linkWindow(d.timings))
+		asked := false
 		for name, m := range d.members.snapshot() {
-			if name == d.opts.Node || m.Status == "left" || m.Addr == nil || m.PeerPort == 0 {
+			if name == d.opts.Node || m.Status == "left" || m.Addr == nil || m.PeerPort == 0 || (only != nil && !only(name)) {
 				continue
 			}
 			b := beacon{Kind: beaconAsk, From: d.opts.Node, To: name, Time: now.UnixMilli()}
 			b.Nonce = out.add(name, now)
 			to := &net.UDPAddr{IP: m.Addr, Port: m.PeerPort}
 			conn.WriteTo(sealBeacon(secret, b), to) // a lost datagram is what beacons are for
+			asked = true
 		}
+		return asked
+	}
+	round := func() {
+		retries = 0
+		if ask(nil) {
+			retry.Reset(d.timings.Beacon / 5)
+		}
+	}
+	round()
+	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-tick.C:
+			round()
+		case <-d.beaconNow:
+			round()
+		case <-retry.C:
+			// Up to three more tries for a lost ask before the next tick.
+			if retries++; ask(out.unanswered) && retries < 3 {
+				retry.Reset(d.timings.Beacon / 5)
+			}
 		}
 	}
 }
@@ -133,11 +166,16 @@ func (d *Daemon) answerBeacons(conn net.PacketConn, out *linkStats) {
 			}
 			// Granted before the answer leaves, as for a report poll.
 			d.leases.grant(b.From, now)
-			ans := beacon{Kind: beaconAnswer, From: d.opts.Node, To: b.From, Nonce: b.Nonce, Time: now.UnixMilli()}
+			ans := beacon{Kind: beaconAnswer, From: d.opts.Node, To: b.From, Nonce: b.Nonce, Time: now.UnixMilli(),
+				Grants: d.leases.grants(d.knownNodes(), now)}
 			conn.WriteTo(sealBeacon(secret, ans), from)
 		case beaconAnswer:
 			if sent, ok := out.take(b.From, b.Nonce); ok {
 				d.leases.renew(b.From, sent)
+				d.leases.heard(b.From, sent, now, b.Grants)
+				if d.expiry.answered(now) {
+					d.wakeRound()
+				}
 			}
 		}
 	}

@@ -37,7 +37,8 @@ func beaconDaemon(t *testing.T, node, secret string, drop float64) (*Daemon, net
 	}
 	started := time.Now()
 	d := &Daemon{opts: Options{Node: node, Log: testLog{t}}, timings: tm, started: started, leases: newLeases(started),
-		links: newLinkStats(), cluster: &cluster.Config{Secret: secret}}
+		links: newLinkStats(), cluster: &cluster.Config{Secret: secret}, beaconNow: make(chan struct{}, 1), roundNow: make(chan struct{}, 1)}
+	d.expiry = newExpiryWatch(func() {}, tm.Beacon/2)
 	d.members = &membership{d: d, byID: map[string]*member{}}
 	return d, lossyConn{conn, drop}
 }

@@ -92,6 +92,8 @@ type Daemon struct {
 	fenceMu   sync.Mutex    // one address drop at a time
 	pollNow   chan struct{} // asks the poller for an early round
 	roundNow  chan struct{} // asks the loop for an early round (a resource's event)
+	beaconNow chan struct{} // asks the beacons to go now (expiry.go)
+	expiry    *expiryWatch
 	events    *eventWatches
 	hadQuorum bool // this node has held quorum since the daemon started
 	// quorumSince is since when this node has had quorum without a break.
@@ -134,7 +136,7 @@ func New(opts Options) (*Daemon, error) {
 		opts: opts, store: store, cluster: cfg, timings: t,
 		reports: map[string]*wire.NodeReport{}, services: map[string]*serviceRun{},
 		threads: map[string]string{}, pollNow: make(chan struct{}, 1),
-		roundNow: make(chan struct{}, 1), log: logger, bus: newEventBus(),
+		roundNow: make(chan struct{}, 1), beaconNow: make(chan struct{}, 1), log: logger, bus: newEventBus(),
 	}
 	d.metrics = newMetrics(d)
 	d.members = &membership{d: d}
@@ -143,6 +145,12 @@ func New(opts Options) (*Daemon, error) {
 	}
 	d.id.Logf = d.transportLogf
 	d.configs = newConfigStore(store)
+	d.expiry = newExpiryWatch(func() {
+		select {
+		case d.beaconNow <- struct{}{}:
+		default:
+		}
+	}, d.timings.Beacon/2)
 	// A level inside with monitored resources is asked every 2 s at
 	// least (an agent run costs about 0.2 s of the engine's exec), others
 	// every 30 s.

@@ -18,21 +18,42 @@ import (
 // (the majority's takeover wait budgets for that, see cluster.Timings),
 // then stops its services.
 
-// fenceWatch checks this node's quorum leases on a ticker of its own, so
-// a busy round (status checks, a start) never delays dropping addresses.
+// fenceWatch checks this node's quorum leases in a goroutine of its own,
+// so a busy round (status checks, a start) never delays dropping
+// addresses. It wakes when the first lease this node holds runs out (it
+// may have been renewed since: then it sleeps again) or its quorum grace
+// ends, and every monitor interval at least: a lease's end is the only
+// event that can cost the quorum, so nothing is polled in between.
 func (d *Daemon) fenceWatch(ctx context.Context) {
-	tick := time.NewTicker(d.timings.FenceCheck())
-	defer tick.Stop()
+	timer := time.NewTimer(0)
+	defer timer.Stop()
 	for {
-		if d.fenceDue() {
-			d.dropAddresses(ctx)
-		}
 		select {
 		case <-ctx.Done():
 			return
-		case <-tick.C:
+		case <-timer.C:
+		}
+		if d.fenceDue() {
+			d.dropAddresses(ctx)
+		}
+		timer.Reset(d.nextFenceCheck(time.Now()))
+	}
+}
+
+// nextFenceCheck is how long the fence watch may sleep from now.
+func (d *Daemon) nextFenceCheck(now time.Time) time.Duration {
+	next := now.Add(d.timings.Monitor)
+	if end, ok := d.leases.firstEnd(now, d.timings.Lease); ok && end.Before(next) {
+		next = end
+	}
+	d.mu.Lock()
+	if !d.fencing.IsZero() && !d.addrsFenced {
+		if due := d.fencing.Add(d.timings.QuorumGrace); due.Before(next) {
+			next = due
 		}
 	}
+	d.mu.Unlock()
+	return max(next.Sub(now), time.Millisecond)
 }
 
 // fenceDue says whether this node must fence now: it lacks a majority,

@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"slices"
 	"sync"
 	"time"
 )
@@ -17,6 +18,7 @@ type leases struct {
 	started time.Time            // grants before this are unknown: count them as made then
 	held    map[string]time.Time // peer -> send time of its last answered poll
 	granted map[string]time.Time // peer -> when this node last answered its poll
+	views   map[string]grantView // peer -> its last word on its own grants
 }
 
 func newLeases(started time.Time) *leases {
@@ -77,4 +79,95 @@ func (l *leases) age(peer string, now time.Time) (time.Duration, bool) {
 	defer l.mu.Unlock()
 	sent, ok := l.held[peer]
 	return now.Sub(sent), ok
+}
+
+// grantView is what a peer said of its grants: in its answer to an ask
+// this node sent at sent and got back at received, how long ago it had
+// last answered each node.
+type grantView struct {
+	sent, received time.Time
+	ages           map[string]time.Duration
+}
+
+// heard records a peer's grants, from an answer to an ask sent at sent:
+// a beacon's or a report poll's. An answer to an older ask changes
+// nothing.
+func (l *leases) heard(peer string, sent, received time.Time, agesMs map[string]int64) {
+	if agesMs == nil {
+		return
+	}
+	ages := make(map[string]time.Duration, len(agesMs))
+	for n, ms := range agesMs {
+		ages[n] = time.Duration(ms) * time.Millisecond
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.views == nil {
+		l.views = map[string]grantView{}
+	}
+	if v, ok := l.views[peer]; ok && !sent.After(v.sent) {
+		return
+	}
+	l.views[peer] = grantView{sent: sent, received: received, ages: ages}
+}
+
+// ungranted says whether there was a moment, by now, when neither this
+// node nor any of peers had answered node for wait: then node held no
+// lease from any of them (a lease runs out a Lease after the ask it
+// answers was sent, and that ask came before the answer), and has fenced
+// if it lacked a majority without them. A peer's answer tells of its
+// grants up to when it answered, somewhere between the ask's send time
+// and its receipt: its last grant to node was at the latest received -
+// age, and nothing is known after sent. So the moment must come after
+// every last grant plus wait, and before every peer's sent. Due is the
+// earliest the answer can be yes as far as this node knows: the last
+// grant it knows of, its own or a peer's, plus wait.
+func (l *leases) ungranted(node string, peers []string, wait time.Duration, now time.Time) (ok bool, due time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	last := l.started
+	if g := l.granted[node]; g.After(last) {
+		last = g
+	}
+	latest := now // the moment may be as late as now, or each peer's sent
+	known := true
+	for _, p := range peers {
+		v, heard := l.views[p]
+		age, has := v.ages[node]
+		if !heard || !has {
+			known = false
+			continue
+		}
+		if g := v.received.Add(-age); g.After(last) {
+			last = g
+		}
+		if v.sent.Before(latest) {
+			latest = v.sent
+		}
+	}
+	due = last.Add(wait)
+	return known && !due.After(latest), due
+}
+
+// knownNodes lists the cluster's nodes, for the grant ages a beacon
+// answer carries.
+func (d *Daemon) knownNodes() []string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return slices.Clone(d.cluster.Nodes)
+}
+
+// firstEnd is when the first of the leases this node holds now runs out
+// (a peer's or an arbitrator's); false when it holds none.
+func (l *leases) firstEnd(now time.Time, ttl time.Duration) (time.Time, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var first time.Time
+	for _, sent := range l.held {
+		end := sent.Add(ttl)
+		if end.After(now) && (first.IsZero() || end.Before(first)) {
+			first = end
+		}
+	}
+	return first, !first.IsZero()
 }

@@ -48,7 +48,7 @@ func leaseDaemon(t *testing.T) *Daemon {
 	return &Daemon{
 		opts: Options{Node: "node2"}, timings: tm, started: started, leases: newLeases(started),
 		cluster: &cluster.Config{Nodes: []string{"node1", "node2", "node3"}},
-		reports: map[string]*wire.NodeReport{},
+		reports: map[string]*wire.NodeReport{}, expiry: newExpiryWatch(func() {}, tm.Beacon/2),
 	}
 }
 
@@ -71,36 +71,75 @@ func TestTakeoverWaitsForEveryMajorityGrantToExpire(t *testing.T) {
 	d := leaseDaemon(t)
 	wait := d.timings.TakeoverAfter()
 	members := map[string]member{"node1": {Name: "node1", Status: "failed"}, "node2": {Name: "node2"}, "node3": {Name: "node3"}}
-	d.leases.renew("node3", time.Now())
-	report := func(ms int64) {
-		d.reports["node3"] = &wire.NodeReport{Node: "node3", LeaseGrants: map[string]int64{"node1": ms}}
+	now := time.Now()
+	d.leases.renew("node3", now)
+	// node3 answered an ask sent sentAgo, saying it last answered node1
+	// ms before.
+	heard := func(sentAgo time.Duration, grants map[string]int64) {
+		d.leases.views = nil
+		sent := now.Add(-sentAgo)
+		d.leases.heard("node3", sent, sent.Add(time.Millisecond), grants)
 	}
 
-	d.leases.grant("node1", time.Now().Add(-wait+50*time.Millisecond))
-	report(wait.Milliseconds() * 2)
+	d.leases.grant("node1", now.Add(-wait+50*time.Millisecond))
+	heard(0, map[string]int64{"node1": wait.Milliseconds() * 2})
 	if d.leasesExpired("node1", members) {
 		t.Fatal("expired while this node answered node1 within the takeover wait")
 	}
-	d.leases.grant("node1", time.Now().Add(-wait))
-	report(wait.Milliseconds() - 10)
+	d.leases.grant("node1", now.Add(-wait-time.Millisecond))
+	heard(0, map[string]int64{"node1": wait.Milliseconds() - 10})
 	if d.leasesExpired("node1", members) {
 		t.Fatal("expired while node3 answered node1 within the takeover wait: node1 may hold quorum with node3")
 	}
-	d.reports["node3"] = &wire.NodeReport{Node: "node3"}
+	heard(0, map[string]int64{"node4": 0})
 	if d.leasesExpired("node1", members) {
-		t.Fatal("expired on a report that says nothing of node1")
+		t.Fatal("expired on an answer that says nothing of node1")
 	}
-	report(wait.Milliseconds())
+	heard(0, map[string]int64{"node1": wait.Milliseconds() + 5})
 	if !d.leasesExpired("node1", members) {
 		t.Fatal("not expired once neither side answered node1 for the takeover wait")
+	}
+	// node3's word is from before the moment this node's own wait ended:
+	// it may have answered node1 since, and node1 never lacked a lease.
+	heard(100*time.Millisecond, map[string]int64{"node1": 2 * wait.Milliseconds()})
+	if d.leasesExpired("node1", members) {
+		t.Fatal("expired on a peer's word older than this node's own wait: no moment is known when both had stopped answering node1")
 	}
 	// A peer this node holds no lease from is not on its side: its word
 	// is not needed (and it cannot give node1 a majority).
 	d.leases = newLeases(d.started)
-	d.leases.grant("node1", time.Now().Add(-wait))
-	report(0)
+	d.leases.grant("node1", now.Add(-wait))
 	if !d.leasesExpired("node1", members) {
 		t.Fatal("a peer off this side held up the takeover")
+	}
+}
+
+// The takeover comes as soon as the leases allow: when this node's own
+// wait ends, the beacons go at once for the peers' news, not at the next
+// tick.
+func TestExpiryAsksThePeersAtOnce(t *testing.T) {
+	d := leaseDaemon(t)
+	kicks := make(chan struct{}, 10)
+	d.expiry = newExpiryWatch(func() { kicks <- struct{}{} }, d.timings.Beacon/2)
+	members := map[string]member{"node1": {Name: "node1"}, "node2": {Name: "node2"}, "node3": {Name: "node3"}}
+	wait := d.timings.TakeoverAfter()
+	d.leases.renew("node3", time.Now())
+	d.leases.grant("node1", time.Now().Add(-wait+30*time.Millisecond))
+	if d.leasesExpired("node1", members) {
+		t.Fatal("expired before the wait")
+	}
+	select {
+	case <-kicks:
+		t.Fatal("beacons asked for before the wait ended")
+	default:
+	}
+	select {
+	case <-kicks:
+	case <-time.After(time.Second):
+		t.Fatal("no beacons asked for when the wait ended")
+	}
+	if !d.expiry.answered(time.Now()) {
+		t.Fatal("answers to the beacons the watch asked for do not run a round")
 	}
 }
 

@@ -59,6 +59,14 @@ func (l *linkStats) take(peer string, nonce uint64) (time.Time, bool) {
 	return rec.at, true
 }
 
+// unanswered says whether the last ask sent to peer awaits its answer.
+func (l *linkStats) unanswered(peer string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	recs := l.byPeer[peer]
+	return len(recs) > 0 && !recs[len(recs)-1].answered
+}
+
 // expire forgets asks older than lease (an answer would renew nothing:
 // they count as lost) and history older than lease + window.
 func (l *linkStats) expire(now time.Time, lease, window time.Duration) {

@@ -218,15 +218,14 @@ func (d *Daemon) view(members map[string]member, votes cluster.Votes) orchestrat
 	v.Settling = !quorumSince.IsZero() && time.Since(quorumSince) < d.settleTime()
 	for name, m := range members {
 		n := orchestrate.Node{Name: name, Alive: m.Status == "alive"}
-		// A failure seen while this node lacked quorum proves nothing: it
-		// was the one cut off. The grace counts from when it rejoined the
-		// majority at the earliest.
-		failedAt := m.Since
-		if quorumSince.After(failedAt) {
-			failedAt = quorumSince
+		// Gone is the leases' word, not serf's: no member of this side
+		// answered the node for the takeover wait, so it has fenced if
+		// it lives at all (see leasesExpired). serf, slower to declare a
+		// failure and prone to false ones after a heal, only adds that a
+		// node it still calls alive may run what it says (Alive).
+		if name != d.opts.Node && d.leasesExpired(name, members) {
+			n.Gone, n.Alive = true, false
 		}
-		n.Gone = (m.Status == "left" || (m.Status == "failed" && !quorumSince.IsZero() && time.Since(failedAt) >= d.timings.Grace)) &&
-			d.leasesExpired(name, members)
 		n.HeldDown = d.nodeHeldDown(name)
 		n.Fresh = name == d.opts.Node || d.peerFresh(name, m)
 		if name == d.opts.Node {
@@ -282,10 +281,12 @@ func (d *Daemon) nodeHeldDown(node string) bool {
 }
 
 // leasesExpired says whether node can hold no lease from this side any
-// more, and has had time to fence: neither this node nor any peer it holds
-// a lease from (by that peer's last report) answered node for the
-// takeover wait. Those peers and this node are a majority, so node is
-// left without one.
+// more, and has had time to fence: there was a moment when neither this
+// node nor any peer it holds a lease from had answered node for the
+// takeover wait (leases.ungranted). Those peers and this node are a
+// majority (or this node fences itself), so node was left without one.
+// When the answer is no only for want of a peer's news since then, the
+// beacons are asked to go at once (their answers wake a round).
 func (d *Daemon) leasesExpired(node string, members map[string]member) bool {
 	d.mu.Lock()
 	wait := d.takeoverWait()
@@ -296,24 +297,17 @@ func (d *Daemon) leasesExpired(node string, members map[string]member) bool {
 	}
 	d.mu.Unlock()
 	now := time.Now()
-	if d.leases.sinceGranted(node, now) < wait {
-		return false
-	}
-	d.mu.Lock()
-	defer d.mu.Unlock()
+	var peers []string
 	for peer := range members {
-		if peer == d.opts.Node || peer == node || !d.leases.holds(peer, now, d.timings.Lease) {
-			continue
-		}
-		r := d.reports[peer]
-		if r == nil {
-			return false
-		}
-		if ms, ok := r.LeaseGrants[node]; !ok || time.Duration(ms)*time.Millisecond < wait {
-			return false
+		if peer != d.opts.Node && peer != node && d.leases.holds(peer, now, d.timings.Lease) {
+			peers = append(peers, peer)
 		}
 	}
-	return true
+	expired, due := d.leases.ungranted(node, peers, wait, now)
+	if !expired {
+		d.expiry.watch(node, due, now)
+	}
+	return expired
 }
 
 // takeoverWait is how long the majority must not have answered this node

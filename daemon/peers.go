@@ -164,6 +164,7 @@ func (d *Daemon) pollPeer(ctx context.Context, c *peerClient, m member) {
 	d.reports[m.Name] = &rep
 	d.mu.Unlock()
 	d.leases.renew(m.Name, sent) // after the report: a lease comes with its grants
+	d.leases.heard(m.Name, sent, rep.Received, rep.LeaseGrants)
 	d.mergeShared(m.Name, rep.Shared)
 	d.fetchNewerConfigs(ctx, c, m, rep.Configs)
 }

@@ -34,8 +34,9 @@ func (d *driver) CheckStart(ctx context.Context, log *providers.Log) error {
 		log.Info("skip %s availability check: %s", lv.ip, skip)
 		return nil
 	}
-	log.Info("checking %s availability (%s)", lv.ip, s.probeWait)
-	return lv.link.Probe(ctx, lv.ip, s.probeWait)
+	wait, why := providers.ProbeWait(ctx, s.probeWait)
+	log.Info("checking %s availability (%s%s)", lv.ip, wait, why)
+	return lv.link.Probe(ctx, lv.ip, wait)
 }
 
 // CheckAvailable probes whether ip is free on interface dev of network

@@ -49,8 +49,9 @@ func (d *driver) probe(ctx context.Context, log *providers.Log, parent *iplink.L
 		log.Info("skip %s availability check: %s", ip, skip)
 		return nil
 	}
-	log.Info("checking %s availability on %s (%s)%s", ip, s.parent, s.probeWait, when)
-	if err := parent.Probe(ctx, ip, s.probeWait); err != nil {
+	wait, why := providers.ProbeWait(ctx, s.probeWait)
+	log.Info("checking %s availability on %s (%s%s)%s", ip, s.parent, wait, why, when)
+	if err := parent.Probe(ctx, ip, wait); err != nil {
 		return fmt.Errorf("%s: %w", d.r.RID(), err)
 	}
 	return nil

@@ -17,7 +17,10 @@ type Failover struct {
 
 // MeasureFailover kills the node holding the service address (w watches
 // it) and times the failover, until the app answers url from the client
-// on another node.
+// on another node. The client asks every WatchInterval, each request on
+// its own (300 ms timeout): a request sent while the address moved waits
+// for its timeout, and must not hold back the next one, nor the look at
+// the watcher's samples.
 func (r *Rig) MeasureFailover(w *Watcher, url string, timeout time.Duration) (Failover, error) {
 	from, err := w.WaitHolder(5 * time.Second)
 	if err != nil {
@@ -28,25 +31,37 @@ func (r *Rig) MeasureFailover(w *Watcher, url string, timeout time.Duration) (Fa
 	if err := r.Kill(f.From); err != nil {
 		return f, err
 	}
-	deadline := start.Add(timeout)
+	served := make(chan string, 1)
+	stop := make(chan struct{})
+	defer close(stop)
+	tick := time.NewTicker(WatchInterval)
+	defer tick.Stop()
+	deadline := time.After(time.Until(start.Add(timeout)))
 	for {
 		if f.Moved == 0 && Single(f.From)(w.Holders()) {
 			f.Moved = time.Since(start)
 		}
-		if body, err := r.Get(url, 300*time.Millisecond); err == nil {
-			if node := ServedBy(body); node != "" && node != f.From {
-				f.Served, f.To = time.Since(start), node
-				if f.Moved == 0 { // answered before the watcher's next sample
-					f.Moved = f.Served
+		go func() {
+			body, err := r.Get(url, 300*time.Millisecond)
+			if node := ServedBy(body); err == nil && node != "" && node != f.From {
+				select {
+				case served <- node:
+				case <-stop:
 				}
-				return f, nil
 			}
-		}
-		if time.Now().After(deadline) {
+		}()
+		select {
+		case node := <-served:
+			f.Served, f.To = time.Since(start), node
+			if f.Moved == 0 || f.Moved > f.Served { // answered before the watcher's next sample
+				f.Moved = f.Served
+			}
+			return f, nil
+		case <-deadline:
 			return f, fmt.Errorf("failover from %s: the service does not answer on another node %s after the kill (address on %v)",
 				f.From, timeout, w.Holders())
+		case <-tick.C:
 		}
-		time.Sleep(WatchInterval)
 	}
 }
 

@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"os"
 	"regexp"
+	"time"
 
+	"github.com/omhcl/omhcl/providers"
 	"github.com/spf13/cobra"
 )
 
@@ -21,6 +23,8 @@ func Main(root *cobra.Command, args []string) {
 // Exit ends the process with the code err calls for, printing err unless
 // it was already reported.
 func Exit(root *cobra.Command, err error) {
+	// A driver's late work (an address's second announcement) is not lost.
+	providers.WaitBackground(time.Second)
 	var exit ExitError
 	switch {
 	case err == nil:

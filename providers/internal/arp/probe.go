@@ -121,20 +121,27 @@ func Announce(ctx context.Context, ifc Iface, ip netip.Addr, count int, gap time
 	if err != nil {
 		return err
 	}
-	defer c.Close()
 	dst, pkt := fam.announce(ifc.MAC, ip)
-	for i := range count {
-		if i > 0 {
+	if err := c.send(dst, pkt); err != nil {
+		c.Close()
+		return fmt.Errorf("announce %s on %s: %w", ip, ifc.Name, err)
+	}
+	// The others, gap apart, in the background: the address is usable
+	// now, and what starts after it (the app) need not wait for them.
+	// The socket was opened in ifc's namespace and stays there.
+	providers.Go(func() {
+		defer c.Close()
+		for range count - 1 {
 			select {
 			case <-ctx.Done():
-				return fmt.Errorf("announce %s on %s: %w", ip, ifc.Name, ctx.Err())
+				return
 			case <-time.After(gap):
 			}
+			if c.send(dst, pkt) != nil {
+				return
+			}
 		}
-		if err := c.send(dst, pkt); err != nil {
-			return fmt.Errorf("announce %s on %s: %w", ip, ifc.Name, err)
-		}
-	}
+	})
 	return nil
 }
 
