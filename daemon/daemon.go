@@ -94,6 +94,7 @@ type Daemon struct {
 	roundNow  chan struct{} // asks the loop for an early round (a resource's event)
 	beaconNow chan struct{} // asks the beacons to go now (expiry.go)
 	expiry    *expiryWatch
+	gone      map[string]bool // nodes the leases say are gone (view)
 	events    *eventWatches
 	hadQuorum bool // this node has held quorum since the daemon started
 	// quorumSince is since when this node has had quorum without a break.

@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"slices"
 	"strconv"
@@ -226,6 +227,7 @@ func (d *Daemon) view(members map[string]member, votes cluster.Votes) orchestrat
 		if name != d.opts.Node && d.leasesExpired(name, members) {
 			n.Gone, n.Alive = true, false
 		}
+		d.noteGone(name, n.Gone, m.Status)
 		n.HeldDown = d.nodeHeldDown(name)
 		n.Fresh = name == d.opts.Node || d.peerFresh(name, m)
 		if name == d.opts.Node {
@@ -238,6 +240,25 @@ func (d *Daemon) view(members map[string]member, votes cluster.Votes) orchestrat
 		v.Nodes[name] = n
 	}
 	return v
+}
+
+// noteGone logs and tells (member.gone) when the leases first say a node
+// is gone, and forgets it once it is not.
+func (d *Daemon) noteGone(name string, gone bool, serfStatus string) {
+	d.mu.Lock()
+	was := d.gone[name]
+	if d.gone == nil {
+		d.gone = map[string]bool{}
+	}
+	d.gone[name] = gone
+	wait := d.takeoverWait()
+	d.mu.Unlock()
+	if !gone || was || serfStatus == "left" {
+		return
+	}
+	why := fmt.Sprintf("no member of this side answered it for %s (serf: %s): it holds no lease, and has fenced if it lives", wait, serfStatus)
+	d.warnf("member %s gone: %s", name, why)
+	d.emit(wire.Event{Kind: wire.EventMemberGone, Peer: name, Reason: why})
 }
 
 // settleTime is how long a node that regained quorum waits for its

@@ -21,9 +21,10 @@ import (
 // failover.
 
 // om events --json on the survivors, started before the node running the
-// service dies, shows that death, then on the node that takes the service
-// over the decision to start it, the start done and the failover, in
-// that order.
+// service dies, shows that death (the leases' word: member.gone), then on
+// the node that takes the service over the decision to start it, the
+// start done and the failover, in that order; serf's member.fail comes
+// too, on both.
 func TestClusterEventsShowTheFailover(t *testing.T) {
 	h := newHALab(t)
 	dead := h.holder
@@ -37,7 +38,7 @@ func TestClusterEventsShowTheFailover(t *testing.T) {
 	h.settle("after "+dead+" died", to)
 
 	seq := streams[to].waitFor(t, killed, 10*time.Second,
-		step{"the death of " + dead, func(e wire.Event) bool { return e.Kind == wire.EventMemberFail && e.Peer == dead }},
+		step{"the loss of " + dead, func(e wire.Event) bool { return e.Kind == wire.EventMemberGone && e.Peer == dead }},
 		step{"the decision to start web", func(e wire.Event) bool {
 			return e.Kind == wire.EventDecision && e.Service == "web" && e.Action == "start" && e.Reason != ""
 		}},
@@ -51,10 +52,8 @@ func TestClusterEventsShowTheFailover(t *testing.T) {
 	for _, e := range seq {
 		t.Logf("%s", e.Text())
 	}
-	for n, s := range streams {
-		if n != to {
-			s.waitFor(t, killed, 10*time.Second, step{"the death of " + dead, func(e wire.Event) bool { return e.Kind == wire.EventMemberFail && e.Peer == dead }})
-		}
+	for _, s := range streams {
+		s.waitFor(t, killed, 10*time.Second, step{"serf's word of the death of " + dead, func(e wire.Event) bool { return e.Kind == wire.EventMemberFail && e.Peer == dead }})
 	}
 
 	// the same, for a person: one line an event, its time with the date
