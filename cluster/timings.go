@@ -61,23 +61,27 @@ type Timings struct {
 }
 
 var profiles = map[string]Timings{
-	// serf's LAN defaults: failure detected in about 6 s.
+	// serf's LAN defaults but a slower gossip (an idle daemon wakes for
+	// it): failure detected in about 6 s; the leases decide a takeover
+	// 8.25 s after the lost node's last answered beacon.
 	"default": {
 		ProbeInterval: time.Second, ProbeTimeout: 500 * time.Millisecond, SuspicionMult: 4,
-		GossipInterval: 200 * time.Millisecond, ReconnectInterval: 5 * time.Second,
+		GossipInterval: 500 * time.Millisecond, ReconnectInterval: 5 * time.Second,
 		Grace: 3 * time.Second, QuorumGrace: time.Second, Lease: 5 * time.Second, FenceBudget: 2 * time.Second,
 		HoldDown: 30 * time.Second, Monitor: time.Second, StartupWait: 5 * time.Second,
-		Beacon: 250 * time.Millisecond, DataTimeout: 30 * time.Second,
+		Beacon: time.Second, DataTimeout: 30 * time.Second,
 	},
 	// The leases decide a takeover 600 ms after the lost node's last
-	// answered beacon (TakeoverAfter); serf, which would take about 0.8 s
-	// more to declare the node failed, only tells who is alive.
+	// answered beacon (TakeoverAfter). serf only tells who is a member
+	// and who came back: it probes every 500 ms and gossips every 200 ms
+	// (at 200 and 50 ms, a third of an idle daemon's CPU went to it), and
+	// declares a dead member failed about 2 s after its death.
 	"fast": {
-		ProbeInterval: 200 * time.Millisecond, ProbeTimeout: 100 * time.Millisecond, SuspicionMult: 2,
-		GossipInterval: 50 * time.Millisecond, ReconnectInterval: time.Second,
+		ProbeInterval: 500 * time.Millisecond, ProbeTimeout: 250 * time.Millisecond, SuspicionMult: 2,
+		GossipInterval: 200 * time.Millisecond, ReconnectInterval: time.Second,
 		Grace: 300 * time.Millisecond, QuorumGrace: 25 * time.Millisecond, Lease: 400 * time.Millisecond, FenceBudget: 150 * time.Millisecond,
 		HoldDown: 10 * time.Second, Monitor: 200 * time.Millisecond, StartupWait: 1500 * time.Millisecond,
-		Beacon: 50 * time.Millisecond, DataTimeout: 4 * time.Second,
+		Beacon: 100 * time.Millisecond, DataTimeout: 4 * time.Second,
 	},
 }
 
@@ -138,9 +142,15 @@ func (c *Config) Timings() (Timings, error) {
 }
 
 // FenceCheck is the latency allowed to the fence watch: it wakes when a
-// lease it needs runs out (daemon/fence.go), and is allowed half a beacon
-// interval to get there and decide.
-func (t Timings) FenceCheck() time.Duration { return t.Beacon / 2 }
+// lease it needs runs out (daemon/fence.go), and is allowed a quarter of
+// a beacon interval to get there and decide.
+func (t Timings) FenceCheck() time.Duration { return t.Beacon / 4 }
+
+// IdleRound is the pace of the rounds while the node is steady (nothing
+// in progress, every monitored resource here with an event stream):
+// what changes then runs a round at once, and the idle rounds are the
+// net under it (a resource nobody monitors, a sync's schedule).
+func (t Timings) IdleRound() time.Duration { return 10 * t.Monitor }
 
 // PollTimeout bounds one ask of a peer: an answer later than half a lease
 // would renew little of it.

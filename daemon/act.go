@@ -178,7 +178,7 @@ func (d *Daemon) serviceView(svc *lang.Service, view orchestrate.View) (orchestr
 		return s, true
 	}
 	for peer, r := range d.reports {
-		if !view.Nodes[peer].Alive || time.Since(r.Received) > d.timings.Lease {
+		if !view.Nodes[peer].Alive || time.Since(d.confirmedAt(peer, r)) > d.timings.Lease {
 			continue
 		}
 		for _, n := range r.Running[svc.Name] {
@@ -245,7 +245,7 @@ func (d *Daemon) reportsFrom(view orchestrate.View, s lang.Settings) bool {
 			continue
 		}
 		r := d.reports[n]
-		if !reportSince(r, members[n]) || time.Since(r.Received) > d.timings.Lease {
+		if !reportSince(r, members[n]) || time.Since(d.confirmedAt(n, r)) > d.timings.Lease {
 			return false
 		}
 	}
@@ -272,6 +272,7 @@ func (d *Daemon) actFor(ctx context.Context, cfg *lang.Config, svc, what, why, t
 	run.busy = what
 	prev, prevAt := run.ranOn, run.ranOnAt
 	d.mu.Unlock()
+	d.launched.Add(1)
 	d.logf("%s: %s (%s)", svc, what, why)
 	d.emit(wire.Event{Kind: wire.EventDecision, Service: svc, Action: what, Reason: why, Peer: target})
 	ctx = engine.WithBy(d.startContext(ctx, req), "daemon: "+what+" ("+why+")") // om SVC logs
@@ -279,6 +280,7 @@ func (d *Daemon) actFor(ctx context.Context, cfg *lang.Config, svc, what, why, t
 	d.work.Add(1)
 	go func() {
 		defer d.work.Done()
+		defer d.wakeRound() // its outcome, seen at once
 		req.Config, req.Store, req.Node, req.Services, req.Agents = cfg, d.store, d.opts.Node, []string{svc}, d.agentCalls()
 		req.Log = providers.NewLog(prefixWriter{d, svc})
 		p, res, err := engine.Converge(ctx, req)

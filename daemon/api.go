@@ -39,7 +39,19 @@ func (d *Daemon) apiHandler() http.Handler {
 	mux.HandleFunc("POST /v1/node", d.handleNode)
 	mux.HandleFunc("GET /v1/events", d.handleEvents)
 	mux.Handle("GET /metrics", d.metrics.handler())
-	return capBody(apiBodyMax, mux)
+	return capBody(apiBodyMax, d.wakeAfterWrites(mux))
+}
+
+// wakeAfterWrites runs a round once a request that may change something
+// (anything but a GET) is answered: a command is acted on at once, not
+// at the next idle round.
+func (d *Daemon) wakeAfterWrites(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.ServeHTTP(w, r)
+		if r.Method != http.MethodGet {
+			d.wakeRound()
+		}
+	})
 }
 
 func httpError(w http.ResponseWriter, code int, format string, args ...any) {

@@ -51,6 +51,8 @@ type beacon struct {
 	// Grants, in an answer: how many milliseconds ago the answerer last
 	// answered each node it knows (leases.ungranted reads them).
 	Grants map[string]int64 `json:"g,omitempty"`
+	// Digest, in an answer: of the answerer's report (digest.go).
+	Digest uint64 `json:"d,omitempty"`
 }
 
 // sealBeacon encodes b and appends its HMAC: "JSON\nHEX".
@@ -91,12 +93,15 @@ func beaconMAC(secret string, body []byte) []byte {
 func (d *Daemon) beacons(ctx context.Context, conn net.PacketConn) {
 	out := d.links
 	go func() { <-ctx.Done(); conn.Close() }()
-	go d.answerBeacons(conn, out)
-	tick := time.NewTicker(d.timings.Beacon)
-	defer tick.Stop()
 	retry := time.NewTimer(time.Hour)
 	defer retry.Stop()
+	// Once every ask is answered, the retry has nothing to do: stopped,
+	// it wakes nobody (a clean link costs no timer).
+	go d.answerBeacons(conn, out, func() { retry.Stop() })
+	tick := time.NewTicker(d.timings.Beacon)
+	defer tick.Stop()
 	retries := 0
+	peers := cachedMembers{m: d.members, every: time.Second}
 	// ask asks the peers only selects (every peer when nil), and says
 	// whether it asked any.
 	ask := func(only func(peer string) bool) bool {
@@ -104,7 +109,7 @@ func (d *Daemon) beacons(ctx context.Context, conn net.PacketConn) {
 		now := time.Now()
 		out.expire(now, d.timings.Lease, linkWindow(d.timings))
 		asked := false
-		for name, m := range d.members.snapshot() {
+		for name, m := range peers.get() {
 			if name == d.opts.Node || m.Status == "left" || m.Addr == nil || m.PeerPort == 0 || (only != nil && !only(name)) {
 				continue
 			}
@@ -118,8 +123,9 @@ func (d *Daemon) beacons(ctx context.Context, conn net.PacketConn) {
 	}
 	round := func() {
 		retries = 0
-		if ask(nil) {
-			retry.Reset(d.timings.Beacon / 5)
+		retry.Reset(d.timings.Beacon / 5) // before the asks: their answers may stop it
+		if !ask(nil) {
+			retry.Stop()
 		}
 	}
 	round()
@@ -133,16 +139,36 @@ func (d *Daemon) beacons(ctx context.Context, conn net.PacketConn) {
 			round()
 		case <-retry.C:
 			// Up to three more tries for a lost ask before the next tick.
-			if retries++; ask(out.unanswered) && retries < 3 {
+			if retries++; retries < 3 {
 				retry.Reset(d.timings.Beacon / 5)
+			}
+			if !ask(out.unanswered) {
+				retry.Stop()
 			}
 		}
 	}
 }
 
+// cachedMembers is the member list for the beacons, read again from
+// serf every second or after a membership event, not at every tick.
+type cachedMembers struct {
+	m       *membership
+	every   time.Duration
+	at      time.Time
+	version uint64
+	cached  map[string]member
+}
+
+func (c *cachedMembers) get() map[string]member {
+	if v := c.m.version.Load(); c.cached == nil || v != c.version || time.Since(c.at) > c.every {
+		c.cached, c.at, c.version = c.m.snapshot(), time.Now(), v
+	}
+	return c.cached
+}
+
 // answerBeacons reads datagrams: it answers asks (granting a lease) and
 // renews this node's leases on answers.
-func (d *Daemon) answerBeacons(conn net.PacketConn, out *linkStats) {
+func (d *Daemon) answerBeacons(conn net.PacketConn, out *linkStats, allAnswered func()) {
 	buf := make([]byte, beaconMax+1)
 	seen := askMarks{}
 	for {
@@ -167,12 +193,18 @@ func (d *Daemon) answerBeacons(conn net.PacketConn, out *linkStats) {
 			// Granted before the answer leaves, as for a report poll.
 			d.leases.grant(b.From, now)
 			ans := beacon{Kind: beaconAnswer, From: d.opts.Node, To: b.From, Nonce: b.Nonce, Time: now.UnixMilli(),
-				Grants: d.leases.grants(d.knownNodes(), now)}
+				Grants: d.leases.grants(d.knownNodes(), now), Digest: d.digest.Load()}
 			conn.WriteTo(sealBeacon(secret, ans), from)
 		case beaconAnswer:
 			if sent, ok := out.take(b.From, b.Nonce); ok {
+				if !out.anyUnanswered() {
+					allAnswered()
+				}
 				d.leases.renew(b.From, sent)
 				d.leases.heard(b.From, sent, now, b.Grants)
+				if b.Digest != 0 {
+					d.advertisedNew(b.From, b.Digest, sent)
+				}
 				if d.expiry.answered(now) {
 					d.wakeRound()
 				}

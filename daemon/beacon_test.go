@@ -38,7 +38,7 @@ func beaconDaemon(t *testing.T, node, secret string, drop float64) (*Daemon, net
 	started := time.Now()
 	d := &Daemon{opts: Options{Node: node, Log: testLog{t}}, timings: tm, started: started, leases: newLeases(started),
 		links: newLinkStats(), cluster: &cluster.Config{Secret: secret}, beaconNow: make(chan struct{}, 1), roundNow: make(chan struct{}, 1)}
-	d.expiry = newExpiryWatch(func() {}, tm.Beacon/2)
+	d.expiry = newExpiryWatch(func() {}, nil, tm.Beacon/2)
 	d.members = &membership{d: d, byID: map[string]*member{}}
 	return d, lossyConn{conn, drop}
 }
@@ -135,7 +135,7 @@ func TestReplayedAsksAreRefused(t *testing.T) {
 	d2, c2 := beaconDaemon(t, "node2", secret, 0)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	go d2.answerBeacons(c2, d2.links)
+	go d2.answerBeacons(c2, d2.links, func() {})
 	go func() { <-ctx.Done(); c2.Close() }()
 	asker, err := net.ListenPacket("udp", "127.0.0.1:0")
 	if err != nil {

@@ -16,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/omhcl/omhcl/cluster"
@@ -95,8 +96,15 @@ type Daemon struct {
 	beaconNow chan struct{} // asks the beacons to go now (expiry.go)
 	expiry    *expiryWatch
 	gone      map[string]bool // nodes the leases say are gone (view)
-	events    *eventWatches
-	hadQuorum bool // this node has held quorum since the daemon started
+	// polledResources counts the monitored resources here without an
+	// event stream (observe); launched counts the actions launched.
+	polledResources int
+	launched        atomic.Int64
+	quorumEpoch     int64         // quorum regains (wire.NodeReport.QuorumEpoch)
+	digest          atomic.Uint64 // of this node's report as last built
+	peerDigests     *peerDigests
+	events          *eventWatches
+	hadQuorum       bool // this node has held quorum since the daemon started
 	// quorumSince is since when this node has had quorum without a break.
 	quorumSince time.Time
 	threads     map[string]string
@@ -146,12 +154,13 @@ func New(opts Options) (*Daemon, error) {
 	}
 	d.id.Logf = d.transportLogf
 	d.configs = newConfigStore(store)
+	d.peerDigests = newPeerDigests()
 	d.expiry = newExpiryWatch(func() {
 		select {
 		case d.beaconNow <- struct{}{}:
 		default:
 		}
-	}, d.timings.Beacon/2)
+	}, d.leaseDue, d.timings.Beacon/2)
 	// A level inside with monitored resources is asked every 2 s at
 	// least (an agent run costs about 0.2 s of the engine's exec), others
 	// every 30 s.

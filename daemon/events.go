@@ -39,9 +39,10 @@ type eventSubject struct {
 // subjects lists the monitored resources of inst with an event stream,
 // among those this node drives (li: not skipped). Inside the container of
 // an encapsulated service the container itself is the node's: its engine
-// is not even reachable from there.
-func eventSubjects(svc string, inst *lang.Instance, li *plan.LiveInstance) []eventSubject {
-	var out []eventSubject
+// is not even reachable from there. polled counts the other monitored
+// resources: only a monitor round sees them change (a resource inside a
+// container is asked through its agent).
+func eventSubjects(svc string, inst *lang.Instance, li *plan.LiveInstance) (out []eventSubject, polled int) {
 	for _, r := range inst.Resources {
 		if !r.Common.Monitor || r.Common.Disable {
 			continue
@@ -53,11 +54,13 @@ func eventSubjects(svc string, inst *lang.Instance, li *plan.LiveInstance) []eve
 		if err != nil {
 			continue
 		}
-		if src, ok := drv.(providers.EventSource); ok {
+		if src, ok := drv.(providers.EventSource); ok && !r.Common.Encap {
 			out = append(out, eventSubject{key: watchKey(svc, r), rid: svc + " " + r.RID(), src: src})
+		} else {
+			polled++
 		}
 	}
-	return out
+	return out, polled
 }
 
 // watchKey changes when the resource's attributes do: a new configuration

@@ -96,7 +96,7 @@ service "web" {
 		if diags.HasErrors() {
 			t.Fatal(diags.Error())
 		}
-		if got := eventSubjects("web", inst, li); len(got) != want {
+		if got, _ := eventSubjects("web", inst, li); len(got) != want {
 			t.Errorf("on %s: %d event subjects %v, want %d", node, len(got), got, want)
 		}
 	}

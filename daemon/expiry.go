@@ -7,23 +7,26 @@ import (
 
 // expiryWatch makes a takeover wait no longer than the leases require. A
 // lost node's leases can be proven run out (leasesExpired) at a known
-// moment: this node's last grant to it plus the takeover wait, given a
-// word from each peer sent after that. The watch sends the beacons at
-// that moment instead of at the next tick, and while it waits for their
-// answers, each answer runs a round at once instead of at the next
-// monitor interval.
+// moment: the last grant to it this node knows of plus the takeover wait,
+// given a word from each peer sent after that. The watch sends the
+// beacons at that moment instead of at the next tick, and while it waits
+// for their answers, each answer runs a round at once instead of at the
+// next round. A node that kept asking meanwhile moved its moment on: the
+// watch then sleeps again, and sends nothing.
 type expiryWatch struct {
 	mu       sync.Mutex
 	timer    *time.Timer
-	at       time.Time // when timer fires; zero when it is not armed
+	at       time.Time            // when timer fires; zero when it is not armed
+	due      map[string]time.Time // node -> its moment, as last told
 	lastKick time.Time
 	wakeTill time.Time // answers until then wake a round
 	minGap   time.Duration
-	kick     func() // sends the beacons now
+	kick     func()                              // sends the beacons now
+	dueOf    func(node string) (time.Time, bool) // a node's moment now; false: no longer watched
 }
 
-func newExpiryWatch(kick func(), minGap time.Duration) *expiryWatch {
-	w := &expiryWatch{kick: kick, minGap: minGap}
+func newExpiryWatch(kick func(), dueOf func(node string) (time.Time, bool), minGap time.Duration) *expiryWatch {
+	w := &expiryWatch{kick: kick, dueOf: dueOf, minGap: minGap, due: map[string]time.Time{}}
 	w.timer = time.AfterFunc(time.Hour, w.fire)
 	w.timer.Stop()
 	return w
@@ -35,27 +38,65 @@ func newExpiryWatch(kick func(), minGap time.Duration) *expiryWatch {
 func (w *expiryWatch) watch(node string, due, now time.Time) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	w.due[node] = due
 	if due.After(now) {
-		if w.at.IsZero() || due.Before(w.at) || !w.at.After(now) {
-			w.at = due
-			w.timer.Reset(due.Sub(now))
-		}
+		w.armLocked(due, now)
 		return
-	}
-	if now.Sub(w.lastKick) < w.minGap {
-		return // asked for a moment ago: its answers are on their way
 	}
 	w.kickLocked(now)
 }
 
+func (w *expiryWatch) armLocked(at, now time.Time) {
+	if w.at.IsZero() || at.Before(w.at) || !w.at.After(now) {
+		w.at = at
+		w.timer.Reset(at.Sub(now))
+	}
+}
+
+// fire looks at the watched nodes' moments again: one that came sends
+// the beacons, the others arm the timer for the next.
 func (w *expiryWatch) fire() {
 	w.mu.Lock()
-	defer w.mu.Unlock()
+	nodes := make([]string, 0, len(w.due))
+	for n := range w.due {
+		nodes = append(nodes, n)
+	}
 	w.at = time.Time{}
-	w.kickLocked(time.Now())
+	w.mu.Unlock()
+	now := time.Now()
+	var next time.Time
+	came := false
+	for _, n := range nodes {
+		due, ok := w.dueOf(n) // outside w.mu: it takes the daemon's locks
+		w.mu.Lock()
+		if !ok {
+			delete(w.due, n)
+		} else {
+			w.due[n] = due
+		}
+		w.mu.Unlock()
+		switch {
+		case !ok:
+		case !due.After(now):
+			came = true
+		case next.IsZero() || due.Before(next):
+			next = due
+		}
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if came {
+		w.kickLocked(now)
+	}
+	if !next.IsZero() {
+		w.armLocked(next, now)
+	}
 }
 
 func (w *expiryWatch) kickLocked(now time.Time) {
+	if now.Sub(w.lastKick) < w.minGap {
+		return // asked for a moment ago: its answers are on their way
+	}
 	w.lastKick = now
 	w.wakeTill = now.Add(4 * w.minGap)
 	w.kick()

@@ -70,6 +70,7 @@ func (d *Daemon) fenceDue() bool {
 		if !d.fencing.IsZero() {
 			lost := time.Since(d.fencing)
 			d.logf("quorum back after %s", lost.Round(time.Millisecond))
+			d.wakeRound()
 			d.emit(wire.Event{Kind: wire.EventQuorumBack, Duration: lost.Seconds()})
 		}
 		d.fencing, d.addrsFenced = time.Time{}, false
@@ -78,6 +79,7 @@ func (d *Daemon) fenceDue() bool {
 	if d.fencing.IsZero() {
 		d.fencing = time.Now()
 		d.warnf("quorum lost: fencing in %s unless it comes back", d.timings.QuorumGrace)
+		d.wakeRound()
 		d.emit(wire.Event{Kind: wire.EventQuorumLost, Reason: fmt.Sprintf("%d of %d votes: fencing in %s unless it comes back", votes.Alive+votes.Reached, votes.Nodes+votes.Arbitrators, d.timings.QuorumGrace)})
 	}
 	due := time.Since(d.fencing) >= d.timings.QuorumGrace

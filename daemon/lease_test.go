@@ -45,11 +45,15 @@ func leaseDaemon(t *testing.T) *Daemon {
 		t.Fatal(err)
 	}
 	started := time.Now().Add(-time.Minute)
-	return &Daemon{
+	d := &Daemon{
 		opts: Options{Node: "node2"}, timings: tm, started: started, leases: newLeases(started),
 		cluster: &cluster.Config{Nodes: []string{"node1", "node2", "node3"}},
-		reports: map[string]*wire.NodeReport{}, expiry: newExpiryWatch(func() {}, tm.Beacon/2),
+		reports: map[string]*wire.NodeReport{},
 	}
+	d.members = &membership{d: d, byID: map[string]*member{"node1": {Name: "node1"}, "node2": {Name: "node2"}, "node3": {Name: "node3"}}}
+	d.expiry = newExpiryWatch(func() {}, d.leaseDue, tm.Beacon/2)
+	d.peerDigests = newPeerDigests()
+	return d
 }
 
 func TestQuorumCountsLeasesNotSerf(t *testing.T) {
@@ -120,7 +124,7 @@ func TestTakeoverWaitsForEveryMajorityGrantToExpire(t *testing.T) {
 func TestExpiryAsksThePeersAtOnce(t *testing.T) {
 	d := leaseDaemon(t)
 	kicks := make(chan struct{}, 10)
-	d.expiry = newExpiryWatch(func() { kicks <- struct{}{} }, d.timings.Beacon/2)
+	d.expiry = newExpiryWatch(func() { kicks <- struct{}{} }, d.leaseDue, d.timings.Beacon/2)
 	members := map[string]member{"node1": {Name: "node1"}, "node2": {Name: "node2"}, "node3": {Name: "node3"}}
 	wait := d.timings.TakeoverAfter()
 	d.leases.renew("node3", time.Now())

@@ -67,6 +67,18 @@ func (l *linkStats) unanswered(peer string) bool {
 	return len(recs) > 0 && !recs[len(recs)-1].answered
 }
 
+// anyUnanswered says whether the last ask to some peer awaits its answer.
+func (l *linkStats) anyUnanswered() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, recs := range l.byPeer {
+		if len(recs) > 0 && !recs[len(recs)-1].answered {
+			return true
+		}
+	}
+	return false
+}
+
 // expire forgets asks older than lease (an answer would renew nothing:
 // they count as lost) and history older than lease + window.
 func (l *linkStats) expire(now time.Time, lease, window time.Duration) {

@@ -23,10 +23,17 @@ func (d *Daemon) loop(ctx context.Context) {
 	go d.fenceWatch(ctx)
 	go d.arbitratorLoop(ctx)
 	go d.factsLoop(ctx)
-	tick := time.NewTicker(d.timings.Monitor)
-	defer tick.Stop()
+	timer := time.NewTimer(0)
+	defer timer.Stop()
 	d.setThread("monitor", "running")
+	quiet := 0 // quiet rounds in a row
 	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-timer.C:
+		case <-d.roundNow:
+		}
 		members := d.members.snapshot()
 		d.rememberNodes(members)
 		cfg := d.currentConfig()
@@ -35,7 +42,9 @@ func (d *Daemon) loop(ctx context.Context) {
 		// A daemon just started has not heard from its peers yet: no
 		// fencing (it would stop the services it should adopt) and no
 		// orchestration before the startup wait.
+		steady := false
 		if time.Since(d.started) >= d.timings.StartupWait {
+			launched := d.launched.Load()
 			d.fenceServices(ctx, cfg, lives)
 			d.checkLink(members)
 			d.setThread("scheduler", "running")
@@ -46,20 +55,59 @@ func (d *Daemon) loop(ctx context.Context) {
 				d.orchestrate(ctx, cfg, svc, view)
 				d.scheduleSyncs(ctx, svc, lives[svc.Name])
 			}
+			steady = d.launched.Load() == launched && d.steady(view)
+			d.localReport() // its digest, for the beacons: what this round changed
+
 		} else {
 			d.setThread("scheduler", "waiting for peer reports")
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-		case <-d.roundNow:
+		if quiet++; !steady {
+			quiet = 0
+		}
+		next := d.timings.Monitor
+		if quiet >= quietRounds {
+			next = d.timings.IdleRound()
+		}
+		timer.Reset(next)
+	}
+}
+
+// quietRounds is how many steady rounds in a row make the loop idle.
+const quietRounds = 3
+
+// steady says whether nothing here can change without an event that
+// runs a round at once (a member's change, a peer's report that changed,
+// a monitored resource's event, a command, a lease running out), so the
+// rounds may go at the idle pace (cluster.Timings.IdleRound): quorum held
+// past settling, no fence, hold-down or drain, every node alive and
+// current or gone for good, no action in progress or waiting for a
+// retry, and no monitored resource here that only a round can see.
+func (d *Daemon) steady(view orchestrate.View) bool {
+	if !view.Quorum || view.Settling {
+		return false
+	}
+	for _, n := range view.Nodes {
+		if !n.Gone && (!n.Alive || !n.Fresh || n.HeldDown || n.Degraded) {
+			return false
 		}
 	}
+	now := time.Now()
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.polledResources > 0 || !d.fencing.IsZero() || d.draining || d.degraded != "" {
+		return false
+	}
+	for _, run := range d.services {
+		if run.busy != "" || now.Before(run.retryAfter) {
+			return false
+		}
+	}
+	return true
 }
 
 // wakeRound asks for a round now: a monitored resource's state changed.
 func (d *Daemon) wakeRound() {
+
 	select {
 	case d.roundNow <- struct{}{}:
 	default: // one is asked for already
@@ -147,6 +195,7 @@ func (d *Daemon) observe(ctx context.Context, cfg *lang.Config) map[string]*plan
 	lives := map[string]*plan.LiveInstance{}
 	rep := &wire.NodeReport{Node: d.opts.Node, Time: time.Now(), Facts: readFacts(), Instances: map[string]*wire.InstanceReport{}}
 	var subjects []eventSubject
+	polled := 0
 	for _, svc := range cfg.Services {
 		observedAt := time.Now()
 		inst, li, diags := src.Instance(ctx, svc, d.opts.Node)
@@ -156,9 +205,11 @@ func (d *Daemon) observe(ctx context.Context, cfg *lang.Config) map[string]*plan
 		lives[svc.Name] = li
 		d.pullNewer(li)
 		rep.Instances[svc.Name] = d.localInstance(svc.Name, li, observedAt)
-		if !d.opts.NoEvents {
-			subjects = append(subjects, eventSubjects(svc.Name, inst, li)...)
+		subj, n := eventSubjects(svc.Name, inst, li)
+		if d.opts.NoEvents {
+			subj, n = nil, n+len(subj)
 		}
+		subjects, polled = append(subjects, subj...), polled+n
 	}
 	d.events.sync(ctx, subjects)
 	d.mu.Lock()
@@ -167,6 +218,7 @@ func (d *Daemon) observe(ctx context.Context, cfg *lang.Config) map[string]*plan
 	}
 	d.local = rep
 	d.lives = lives
+	d.polledResources = polled
 	d.mu.Unlock()
 	return lives
 }
@@ -204,6 +256,7 @@ func (d *Daemon) votes() cluster.Votes {
 		d.quorumSince = time.Time{}
 	case d.quorumSince.IsZero():
 		d.quorumSince = time.Now()
+		d.quorumEpoch++
 		d.hadQuorum = true
 	}
 	d.mu.Unlock()
@@ -277,8 +330,8 @@ func (d *Daemon) peerFresh(name string, m member) bool {
 	d.mu.Lock()
 	r := d.reports[name]
 	d.mu.Unlock()
-	return m.Status == "alive" && reportSince(r, m) && time.Since(r.Received) <= d.timings.Lease &&
-		r.Quorum && time.Duration(r.QuorumForMs)*time.Millisecond >= d.settleTime()
+	return m.Status == "alive" && reportSince(r, m) && time.Since(d.confirmedAt(name, r)) <= d.timings.Lease &&
+		r.Quorum && d.quorumFor(name, r) >= d.settleTime()
 }
 
 // reportSince says whether r answered a poll sent after m's last status
@@ -309,6 +362,15 @@ func (d *Daemon) nodeHeldDown(node string) bool {
 // When the answer is no only for want of a peer's news since then, the
 // beacons are asked to go at once (their answers wake a round).
 func (d *Daemon) leasesExpired(node string, members map[string]member) bool {
+	expired, due := d.leaseVerdict(node, members)
+	if !expired {
+		d.expiry.watch(node, due, time.Now())
+	}
+	return expired
+}
+
+// leaseVerdict is leasesExpired's answer, and when it may turn yes.
+func (d *Daemon) leaseVerdict(node string, members map[string]member) (expired bool, due time.Time) {
 	d.mu.Lock()
 	wait := d.takeoverWait()
 	if r := d.reports[node]; r != nil {
@@ -324,11 +386,18 @@ func (d *Daemon) leasesExpired(node string, members map[string]member) bool {
 			peers = append(peers, peer)
 		}
 	}
-	expired, due := d.leases.ungranted(node, peers, wait, now)
-	if !expired {
-		d.expiry.watch(node, due, now)
+	return d.leases.ungranted(node, peers, wait, now)
+}
+
+// leaseDue is, for the expiry watch, when node's leases may be proven
+// run out; false once node is no member.
+func (d *Daemon) leaseDue(node string) (time.Time, bool) {
+	members := d.members.snapshot()
+	if _, ok := members[node]; !ok {
+		return time.Time{}, false
 	}
-	return expired
+	_, due := d.leaseVerdict(node, members)
+	return due, true
 }
 
 // takeoverWait is how long the majority must not have answered this node

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/memberlist"
@@ -35,6 +36,9 @@ type membership struct {
 	serf *serf.Serf
 	byID map[string]*member
 	evCh chan serf.Event
+	// version counts membership events: a cached member list older than
+	// the last is read again (cachedMembers).
+	version atomic.Uint64
 }
 
 func (d *Daemon) serfConfig(key []byte) (*serf.Config, error) {
@@ -52,6 +56,9 @@ func (d *Daemon) serfConfig(key []byte) (*serf.Config, error) {
 	ml.ProbeInterval, ml.ProbeTimeout = t.ProbeInterval, t.ProbeTimeout
 	ml.SuspicionMult, ml.GossipInterval = t.SuspicionMult, t.GossipInterval
 	ml.SecretKey = key
+	// Compression builds an LZW table for every message, a 60-byte ping
+	// included: it was most of memberlist's CPU on an idle daemon.
+	ml.EnableCompression = false
 	ml.LogOutput = io.Discard
 	conf := serf.DefaultConfig()
 	conf.Init()
@@ -146,6 +153,8 @@ func (m *membership) events(ch chan serf.Event) {
 		}
 		m.mu.Unlock()
 		m.refresh()
+		m.version.Add(1)
+		m.d.wakeRound()
 		if st == "alive" {
 			select {
 			case m.d.pollNow <- struct{}{}:

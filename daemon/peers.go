@@ -137,8 +137,9 @@ const pollsPerPeer = 3
 // serf, decides the quorum lease) for its report. Each peer is asked on
 // its own, so one that does not answer delays no other's report.
 func (d *Daemon) pollPeers(ctx context.Context, c *peerClient, members map[string]member, inflight *inFlight) {
+	now := time.Now()
 	for name, m := range members {
-		if name == d.opts.Node || m.Status == "left" || m.Addr == nil {
+		if name == d.opts.Node || m.Status == "left" || m.Addr == nil || !d.pollDue(name, now) {
 			continue
 		}
 		inflight.goUpTo(name, pollsPerPeer, func() { d.pollPeer(ctx, c, m) })
@@ -155,14 +156,18 @@ func (d *Daemon) pollPeer(ctx context.Context, c *peerClient, m member) {
 		d.warnf("%s: its report says it is %q: ignored", m.Name, rep.Node)
 		return
 	}
-	rep.Sent, rep.Received = sent, time.Now()
+	rep.Sent, rep.Received, rep.Digest = sent, time.Now(), reportDigest(&rep)
 	d.mu.Lock()
 	if old := d.reports[m.Name]; old != nil && old.Time.After(rep.Time) {
 		d.mu.Unlock() // a slow poll answered after a newer one
 		return
 	}
+	old := d.reports[m.Name]
 	d.reports[m.Name] = &rep
 	d.mu.Unlock()
+	if old == nil || old.Digest != rep.Digest {
+		defer d.wakeRound() // after the configurations it offers are in
+	}
 	d.leases.renew(m.Name, sent) // after the report: a lease comes with its grants
 	d.leases.heard(m.Name, sent, rep.Received, rep.LeaseGrants)
 	d.mergeShared(m.Name, rep.Shared)

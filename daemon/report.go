@@ -1,11 +1,14 @@
 package daemon
 
 import (
+	"encoding/json"
+	"hash/fnv"
 	"sort"
 	"time"
 
 	"github.com/omhcl/omhcl/plan"
 	"github.com/omhcl/omhcl/providers"
+	"github.com/omhcl/omhcl/state"
 	"github.com/omhcl/omhcl/wire"
 )
 
@@ -61,6 +64,7 @@ func (d *Daemon) localReport() *wire.NodeReport {
 	if !d.quorumSince.IsZero() && rep.Quorum {
 		rep.QuorumForMs = max(rep.Time.Sub(d.quorumSince), 0).Milliseconds()
 	}
+	rep.QuorumEpoch = d.quorumEpoch
 	rep.Shared = d.shared.all()
 	rep.Configs = d.configs.versions()
 	rep.Running = d.runningView
@@ -69,6 +73,7 @@ func (d *Daemon) localReport() *wire.NodeReport {
 	rep.HoldDownMs = max(d.heldUntil.Sub(rep.Time), 0).Milliseconds()
 	d.reportMaintenance(rep)
 	rep.LinkLoss = d.linkLoss(d.cluster.Nodes, rep.Time)
+	d.digest.Store(reportDigest(rep))
 	return rep
 }
 
@@ -83,4 +88,42 @@ func (d *Daemon) liveState() *plan.Live {
 	}
 	sort.Slice(l.Services, func(i, j int) bool { return l.Services[i].Service < l.Services[j].Service })
 	return l
+}
+
+// reportDigest sums up what in a report can change this node's
+// decisions, leaving out what moves with the clock alone (its time,
+// quorum age, lease grants, facts, retry countdowns, notes). Beacon
+// answers carry the reporter's (digest.go): a peer polls a report only
+// when it changed, and an unchanged one stays current news.
+func reportDigest(r *wire.NodeReport) uint64 {
+	type inst struct {
+		Status                           providers.State
+		Running, MonitorFailed, Conflict bool
+		Busy                             string
+		Resources                        []wire.ResourceBrief
+	}
+	insts := make(map[string]inst, len(r.Instances))
+	for name, in := range r.Instances {
+		if in != nil {
+			insts[name] = inst{in.Status, in.Running, in.MonitorFailed, in.Conflict, in.Busy, in.Resources}
+		}
+	}
+	loss := r.LinkLoss
+	if len(loss) == 0 {
+		loss = nil // omitted when empty: the same on both ends
+	}
+	b, _ := json.Marshal(struct {
+		Node                                        string
+		Quorum, HeldDown, Frozen, Draining, Drained bool
+		QuorumEpoch, TakeoverWaitMs                 int64
+		Instances                                   map[string]inst
+		Shared                                      map[string]wire.ServiceState
+		Configs                                     map[string]state.ConfigVersion
+		Running                                     map[string][]string
+		LinkLoss                                    map[string]int
+	}{r.Node, r.Quorum, r.HoldDownMs > 0, r.Frozen, r.Draining, r.Drained, r.QuorumEpoch, r.TakeoverWaitMs,
+		insts, r.Shared, r.Configs, r.Running, loss})
+	h := fnv.New64a()
+	h.Write(b)
+	return h.Sum64()
 }

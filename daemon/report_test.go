@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"encoding/json"
 	"testing"
 	"time"
 
@@ -66,6 +67,56 @@ func TestPeerFreshOnlyFromCurrentNews(t *testing.T) {
 		}
 		if got := d.peerFresh("node1", c.m); got != c.want {
 			t.Errorf("%s: fresh = %v, want %v", c.name, got, c.want)
+		}
+	}
+
+	// A report older than a lease stays current news while the peer's
+	// beacon answers carry its digest: its quorum age grows with them.
+	old := now.Add(-d.timings.Lease - 100*time.Millisecond)
+	r := &wire.NodeReport{Sent: rejoined.Add(time.Millisecond), Received: old, Quorum: true, QuorumForMs: settled - 50, Digest: 7}
+	d.reports["node1"] = r
+	d.peerDigests.note("node1", 8, now.Add(-10*time.Millisecond))
+	if d.peerFresh("node1", alive) {
+		t.Error("fresh on a beacon that carries another digest: the report changed since")
+	}
+	if !d.pollDue("node1", now) {
+		t.Error("no poll due for a report whose digest changed")
+	}
+	d.peerDigests.note("node1", 7, now.Add(-5*time.Millisecond))
+	if !d.peerFresh("node1", alive) {
+		t.Error("not fresh although a beacon answer confirmed the report a moment ago")
+	}
+	if d.pollDue("node1", now) {
+		t.Error("a poll due for a report the beacons confirm")
+	}
+	if due := d.pollDue("node1", now.Add(d.timings.Lease)); !due {
+		t.Error("no poll due when the beacons stopped confirming the report")
+	}
+}
+
+// The digest a reporter computes of its report is the one its peers
+// compute of the report they decode: else every beacon would ask a poll.
+func TestReportDigestSurvivesTheWire(t *testing.T) {
+	for _, r := range []*wire.NodeReport{
+		{Node: "n1", Instances: map[string]*wire.InstanceReport{}, LinkLoss: map[string]int{}},
+		{Node: "n1", Quorum: true, QuorumEpoch: 3, Instances: map[string]*wire.InstanceReport{"web": {Service: "web", Running: true,
+			Resources: []wire.ResourceBrief{{RID: "ip#1"}}}}, Running: map[string][]string{"web": {"n1"}, "db": nil}, LinkLoss: map[string]int{"n2": 3}},
+	} {
+		b, err := json.Marshal(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var back wire.NodeReport
+		if err := json.Unmarshal(b, &back); err != nil {
+			t.Fatal(err)
+		}
+		if reportDigest(r) != reportDigest(&back) {
+			t.Errorf("digest changed over the wire for %s", b)
+		}
+		moved := back
+		moved.QuorumEpoch++
+		if reportDigest(&moved) == reportDigest(&back) {
+			t.Error("a quorum regained leaves the digest as it was")
 		}
 	}
 }

@@ -20,12 +20,17 @@ type NodeReport struct {
 	Received time.Time `json:"-"`
 	// Sent is when this node sent the poll this report answered (its own
 	// clock): a report asked for before the reporter's rejoin is old news.
-	Sent   time.Time `json:"-"`
-	Quorum bool      `json:"quorum"`
+	Sent time.Time `json:"-"`
+	// Digest is the receiver's digest of the report (daemon/digest.go).
+	Digest uint64 `json:"-"`
+	Quorum bool   `json:"quorum"`
 	// QuorumForMs is how long the reporter has held quorum without a
 	// break (0: it has none). A node that regained it a moment ago may
 	// still be finishing a fence, and has not heard the majority's news.
-	QuorumForMs int64                          `json:"quorum_for_ms"`
+	QuorumForMs int64 `json:"quorum_for_ms"`
+	// QuorumEpoch counts the reporter's regains of quorum: a report
+	// whose digest is unchanged held its quorum without a break.
+	QuorumEpoch int64                          `json:"quorum_epoch,omitempty"`
 	Facts       Facts                          `json:"facts"`
 	Instances   map[string]*InstanceReport     `json:"instances"`
 	Shared      map[string]ServiceState        `json:"shared"`
