@@ -50,11 +50,14 @@ func TestConfigRoundTripAndSettings(t *testing.T) {
 		t.Fatal(err)
 	}
 	tm, err := c.Timings()
-	if err != nil || tm.ProbeInterval != 200*time.Millisecond {
-		t.Fatalf("fast profile: %+v %v", tm, err)
+	if err != nil || tm.Lease != 400*time.Millisecond || tm.TakeoverAfter() != 600*time.Millisecond {
+		t.Fatalf("fast profile: %+v (takeover after %s) %v", tm, tm.TakeoverAfter(), err)
 	}
-	if err := c.Set("timings.lease", "300ms"); err == nil {
-		t.Fatal("accepted a lease shorter than 3 monitor intervals")
+	if err := c.Set("timings.lease", "350ms"); err == nil {
+		t.Fatal("accepted a lease shorter than 4 beacon intervals")
+	}
+	if err := c.Set("timings.monitor", "300ms"); err == nil {
+		t.Fatal("accepted a lease shorter than 2 monitor intervals")
 	}
 	if err := c.Set("timings.fence_budget", "0s"); err == nil {
 		t.Fatal("accepted a zero fence budget")
