@@ -7,16 +7,16 @@ import (
 
 // Timings drive failure detection and orchestration.
 //
-// The safety rule is a lease: every answer a node gets from a peer's API
-// counts that peer toward its quorum for Lease, from when the request was
-// sent. A node whose leases no longer add up to a majority fences (drops
-// its service addresses, then stops its services) within QuorumGrace plus
-// one fence check, and has FenceBudget to finish dropping them. The
-// majority starts what a lost node ran only when none of its members has
-// answered that node for TakeoverAfter, which is the sum of the above: by
-// then the lost node's leases ran out and its addresses are gone. Failure
-// detection (serf) decides how soon the majority looks; the lease decides
-// when it may act, so a slow detector on either side cannot break it.
+// The safety rule is a lease: every answer a node gets from a peer (a
+// beacon's or a report poll's) counts that peer toward its quorum for
+// Lease, from when the question was sent. A node whose leases no longer
+// add up to a majority fences (drops its service addresses, then stops
+// its services) within QuorumGrace plus one fence check, and has
+// FenceBudget to finish dropping them. The majority starts what a lost
+// node ran only when, at some moment, none of its members had answered
+// that node for TakeoverAfter, which is the sum of the above: by then the
+// lost node's leases ran out and its addresses are gone. The leases are
+// also the failure detector: serf only tells who is a member.
 type Timings struct {
 	// memberlist failure detection
 	ProbeInterval  time.Duration
@@ -26,9 +26,11 @@ type Timings struct {
 	// ReconnectInterval is how often serf retries failed members: it
 	// bounds how fast a healed node rejoins.
 	ReconnectInterval time.Duration
-	// Grace is how long a failed member must stay failed before the
-	// survivors act on it. serf reports false failures right after a
-	// partition heals; a rejoin within Grace cancels the action.
+	// Grace is a margin for what serf says right after a start or a heal
+	// (it reports false failures then): a daemon just started waits it,
+	// with StartupWait and a Lease, for its peers before it fences, and
+	// takes its peers' word on where services run for as long. Failures
+	// themselves are the leases' to decide (TakeoverAfter).
 	Grace time.Duration
 	// QuorumGrace is how long a node without quorum waits before fencing.
 	QuorumGrace time.Duration

@@ -143,7 +143,7 @@ func (d *Daemon) linkLoss(peers []string, now time.Time) map[string]int {
 		if p == d.opts.Node {
 			continue
 		}
-		if loss, ok := d.links.loss(p, now, d.timings.Lease, linkWindow(d.timings), d.timings.FenceCheck()); ok {
+		if loss, ok := d.links.loss(p, now, d.timings.Lease, linkWindow(d.timings), d.timings.Beacon); ok {
 			out[p] = int(loss*100 + 0.5)
 		}
 	}

@@ -60,9 +60,9 @@ var (
 	descQuorum           = desc("node_quorum", "1 when this node holds quorum.", "node")
 	descHeld             = desc("node_held_down", "1 when this node yields its services to its peers (after a fence, a degraded link, or drained).", "node")
 	descDraining         = desc("node_draining", "1 when this node is drained: it starts nothing.", "node")
-	descMembersAlive     = desc("node_members_alive", "The cluster's members this node sees alive, itself included.", "node")
+	descMembersAlive     = desc("node_members_alive", "The cluster's members this node sees alive (serf says so and the leases did not run out), itself included.", "node")
 	descMembersKnown     = desc("node_members_known", "The cluster's members this node knows of, alive or not.", "node")
-	descPeerAlive        = desc("node_peer_alive", "1 when serf tells this node the peer is alive.", "node", "peer")
+	descPeerAlive        = desc("node_peer_alive", "1 when this node sees the peer alive: serf says so and its quorum leases did not run out (gone).", "node", "peer")
 	descLeaseAge         = desc("node_lease_age_seconds", "Age of the quorum lease this node holds from the peer (since it sent the ask the peer last answered); a lease counts toward quorum while younger than the lease timing.", "node", "peer")
 	descBeaconLoss       = desc("node_beacon_loss_ratio", "Share of this node's lease beacons to the peer left unanswered over the last six leases (0 to 1).", "node", "peer")
 	descReportAge        = desc("node_peer_report_age_seconds", "Age of the peer's last report this node holds.", "node", "peer")
@@ -203,7 +203,7 @@ func (m *metrics) Collect(ch chan<- prometheus.Metric) {
 	now := time.Now()
 	alive := map[string]bool{}
 	for _, n := range v.Nodes {
-		alive[n.Name] = n.Status == "alive"
+		alive[n.Name] = n.Status == "alive" && !n.Gone // the leases' word first
 		if n.Name == self {
 			gauge(descHeld, b2f(n.HeldDown), self)
 			continue

@@ -12,6 +12,7 @@
 //	lab loss NODE PCT [both|egress|ingress] | noloss NODE
 //	lab bench-loss [-for 60s] [-pcts 10,30,50] [-dirs both,egress]
 //	lab heal-trial [-cycles 50] [-cut 1s] [-heal 1s] [-quiet 60s]
+//	lab starve-trial [-trials 10] [-hogs 2xCPUs] [-cut 3s]
 //
 // The lab lives in -root (default /var/tmp/omlab, or $OMLAB_ROOT).
 package main
@@ -57,6 +58,7 @@ var commands = map[string]command{
 	"loss":         {"loss NODE PCT [both|egress|ingress]: drop PCT % of the node's frames on the bridge (nftables)", cmdLoss},
 	"noloss":       {"noloss NODE: remove the node's loss", nodeOp(opNoLoss)},
 	"bench-loss":   {"bench-loss [-for 60s] [-pcts 10,30,50] [-dirs both,egress] [-docker]: the service under a lossy link, in labs of its own", cmdBenchLoss},
+	"starve-trial": {"starve-trial [-trials 10] [-hogs 2xCPUs] [-cut 3s]: cut the node serving web while CPU hogs starve every daemon, in a lab of its own; it must drop the address before a survivor plumbs it", cmdStarveTrial},
 	"heal-trial":   {"heal-trial [-cycles 50] [-cut 1s] [-heal 1s] [-quiet 60s] [-docker]: cut and heal the node serving web over and over, in a lab of its own; it must settle on one node, never two", cmdHealTrial},
 	"bench":        {"bench [-trials 20] [-default-trials 5] [-doc FILE]: failover and idle figures, in labs of its own", cmdBench},
 }
