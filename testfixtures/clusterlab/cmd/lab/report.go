@@ -182,8 +182,10 @@ and what an idle daemon costs. It needs root. The code is the lab's
   bridge side of its veth set down), every process in its network namespace
   is killed with -9, and its interface keeps only its own address, as a
   dead machine holds none. The client namespace on the bridge then asks
-  http://198.18.10.100:8080/ every 20 ms (300 ms timeout per request); the
-  trial ends at the first answer naming another node. "address moved" is
+  http://198.18.10.100:8080/ every 20 ms, each request on its own (300 ms
+  timeout: a request sent while the address moves waits for it, and does
+  not hold back the next); the trial ends at the first answer naming
+  another node. "address moved" is
   when a watcher sampling every node's addresses every 20 ms first saw the
   address on exactly one other node.
 - The watcher also reports any sample with the address on two nodes at
@@ -193,18 +195,17 @@ and what an idle daemon costs. It needs root. The code is the lab's
 ## What a failover's time is made of
 
 As a survivor's daemon log shows it, with the fast profile (timings in
-cluster/timings.go): serf declares the dead member failed about 0.8 s
-after the kill (a probe every 200 ms, 100 ms probe timeout, suspicion
-multiplier 2) and the survivors wait 300 ms of grace (serf reports false
-failures right after a partition heals). What decides the start is the
-quorum lease (docs/cluster.md, "Partition"): no survivor may have answered
-the dead node's peer polls for the takeover wait, 1.3 s (lease 800 ms,
-quorum grace 50 ms, a 50 ms fence check, fence budget 400 ms), counted
-from the last answer, up to a poll interval (200 ms) before the kill;
-then comes the next orchestration round. The start itself takes about
-0.5 s: the ip driver's conflict probe (300 ms of ARP, the last guard
-against a second copy) before the address is plumbed, then app.simple's
-check that the process stays up (about 200 ms). The default profile
-detects a failure in about 6 s, waits 3 s of grace, and its takeover wait
-(8.25 s) runs out before that.
+cluster/timings.go, the argument in docs/cluster.md, "Partition"): the
+quorum leases decide, not serf. The survivors' last grants to the dead
+node came at most a beacon interval (100 ms) before the kill; once no
+survivor had answered it for the takeover wait, 600 ms (lease 400 ms,
+quorum grace 25 ms, 25 ms for the fence watch to wake, fence budget
+150 ms), the beacons go at once for the peers' word and their answers run
+the round that starts the service (member.gone). The start takes about
+70 ms: the ip driver's conflict probe, 60 ms for a takeover from a node
+whose leases ran out (300 ms otherwise), the address, one announcement
+(the second follows in the background), then the app, which answers at
+once. serf declares the member failed about 2 s after the kill, long
+after. The default profile's takeover wait is 8.25 s (lease 5 s, quorum
+grace 1 s, fence budget 2 s).
 `
