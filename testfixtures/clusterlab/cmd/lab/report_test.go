@@ -40,7 +40,7 @@ func TestTableShowsIncompleteRuns(t *testing.T) {
 	})
 	out := b.String()
 	for _, want := range []string{"1/3", "1.50s", "20.0 MB RSS, 0.50% CPU over 10s", "0/5", "stopped after 1 of 3 trials: failover from node3: no answer",
-		"median 1.50s <= 2s met; p95 1.50s <= 3s met; idle RSS 20.0 MB <= 40 MB met; idle CPU 0.50% < 1% met"} {
+		"median 1.50s <= 1s NOT met; p95 1.50s <= 1.5s met; idle RSS 20.0 MB < 30 MB met; idle CPU 0.50% < 1% met"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("table lacks %q:\n%s", want, out)
 		}
@@ -53,7 +53,7 @@ func TestTableShowsIncompleteRuns(t *testing.T) {
 func TestVerdictsSayWhatIsMissed(t *testing.T) {
 	got := verdicts(profileRun{Profile: "fast", Trials: []clusterlab.Failover{{Served: secs(2.5)[0]}, {Served: secs(3.5)[0]}},
 		Idle: []clusterlab.Idle{{RSSKB: 50 << 10, CPUPct: 2}}})
-	want := "median 3.00s <= 2s NOT met; p95 3.50s <= 3s NOT met; idle RSS 50.0 MB <= 40 MB NOT met; idle CPU 2.00% < 1% NOT met"
+	want := "median 3.00s <= 1s NOT met; p95 3.50s <= 1.5s NOT met; idle RSS 50.0 MB < 30 MB NOT met; idle CPU 2.00% < 1% NOT met"
 	if !strings.Contains(got, want) {
 		t.Errorf("verdicts %q, want %q", got, want)
 	}
