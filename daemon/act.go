@@ -341,7 +341,19 @@ func (d *Daemon) actFor(ctx context.Context, cfg *lang.Config, svc, what, why, t
 // stoppedSince is since when the service that last ran on node, as this
 // node saw it in a round at seen, stopped running there: when node
 // failed, if it did before, else that round.
+//
+// A node whose leases ran out was last heard from when this node last
+// answered it: a round may have seen the service there last an idle
+// round (2 s fast) before that.
 func (d *Daemon) stoppedSince(node string, seen time.Time) time.Time {
+	d.mu.Lock()
+	gone := d.gone[node]
+	d.mu.Unlock()
+	if gone && d.leases != nil {
+		if last := time.Now().Add(-d.leases.sinceGranted(node, time.Now())); last.After(seen) {
+			seen = last
+		}
+	}
 	if d.members == nil {
 		return seen
 	}
