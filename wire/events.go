@@ -24,12 +24,12 @@ type EventKind string
 
 const (
 	// Membership, as serf tells this node (Peer: the member).
-	EventMemberJoin  EventKind = "member.join"
-	EventMemberFail  EventKind = "member.fail"
+	EventMemberJoin EventKind = "member.join"
+	EventMemberFail EventKind = "member.fail"
 	// EventMemberGone: no member of this node's side answered the node
 	// for the takeover wait: it holds no lease, has fenced if it lives,
 	// and what it ran may be started elsewhere.
-	EventMemberGone EventKind = "member.gone"
+	EventMemberGone  EventKind = "member.gone"
 	EventMemberLeave EventKind = "member.leave"
 	// EventMemberBack: a node an operator vouched down is seen alive again.
 	EventMemberBack EventKind = "member.back"

@@ -23,25 +23,11 @@ func cmdHealTrial(g *globals, args []string) error {
 	profile := fs.String("profile", "fast", "the daemons' timing profile")
 	docker := fs.Bool("docker", false, "the service's app in a container, an engine per node ("+dockerService+")")
 	_ = fs.Parse(args)
-	src, bin, err := serviceAndBin(g, exampleService(*docker))
+	r, w, done, err := trialLab(g, *profile, *docker)
 	if err != nil {
 		return err
 	}
-	r, err := clusterlab.Create(3, clusterlab.Options{BinDir: bin, Profile: *profile, Engines: *docker})
-	if err != nil {
-		return err
-	}
-	defer downOnSignal(r)()
-	defer func() {
-		if derr := r.Down(); derr != nil {
-			fmt.Fprintln(os.Stderr, "lab:", derr)
-		}
-	}()
-	if _, err := formCluster(r, src, func(string, ...any) {}); err != nil {
-		return fmt.Errorf("%v\n%s", err, daemonLogs(r))
-	}
-	w := r.Watch(clusterlab.ServiceIP)
-	defer w.Stop()
+	defer done()
 	t, err := r.RunFlaps(w, *cycles, *cut, *heal, *quiet, *settle)
 	if err != nil {
 		return err
@@ -51,4 +37,32 @@ func cmdHealTrial(g *globals, args []string) error {
 		return fmt.Errorf("%v\n%s\n%s", err, w.Report(), daemonLogs(r))
 	}
 	return nil
+}
+
+// trialLab is a fresh 3-node lab of its own for a trial, the example
+// service deployed and its address watched; done stops the watcher and
+// removes the lab (an interrupt removes it too).
+func trialLab(g *globals, profile string, docker bool) (r *clusterlab.Rig, w *clusterlab.Watcher, done func(), err error) {
+	src, bin, err := serviceAndBin(g, exampleService(docker))
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	r, err = clusterlab.Create(3, clusterlab.Options{BinDir: bin, Profile: profile, Engines: docker})
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	stopSignals := downOnSignal(r)
+	down := func() {
+		stopSignals()
+		if derr := r.Down(); derr != nil {
+			fmt.Fprintln(os.Stderr, "lab:", derr)
+		}
+	}
+	if _, err := formCluster(r, src, func(string, ...any) {}); err != nil {
+		err = fmt.Errorf("%v\n%s", err, daemonLogs(r))
+		down()
+		return nil, nil, nil, err
+	}
+	w = r.Watch(clusterlab.ServiceIP)
+	return r, w, func() { w.Stop(); down() }, nil
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"flag"
 	"fmt"
-	"os"
 	"os/exec"
 	"runtime"
 	"slices"
@@ -26,25 +25,11 @@ func cmdStarveTrial(g *globals, args []string) error {
 	hogs := fs.Int("hogs", 2*runtime.NumCPU(), "busy loops, at nice 0 as the daemons")
 	cut := fs.Duration("cut", 3*time.Second, "how long each cut lasts")
 	_ = fs.Parse(args)
-	src, bin, err := serviceAndBin(g, exampleService(false))
+	r, w, done, err := trialLab(g, "fast", false)
 	if err != nil {
 		return err
 	}
-	r, err := clusterlab.Create(3, clusterlab.Options{BinDir: bin, Profile: "fast"})
-	if err != nil {
-		return err
-	}
-	defer downOnSignal(r)()
-	defer func() {
-		if derr := r.Down(); derr != nil {
-			fmt.Fprintln(os.Stderr, "lab:", derr)
-		}
-	}()
-	if _, err := formCluster(r, src, func(string, ...any) {}); err != nil {
-		return fmt.Errorf("%v\n%s", err, daemonLogs(r))
-	}
-	w := r.Watch(clusterlab.ServiceIP)
-	defer w.Stop()
+	defer done()
 	fmt.Printf("starve trial: %d cuts of %s of the node serving web, %d CPU hogs on %d CPUs, fast profile\n", *trials, *cut, *hogs, runtime.NumCPU())
 	var margins []time.Duration
 	for i := 1; i <= *trials; i++ {
