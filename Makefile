@@ -77,7 +77,7 @@ bench: build
 
 # A 3-node cluster lab with an HA service to try by hand (root):
 # scripts/lab.sh status|mon|kill NODE|cut NODE|heal NODE|down ...
-.PHONY: lab bench-failover bench-loss bench-sync heal-trial
+.PHONY: lab bench-failover bench-loss bench-sync heal-trial starve-trial
 lab: build
 	./scripts/lab.sh up
 
@@ -102,6 +102,13 @@ bench-loss: build
 heal-trial: build
 	CGO_ENABLED=0 $(GO) build -o $(BIN)/omlab ./testfixtures/clusterlab/cmd/lab
 	$(BIN)/omlab -root /var/tmp/omheal-trial heal-trial
+
+# 10 cuts of the node serving the lab service while busy loops starve
+# every CPU, in a lab of its own (root): the cut node must drop the
+# address before a survivor plumbs it (docs/cluster.md).
+starve-trial: build
+	CGO_ENABLED=0 $(GO) build -o $(BIN)/omlab ./testfixtures/clusterlab/cmd/lab
+	$(BIN)/omlab -root /var/tmp/omstarve-trial starve-trial
 
 # Coverage-guided fuzzing of parse+evaluate, of whole files then of single
 # expressions in a service; FUZZTIME=10m for a longer run of each.
