@@ -20,13 +20,14 @@ import (
 type eventWatches struct {
 	mu      sync.Mutex
 	running map[string]context.CancelFunc // by watch key: service, rid, attributes
+	broken  map[string]bool               // watches waiting to subscribe again
 	wake    func()
 	logf    func(string, ...any)
 	retry   time.Duration
 }
 
 func newEventWatches(wake func(), logf func(string, ...any), retry time.Duration) *eventWatches {
-	return &eventWatches{running: map[string]context.CancelFunc{}, wake: wake, logf: logf, retry: retry}
+	return &eventWatches{running: map[string]context.CancelFunc{}, broken: map[string]bool{}, wake: wake, logf: logf, retry: retry}
 }
 
 // eventSubject is a resource with an event stream, to watch.
@@ -110,12 +111,34 @@ func (w *eventWatches) watch(ctx context.Context, s eventSubject) {
 			return
 		}
 		w.logf("%s: event stream: %v (again in %s; the monitor rounds go on)", s.rid, err, w.retry)
+		w.setBroken(s.key, true) // until then, only a round sees the resource
 		select {
 		case <-ctx.Done():
+			w.setBroken(s.key, false)
 			return
 		case <-time.After(w.retry):
 		}
+		w.setBroken(s.key, false)
+		w.wake() // what changed while no stream was there
 	}
+}
+
+func (w *eventWatches) setBroken(key string, broken bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if broken {
+		w.broken[key] = true
+	} else {
+		delete(w.broken, key)
+	}
+}
+
+// brokenCount is the number of watches without a stream now: their
+// resources are polled by the rounds meanwhile (steady).
+func (w *eventWatches) brokenCount() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return len(w.broken)
 }
 
 // count is the number of running watches.

@@ -43,6 +43,11 @@ func TestEventWatchesWakeSubscribeAgainAndStop(t *testing.T) {
 	if w.count() != 1 {
 		t.Fatalf("%d watches, want 1", w.count())
 	}
+	select { // subscribed again: a round for what changed meanwhile
+	case <-woken:
+	case <-time.After(2 * time.Second):
+		t.Fatal("a subscription made again woke no round")
+	}
 	src.fire <- struct{}{} // waits until the second subscription reads it
 	select {
 	case <-woken:
@@ -60,6 +65,22 @@ func TestEventWatchesWakeSubscribeAgainAndStop(t *testing.T) {
 	case src.fire <- struct{}{}:
 		t.Fatal("a stopped watch still reads events")
 	case <-time.After(50 * time.Millisecond):
+	}
+}
+
+// While a resource's stream is broken, the rounds must poll it: the
+// watch counts as broken until it subscribes again.
+func TestBrokenEventStreamsAreCounted(t *testing.T) {
+	w := newEventWatches(func() {}, t.Logf, 300*time.Millisecond)
+	src := &fakeEvents{fire: make(chan struct{}), breakFirst: true}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	w.sync(ctx, []eventSubject{{key: "web/container#0", rid: "web container#0", src: src}})
+	if !eventually(time.Second, func() bool { return w.brokenCount() == 1 }) {
+		t.Fatal("a broken stream is not counted")
+	}
+	if !eventually(2*time.Second, func() bool { return w.brokenCount() == 0 && src.subscribed.Load() == 2 }) {
+		t.Fatalf("still counted broken after subscribing again (%d subscriptions)", src.subscribed.Load())
 	}
 }
 
@@ -100,4 +121,16 @@ service "web" {
 			t.Errorf("on %s: %d event subjects %v, want %d", node, len(got), got, want)
 		}
 	}
+}
+
+// eventually polls cond every 10 ms until it holds or d has passed.
+func eventually(d time.Duration, cond func() bool) bool {
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return true
 }

@@ -212,6 +212,7 @@ func (d *Daemon) observe(ctx context.Context, cfg *lang.Config) map[string]*plan
 		subjects, polled = append(subjects, subj...), polled+n
 	}
 	d.events.sync(ctx, subjects)
+	polled += d.events.brokenCount()
 	d.mu.Lock()
 	if d.local != nil {
 		rep.Quorum = d.local.Quorum
