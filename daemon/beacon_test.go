@@ -169,6 +169,61 @@ func TestReplayedAsksAreRefused(t *testing.T) {
 	}
 }
 
+// A beacon answer's grant ages and report digest steer a takeover and
+// the polls: they are believed only from an answer signed with the
+// secret, to an ask this node sent, once. A forged answer and a replayed
+// one change nothing.
+func TestForgedOrReplayedAnswersTellNothing(t *testing.T) {
+	const secret = "0123456789abcdef0123456789abcdef"
+	d1, c1 := beaconDaemon(t, "node1", secret, 0)
+	d1.peerDigests = newPeerDigests()
+	d1.cluster.Nodes = []string{"node1", "node2", "node3"}
+	go d1.answerBeacons(c1, d1.links, func() {})
+	defer c1.Close()
+	peer, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer peer.Close()
+	nonce := d1.links.add("node2", time.Now())
+	answer := func(secret string, n uint64) []byte {
+		return sealBeacon(secret, beacon{Kind: beaconAnswer, From: "node2", To: "node1", Nonce: n, Time: time.Now().UnixMilli(),
+			Grants: map[string]int64{"node3": 60_000}, Digest: 42})
+	}
+	told := func() bool {
+		d1.leases.mu.Lock()
+		_, grants := d1.leases.views["node2"]
+		d1.leases.mu.Unlock()
+		_, digest := d1.peerDigests.get("node2")
+		return grants || digest || d1.leases.holds("node2", time.Now(), d1.timings.Lease)
+	}
+	peer.WriteTo(answer("fedcba9876543210fedcba9876543210", nonce), c1.LocalAddr())
+	peer.WriteTo(answer(secret, nonce+1), c1.LocalAddr()) // no such ask
+	time.Sleep(100 * time.Millisecond)
+	if told() {
+		t.Fatal("a forged answer, or one to no ask of this node, was believed")
+	}
+	real := answer(secret, nonce)
+	peer.WriteTo(real, c1.LocalAddr())
+	if !eventually(time.Second, told) {
+		t.Fatal("the real answer was not believed")
+	}
+	d1.leases.mu.Lock()
+	d1.leases.views = nil
+	d1.leases.mu.Unlock()
+	d1.peerDigests.mu.Lock()
+	d1.peerDigests.by = map[string]advertised{}
+	d1.peerDigests.mu.Unlock()
+	peer.WriteTo(real, c1.LocalAddr()) // replayed
+	time.Sleep(100 * time.Millisecond)
+	d1.leases.mu.Lock()
+	_, again := d1.leases.views["node2"]
+	d1.leases.mu.Unlock()
+	if _, digest := d1.peerDigests.get("node2"); again || digest {
+		t.Fatal("a replayed answer was believed again")
+	}
+}
+
 // The loss rate counts the asks of the window that got no answer within
 // a lease, and says nothing on too few asks.
 func TestLinkLossOverTheWindow(t *testing.T) {
