@@ -98,6 +98,16 @@ func (d *Daemon) beacons(ctx context.Context, conn net.PacketConn) {
 	// Once every ask is answered, the retry has nothing to do: stopped,
 	// it wakes nobody (a clean link costs no timer).
 	go d.answerBeacons(conn, out, func() { retry.Stop() })
+	// The ticks fall on multiples of the interval of the wall clock, on
+	// every node alike: the asks of the peers and the answers to this
+	// node's then arrive together and are read in one wake-up, not four
+	// (a wake-up is what an idle daemon pays for). Clocks apart only
+	// spread them again.
+	select {
+	case <-ctx.Done():
+		return
+	case <-time.After(untilMultiple(time.Now(), d.timings.Beacon)):
+	}
 	tick := time.NewTicker(d.timings.Beacon)
 	defer tick.Stop()
 	retries := 0
@@ -147,6 +157,12 @@ func (d *Daemon) beacons(ctx context.Context, conn net.PacketConn) {
 			}
 		}
 	}
+}
+
+// untilMultiple is how long from now until the wall clock's next
+// multiple of every.
+func untilMultiple(now time.Time, every time.Duration) time.Duration {
+	return every - time.Duration(now.UnixNano()%int64(every))
 }
 
 // cachedMembers is the member list for the beacons, read again from
