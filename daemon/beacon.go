@@ -131,7 +131,9 @@ func (d *Daemon) beacons(ctx context.Context, conn net.PacketConn) {
 		}
 		return asked
 	}
+	var pollsChecked time.Time
 	round := func() {
+		d.checkPolls(peers.get(), time.Now(), &pollsChecked)
 		retries = 0
 		retry.Reset(d.timings.Beacon / 5) // before the asks: their answers may stop it
 		if !ask(nil) {

@@ -114,10 +114,15 @@ func (d *Daemon) wakeRound() {
 	}
 }
 
+// pollLoop asks the peers for their reports when one is due (pollDue):
+// at once when a beacon answer carries a new digest or a member joins,
+// when the beacons' tick finds one due (checkPolls), and every idle round
+// at least. It has no ticker of its own: an idle daemon pays for every
+// wake-up.
 func (d *Daemon) pollLoop(ctx context.Context) {
 	client := newPeerClient(d.id, d.timings.PollTimeout(), d.peerAddrOf)
 	var inflight inFlight
-	tick := time.NewTicker(d.timings.Monitor)
+	tick := time.NewTicker(d.timings.IdleRound())
 	defer tick.Stop()
 	for {
 		d.pollPeers(ctx, client, d.members.snapshot(), &inflight)
@@ -125,7 +130,23 @@ func (d *Daemon) pollLoop(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-tick.C:
-		case <-d.pollNow: // a member joined: its lease counts at once
+		case <-d.pollNow:
+		}
+	}
+}
+
+// checkPolls, on the beacons' tick, asks for a poll pass when a peer's
+// report is due (not confirmed by its beacons lately, or old), at most
+// once a monitor interval.
+func (d *Daemon) checkPolls(members map[string]member, now time.Time, last *time.Time) {
+	if now.Sub(*last) < d.timings.Monitor {
+		return
+	}
+	*last = now
+	for name, m := range members {
+		if name != d.opts.Node && m.Status != "left" && m.Addr != nil && d.pollDue(name, now) {
+			d.requestPoll()
+			return
 		}
 	}
 }

@@ -207,6 +207,6 @@ the round that starts the service (member.gone). The start takes about
 whose leases ran out (300 ms otherwise), the address, one announcement
 (the second follows in the background), then the app, which answers at
 once. serf declares the member failed about 2 s after the kill, long
-after. The default profile's takeover wait is 8.25 s (lease 5 s, quorum
+after. The default profile's takeover wait is 8.31 s (lease 5 s, quorum
 grace 1 s, fence budget 2 s).
 `
