@@ -44,30 +44,16 @@ func decodeLive(b []byte) (*Live, bool) {
 	d := &valueDecoder{b: b}
 	l := &Live{}
 	var elems [][]byte // the services, each as written
-	ok := d.fields(func(key []byte) int {
-		switch string(key) {
-		case "format_version":
-			return boolField(0, d.str(&l.FormatVersion))
-		case "node":
-			return boolField(1, d.str(&l.Node))
-		case "services":
-			if d.null() {
-				return 2
-			}
-			if !d.elements(func() bool {
-				raw, ok := d.skip()
-				elems = append(elems, raw)
-				return ok
-			}) {
-				return -1
-			}
-			l.Services = make([]*LiveInstance, len(elems))
-			return 2
-		}
-		return -1
+	services, ok := d.liveTop(&l.FormatVersion, &l.Node, func() bool {
+		raw, ok := d.skip()
+		elems = append(elems, raw)
+		return ok
 	})
-	if !ok || d.end() != nil {
+	if !ok {
 		return nil, false
+	}
+	if services {
+		l.Services = make([]*LiveInstance, len(elems))
 	}
 	bad := make([]bool, len(elems))
 	parallel.For(len(elems), func(i int) {
@@ -85,6 +71,28 @@ func decodeLive(b []byte) (*Live, bool) {
 		}
 	}
 	return l, true
+}
+
+// liveTop reads a live document's top object, its version and node into
+// version and node, each of its services with element (which reads one
+// at d); services says whether the document has them (not null).
+func (d *valueDecoder) liveTop(version, node *string, element func() bool) (services, ok bool) {
+	ok = d.fields(func(key []byte) int {
+		switch string(key) {
+		case "format_version":
+			return boolField(0, d.str(version))
+		case "node":
+			return boolField(1, d.str(node))
+		case "services":
+			if d.null() {
+				return 2
+			}
+			services = true
+			return boolField(2, d.elements(element))
+		}
+		return -1
+	})
+	return services, ok && d.end() == nil
 }
 
 // boolField is the index of a field read well, -1 otherwise.

@@ -60,38 +60,24 @@ func OpenLive(doc []byte) (*LazyLive, error) {
 func (l *LazyLive) index() bool {
 	d := &valueDecoder{b: l.doc}
 	byName := map[string]int{}
-	ok := d.fields(func(key []byte) int {
-		switch string(key) {
-		case "format_version":
-			return boolField(0, d.str(&l.FormatVersion))
-		case "node":
-			return boolField(1, d.str(&l.Node))
-		case "services":
-			if d.null() {
-				return 2
-			}
-			ok := d.elements(func() bool {
-				d.space()
-				start := d.i
-				if d.null() {
-					l.elems = append(l.elems, nil)
-					return true
-				}
-				name, ok := d.serviceName()
-				if !ok {
-					return false
-				}
-				if _, dup := byName[name]; !dup {
-					byName[name] = len(l.elems)
-				}
-				l.elems = append(l.elems, l.doc[start:d.i])
-				return true
-			})
-			return boolField(2, ok)
+	_, ok := d.liveTop(&l.FormatVersion, &l.Node, func() bool {
+		d.space()
+		start := d.i
+		if d.null() {
+			l.elems = append(l.elems, nil)
+			return true
 		}
-		return -1
+		name, ok := d.serviceName()
+		if !ok {
+			return false
+		}
+		if _, dup := byName[name]; !dup {
+			byName[name] = len(l.elems)
+		}
+		l.elems = append(l.elems, l.doc[start:d.i])
+		return true
 	})
-	if !ok || d.end() != nil {
+	if !ok {
 		l.FormatVersion, l.Node, l.elems = "", "", nil
 		return false
 	}
