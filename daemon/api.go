@@ -248,6 +248,7 @@ func (d *Daemon) handleJoin(w http.ResponseWriter, r *http.Request) {
 	d.mu.Lock()
 	rekey := d.cluster.Secret != req.Secret
 	d.cluster.Secret = req.Secret
+	d.secretSeen.Store(&req.Secret)
 	d.mu.Unlock()
 	_, err := cluster.Update(d.opts.StateDir, func(c *cluster.Config) (bool, error) {
 		changed := c.Secret != req.Secret

@@ -85,17 +85,20 @@ type Daemon struct {
 	// fence completes (they stop here) even when the quorum comes back
 	// before the round does, else the node would keep the service
 	// without its address, and its peers, seeing it run, start nothing.
-	fenced    map[string]bool
-	heldUntil time.Time     // this node fenced: it yields its services to healthy peers until then
-	draining  bool          // this node is going away: it starts nothing (drain.go)
-	maint     maintenance   // frozen, the drain kept on disk (drain.go)
-	degraded  string        // why this node's link is degraded now, "" when it is not
-	fenceMu   sync.Mutex    // one address drop at a time
-	pollNow   chan struct{} // asks the poller for an early round
-	roundNow  chan struct{} // asks the loop for an early round (a resource's event)
-	beaconNow chan struct{} // asks the beacons to go now (expiry.go)
-	expiry    *expiryWatch
-	gone      map[string]bool // nodes the leases say are gone (view)
+	fenced     map[string]bool
+	heldUntil  time.Time     // this node fenced: it yields its services to healthy peers until then
+	draining   bool          // this node is going away: it starts nothing (drain.go)
+	maint      maintenance   // frozen, the drain kept on disk (drain.go)
+	degraded   string        // why this node's link is degraded now, "" when it is not
+	fenceMu    sync.Mutex    // one address drop at a time
+	pollNow    chan struct{} // asks the poller for an early round
+	roundNow   chan struct{} // asks the loop for an early round (a resource's event)
+	beaconNow  chan struct{} // asks the beacons to go now (expiry.go)
+	expiry     *expiryWatch
+	sink       *logSink                 // under log: Run closes it
+	nodesSeen  atomic.Pointer[[]string] // cluster.Nodes as of the last round (knownNodes)
+	secretSeen atomic.Pointer[string]   // cluster.Secret (secret)
+	gone       map[string]bool          // nodes the leases say are gone (view)
 	// polledResources counts the monitored resources here without an
 	// event stream (observe); launched counts the actions launched.
 	polledResources int
@@ -122,8 +125,10 @@ func New(opts Options) (*Daemon, error) {
 	if opts.Bind == "" {
 		opts.Bind = "0.0.0.0:7946"
 	}
-	logger, err := newLogger(opts.Log, opts.LogFormat, opts.Node)
+	sink := newLogSink(opts.Log)
+	logger, err := newLogger(sink, opts.LogFormat, opts.Node)
 	if err != nil {
+		sink.Close()
 		return nil, err
 	}
 	store := state.Open(opts.StateDir)
@@ -145,7 +150,7 @@ func New(opts Options) (*Daemon, error) {
 		opts: opts, store: store, cluster: cfg, timings: t,
 		reports: map[string]*wire.NodeReport{}, services: map[string]*serviceRun{},
 		threads: map[string]string{}, pollNow: make(chan struct{}, 1),
-		roundNow: make(chan struct{}, 1), beaconNow: make(chan struct{}, 1), log: logger, bus: newEventBus(),
+		roundNow: make(chan struct{}, 1), beaconNow: make(chan struct{}, 1), log: logger, sink: sink, bus: newEventBus(),
 	}
 	d.metrics = newMetrics(d)
 	d.members = &membership{d: d}
@@ -180,7 +185,12 @@ func (d *Daemon) Run(ctx context.Context) error {
 	d.links = newLinkStats()
 	d.events = newEventWatches(d.wakeRound, d.warnf, time.Second)
 	d.logger().Info("daemon starting", "pid", os.Getpid(), "build", buildInfo(), "state_dir", d.opts.StateDir)
-	defer func() { d.logger().Info("daemon stopped") }()
+	defer func() {
+		d.logger().Info("daemon stopped")
+		if d.sink != nil {
+			d.sink.Close() // every line written before Run returns
+		}
+	}()
 	d.servePprof()
 	if err := d.configs.load(); err != nil {
 		return err

@@ -77,6 +77,10 @@ func (d *Daemon) pollDue(peer string, now time.Time) bool {
 	d.mu.Lock()
 	r := d.reports[peer]
 	d.mu.Unlock()
+	return d.reportDue(peer, r, now)
+}
+
+func (d *Daemon) reportDue(peer string, r *wire.NodeReport, now time.Time) bool {
 	if r == nil || now.Sub(r.Received) > d.timings.IdleRound() {
 		return true
 	}
@@ -89,9 +93,13 @@ func (d *Daemon) pollDue(peer string, now time.Time) bool {
 
 // advertisedNew is told of a digest in a beacon answer: a report that
 // changed is asked for at once.
+// The beacons never wait for the daemon's lock: when a round holds it,
+// the next tick's checkPolls finds the new digest.
 func (d *Daemon) advertisedNew(peer string, digest uint64, sent time.Time) {
 	d.peerDigests.note(peer, digest, sent)
-	d.mu.Lock()
+	if !d.mu.TryLock() {
+		return
+	}
 	r := d.reports[peer]
 	d.mu.Unlock()
 	if r == nil || (r.Digest != digest && sent.After(r.Sent)) {

@@ -150,8 +150,12 @@ func (l *leases) ungranted(node string, peers []string, wait time.Duration, now 
 }
 
 // knownNodes lists the cluster's nodes, for the grant ages a beacon
-// answer carries.
+// answer carries: a copy each round keeps, so that the beacons never wait
+// for the daemon's lock (a round may hold it while the disk is slow).
 func (d *Daemon) knownNodes() []string {
+	if p := d.nodesSeen.Load(); p != nil {
+		return *p
+	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return slices.Clone(d.cluster.Nodes)

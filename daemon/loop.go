@@ -137,14 +137,20 @@ func (d *Daemon) pollLoop(ctx context.Context) {
 
 // checkPolls, on the beacons' tick, asks for a poll pass when a peer's
 // report is due (not confirmed by its beacons lately, or old), at most
-// once a monitor interval.
+// once a monitor interval. The beacons never wait for the daemon's lock:
+// when a round holds it, the check waits for the next tick.
 func (d *Daemon) checkPolls(members map[string]member, now time.Time, last *time.Time) {
-	if now.Sub(*last) < d.timings.Monitor {
+	if now.Sub(*last) < d.timings.Monitor || !d.mu.TryLock() {
 		return
 	}
+	reports := make(map[string]*wire.NodeReport, len(members))
+	for name := range members {
+		reports[name] = d.reports[name]
+	}
+	d.mu.Unlock()
 	*last = now
 	for name, m := range members {
-		if name != d.opts.Node && m.Status != "left" && m.Addr != nil && d.pollDue(name, now) {
+		if name != d.opts.Node && m.Status != "left" && m.Addr != nil && d.reportDue(name, reports[name], now) {
 			d.requestPoll()
 			return
 		}
@@ -200,7 +206,9 @@ func (d *Daemon) rememberNodes(members map[string]member) {
 	}
 	d.mu.Lock()
 	changed, _ := learn(d.cluster)
+	known := slices.Clone(d.cluster.Nodes)
 	d.mu.Unlock()
+	d.nodesSeen.Store(&known)
 	if changed {
 		// Into the file as it is now: om cluster set may have changed it.
 		if _, err := cluster.Update(d.opts.StateDir, learn); err != nil {

@@ -54,10 +54,17 @@ func (d *Daemon) servePeers(ctx context.Context, ln net.Listener) {
 	peers.Serve(d.limitConns(ln, "peer port", true))
 }
 
+// secret is the cluster's secret. The beacons read it for every
+// datagram: a copy keeps them from waiting for the daemon's lock.
 func (d *Daemon) secret() string {
+	if p := d.secretSeen.Load(); p != nil {
+		return *p
+	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return d.cluster.Secret
+	s := d.cluster.Secret
+	d.secretSeen.Store(&s)
+	return s
 }
 
 // isMember says whether node is one of the cluster's: a node serf knows
