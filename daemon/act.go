@@ -350,7 +350,7 @@ func (d *Daemon) stoppedSince(node string, seen time.Time) time.Time {
 	gone := d.gone[node]
 	d.mu.Unlock()
 	if gone && d.leases != nil {
-		if last := time.Now().Add(-d.leases.sinceGranted(node, time.Now())); last.After(seen) {
+		if last := d.leases.lastGranted(node); last.After(seen) {
 			seen = last
 		}
 	}

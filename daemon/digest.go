@@ -92,9 +92,9 @@ func (d *Daemon) reportDue(peer string, r *wire.NodeReport, now time.Time) bool 
 }
 
 // advertisedNew is told of a digest in a beacon answer: a report that
-// changed is asked for at once.
-// The beacons never wait for the daemon's lock: when a round holds it,
-// the next tick's checkPolls finds the new digest.
+// changed (reportDue) is asked for at once. The beacons never wait for
+// the daemon's lock: when a round holds it, the next tick's checkPolls
+// finds the new digest.
 func (d *Daemon) advertisedNew(peer string, digest uint64, sent time.Time) {
 	d.peerDigests.note(peer, digest, sent)
 	if !d.mu.TryLock() {
@@ -102,7 +102,7 @@ func (d *Daemon) advertisedNew(peer string, digest uint64, sent time.Time) {
 	}
 	r := d.reports[peer]
 	d.mu.Unlock()
-	if r == nil || (r.Digest != digest && sent.After(r.Sent)) {
+	if d.reportDue(peer, r, time.Now()) {
 		d.requestPoll()
 	}
 }

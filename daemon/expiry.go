@@ -16,8 +16,8 @@ import (
 type expiryWatch struct {
 	mu       sync.Mutex
 	timer    *time.Timer
-	at       time.Time            // when timer fires; zero when it is not armed
-	due      map[string]time.Time // node -> its moment, as last told
+	at       time.Time       // when timer fires; zero when it is not armed
+	watched  map[string]bool // nodes not proven gone yet: dueOf gives their moment
 	lastKick time.Time
 	wakeTill time.Time // answers until then wake a round
 	minGap   time.Duration
@@ -26,7 +26,7 @@ type expiryWatch struct {
 }
 
 func newExpiryWatch(kick func(), dueOf func(node string) (time.Time, bool), minGap time.Duration) *expiryWatch {
-	w := &expiryWatch{kick: kick, dueOf: dueOf, minGap: minGap, due: map[string]time.Time{}}
+	w := &expiryWatch{kick: kick, dueOf: dueOf, minGap: minGap, watched: map[string]bool{}}
 	w.timer = time.AfterFunc(time.Hour, w.fire)
 	w.timer.Stop()
 	return w
@@ -38,7 +38,7 @@ func newExpiryWatch(kick func(), dueOf func(node string) (time.Time, bool), minG
 func (w *expiryWatch) watch(node string, due, now time.Time) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	w.due[node] = due
+	w.watched[node] = true
 	if due.After(now) {
 		w.armLocked(due, now)
 		return
@@ -57,8 +57,8 @@ func (w *expiryWatch) armLocked(at, now time.Time) {
 // the beacons, the others arm the timer for the next.
 func (w *expiryWatch) fire() {
 	w.mu.Lock()
-	nodes := make([]string, 0, len(w.due))
-	for n := range w.due {
+	nodes := make([]string, 0, len(w.watched))
+	for n := range w.watched {
 		nodes = append(nodes, n)
 	}
 	w.at = time.Time{}
@@ -68,15 +68,11 @@ func (w *expiryWatch) fire() {
 	came := false
 	for _, n := range nodes {
 		due, ok := w.dueOf(n) // outside w.mu: it takes the daemon's locks
-		w.mu.Lock()
-		if !ok {
-			delete(w.due, n)
-		} else {
-			w.due[n] = due
-		}
-		w.mu.Unlock()
 		switch {
 		case !ok:
+			w.mu.Lock()
+			delete(w.watched, n)
+			w.mu.Unlock()
 		case !due.After(now):
 			came = true
 		case next.IsZero() || due.Before(next):

@@ -53,13 +53,22 @@ func (l *leases) holds(peer string, now time.Time, ttl time.Duration) bool {
 // node it never answered counts from the daemon's start, since a daemon
 // that restarted cannot know what it granted before.
 func (l *leases) sinceGranted(node string, now time.Time) time.Duration {
+	return now.Sub(l.lastGranted(node))
+}
+
+// lastGranted is when this node last granted node a lease, or the
+// daemon's start (see sinceGranted).
+func (l *leases) lastGranted(node string) time.Time {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	at := l.started
-	if g := l.granted[node]; g.After(at) {
-		at = g
+	return l.lastGrantedLocked(node)
+}
+
+func (l *leases) lastGrantedLocked(node string) time.Time {
+	if g := l.granted[node]; g.After(l.started) {
+		return g
 	}
-	return now.Sub(at)
+	return l.started
 }
 
 // grants reports sinceGranted for each of nodes, in milliseconds, for
@@ -125,10 +134,7 @@ func (l *leases) heard(peer string, sent, received time.Time, agesMs map[string]
 func (l *leases) ungranted(node string, peers []string, wait time.Duration, now time.Time) (ok bool, due time.Time) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	last := l.started
-	if g := l.granted[node]; g.After(last) {
-		last = g
-	}
+	last := l.lastGrantedLocked(node)
 	latest := now // the moment may be as late as now, or each peer's sent
 	known := true
 	for _, p := range peers {

@@ -63,8 +63,7 @@ func (l *linkStats) take(peer string, nonce uint64) (time.Time, bool) {
 func (l *linkStats) unanswered(peer string) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	recs := l.byPeer[peer]
-	return len(recs) > 0 && !recs[len(recs)-1].answered
+	return lastUnanswered(l.byPeer[peer])
 }
 
 // anyUnanswered says whether the last ask to some peer awaits its answer.
@@ -72,11 +71,17 @@ func (l *linkStats) anyUnanswered() bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	for _, recs := range l.byPeer {
-		if len(recs) > 0 && !recs[len(recs)-1].answered {
+		if lastUnanswered(recs) {
 			return true
 		}
 	}
 	return false
+}
+
+// lastUnanswered says whether the last of recs (a peer's asks, in send
+// order) awaits its answer.
+func lastUnanswered(recs []*askRecord) bool {
+	return len(recs) > 0 && !recs[len(recs)-1].answered
 }
 
 // expire forgets asks older than lease (an answer would renew nothing:

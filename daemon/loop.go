@@ -57,7 +57,6 @@ func (d *Daemon) loop(ctx context.Context) {
 			}
 			steady = d.launched.Load() == launched && d.steady(view)
 			d.localReport() // its digest, for the beacons: what this round changed
-
 		} else {
 			d.setThread("scheduler", "waiting for peer reports")
 		}
@@ -107,7 +106,6 @@ func (d *Daemon) steady(view orchestrate.View) bool {
 
 // wakeRound asks for a round now: a monitored resource's state changed.
 func (d *Daemon) wakeRound() {
-
 	select {
 	case d.roundNow <- struct{}{}:
 	default: // one is asked for already
@@ -334,12 +332,11 @@ func (d *Daemon) noteGone(name string, gone bool, serfStatus string) {
 		d.gone = map[string]bool{}
 	}
 	d.gone[name] = gone
-	wait := d.takeoverWait()
 	d.mu.Unlock()
 	if !gone || was || serfStatus == "left" {
 		return
 	}
-	why := fmt.Sprintf("no member of this side answered it for %s (serf: %s): it holds no lease, and has fenced if it lives", wait, serfStatus)
+	why := fmt.Sprintf("no member of this side answered it for %s (serf: %s): it holds no lease, and has fenced if it lives", d.takeoverWaitFor(name), serfStatus)
 	d.warnf("member %s gone: %s", name, why)
 	d.emit(wire.Event{Kind: wire.EventMemberGone, Peer: name, Reason: why})
 }
@@ -401,14 +398,7 @@ func (d *Daemon) leasesExpired(node string, members map[string]member) bool {
 
 // leaseVerdict is leasesExpired's answer, and when it may turn yes.
 func (d *Daemon) leaseVerdict(node string, members map[string]member) (expired bool, due time.Time) {
-	d.mu.Lock()
-	wait := d.takeoverWait()
-	if r := d.reports[node]; r != nil {
-		// node fences on its own timings: wait as long as they need, if
-		// they are longer than this node's (a timing set on one node only).
-		wait = max(wait, time.Duration(r.TakeoverWaitMs)*time.Millisecond)
-	}
-	d.mu.Unlock()
+	wait := d.takeoverWaitFor(node)
 	now := time.Now()
 	var peers []string
 	for peer := range members {
@@ -428,6 +418,20 @@ func (d *Daemon) leaseDue(node string) (time.Time, bool) {
 	}
 	_, due := d.leaseVerdict(node, members)
 	return due, true
+}
+
+// takeoverWaitFor is how long no member of this side may have answered
+// node before its services are taken over: node fences on its own
+// timings, so its reported wait counts when it is longer than this
+// node's (a timing set on one node only).
+func (d *Daemon) takeoverWaitFor(node string) time.Duration {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	wait := d.takeoverWait()
+	if r := d.reports[node]; r != nil {
+		wait = max(wait, time.Duration(r.TakeoverWaitMs)*time.Millisecond)
+	}
+	return wait
 }
 
 // takeoverWait is how long the majority must not have answered this node

@@ -165,11 +165,11 @@ func (d *Daemon) pollPeer(ctx context.Context, c *peerClient, m member) {
 	}
 	rep.Sent, rep.Received, rep.Digest = sent, time.Now(), reportDigest(&rep)
 	d.mu.Lock()
-	if old := d.reports[m.Name]; old != nil && old.Time.After(rep.Time) {
+	old := d.reports[m.Name]
+	if old != nil && old.Time.After(rep.Time) {
 		d.mu.Unlock() // a slow poll answered after a newer one
 		return
 	}
-	old := d.reports[m.Name]
 	d.reports[m.Name] = &rep
 	d.mu.Unlock()
 	if old == nil || old.Digest != rep.Digest {
