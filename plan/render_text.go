@@ -76,20 +76,33 @@ func WriteText(out io.Writer, p *Plan, col Colors) {
 		writeNotes(w, p, col)
 		return
 	}
+	writeTextPlan(w, p, col, CountChanges(p), countDestroying(p),
+		func() { writeChanges(w, p.Changes, col) },
+		func() {
+			for i, s := range p.Steps {
+				if s.EncapNode != "" {
+					fmt.Fprintf(w, "  %2d. %-11s %s (the agent in %s converges it to %s)\n", i+1, s.Action, s.Address, s.RID, s.Target)
+					continue
+				}
+				fmt.Fprintf(w, "  %2d. %-11s %s\n", i+1, s.Action, s.Address)
+			}
+		})
+}
+
+// writeTextPlan writes a plan that changes something around its changes
+// and its numbered steps: the head, the summary of counts, the execution
+// order, the notes and the warning for the data destroying changes
+// unprovisioning (WriteText, and Streamed.WriteText for a plan made
+// service by service).
+func writeTextPlan(w io.Writer, p *Plan, col Colors, c Counts, destroying int, changes, steps func()) {
 	fmt.Fprintf(w, "omhcl will perform the following actions on node %s:\n", col.Bold(p.Node))
-	writeChanges(w, p.Changes, col)
-	fmt.Fprintf(w, "\n%s\n", col.Bold(Summary(p)))
+	changes()
+	fmt.Fprintf(w, "\n%s\n", col.Bold(planSummary(c)))
 	fmt.Fprintln(w, "\nExecution order:")
-	for i, s := range p.Steps {
-		if s.EncapNode != "" {
-			fmt.Fprintf(w, "  %2d. %-11s %s (the agent in %s converges it to %s)\n", i+1, s.Action, s.Address, s.RID, s.Target)
-			continue
-		}
-		fmt.Fprintf(w, "  %2d. %-11s %s\n", i+1, s.Action, s.Address)
-	}
+	steps()
 	writeNotes(w, p, col)
-	if n := countDestroying(p); n > 0 {
-		fmt.Fprintf(w, "\n%s\n", col.Red(fmt.Sprintf("WARNING: %d resource(s) will be unprovisioned: their data will be destroyed.", n)))
+	if destroying > 0 {
+		fmt.Fprintf(w, "\n%s\n", col.Red(fmt.Sprintf("WARNING: %d resource(s) will be unprovisioned: their data will be destroyed.", destroying)))
 	}
 }
 
@@ -254,8 +267,10 @@ func render(v cty.Value) string {
 }
 
 // Summary counts the changes by kind of action.
-func Summary(p *Plan) string {
-	return "Plan: " + counts(p, "to start", "to stop", "to replace", "to update in place", "to provision", "to unprovision") + "."
+func Summary(p *Plan) string { return planSummary(CountChanges(p)) }
+
+func planSummary(c Counts) string {
+	return "Plan: " + countWords(c, "to start", "to stop", "to replace", "to update in place", "to provision", "to unprovision") + "."
 }
 
 // AppliedSummary counts what an apply of p did.

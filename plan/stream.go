@@ -375,41 +375,41 @@ func (st *Streamed) WriteText(out io.Writer) {
 		writeNotes(w, p, col)
 		return
 	}
-	fmt.Fprintf(w, "omhcl will perform the following actions on node %s:\n", col.Bold(p.Node))
 	var counts Counts
 	destroying := 0
-	level := ""
 	for _, sp := range st.plans {
-		if sp.nChanges == 0 {
-			continue
-		}
-		if len(sp.firstHead) > 0 && sp.firstLevel != level {
-			w.Write(sp.firstHead)
-		}
-		w.Write(sp.body)
-		level = sp.lastLevel
 		counts.add(sp.counts)
 		destroying += sp.destroying
 	}
-	fmt.Fprintf(w, "\n%s\n", col.Bold("Plan: "+countWords(counts, "to start", "to stop", "to replace", "to update in place", "to provision", "to unprovision")+"."))
-	fmt.Fprintln(w, "\nExecution order:")
-	i := 0
-	for _, sp := range st.plans {
-		for rest := sp.steps; len(rest) > 0; {
-			end := 0
-			for rest[end] != '\n' {
-				end++
+	writeTextPlan(w, p, col, counts, destroying,
+		func() {
+			level := ""
+			for _, sp := range st.plans {
+				if sp.nChanges == 0 {
+					continue
+				}
+				if len(sp.firstHead) > 0 && sp.firstLevel != level {
+					w.Write(sp.firstHead)
+				}
+				w.Write(sp.body)
+				level = sp.lastLevel
 			}
-			i++
-			fmt.Fprintf(w, "  %2d. ", i)
-			w.Write(rest[:end+1])
-			rest = rest[end+1:]
-		}
-	}
-	writeNotes(w, p, col)
-	if destroying > 0 {
-		fmt.Fprintf(w, "\n%s\n", col.Red(fmt.Sprintf("WARNING: %d resource(s) will be unprovisioned: their data will be destroyed.", destroying)))
-	}
+		},
+		func() {
+			i := 0
+			for _, sp := range st.plans {
+				for rest := sp.steps; len(rest) > 0; {
+					end := 0
+					for rest[end] != '\n' {
+						end++
+					}
+					i++
+					fmt.Fprintf(w, "  %2d. ", i)
+					w.Write(rest[:end+1])
+					rest = rest[end+1:]
+				}
+			}
+		})
 }
 
 func (c *Counts) add(o Counts) {
