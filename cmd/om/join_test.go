@@ -88,7 +88,13 @@ func joinWatched(t *testing.T, n *node, secret, member string) result {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	argv, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", cmd.Process.Pid))
+	// Start returns once the child is released from vfork, which the
+	// kernel does before it sets the new program's arguments: until then
+	// its cmdline reads empty.
+	var argv []byte
+	for end := time.Now().Add(time.Second); len(argv) == 0 && err == nil && time.Now().Before(end); time.Sleep(time.Millisecond) {
+		argv, err = os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", cmd.Process.Pid))
+	}
 	if err != nil || !strings.Contains(string(argv), "--secret-file") || strings.Contains(string(argv), secret) {
 		t.Errorf("the command line of om daemon join as others see it: %q (%v): want no secret in it", argv, err)
 	}

@@ -88,10 +88,18 @@ func waitChanged(t *testing.T, got chan time.Time, after string) time.Time {
 	}
 }
 
+// drain waits until the stream has been quiet for quietFor (a burst of
+// kill, die and stop is over: on a loaded machine podman spreads one
+// over more than 100 ms, and its tail was taken for another container's
+// event), at most 5 s.
 func drain(got chan time.Time) {
-	time.Sleep(100 * time.Millisecond) // a burst (kill, die, stop) is over
-	for len(got) > 0 {
-		<-got
+	const quietFor = 300 * time.Millisecond
+	for end := time.Now().Add(5 * time.Second); time.Now().Before(end); {
+		select {
+		case <-got:
+		case <-time.After(quietFor):
+			return
+		}
 	}
 }
 
