@@ -15,12 +15,12 @@ type Block struct {
 	Name string
 	// Type is the driver type: the written one, or the kind's default.
 	Type string
-	// Spec is the driver. It is nil when Planned, and when the type could
-	// not be resolved (an error was reported).
+	// Spec is the driver. It is nil when Unsupported, and when the type
+	// could not be resolved (an error was reported).
 	Spec *providers.Spec
-	// Planned marks a planned type without driver (container.docker): its
-	// attributes are carried untyped and it cannot be started.
-	Planned   bool
+	// Unsupported marks a type of the seeds without driver (container.xen):
+	// its attributes are carried untyped and it cannot be started.
+	Unsupported bool
 	DeclRange hcl.Range
 
 	rid        string // Kind#Name, once the name is read
@@ -123,29 +123,30 @@ func (b *Block) readType() (hcl.Range, hcl.Diagnostics) {
 	return a.Expr.Range(), diags
 }
 
-// resolveDriver finds the driver of kind.type, or accepts a planned type.
+// resolveDriver finds the driver of kind.type, or accepts an unsupported
+// type of the seeds with a warning.
 func (b *Block) resolveDriver(typeRange hcl.Range) hcl.Diagnostics {
 	if spec, ok := providers.Lookup(b.Kind, b.Type); ok {
 		b.Spec, b.Type = spec, spec.Type
 		return nil
 	}
-	if isPlanned(b.Kind, b.Type) {
-		b.Planned = true
+	if why := unsupported(b.Kind, b.Type); why != "" {
+		b.Unsupported = true
 		return hcl.Diagnostics{{
 			Severity: hcl.DiagWarning,
-			Summary:  fmt.Sprintf("No driver for %s.%s yet", b.Kind, b.Type),
-			Detail:   fmt.Sprintf("No driver for %s.%s yet: the resource %s is parsed and carried but cannot be started.", b.Kind, b.Type, b.RID()),
+			Summary:  fmt.Sprintf("No driver for %s.%s", b.Kind, b.Type),
+			Detail:   fmt.Sprintf("%s.%s is not supported: %s. The resource %s is parsed and carried but cannot be started.", b.Kind, b.Type, why, b.RID()),
 			Subject:  typeRange.Ptr(),
 		}}
 	}
 	known := providers.Types(b.Kind)
-	planned := PlannedTypes(b.Kind)
-	candidates := append(append([]string(nil), known...), planned...)
+	others := UnsupportedTypes(b.Kind)
+	candidates := append(append([]string(nil), known...), others...)
 	switch {
-	case len(known) == 0 && len(planned) > 0:
-		return hcl.Diagnostics{errorf(typeRange, fmt.Sprintf("No driver for kind %s yet", b.Kind),
-			"No driver for kind %s yet: only the planned types %s are accepted (parsed and carried, not started).%s",
-			b.Kind, quotedList(planned), didYouMean(b.Type, planned))}
+	case len(known) == 0 && len(others) > 0:
+		return hcl.Diagnostics{errorf(typeRange, fmt.Sprintf("No driver for kind %s", b.Kind),
+			"No driver for kind %s: only the unsupported types %s are accepted (parsed and carried, not started).%s",
+			b.Kind, quotedList(others), didYouMean(b.Type, others))}
 	case len(known) == 0:
 		return hcl.Diagnostics{errorf(typeRange, fmt.Sprintf("No driver for kind %s yet", b.Kind),
 			"No driver for kind %s yet: %s cannot be used.", b.Kind, b.RID())}

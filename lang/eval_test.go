@@ -207,11 +207,11 @@ func TestFunctionErrorsAreDiagnostics(t *testing.T) {
 	}
 }
 
-func TestPlannedTypeCarriesAttributes(t *testing.T) {
+func TestUnsupportedTypeCarriesAttributes(t *testing.T) {
 	src := `
 service "s" {
   container "c" {
-    type  = "kvm"
+    type  = "xen"
     image = "nginx"
     rm    = true
     netns = container.pause.name
@@ -220,7 +220,7 @@ service "s" {
     }
   }
   container "pause" {
-    type  = "kvm"
+    type  = "xen"
     image = "pause"
   }
 }
@@ -234,7 +234,7 @@ service "s" {
 		t.Fatal(render(cfg, diags))
 	}
 	c := in.Resource("container#c")
-	if c.Str("image") != "nginx:old" || !c.Bool("rm") || c.Str("netns") != "pause" || c.Type != "kvm" {
+	if c.Str("image") != "nginx:old" || !c.Bool("rm") || c.Str("netns") != "pause" || c.Type != "xen" {
 		t.Errorf("carried attrs %v", c.Attrs)
 	}
 	if got := rids(in); !reflect.DeepEqual(got, []string{"container#pause", "container#c"}) {

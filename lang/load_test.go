@@ -75,7 +75,7 @@ func TestAllNodesIncludesScopedSets(t *testing.T) {
 }
 
 func TestDiagnosticsJSON(t *testing.T) {
-	src := "service \"s\" {\n  fs \"a\" {\n    type  = \"ltfs\"\n    mnt   = \"/a\"\n    chek  = true\n  }\n  container \"c\" {\n    type = \"kvm\"\n  }\n}\n"
+	src := "service \"s\" {\n  fs \"a\" {\n    type  = \"ltfs\"\n    mnt   = \"/a\"\n    chek  = true\n  }\n  container \"c\" {\n    type = \"xen\"\n  }\n}\n"
 	cfg, diags := loadSrc(t, src)
 	b, err := DiagnosticsJSON(diags, cfg.Files)
 	if err != nil {

@@ -2,25 +2,32 @@ package lang
 
 import "sort"
 
-// plannedTypes are resource types the language accepts before their driver
-// exists: their blocks are parsed and carried with untyped attributes, with
-// a warning, so configurations using them (the seeds' containers) load.
-var plannedTypes = map[string][]string{
-	"container": {"kvm"},
+// unsupportedTypes are the seeds' resource types omhcl has no driver for,
+// and why. Their blocks are parsed and carried with untyped attributes,
+// with a warning naming the reason, so that configurations naming them
+// (an OpenSVC service brought over) load and plan the rest.
+var unsupportedTypes = map[string]map[string]string{
+	"container": {
+		"xen":  "Xen guests are run by Xen's own toolstack on a Xen dom0; omhcl drives Linux hosts through libvirt's qemu driver (container.kvm)",
+		"esx":  "VMware ESX guests are driven through vCenter's API from outside the hypervisor, not by an agent on the node",
+		"vbox": "VirtualBox is a desktop hypervisor: no server-side API to drive it with and no live migration between hosts",
+		"ovm":  "Oracle VM Server is a Xen dom0 and is no longer sold",
+		"hpvm": "HP Integrity VM runs on HP-UX on Itanium",
+		"ldom": "Oracle LDoms run on SPARC Solaris",
+	},
 }
 
-func isPlanned(kind, typ string) bool {
-	for _, t := range plannedTypes[kind] {
-		if t == typ {
-			return true
-		}
+// unsupported returns why kind.typ has no driver; "" when it is not one
+// of the seeds' unsupported types.
+func unsupported(kind, typ string) string { return unsupportedTypes[kind][typ] }
+
+// UnsupportedTypes lists the types of kind accepted without a driver,
+// sorted.
+func UnsupportedTypes(kind string) []string {
+	var out []string
+	for t := range unsupportedTypes[kind] {
+		out = append(out, t)
 	}
-	return false
-}
-
-// PlannedTypes lists the types of kind accepted without a driver, sorted.
-func PlannedTypes(kind string) []string {
-	out := append([]string(nil), plannedTypes[kind]...)
 	sort.Strings(out)
 	return out
 }

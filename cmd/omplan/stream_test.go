@@ -39,7 +39,7 @@ service "svc1" {
 		"warning": {"a.hcl": good["a.hcl"], "b.hcl": ipNoHost + `service "svc3" {
   nodes = ["n1"]
   container "0" {
-    type = "kvm"
+    type = "xen"
   }
 }
 `},

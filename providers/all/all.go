@@ -5,6 +5,7 @@ package all
 import (
 	_ "github.com/omhcl/omhcl/providers/app"
 	_ "github.com/omhcl/omhcl/providers/containerdocker"
+	_ "github.com/omhcl/omhcl/providers/containerkvm"
 	_ "github.com/omhcl/omhcl/providers/containerlxc"
 	_ "github.com/omhcl/omhcl/providers/diskloop"
 	_ "github.com/omhcl/omhcl/providers/disklv"

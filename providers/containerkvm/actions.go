@@ -1,0 +1,248 @@
+package containerkvm
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/digitalocean/go-libvirt"
+	"github.com/omhcl/omhcl/providers"
+)
+
+// pollEvery is how often start and stop look at a domain they wait for.
+const pollEvery = 100 * time.Millisecond
+
+func (d *driver) fail(what string, err error) error {
+	return fmt.Errorf("%s: %s domain %s: %w", d.r.RID(), what, d.name(), err)
+}
+
+// readMark returns the driver's metadata element of dom; ok is false when
+// the domain has none (defined by someone else).
+func (d *driver) readMark(ctx context.Context, dom libvirt.Domain) (m mark, ok bool, err error) {
+	s, err := call(ctx, d.endpoint(), func(l *libvirt.Libvirt) (string, error) {
+		return l.DomainGetMetadata(dom, int32(libvirt.DomainMetadataElement), libvirt.OptString{metadataNS}, libvirt.DomainAffectConfig)
+	})
+	if isNoMetadata(err) {
+		return mark{}, false, nil
+	}
+	if err != nil {
+		return mark{}, false, err
+	}
+	m, err = parseMark(s)
+	return m, err == nil, err
+}
+
+// define makes libvirt's definition of the domain the configuration's,
+// unless it is already. It never redefines a running domain (a plan
+// replaces a drifted one: stop, then start) nor one the driver did not
+// define (another domain by that name).
+func (d *driver) define(ctx context.Context, log *providers.Log, s domainState) error {
+	def, err := d.definition()
+	if err != nil {
+		return d.fail("define", err)
+	}
+	if def == nil {
+		if !s.defined {
+			return d.fail("start", errors.New("not defined, and neither xml nor the short form (image, kernel) says how to define it"))
+		}
+		return nil
+	}
+	if s.defined {
+		m, ours, err := d.readMark(ctx, s.dom)
+		if err != nil {
+			return d.fail("read the metadata of", err)
+		}
+		if !ours || m.Service != d.r.Service || m.RID != d.r.RID() {
+			return d.fail("define", fmt.Errorf("a domain by that name exists and is not this resource's (its omhcl metadata names %q %q): rename one of them, or drop xml and the short form to take it as libvirt has it", m.Service, m.RID))
+		}
+		want, _ := d.fingerprint()
+		if len(drifted(m.fingerprint(), want)) == 0 {
+			return nil
+		}
+		if s.running() {
+			return d.fail("redefine", errors.New("it runs: stop it first"))
+		}
+		def.UUID = formatUUID(s.dom.UUID)
+	}
+	text, err := def.Marshal()
+	if err != nil {
+		return d.fail("write the definition of", err)
+	}
+	log.Op("%s", d.defineOp())
+	return do(ctx, d.endpoint(), func(l *libvirt.Libvirt) error {
+		_, err := l.DomainDefineXMLFlags(text, 0)
+		if err != nil {
+			return d.fail("define", err)
+		}
+		return nil
+	})
+}
+
+func (d *driver) Provision(ctx context.Context, log *providers.Log) error {
+	if !d.known() {
+		return fmt.Errorf("%s: the domain's name is not known", d.r.RID())
+	}
+	s, err := d.lookup(ctx)
+	if err != nil {
+		return d.fail("provision", err)
+	}
+	return d.define(ctx, log, s)
+}
+
+func (d *driver) Unprovision(ctx context.Context, log *providers.Log) error {
+	s, err := d.lookup(ctx)
+	if err != nil {
+		return d.fail("unprovision", err)
+	}
+	if !s.defined {
+		log.Info("domain %s is not defined", d.name())
+		return nil
+	}
+	if d.form() != adopted {
+		if _, ours, err := d.readMark(ctx, s.dom); err != nil || !ours {
+			return d.fail("undefine", fmt.Errorf("it carries no omhcl metadata of %s: not this resource's domain (%v)", d.r.RID(), err))
+		}
+	}
+	log.Op("%s", d.Operations(ctx, providers.ActUnprovision)[0])
+	return do(ctx, d.endpoint(), func(l *libvirt.Libvirt) error {
+		err := l.DomainUndefineFlags(s.dom, libvirt.DomainUndefineManagedSave|libvirt.DomainUndefineSnapshotsMetadata|libvirt.DomainUndefineNvram)
+		if err != nil && !isNoDomain(err) {
+			return d.fail("undefine", err)
+		}
+		return nil
+	})
+}
+
+func (d *driver) Start(ctx context.Context, log *providers.Log) error {
+	if !d.known() {
+		return fmt.Errorf("%s: the domain's name is not known", d.r.RID())
+	}
+	s, err := d.lookup(ctx)
+	if err != nil {
+		return d.fail("start", err)
+	}
+	if s.running() {
+		log.Info("domain %s already running", d.name())
+		return nil
+	}
+	if err := d.define(ctx, log, s); err != nil {
+		return err
+	}
+	if s, err = d.lookup(ctx); err != nil || !s.defined {
+		return d.fail("start", fmt.Errorf("not defined after define: %v", err))
+	}
+	log.Op("%s", d.virsh("start", d.name()))
+	err = do(ctx, d.endpoint(), func(l *libvirt.Libvirt) error {
+		if s.state == libvirt.DomainPaused {
+			return l.DomainResume(s.dom)
+		}
+		_, err := l.DomainCreateWithFlags(s.dom, 0)
+		return err
+	})
+	if err != nil {
+		return d.fail("start", err)
+	}
+	return d.waitReady(ctx, log, s.dom)
+}
+
+// waitReady waits within start_timeout for the domain to run and, with
+// guest_agent, for its agent to answer.
+func (d *driver) waitReady(ctx context.Context, log *providers.Log, dom libvirt.Domain) error {
+	t0 := time.Now()
+	ctx, cancel := context.WithTimeout(ctx, d.startTimeout())
+	defer cancel()
+	for {
+		s, err := d.lookup(ctx)
+		switch {
+		case err != nil:
+		case !s.defined || s.state == libvirt.DomainShutoff || s.state == libvirt.DomainCrashed:
+			return d.fail("start", fmt.Errorf("it stopped while starting (%s)", joinMessages(statusOf(s))))
+		case s.running() && !d.r.Bool("guest_agent"):
+			return nil
+		case s.running():
+			if err := d.ping(ctx, dom); err == nil {
+				log.Info("%s's guest agent answered %.1fs after start", d.name(), time.Since(t0).Seconds())
+				return nil
+			}
+		}
+		select {
+		case <-ctx.Done():
+			what := "run"
+			if d.r.Bool("guest_agent") {
+				what = "run and its guest agent to answer"
+			}
+			return d.fail("start", fmt.Errorf("waited %s (start_timeout) for it to %s", d.startTimeout(), what))
+		case <-time.After(pollEvery):
+		}
+	}
+}
+
+func joinMessages(st providers.Status) string {
+	if len(st.Messages) == 0 {
+		return string(st.State)
+	}
+	return st.Messages[0]
+}
+
+func (d *driver) Stop(ctx context.Context, log *providers.Log) error {
+	s, err := d.lookup(ctx)
+	if err != nil {
+		return d.fail("stop", err)
+	}
+	if !s.defined || s.state == libvirt.DomainShutoff || s.state == libvirt.DomainCrashed || s.state == libvirt.DomainNostate {
+		log.Info("domain %s already down", d.name())
+		return nil
+	}
+	if s.state != libvirt.DomainPaused {
+		log.Op("%s", d.virsh("shutdown", d.name(), "--mode", "agent,acpi"))
+		err := do(ctx, d.endpoint(), func(l *libvirt.Libvirt) error {
+			return l.DomainShutdownFlags(s.dom, libvirt.DomainShutdownGuestAgent|libvirt.DomainShutdownAcpiPowerBtn)
+		})
+		if err == nil && d.waitOff(ctx, d.stopTimeout()) {
+			return nil
+		}
+		if err != nil {
+			log.Info("shutdown refused: %v", err)
+		} else {
+			log.Info("domain %s still running after %s (stop_timeout)", d.name(), d.stopTimeout())
+		}
+	}
+	log.Op("%s", d.virsh("destroy", d.name()))
+	err = do(ctx, d.endpoint(), func(l *libvirt.Libvirt) error {
+		err := l.DomainDestroyFlags(s.dom, 0)
+		if err != nil && !isNoDomain(err) {
+			var le libvirt.Error
+			// destroyed meanwhile: "domain is not running"
+			if errors.As(err, &le) && le.Code == uint32(libvirt.ErrOperationInvalid) {
+				return nil
+			}
+			return err
+		}
+		return nil
+	})
+	if err != nil {
+		return d.fail("destroy", err)
+	}
+	if !d.waitOff(ctx, 10*time.Second) {
+		return d.fail("stop", errors.New("still running 10s after destroy"))
+	}
+	return nil
+}
+
+// waitOff waits up to limit for the domain to be off; false when it
+// still runs.
+func (d *driver) waitOff(ctx context.Context, limit time.Duration) bool {
+	ctx, cancel := context.WithTimeout(ctx, limit)
+	defer cancel()
+	for {
+		if s, err := d.lookup(ctx); err == nil && !s.running() && s.state != libvirt.DomainPaused && s.state != libvirt.DomainShutdown {
+			return true
+		}
+		select {
+		case <-ctx.Done():
+			return false
+		case <-time.After(pollEvery):
+		}
+	}
+}
