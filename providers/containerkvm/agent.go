@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -28,7 +27,7 @@ const agentTimeout = 10
 
 // chunk is how much of a file one guest-file-write carries (base64
 // makes it a third more; libvirt's string limit is 4 MiB).
-const chunk = 1 << 20
+const chunk = 64 << 10
 
 // execPath is the PATH commands run with: the agent's own environment is
 // not the node's business, and a node's OMHCL_* must not reach the guest.
@@ -93,7 +92,18 @@ type execStatus struct {
 	ErrTruncated bool   `json:"err-truncated"`
 }
 
-// Exec runs argv in the guest with guest-exec and waits for it with
+// boundedScript runs "$@" in the guest with each of its streams cut
+// after %[1]d bytes (the node's cap and one more: more than the cap is
+// an overflow), its exit code kept aside: qemu-ga answers a command's
+// output whole once it exits, and an answer over libvirt's 10 MB breaks
+// the guest's agent channel until the domain restarts. A command cut off
+// dies of SIGPIPE, as the other drivers stop one that prints too much.
+const boundedScript = `d=$(mktemp -d) || exit 125
+{ { "$@"; echo $? >"$d/c"; } 2>&1 >&3 3>&- | head -c %[1]d >&2; } 3>&1 | head -c %[1]d
+c=$(cat "$d/c" 2>/dev/null); rm -rf "$d"; exit "${c:-141}"`
+
+// Exec runs argv in the guest with guest-exec, through /bin/sh and head
+// to bound its output (boundedScript), and waits for it with
 // guest-exec-status. A command killed by a signal is code 128+signal, as
 // a shell says it. When ctx ends first the command is left to the guest
 // (the agent cannot kill it) and the call fails.
@@ -109,7 +119,8 @@ func (d *driver) Exec(ctx context.Context, argv []string) (stdout, stderr []byte
 	var started struct {
 		PID int `json:"pid"`
 	}
-	args := map[string]any{"path": argv[0], "arg": argv[1:], "env": []string{execPath}, "capture-output": true}
+	script := fmt.Sprintf(boundedScript, providers.ExecOutputMax+1)
+	args := map[string]any{"path": "/bin/sh", "arg": append([]string{"-c", script, "sh"}, argv...), "env": []string{execPath}, "capture-output": true}
 	if err := d.agent(ctx, dom, "guest-exec", args, &started); err != nil {
 		return nil, nil, -1, d.fail("exec "+what+" in", err)
 	}
@@ -130,13 +141,19 @@ func (d *driver) Exec(ctx context.Context, argv []string) (stdout, stderr []byte
 }
 
 func (st execStatus) result(d *driver, what string) (stdout, stderr []byte, code int, err error) {
-	out, err1 := base64.StdEncoding.DecodeString(st.OutData)
-	errOut, err2 := base64.StdEncoding.DecodeString(st.ErrData)
-	if err := errors.Join(err1, err2); err != nil {
-		return nil, nil, -1, d.fail("exec "+what+" in", fmt.Errorf("output is not base64: %v", err))
+	out, errOut := providers.ExecStreams(func() {})
+	for _, s := range []struct {
+		data string
+		to   io.Writer
+	}{{st.OutData, out}, {st.ErrData, errOut}} {
+		b, err := base64.StdEncoding.DecodeString(s.data)
+		if err != nil {
+			return nil, nil, -1, d.fail("exec "+what+" in", fmt.Errorf("output is not base64: %v", err))
+		}
+		s.to.Write(b)
 	}
-	if len(out) > providers.ExecOutputMax || len(errOut) > providers.ExecOutputMax || st.OutTruncated || st.ErrTruncated {
-		return nil, nil, -1, d.fail("exec "+what+" in", fmt.Errorf("output over %d bytes", providers.ExecOutputMax))
+	if err := providers.ExecOverflow(out, errOut); err != nil {
+		return nil, nil, -1, d.fail("exec "+what+" in", err)
 	}
 	switch {
 	case st.ExitCode != nil:
@@ -146,7 +163,7 @@ func (st execStatus) result(d *driver, what string) (stdout, stderr []byte, code
 	default:
 		code = -1
 	}
-	return out, errOut, code, nil
+	return out.Bytes(), errOut.Bytes(), code, nil
 }
 
 // CopyIn writes src into the guest next to dst, then sets its mode and
@@ -156,7 +173,9 @@ func (d *driver) CopyIn(ctx context.Context, src, dst string, mode os.FileMode) 
 		return fmt.Errorf("%s: copy %s into %s: destination %q must be an absolute file path", d.r.RID(), src, d.name(), dst)
 	}
 	dst = path.Clean(dst)
-	fail := func(err error) error { return fmt.Errorf("%s: copy %s to %s in %s: %w", d.r.RID(), src, dst, d.name(), err) }
+	fail := func(err error) error {
+		return fmt.Errorf("%s: copy %s to %s in %s: %w", d.r.RID(), src, dst, d.name(), err)
+	}
 	f, err := os.Open(src)
 	if err != nil {
 		return fail(err)

@@ -259,6 +259,9 @@ func (d *driver) shortDefinition() *libvirtxml.Domain {
 		OS: &libvirtxml.DomainOS{
 			Type: &libvirtxml.DomainOSType{Arch: "x86_64", Machine: "pc", Type: "hvm"},
 		},
+		// ACPI: without it a guest cannot power itself off, nor hear
+		// the power button of a shutdown
+		Features:   &libvirtxml.DomainFeatureList{ACPI: &libvirtxml.DomainFeature{}, APIC: &libvirtxml.DomainFeatureAPIC{}},
 		OnPoweroff: "destroy",
 		OnReboot:   "restart",
 		OnCrash:    "destroy",

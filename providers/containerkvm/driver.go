@@ -34,7 +34,9 @@ func (d *driver) name() string {
 	return d.r.Service + "." + d.r.Name
 }
 
-func (d *driver) known() bool { return d.name() != providers.Unknown && d.r.Str("uri") != providers.Unknown }
+func (d *driver) known() bool {
+	return d.name() != providers.Unknown && d.r.Str("uri") != providers.Unknown
+}
 
 func (d *driver) startTimeout() time.Duration { return d.r.Duration("start_timeout", 90*time.Second) }
 func (d *driver) stopTimeout() time.Duration  { return d.r.Duration("stop_timeout", 60*time.Second) }

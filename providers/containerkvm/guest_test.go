@@ -1,0 +1,172 @@
+package containerkvm
+
+import (
+	"context"
+	cryptomd5 "crypto/md5"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/digitalocean/go-libvirt"
+	"github.com/omhcl/omhcl/providers"
+	"github.com/omhcl/omhcl/testfixtures/executortest"
+	"github.com/omhcl/omhcl/testfixtures/vmlab"
+	"github.com/zclconf/go-cty/cty"
+)
+
+// guestDriver returns the driver of a test guest booted from vmlab's
+// image under TCG, named apart per test; the domain is destroyed and
+// undefined at cleanup.
+func guestDriver(t *testing.T, attrs map[string]cty.Value) *driver {
+	t.Helper()
+	vmlab.RequireLibvirt(t)
+	img := vmlab.Guest(t, vmlab.GuestOptions{})
+	base := map[string]cty.Value{
+		"name":          cty.StringVal(fmt.Sprintf("omhcl-test-%d-%s", os.Getpid(), strings.ToLower(t.Name()))),
+		"kernel":        cty.StringVal(img.Kernel),
+		"initrd":        cty.StringVal(img.Initrd),
+		"cmdline":       cty.StringVal(vmlab.Cmdline("vm1", "", "")),
+		"accel":         cty.StringVal("tcg"), // KVM does not run guests on these machines (../shared/NOTES.md)
+		"start_timeout": cty.StringVal("60s"),
+		"stop_timeout":  cty.StringVal("20s"),
+	}
+	for k, v := range attrs {
+		base[k] = v
+	}
+	r := resource(base)
+	r.Service = "tkvm"
+	r.Name = "vm"
+	d0, err := New(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := d0.(*driver)
+	t.Cleanup(func() { removeDomain(d.endpoint(), d.name()) })
+	removeDomain(d.endpoint(), d.name())
+	return d
+}
+
+// removeDomain destroys and undefines name, whatever state it is in.
+func removeDomain(e endpoint, name string) {
+	ctx := context.Background()
+	_ = do(ctx, e, func(l *libvirt.Libvirt) error {
+		dom, err := l.DomainLookupByName(name)
+		if err != nil {
+			return err
+		}
+		_ = l.DomainDestroy(dom)
+		return l.DomainUndefineFlags(dom, libvirt.DomainUndefineManagedSave|libvirt.DomainUndefineSnapshotsMetadata|libvirt.DomainUndefineNvram)
+	})
+}
+
+func logTo(t *testing.T) *providers.Log { return providers.NewLog(t.Output()) }
+
+func exec(t *testing.T, d *driver, argv ...string) (string, int) {
+	t.Helper()
+	out, errOut, code, err := d.Exec(context.Background(), argv)
+	if err != nil {
+		t.Fatalf("exec %q: %v", argv, err)
+	}
+	return string(out) + string(errOut), code
+}
+
+// TestGuestLifecycle starts a guest, works in it through its agent, sees
+// it die by libvirt's events, and stops it clean through its agent.
+func TestGuestLifecycle(t *testing.T) {
+	d := guestDriver(t, nil)
+	ctx := context.Background()
+	if st := d.Status(ctx); st.State != providers.Down || !strings.Contains(strings.Join(st.Messages, " "), "not defined") {
+		t.Fatalf("status before start: %+v", st)
+	}
+	t0 := time.Now()
+	if err := d.Start(ctx, logTo(t)); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("start, to the guest agent's answer: %s (TCG)", time.Since(t0).Round(10*time.Millisecond))
+	if st := d.Status(ctx); st.State != providers.Up {
+		t.Fatalf("status after start: %+v", st)
+	}
+	exp := d.Exposed(ctx)
+	if exp["domain_uuid"].AsString() != domainUUID("tkvm", "container#vm") || !exp["pid"].IsKnown() {
+		t.Errorf("exposed %v", exp)
+	}
+	if out, code := exec(t, d, "hostname"); strings.TrimSpace(out) != "vm1" || code != 0 {
+		t.Errorf("hostname in the guest: %q, exit %d", out, code)
+	}
+	if _, code := exec(t, d, "sh", "-c", "exit 3"); code != 3 {
+		t.Errorf("exit 3 in the guest: exit %d", code)
+	}
+
+	src := filepath.Join(t.TempDir(), "f")
+	content := strings.Repeat("omhcl guest file\n", 100000) // 1.7 MB: two writes
+	if err := os.WriteFile(src, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.CopyIn(ctx, src, "/opt/new/dir/f", 0o750); err != nil {
+		t.Fatal(err)
+	}
+	if out, _ := exec(t, d, "sh", "-c", "stat -c %a /opt/new/dir/f; md5sum < /opt/new/dir/f; ls /opt/new/dir"); out != fmt.Sprintf("750\n%s  -\nf\n", md5(content)) {
+		t.Errorf("copied file in the guest: %q", out)
+	}
+
+	changed := make(chan struct{}, 16)
+	ectx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() { t.Logf("events: %v", d.Events(ectx, func() { changed <- struct{}{} })) }()
+	time.Sleep(200 * time.Millisecond) // subscribed
+	// the guest powers itself off: the command's answer never comes
+	go d.Exec(ctx, []string{"poweroff", "-f"})
+	select {
+	case <-changed:
+	case <-time.After(10 * time.Second):
+		t.Fatalf("no lifecycle event 10 s after the guest powered off (status %+v)", d.Status(ctx))
+	}
+	waitState(t, d, providers.Down)
+	if st := d.Status(ctx); !strings.Contains(strings.Join(st.Messages, " "), "shut off by the guest") {
+		t.Errorf("status after the guest's poweroff: %+v", st)
+	}
+
+	if err := d.Start(ctx, logTo(t)); err != nil {
+		t.Fatal(err)
+	}
+	log := logTo(t)
+	t0 = time.Now()
+	if err := d.Stop(ctx, log); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("stop: %s", time.Since(t0).Round(10*time.Millisecond))
+	if ops := log.Lines(); slices.ContainsFunc(ops, func(s string) bool { return strings.Contains(s, "virsh destroy") }) {
+		t.Errorf("the guest did not shut down through its agent: %q", ops)
+	}
+	if err := d.Unprovision(ctx, logTo(t)); err != nil {
+		t.Fatal(err)
+	}
+	if d.Exists(ctx) {
+		t.Error("domain still defined after unprovision")
+	}
+}
+
+func waitState(t *testing.T, d *driver, want providers.State) {
+	t.Helper()
+	for end := time.Now().Add(10 * time.Second); time.Now().Before(end); time.Sleep(50 * time.Millisecond) {
+		if d.Status(context.Background()).State == want {
+			return
+		}
+	}
+	t.Fatalf("status %v, want %s", d.Status(context.Background()), want)
+}
+
+func md5(s string) string { return fmt.Sprintf("%x", cryptomd5.Sum([]byte(s))) }
+
+func TestGuestExecOutputIsBounded(t *testing.T) {
+	d := guestDriver(t, nil)
+	ctx := context.Background()
+	if err := d.Start(ctx, logTo(t)); err != nil {
+		t.Fatal(err)
+	}
+	executortest.OutputIsBounded(t, ctx, d, "container#vm")
+}
