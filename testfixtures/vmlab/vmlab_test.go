@@ -286,3 +286,41 @@ func domainXML(name string, img Image, cmdline string) string {
 </domain>
 `
 }
+
+// TestNodeLibvirtdRunsAGuestInItsNamespace starts a node's libvirtd in a
+// network namespace of the test's and boots the guest there.
+func TestNodeLibvirtdRunsAGuestInItsNamespace(t *testing.T) {
+	RequireLibvirt(t)
+	ns := fmt.Sprintf("omvm-%d", os.Getpid())
+	if out, err := exec.Command("ip", "netns", "add", ns).CombinedOutput(); err != nil {
+		t.Fatalf("ip netns add: %v: %s", err, out)
+	}
+	t.Cleanup(func() { exec.Command("ip", "netns", "del", ns).Run() })
+	l := NodeLibvirtd(t, "vmnode1", ns, 1)
+	img := Guest(t, GuestOptions{})
+	xml := fmt.Sprintf(`<domain type='qemu'><name>omvm-ns</name><memory unit='MiB'>256</memory><vcpu>1</vcpu>
+<os><type arch='x86_64' machine='pc'>hvm</type><kernel>%s</kernel><initrd>%s</initrd><cmdline>%s</cmdline></os>
+<features><acpi/></features><devices><serial type='pty'><target port='0'/></serial></devices></domain>`, img.Kernel, img.Initrd, Cmdline("g", "", ""))
+	f := filepath.Join(t.TempDir(), "d.xml")
+	os.WriteFile(f, []byte(xml), 0o644)
+	if out, err := exec.Command("virsh", "-c", l.URI, "create", f).CombinedOutput(); err != nil {
+		t.Fatalf("virsh create: %v: %s", err, out)
+	}
+	out, err := exec.Command("virsh", "-c", l.URI, "hostname").Output()
+	if err != nil || strings.TrimSpace(string(out)) != "vmnode1" {
+		t.Errorf("the node's libvirtd names itself %q (%v), want vmnode1", out, err)
+	}
+	pidfile := filepath.Join(l.Dir, "run", "qemu", "omvm-ns.pid")
+	b, err := os.ReadFile(pidfile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mine, _ := os.Readlink("/proc/self/ns/net")
+	theirs, _ := os.Readlink("/proc/" + strings.TrimSpace(string(b)) + "/ns/net")
+	if theirs == "" || theirs == mine {
+		t.Errorf("the guest's qemu runs in network namespace %q, the host's is %q", theirs, mine)
+	}
+	if out, _ := exec.Command("virsh", "list", "--name").Output(); strings.Contains(string(out), "omvm-ns") {
+		t.Error("the node's guest shows in the host's libvirtd")
+	}
+}
