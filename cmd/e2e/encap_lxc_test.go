@@ -173,7 +173,14 @@ func TestEncapLXCStartChainsTheLevels(t *testing.T) {
 // inside folded under container#0 and flagged E.
 func checkFoldedTree(t *testing.T, tree string) {
 	t.Helper()
-	for _, rid := range []string{"container#0", "ip#0", "ip#1", "app#web"} {
+	checkFoldedTreeOf(t, tree, []string{"container#0", "ip#0", "ip#1", "app#web"})
+}
+
+// checkFoldedTreeOf is checkFoldedTree of a service with rids, ip#1 and
+// app#web the level inside.
+func checkFoldedTreeOf(t *testing.T, tree string, rids []string) {
+	t.Helper()
+	for _, rid := range rids {
 		flags, st := statustree.FlagsAndStatus(t, tree, rid)
 		if st != "up" {
 			t.Errorf("%s is %s, want up:\n%s", rid, st, tree)
