@@ -25,8 +25,10 @@ import (
 // seconds (libvirt's unit).
 const agentTimeout = 10
 
-// chunk is how much of a file one guest-file-write carries (base64
-// makes it a third more; libvirt's string limit is 4 MiB).
+// chunk is how much of a file one guest-file-write carries. The rate
+// hardly depends on it (under TCG: 64 KiB 2.5 MB/s, 128 KiB 2.9 MB/s),
+// but from 192 KiB up a single write outlasted agentTimeout and left the
+// agent unavailable (measured 2026-12-06, QEMU 7.2, Debian's qemu-ga).
 const chunk = 64 << 10
 
 // execPath is the PATH commands run with: the agent's own environment is
