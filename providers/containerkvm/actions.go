@@ -71,9 +71,24 @@ func (d *driver) define(ctx context.Context, log *providers.Log, s domainState) 
 	}
 	log.Op("%s", d.defineOp())
 	return do(ctx, d.endpoint(), func(l *libvirt.Libvirt) error {
-		_, err := l.DomainDefineXMLFlags(text, 0)
+		dom, err := l.DomainDefineXMLFlags(text, 0)
 		if err != nil {
 			return d.fail("define", err)
+		}
+		// what libvirt kept, for Drift to tell a hand edit from it
+		kept, err := l.DomainGetXMLDesc(dom, libvirt.DomainXMLInactive)
+		if err != nil {
+			return d.fail("read back the definition of", err)
+		}
+		m, err := d.mark()
+		if err != nil {
+			return d.fail("define", err)
+		}
+		m.Defined = definitionDigest(kept)
+		err = l.DomainSetMetadata(dom, int32(libvirt.DomainMetadataElement), libvirt.OptString{m.bare()},
+			libvirt.OptString{metadataPrefix}, libvirt.OptString{metadataNS}, libvirt.DomainAffectConfig)
+		if err != nil {
+			return d.fail("mark", err)
 		}
 		return nil
 	})

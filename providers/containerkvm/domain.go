@@ -34,6 +34,10 @@ type mark struct {
 	Service string   `xml:"service,attr"`
 	RID     string   `xml:"rid,attr"`
 	Config  string   `xml:"config,attr"` // the fingerprint, JSON
+	// Defined is the digest of the definition libvirt kept, read back
+	// after define (definitionDigest): a definition edited by hand since
+	// (virsh edit) no longer has it.
+	Defined string `xml:"defined,attr,omitempty"`
 }
 
 func (m mark) element() string {
@@ -42,6 +46,25 @@ func (m mark) element() string {
 	// libvirt keeps metadata elements by namespace
 	s := strings.Replace(string(b), "<resource", "<"+metadataPrefix+":resource xmlns:"+metadataPrefix+"=\""+metadataNS+"\"", 1)
 	return strings.Replace(s, "</resource>", "</"+metadataPrefix+":resource>", 1)
+}
+
+// bare is the element without its namespace, as DomainSetMetadata
+// takes it (with the prefix and namespace apart).
+func (m mark) bare() string {
+	b, _ := xml.Marshal(m)
+	return string(b)
+}
+
+// definitionDigest is a digest of a domain's inactive definition as
+// libvirt writes it, its <metadata> left out (the mark holds it).
+func definitionDigest(text string) string {
+	if i := strings.Index(text, "<metadata>"); i >= 0 {
+		if j := strings.Index(text[i:], "</metadata>"); j >= 0 {
+			text = text[:i] + text[i+j+len("</metadata>"):]
+		}
+	}
+	sum := sha256.Sum256([]byte(text))
+	return "sha256:" + hex.EncodeToString(sum[:12])
 }
 
 // parseMark reads the element DomainGetMetadata returns.
@@ -215,11 +238,10 @@ func (d *driver) definition() (*libvirtxml.Domain, error) {
 	if dom.UUID == "" {
 		dom.UUID = domainUUID(d.r.Service, d.r.RID())
 	}
-	fp, err := d.fingerprint()
+	m, err := d.mark()
 	if err != nil {
 		return nil, err
 	}
-	m := mark{Service: d.r.Service, RID: d.r.RID(), Config: fingerprintJSON(fp)}
 	// an operator's own metadata stays; a previous mark of ours goes
 	var keep string
 	if dom.Metadata != nil {
@@ -227,6 +249,15 @@ func (d *driver) definition() (*libvirtxml.Domain, error) {
 	}
 	dom.Metadata = &libvirtxml.DomainMetadata{XML: keep + m.element()}
 	return dom, nil
+}
+
+// mark is the element the driver marks its domain with.
+func (d *driver) mark() (mark, error) {
+	fp, err := d.fingerprint()
+	if err != nil {
+		return mark{}, err
+	}
+	return mark{Service: d.r.Service, RID: d.r.RID(), Config: fingerprintJSON(fp)}, nil
 }
 
 // withoutMark removes the driver's element from metadata inner XML.

@@ -28,7 +28,17 @@ func (d *driver) Drift(ctx context.Context) []string {
 	if err != nil || !ours {
 		return nil
 	}
-	return drifted(m.fingerprint(), want)
+	out := drifted(m.fingerprint(), want)
+	if len(out) == 0 && m.Defined != "" {
+		kept, err := call(ctx, d.endpoint(), func(l *libvirt.Libvirt) (string, error) {
+			return l.DomainGetXMLDesc(s.dom, libvirt.DomainXMLInactive)
+		})
+		if err == nil && definitionDigest(kept) != m.Defined {
+			// edited by hand since the driver defined it (virsh edit)
+			out = []string{"definition"}
+		}
+	}
+	return out
 }
 
 // StrayScope is the libvirtd: the service's domains on it are listed

@@ -23,6 +23,16 @@ import (
 // undefined at cleanup.
 func guestDriver(t *testing.T, attrs map[string]cty.Value) *driver {
 	t.Helper()
+	d := newGuestDriver(t, attrs)
+	t.Cleanup(func() { removeDomain(d.endpoint(), d.name()) })
+	removeDomain(d.endpoint(), d.name())
+	return d
+}
+
+// newGuestDriver is guestDriver without the removals: another driver
+// of the same domain.
+func newGuestDriver(t *testing.T, attrs map[string]cty.Value) *driver {
+	t.Helper()
 	vmlab.RequireLibvirt(t)
 	img := vmlab.Guest(t, vmlab.GuestOptions{})
 	base := map[string]cty.Value{
@@ -44,10 +54,7 @@ func guestDriver(t *testing.T, attrs map[string]cty.Value) *driver {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := d0.(*driver)
-	t.Cleanup(func() { removeDomain(d.endpoint(), d.name()) })
-	removeDomain(d.endpoint(), d.name())
-	return d
+	return d0.(*driver)
 }
 
 // removeDomain destroys and undefines name, whatever state it is in.
@@ -169,4 +176,63 @@ func TestGuestExecOutputIsBounded(t *testing.T) {
 		t.Fatal(err)
 	}
 	executortest.OutputIsBounded(t, ctx, d, "container#vm")
+}
+
+// TestDriftAndForeignDomains: a domain edited by hand, or defined from
+// other attributes, drifts; a domain of that name that is not the
+// resource's is never redefined nor undefined; a domain marked with the
+// service but no resource of it is a stray.
+func TestDriftAndForeignDomains(t *testing.T) {
+	d := guestDriver(t, nil)
+	ctx := context.Background()
+	if err := d.Provision(ctx, logTo(t)); err != nil {
+		t.Fatal(err)
+	}
+	if got := d.Drift(ctx); len(got) != 0 {
+		t.Fatalf("drift right after define: %v", got)
+	}
+	other := newGuestDriver(t, map[string]cty.Value{"name": cty.StringVal(d.name()), "memory": cty.StringVal("320M")})
+	if got := other.Drift(ctx); !slices.Equal(got, []string{"memory"}) {
+		t.Errorf("drift of the domain with another memory: %v, want [memory]", got)
+	}
+	// virsh edit: the same definition with another memory, the mark kept
+	text, err := call(ctx, d.endpoint(), func(l *libvirt.Libvirt) (string, error) {
+		s, _ := d.lookup(ctx)
+		return l.DomainGetXMLDesc(s.dom, libvirt.DomainXMLInactive)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	edited := strings.Replace(text, "<memory unit='KiB'>262144</memory>", "<memory unit='KiB'>327680</memory>", 1)
+	if edited == text {
+		t.Fatalf("no memory line to edit in:\n%s", text)
+	}
+	if err := do(ctx, d.endpoint(), func(l *libvirt.Libvirt) error { _, err := l.DomainDefineXMLFlags(edited, 0); return err }); err != nil {
+		t.Fatal(err)
+	}
+	if got := d.Drift(ctx); !slices.Equal(got, []string{"definition"}) {
+		t.Errorf("drift after a hand edit: %v, want [definition]", got)
+	}
+	if got := d.Strays(ctx, []string{"container#other"}); len(got) != 1 || !strings.Contains(got[0], d.name()) {
+		t.Errorf("strays: %q", got)
+	}
+	if got := d.Strays(ctx, []string{"container#vm"}); len(got) != 0 {
+		t.Errorf("the resource's own domain is a stray: %q", got)
+	}
+
+	// a domain of that name without the mark: someone else's
+	removeDomain(d.endpoint(), d.name())
+	plain := strings.Replace(edited, text[strings.Index(text, "<metadata>"):strings.Index(text, "</metadata>")+len("</metadata>")], "", 1)
+	if err := do(ctx, d.endpoint(), func(l *libvirt.Libvirt) error { _, err := l.DomainDefineXMLFlags(plain, 0); return err }); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Start(ctx, logTo(t)); err == nil || !strings.Contains(err.Error(), "is not this resource's") {
+		t.Errorf("start over a foreign domain: %v", err)
+	}
+	if err := d.Unprovision(ctx, logTo(t)); err == nil || !strings.Contains(err.Error(), "not this resource's domain") {
+		t.Errorf("unprovision of a foreign domain: %v", err)
+	}
+	if !d.Exists(ctx) {
+		t.Error("the foreign domain was removed")
+	}
 }
