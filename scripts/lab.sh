@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # make lab: a 3-node omhcl cluster on this machine, to try failover by hand.
 #
-#   scripts/lab.sh [up [-docker|-bare]]   start it (make lab does), with the
+#   scripts/lab.sh [up [-docker|-kvm|-bare]] start it (make lab does), with the
 #                                         HA service of examples/lab (-bare:
 #                                         none; deploy adds one)
 #   scripts/lab.sh status | mon [NODE] | watch | get | failover

@@ -90,9 +90,28 @@ func (r *Rig) Addrs(node string) ([]netip.Prefix, error) {
 	return r.addrs.list(n.NS)
 }
 
-// Holders returns the nodes that hold ip now, in node order.
+// Holders returns the nodes that hold ip now, in node order; in a lab
+// with VMs, those running the lab guest too (Watcher).
 func (r *Rig) Holders(ip netip.Addr) ([]string, error) {
-	return holders(r.addrs, r.Nodes, ip)
+	h, err := holders(r.addrs, r.Nodes, ip)
+	if err != nil || !r.VMs {
+		return h, err
+	}
+	return withGuests(r.Nodes, h, r.GuestNodes()), nil
+}
+
+// withGuests adds the nodes running the guest to holders, in node order.
+func withGuests(nodes []*Node, holders, guests []string) []string {
+	if len(guests) == 0 {
+		return holders
+	}
+	var out []string
+	for _, n := range nodes {
+		if slices.Contains(holders, n.Name) || slices.Contains(guests, n.Name) {
+			out = append(out, n.Name)
+		}
+	}
+	return out
 }
 
 func holders(a *addrReader, nodes []*Node, ip netip.Addr) ([]string, error) {

@@ -107,14 +107,14 @@ func ServedBy(body string) string {
 }
 
 // WaitServed polls url from the client every 20 ms until a node other than
-// those in not answers it, and returns that node.
+// those in not answers it, and returns that node (Rig.ServedBy).
 func (r *Rig) WaitServed(url string, timeout time.Duration, not ...string) (string, error) {
 	deadline := time.Now().Add(timeout)
 	var lastErr error
 	for {
 		body, err := r.Get(url, 300*time.Millisecond)
 		if err == nil {
-			node := ServedBy(body)
+			node := r.ServedBy(body)
 			if node != "" && !slices.Contains(not, node) {
 				return node, nil
 			}

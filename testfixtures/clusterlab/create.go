@@ -34,7 +34,7 @@ func Create(n int, opts Options) (*Rig, error) {
 
 func newRig(n int, opts Options) (*Rig, error) {
 	r := &Rig{
-		Root: opts.Root, Prefix: opts.Prefix, BinDir: opts.BinDir, Profile: opts.Profile, Engines: opts.Engines,
+		Root: opts.Root, Prefix: opts.Prefix, BinDir: opts.BinDir, Profile: opts.Profile, Engines: opts.Engines, VMs: opts.VMs,
 		daemonArgv: opts.DaemonArgv, logf: opts.Logf, addrs: newAddrReader(),
 	}
 	if r.Profile == "" {
@@ -50,11 +50,15 @@ func newRig(n int, opts Options) (*Rig, error) {
 	for i := 1; i <= n; i++ {
 		name := fmt.Sprintf("node%d", i)
 		dir := filepath.Join(r.Root, name)
-		r.Nodes = append(r.Nodes, &Node{
+		node := &Node{
 			Name: name, NS: r.Prefix + "-" + name, Addr: fmt.Sprintf("%s%d", subnetPrefix, i),
 			Port: "v-" + name, StateDir: filepath.Join(dir, "state"), ConfigDir: filepath.Join(dir, "config"),
 			Log: filepath.Join(dir, "daemon.log"),
-		})
+		}
+		if r.VMs {
+			node.VMPort = "k-" + name
+		}
+		r.Nodes = append(r.Nodes, node)
 	}
 	return r, nil
 }
@@ -104,11 +108,16 @@ func (r *Rig) build() error {
 	return nil
 }
 
-// startNode starts what a node runs at boot: its engine, if the lab has
-// them, then its daemon.
+// startNode starts what a node runs at boot: its engine and its
+// libvirtd, if the lab has them, then its daemon.
 func (r *Rig) startNode(node string) error {
 	if r.Engines {
 		if err := r.StartEngine(node); err != nil {
+			return err
+		}
+	}
+	if r.VMs {
+		if err := r.StartLibvirtd(node); err != nil {
 			return err
 		}
 	}
@@ -130,7 +139,13 @@ func (r *Rig) buildNode(n *Node) error {
 			return err
 		}
 	}
-	return r.plug(n.NS, n.Port, n.Addr)
+	if err := r.plug(n.NS, n.Port, n.Addr); err != nil {
+		return err
+	}
+	if r.VMs {
+		return r.buildVMBridge(n)
+	}
+	return nil
 }
 
 // plug creates namespace ns joined to the bridge: eth0 inside with addr/24,

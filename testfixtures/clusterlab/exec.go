@@ -66,6 +66,9 @@ func nodeEnv(n *Node) []string {
 	if _, err := os.Stat(n.EngineDir()); err == nil {
 		env = append(env, "DOCKER_HOST=unix://"+n.EngineSocket())
 	}
+	if _, err := os.Stat(n.LibvirtDir()); err == nil {
+		env = append(env, "LIBVIRT_DEFAULT_URI="+n.LibvirtURI())
+	}
 	return env
 }
 

@@ -43,7 +43,7 @@ func (r *Rig) MeasureFailover(w *Watcher, url string, timeout time.Duration) (Fa
 		}
 		go func() {
 			body, err := r.Get(url, 300*time.Millisecond)
-			if node := ServedBy(body); err == nil && node != "" && node != f.From {
+			if node := r.ServedBy(body); err == nil && node != "" && node != f.From {
 				select {
 				case served <- node:
 				case <-stop:

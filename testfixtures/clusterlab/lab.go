@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/omhcl/omhcl/testfixtures/netlab"
+	"github.com/omhcl/omhcl/testfixtures/vmlab"
 )
 
 // Lab is a Rig for a test: every failure is fatal, everything is removed
@@ -21,6 +22,9 @@ type Lab struct {
 func New(t testing.TB, n int, opts Options) *Lab {
 	t.Helper()
 	netlab.RequireRoot(t) // skips unless root with working network namespaces
+	if opts.VMs {
+		vmlab.RequireLibvirt(t) // skips unless libvirt and qemu run here and the guest can be built
+	}
 	if opts.Logf == nil {
 		opts.Logf = t.Logf
 	}

@@ -45,14 +45,20 @@ func (r *Rig) Loss(node string, pct int, dir LossDir) error {
 		append(nft, "add", "table", "bridge", table),
 		append(nft, "add chain bridge "+table+" fw { type filter hook forward priority 0 ; policy accept ; }"),
 	}
-	drop := func(match string) []string {
-		return append(nft, "add", "rule", "bridge", table, "fw", match, n.Port, "numgen", "random", "mod", "100", "lt", strconv.Itoa(pct), "drop")
+	drop := func(match, port string) []string {
+		return append(nft, "add", "rule", "bridge", table, "fw", match, port, "numgen", "random", "mod", "100", "lt", strconv.Itoa(pct), "drop")
 	}
-	if dir == LossBoth || dir == LossEgress {
-		cmds = append(cmds, drop("iifname"))
-	}
-	if dir == LossBoth || dir == LossIngress {
-		cmds = append(cmds, drop("oifname"))
+	// a node of a lab with VMs has a second port, its guests' uplink
+	for _, port := range []string{n.Port, n.VMPort} {
+		if port == "" {
+			continue
+		}
+		if dir == LossBoth || dir == LossEgress {
+			cmds = append(cmds, drop("iifname", port))
+		}
+		if dir == LossBoth || dir == LossIngress {
+			cmds = append(cmds, drop("oifname", port))
+		}
 	}
 	if err := runAll(cmds...); err != nil {
 		return fmt.Errorf("%s: loss: %v", node, err)

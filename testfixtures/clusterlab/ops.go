@@ -12,13 +12,20 @@ func (r *Rig) Cut(node string) error { return r.setPort(node, "down") }
 // Heal sets node's veth up on the bridge side again.
 func (r *Rig) Heal(node string) error { return r.setPort(node, "up") }
 
+// setPort sets node's ports on the switch: its own, and its guest
+// bridge's uplink in a lab with VMs (a cut node's guests are cut with it).
 func (r *Rig) setPort(node, state string) error {
 	n, err := r.Node(node)
 	if err != nil {
 		return err
 	}
-	if _, err := runCmd("ip", "-n", r.Switch, "link", "set", n.Port, state); err != nil {
-		return fmt.Errorf("%s: link %s: %v", node, state, err)
+	for _, port := range []string{n.Port, n.VMPort} {
+		if port == "" {
+			continue
+		}
+		if _, err := runCmd("ip", "-n", r.Switch, "link", "set", port, state); err != nil {
+			return fmt.Errorf("%s: link %s: %v", node, state, err)
+		}
 	}
 	r.log("%s: link %s", node, state)
 	return nil
@@ -27,9 +34,10 @@ func (r *Rig) setPort(node, state string) error {
 // Kill is the node's sudden death: its link cut first (nothing answers
 // any more), every process in its network namespace killed with -9, then
 // its interface back to the state a reboot gives (only its own address),
-// as a dead machine holds no address. Bring it back with Heal and
-// StartDaemon. Mounts a service made are left: the lab's services have
-// none.
+// as a dead machine holds no address. Its engine's containers and its
+// libvirtd's guests (their qemu runs in the node's namespace) die with
+// it. Bring it back with Heal and StartDaemon. Mounts a service made are
+// left: the lab's services have none.
 func (r *Rig) Kill(node string) error {
 	n, err := r.Node(node)
 	if err != nil {

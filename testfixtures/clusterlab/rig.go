@@ -42,6 +42,9 @@ type Options struct {
 	Logf func(format string, args ...any)
 	// Engines gives every node a container engine of its own (engine.go).
 	Engines bool
+	// VMs gives every node a libvirtd of its own and a bridge for its
+	// guests on the lab's network (vm.go).
+	VMs bool
 }
 
 // Node is one node of the lab, as kept in lab.json.
@@ -50,6 +53,7 @@ type Node struct {
 	NS        string // network namespace name, under /run/netns
 	Addr      string // its address on the bridge, without prefix length
 	Port      string // its veth end on the switch side
+	VMPort    string // in a lab with VMs: its guest bridge's uplink, on the switch side
 	StateDir  string
 	ConfigDir string
 	Log       string // the daemon's stderr and stdout
@@ -71,6 +75,9 @@ type Rig struct {
 	Nodes   []*Node
 	// Engines: every node runs its own dockerd (engine.go).
 	Engines bool
+	// VMs: every node runs its own libvirtd, its guests on a bridge of
+	// its own plugged into the lab's switch (vm.go).
+	VMs bool
 	// TempRoot marks a root Create made itself: Down removes it.
 	TempRoot bool
 

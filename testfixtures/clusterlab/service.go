@@ -23,9 +23,16 @@ var ServiceIP = netip.MustParseAddr(ServiceAddr)
 // lab's root, and installs what its app needs there: demoweb in ROOT/bin
 // and the ROOT/www document root. om goes to ROOT/bin too: containers of
 // encapsulated services may mount it as their agent (examples/lab-encap*).
+// A lab with VMs gets its guest's kernel and initramfs in ROOT/vm
+// (examples/lab-kvm).
 func (r *Rig) Adapt(src []byte) ([]byte, error) {
 	if err := r.installApp(); err != nil {
 		return nil, err
+	}
+	if r.VMs {
+		if err := r.installGuest(); err != nil {
+			return nil, err
+		}
 	}
 	return bytes.ReplaceAll(src, []byte(DefaultRoot), []byte(r.Root)), nil
 }

@@ -31,9 +31,12 @@ func (s Sample) String() string {
 
 // Watcher samples every node's addresses in the background and records
 // every instant the watched address was on more than one node, and the
-// timeline of where it was.
+// timeline of where it was. In a lab with VMs, a node whose libvirtd runs
+// the lab guest (GuestDomain, which holds the address inside it) counts
+// as holding the address too: the guest's qemu there is the sample.
 type Watcher struct {
 	IP      netip.Addr
+	Guest   string // the guest domain watched with IP, "" when none
 	nodes   []*Node
 	reader  *addrReader
 	started time.Time
@@ -57,6 +60,9 @@ func (r *Rig) Watch(ip netip.Addr) *Watcher {
 		IP: ip, nodes: r.Nodes, reader: newAddrReader(), started: time.Now(),
 		stop: make(chan struct{}), done: make(chan struct{}),
 	}
+	if r.VMs {
+		w.Guest = GuestDomain
+	}
 	go w.loop()
 	return w
 }
@@ -78,6 +84,9 @@ func (w *Watcher) loop() {
 
 func (w *Watcher) sample() {
 	h, err := holders(w.reader, w.nodes, w.IP)
+	if err == nil && w.Guest != "" {
+		h = withGuests(w.nodes, h, guestNodes(w.nodes, w.Guest))
+	}
 	now := time.Now()
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -143,7 +152,11 @@ func (w *Watcher) Report() string {
 	samples, failed, lastErr := w.Stats()
 	doubles, n := w.Doubles()
 	var b strings.Builder
-	fmt.Fprintf(&b, "watcher of %s: %d samples every %s, %d failed", w.IP, samples, WatchInterval, failed)
+	what := w.IP.String()
+	if w.Guest != "" {
+		what += " (on a node, or in the guest " + w.Guest + " running there)"
+	}
+	fmt.Fprintf(&b, "watcher of %s: %d samples every %s, %d failed", what, samples, WatchInterval, failed)
 	if lastErr != nil {
 		fmt.Fprintf(&b, " (last: %v)", lastErr)
 	}

@@ -36,6 +36,16 @@ const Socket = "/run/libvirt/libvirt-sock"
 // name='org.qemu.guest_agent.0'/>, or qemu's virtserialport of that name.
 const AgentChannel = "org.qemu.guest_agent.0"
 
+// HookDir holds the guest's boot hooks: at boot, once eth0 and /data are
+// up and before the agent starts, /etc/omhcl/rc runs every executable file
+// there in name order, with OMHCL_HOSTNAME, OMHCL_IP (ADDR/LEN) and
+// OMHCL_GW set from the command line (empty when not given). A hook must
+// not block the boot: what runs on goes to the background. A failed hook
+// is said on the console ("omhcl-guest: boot hook PATH failed") and the
+// boot goes on. Tests add hooks through GuestOptions.Files
+// ("/etc/omhcl-guest.d/50-web": a script starting busybox httpd).
+const HookDir = "/etc/omhcl-guest.d"
+
 // ReadyLine is what the guest prints on its console (ttyS0) once qemu-ga
 // holds the agent channel open.
 const ReadyLine = "omhcl-guest: ready"
@@ -44,7 +54,8 @@ const ReadyLine = "omhcl-guest: ready"
 type GuestOptions struct {
 	// Files are extra files, by their path in the guest, each copied from
 	// a host path with its mode ("/usr/bin/om": the node's om binary, a
-	// static Go binary). Parent directories are made.
+	// static Go binary). Parent directories are made. An executable file
+	// under HookDir is a boot hook: the guest's boot runs it.
 	Files map[string]string
 	// Modules are kernel modules loaded at boot after the default ones
 	// (virtio_pci, virtio_console, virtio_net, virtio_blk, button, evdev),

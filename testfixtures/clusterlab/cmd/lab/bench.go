@@ -25,12 +25,18 @@ type profileRun struct {
 	// Docker: the service's app runs in a container, each node running
 	// its own engine (examples/lab-docker).
 	Docker bool
+	// KVM: the service runs in a virtual machine, each node running its
+	// own libvirtd (examples/lab-kvm).
+	KVM bool
 }
 
 // label names the run in tables: the profile, and the app's kind.
 func (r profileRun) label() string {
-	if r.Docker {
+	switch {
+	case r.Docker:
 		return r.Profile + "/docker"
+	case r.KVM:
+		return r.Profile + "/kvm"
 	}
 	return r.Profile
 }
@@ -38,11 +44,15 @@ func (r profileRun) label() string {
 // dockerService is the HA service whose app runs in docker.
 const dockerService = "examples/lab-docker/service.hcl"
 
+// kvmService is the HA service that runs in a virtual machine.
+const kvmService = "examples/lab-kvm/service.hcl"
+
 func cmdBench(g *globals, args []string) error {
 	fs := flag.NewFlagSet("bench", flag.ExitOnError)
 	trials := fs.Int("trials", 20, "failovers timed with the fast profile")
 	defTrials := fs.Int("default-trials", 5, "failovers timed with the default profile (0: skip it)")
 	dockerTrials := fs.Int("docker-trials", 0, "failovers timed with the fast profile, the app in docker ("+dockerService+"; each node runs its own dockerd)")
+	kvmTrials := fs.Int("kvm-trials", 0, "failovers timed with the fast profile, the service in a virtual machine ("+kvmService+"; each node runs its own libvirtd)")
 	idle := fs.Duration("idle", 10*time.Second, "idle window for the daemons' CPU and memory")
 	service := fs.String("service", clusterlab.ExampleService, "the service to fail over")
 	doc := fs.String("doc", "", "also write the method and figures, in markdown, to this file")
@@ -55,20 +65,27 @@ func cmdBench(g *globals, args []string) error {
 	if err != nil {
 		return err
 	}
+	kvmSrc, _, err := serviceAndBin(g, kvmService)
+	if err != nil {
+		return err
+	}
 	var runs []profileRun
 	for _, p := range []struct {
-		name   string
-		trials int
-		docker bool
-	}{{"fast", *trials, false}, {"default", *defTrials, false}, {"fast", *dockerTrials, true}} {
+		name        string
+		trials      int
+		docker, kvm bool
+	}{{"fast", *trials, false, false}, {"default", *defTrials, false, false}, {"fast", *dockerTrials, true, false}, {"fast", *kvmTrials, false, true}} {
 		if p.trials <= 0 {
 			continue
 		}
-		run := profileRun{Profile: p.name, Wanted: p.trials, IdleFor: *idle, Nodes: 3, Docker: p.docker}
+		run := profileRun{Profile: p.name, Wanted: p.trials, IdleFor: *idle, Nodes: 3, Docker: p.docker, KVM: p.kvm}
 		fmt.Printf("== %s: 3 nodes, %d failovers (kill -9 of the node running web)\n", run.label(), p.trials)
 		svc := src
-		if p.docker {
+		switch {
+		case p.docker:
 			svc = dockerSrc
+		case p.kvm:
+			svc = kvmSrc
 		}
 		run = benchProfile(bin, svc, run)
 		runs = append(runs, run)
@@ -118,7 +135,7 @@ func benchProfile(bin string, src []byte, run profileRun) profileRun {
 // benchTrial builds a lab, measures the idle daemons for idle (0: not),
 // kills the node running the service and times the failover.
 func benchTrial(bin string, src []byte, profile string, idle time.Duration, run *profileRun) (f clusterlab.Failover, err error) {
-	r, err := clusterlab.Create(run.Nodes, clusterlab.Options{BinDir: bin, Profile: profile, Engines: run.Docker})
+	r, err := clusterlab.Create(run.Nodes, clusterlab.Options{BinDir: bin, Profile: profile, Engines: run.Docker, VMs: run.KVM})
 	if err != nil {
 		return f, err
 	}

@@ -2,13 +2,13 @@
 // failover bench, with the same code as the cluster tests
 // (testfixtures/clusterlab).
 //
-//	lab up [-n 3] [-profile fast] [-docker] [-bare] [-prefix omlab]   start the lab, form the cluster, deploy examples/lab (-docker: examples/lab-docker; -bare: nothing)
+//	lab up [-n 3] [-profile fast] [-docker|-kvm] [-bare] [-prefix omlab]   start the lab, form the cluster, deploy examples/lab (-docker: examples/lab-docker; -kvm: examples/lab-kvm; -bare: nothing)
 //	lab status | mon [NODE] | watch [-for D] | get | failover
 //	lab kill|cut|heal|boot|daemon-kill|daemon-start NODE
 //	lab deploy FILE [NODE]
 //	lab run NODE CMD... | client CMD...
 //	lab down
-//	lab bench [-trials 20] [-default-trials 5]
+//	lab bench [-trials 20] [-default-trials 5] [-docker-trials 0] [-kvm-trials 0]
 //	lab loss NODE PCT [both|egress|ingress] | noloss NODE
 //	lab bench-loss [-for 60s] [-pcts 10,30,50] [-dirs both,egress]
 //	lab heal-trial [-cycles 50] [-cut 1s] [-heal 1s] [-quiet 60s]
@@ -39,7 +39,7 @@ type globals struct {
 }
 
 var commands = map[string]command{
-	"up":           {"up [-n 3] [-profile fast|default] [-docker] [-bare] [-prefix omlab]: start the lab and deploy the example service (-docker: its app in a container, an engine per node; -bare: no service)", cmdUp},
+	"up":           {"up [-n 3] [-profile fast|default] [-docker|-kvm] [-bare] [-prefix omlab]: start the lab and deploy the example service (-docker: its app in a container, an engine per node; -kvm: in a virtual machine, a libvirtd per node; -bare: no service)", cmdUp},
 	"deploy":       {"deploy FILE [NODE]: deploy one more service (e.g. examples/lab-flex/pool.hcl) through NODE", cmdDeploy},
 	"down":         {"down: stop everything and remove the lab", cmdDown},
 	"status":       {"status: nodes, daemons, links, where the service address is, and the client's view", cmdStatus},
@@ -60,7 +60,7 @@ var commands = map[string]command{
 	"bench-loss":   {"bench-loss [-for 60s] [-pcts 10,30,50] [-dirs both,egress] [-docker]: the service under a lossy link, in labs of its own", cmdBenchLoss},
 	"starve-trial": {"starve-trial [-trials 10] [-hogs 2xCPUs] [-cut 3s]: cut the node serving web while CPU hogs starve every daemon, in a lab of its own; it must drop the address before a survivor plumbs it", cmdStarveTrial},
 	"heal-trial":   {"heal-trial [-cycles 50] [-cut 1s] [-heal 1s] [-quiet 60s] [-docker]: cut and heal the node serving web over and over, in a lab of its own; it must settle on one node, never two", cmdHealTrial},
-	"bench":        {"bench [-trials 20] [-default-trials 5] [-doc FILE]: failover and idle figures, in labs of its own", cmdBench},
+	"bench":        {"bench [-trials 20] [-default-trials 5] [-docker-trials 0] [-kvm-trials 0] [-doc FILE]: failover and idle figures, in labs of its own", cmdBench},
 }
 
 func usage() {

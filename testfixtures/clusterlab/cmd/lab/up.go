@@ -22,14 +22,18 @@ func cmdUp(g *globals, args []string) error {
 	n := fs.Int("n", 3, "number of nodes")
 	profile := fs.String("profile", "fast", "daemon timing profile: fast or default")
 	docker := fs.Bool("docker", false, "every node runs its own dockerd, and the service's app runs in a container ("+dockerService+")")
+	kvm := fs.Bool("kvm", false, "every node runs its own libvirtd, and the service runs in a virtual machine ("+kvmService+")")
 	bare := fs.Bool("bare", false, "form the cluster and deploy nothing (lab deploy FILE adds a service)")
 	prefix := fs.String("prefix", "omlab", "name prefix of the lab's network namespaces (another one runs beside make lab's)")
 	_ = fs.Parse(args)
-	src, bin, err := serviceAndBin(g, exampleService(*docker))
+	if *docker && *kvm {
+		return fmt.Errorf("up: -docker or -kvm, not both")
+	}
+	src, bin, err := serviceAndBin(g, exampleServiceOf(*docker, *kvm))
 	if err != nil {
 		return err
 	}
-	r, err := clusterlab.Create(*n, clusterlab.Options{Root: g.root, Prefix: *prefix, BinDir: bin, Profile: *profile, Logf: say, Engines: *docker})
+	r, err := clusterlab.Create(*n, clusterlab.Options{Root: g.root, Prefix: *prefix, BinDir: bin, Profile: *profile, Logf: say, Engines: *docker, VMs: *kvm})
 	if err != nil {
 		return err
 	}
@@ -134,9 +138,16 @@ func absBin(g *globals) (string, error) { return filepath.Abs(g.bin) }
 
 // exampleService is the HA service a lab deploys: its app plain, or in
 // docker on an engine per node.
-func exampleService(docker bool) string {
-	if docker {
+func exampleService(docker bool) string { return exampleServiceOf(docker, false) }
+
+// exampleServiceOf is the HA service a lab deploys: its app plain, in
+// docker on an engine per node, or in a guest of a libvirtd per node.
+func exampleServiceOf(docker, kvm bool) string {
+	switch {
+	case docker:
 		return dockerService
+	case kvm:
+		return kvmService
 	}
 	return clusterlab.ExampleService
 }
