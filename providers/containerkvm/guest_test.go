@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -24,6 +25,7 @@ import (
 func guestDriver(t *testing.T, attrs map[string]cty.Value) *driver {
 	t.Helper()
 	d := newGuestDriver(t, attrs)
+	sweepStale(d.endpoint())
 	t.Cleanup(func() { removeDomain(d.endpoint(), d.name()) })
 	removeDomain(d.endpoint(), d.name())
 	return d
@@ -48,13 +50,42 @@ func newGuestDriver(t *testing.T, attrs map[string]cty.Value) *driver {
 		base[k] = v
 	}
 	r := resource(base)
-	r.Service = "tkvm"
+	r.Service = testService // the domain UUID comes from it: one per test process
 	r.Name = "vm"
 	d0, err := New(r)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return d0.(*driver)
+}
+
+// testService is the service of the test guests: their UUIDs derive
+// from it, and test processes run side by side (go test ./...).
+var testService = fmt.Sprintf("tkvm%d", os.Getpid())
+
+var sweepOnce sync.Once
+
+// sweepStale removes the test domains of test processes gone (killed
+// before their cleanup): they hold names and memory.
+func sweepStale(e endpoint) {
+	sweepOnce.Do(func() {
+		names, _ := call(context.Background(), e, func(l *libvirt.Libvirt) ([]string, error) {
+			doms, _, err := l.ConnectListAllDomains(1, 0)
+			var out []string
+			for _, d := range doms {
+				out = append(out, d.Name)
+			}
+			return out, err
+		})
+		for _, n := range names {
+			var pid int
+			if _, err := fmt.Sscanf(n, "omhcl-test-%d-", &pid); err == nil && pid > 0 {
+				if _, err := os.Stat(fmt.Sprintf("/proc/%d", pid)); os.IsNotExist(err) {
+					removeDomain(e, n)
+				}
+			}
+		}
+	})
 }
 
 // removeDomain destroys and undefines name, whatever state it is in.
@@ -98,7 +129,7 @@ func TestGuestLifecycle(t *testing.T) {
 		t.Fatalf("status after start: %+v", st)
 	}
 	exp := d.Exposed(ctx)
-	if exp["domain_uuid"].AsString() != domainUUID("tkvm", "container#vm") || !exp["pid"].IsKnown() {
+	if exp["domain_uuid"].AsString() != domainUUID(testService, "container#vm") || !exp["pid"].IsKnown() {
 		t.Errorf("exposed %v", exp)
 	}
 	if out, code := exec(t, d, "hostname"); strings.TrimSpace(out) != "vm1" || code != 0 {
