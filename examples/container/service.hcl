@@ -5,9 +5,8 @@
 #   [container#0]
 #   name = vm1
 #
-# The seed leaves the container type out; vm1 is a virtual machine here.
-# kvm has no driver yet (docker, podman and lxc do: docs/containers.md):
-# the block is parsed and carried, with a warning that it cannot start.
+# The seed leaves the container type out; vm1 is a virtual machine here,
+# a libvirt domain taken as libvirt has it (docs/containers-kvm.md).
 service "svcvm" {
   nodes = ["hv1", "hv2"]
 
