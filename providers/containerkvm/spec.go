@@ -70,10 +70,10 @@ func New(r *providers.Resource) (providers.Driver, error) {
 		v := r.Str(a)
 		return v, v != "" && v != providers.Unknown
 	}
-	if n, ok := known("name"); ok && !validName(n) {
+	if n, ok := known("name"); ok && !providers.PlainName(n) {
 		errs = append(errs, providers.Invalid("name", "name %q must be letters, digits, '.', '_' or '-'", n))
 	}
-	if h, ok := known("hostname"); ok && !validName(h) {
+	if h, ok := known("hostname"); ok && !providers.PlainName(h) {
 		errs = append(errs, providers.Invalid("hostname", "hostname %q must be letters, digits, '.', '_' or '-'", h))
 	}
 	if u, ok := known("uri"); ok {
@@ -123,20 +123,6 @@ func New(r *providers.Resource) (providers.Driver, error) {
 		return nil, err
 	}
 	return d, nil
-}
-
-// validName keeps domain and host names to what is safe in a path, an
-// XML attribute and a host name.
-func validName(s string) bool {
-	if s == "" || s == "." || s == ".." || strings.HasPrefix(s, "-") || len(s) > 200 {
-		return false
-	}
-	for _, c := range s {
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-') {
-			return false
-		}
-	}
-	return true
 }
 
 // parseMiB reads "512M", "2G" or "262144K" as MiB.

@@ -47,10 +47,10 @@ const defaultLXCPath = "/var/lib/lxc"
 func New(r *providers.Resource) (providers.Driver, error) {
 	d := &driver{r: r}
 	var errs []*providers.AttrError
-	if n := r.Str("name"); n != "" && n != providers.Unknown && !validName(n) {
+	if n := r.Str("name"); n != "" && n != providers.Unknown && !providers.PlainName(n) {
 		errs = append(errs, providers.Invalid("name", "name %q must be letters, digits, '.', '_' or '-' (it is a directory under lxcpath)", n))
 	}
-	if h := r.Str("hostname"); h != "" && h != providers.Unknown && !validName(h) {
+	if h := r.Str("hostname"); h != "" && h != providers.Unknown && !providers.PlainName(h) {
 		errs = append(errs, providers.Invalid("hostname", "hostname %q must be letters, digits, '.', '_' or '-'", h))
 	}
 	if p := d.lxcpath(); p != providers.Unknown && !filepath.IsAbs(p) {
@@ -68,20 +68,6 @@ func New(r *providers.Resource) (providers.Driver, error) {
 		return nil, err
 	}
 	return d, nil
-}
-
-// validName keeps names and hostnames to what is safe in a path, a
-// config line and a hostname.
-func validName(s string) bool {
-	if s == "" || s == "." || s == ".." || strings.HasPrefix(s, "-") {
-		return false
-	}
-	for _, c := range s {
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-') {
-			return false
-		}
-	}
-	return true
 }
 
 // checkConfig refuses keys outside lxc.* and values that would break the
