@@ -24,6 +24,9 @@ type slot struct {
 	// commonIndex is the position of a common slot in commonSlots.
 	commonIndex int
 	doc         string
+	// words: a list(string) that takes one string too, split as a shell
+	// would (providers.AttrSpec.Words)
+	words bool
 }
 
 // absent is the value of the slot when the node gets no assignment.
@@ -54,6 +57,7 @@ func driverSlot(spec *providers.Spec, a providers.AttrSpec) *slot {
 		def:      def,
 		checks:   checksFor(spec.Kind, spec.Type, a.Name, typ),
 		doc:      a.Doc,
+		words:    a.Words,
 	}
 }
 

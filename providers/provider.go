@@ -34,6 +34,11 @@ type AttrSpec struct {
 	// Exclusive marks a value two resources of a service must not share
 	// (the device a filesystem is made on): validate warns when they do.
 	Exclusive bool
+	// Words marks a list(string) that also takes one string, split into
+	// words as a shell would (without running one): a command, written
+	// "/bin/sleep 100" as docker-compose and OpenSVC take it. Plans show
+	// the list.
+	Words bool
 }
 
 // Spec describes a driver: the attributes its resource blocks accept, the
