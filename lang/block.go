@@ -194,7 +194,7 @@ func (b *Block) checkAttrNames() hcl.Diagnostics {
 			names = append(names, s.name)
 		}
 		diags = append(diags, errorf(a.NameRange, "Unsupported argument",
-			"An argument named %q is not expected in %s blocks.%s", a.Name, b.typeKey(), didYouMean(a.Name, names)))
+			"An argument named %q is not expected in %s blocks.%s%s", a.Name, b.typeKey(), didYouMean(a.Name, names), keywordHint(a.Name)))
 	})
 	return diags
 }

@@ -5,6 +5,7 @@ import (
 	"unicode"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/omhcl/omhcl/internal/shellwords"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
 )
@@ -69,10 +70,13 @@ func convertValue(sl *slot, a *attr, v cty.Value) (cty.Value, hcl.Diagnostics) {
 	if sl.typ == cty.DynamicPseudoType {
 		return v, nil
 	}
+	if sl.words && v.Type() == cty.String {
+		return splitWords(sl, a, v)
+	}
 	cv, err := convert.Convert(v, sl.typ)
 	if err != nil {
 		return cty.UnknownVal(sl.typ), hcl.Diagnostics{errorIn(a.Expr.Range(), a.Range, "Incorrect attribute value type",
-			"Inappropriate value for attribute %q: %s.", a.Name, err)}
+			"Inappropriate value for attribute %q: %s.%s", a.Name, err, boolHint(sl.typ, v))}
 	}
 	return cv, nil
 }
@@ -98,4 +102,25 @@ func sentence(s string) string {
 		return string(unicode.ToUpper(r)) + s[i+len(string(r)):]
 	}
 	return s
+}
+
+// splitWords turns a string into the list of words a shell would run,
+// for the attributes that take either (a container's command).
+func splitWords(sl *slot, a *attr, v cty.Value) (cty.Value, hcl.Diagnostics) {
+	if !v.IsKnown() {
+		return cty.UnknownVal(sl.typ), nil
+	}
+	words, err := shellwords.Split(v.AsString())
+	if err != nil {
+		return cty.UnknownVal(sl.typ), hcl.Diagnostics{errorIn(a.Expr.Range(), a.Range, "Invalid command line",
+			"%q cannot be split into words: %s. Write it as a list, like [\"/bin/sh\", \"-c\", \"...\"], or close the quote.", a.Name, err)}
+	}
+	if len(words) == 0 {
+		return cty.ListValEmpty(cty.String), nil
+	}
+	out := make([]cty.Value, len(words))
+	for i, w := range words {
+		out[i] = cty.StringVal(w)
+	}
+	return cty.ListVal(out), nil
 }

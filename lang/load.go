@@ -205,8 +205,18 @@ func parseFile(name string, src []byte) parsedFile {
 		// source for the diagnostic's snippet.
 		return parsedFile{file: &hcl.File{Body: &hclsyntax.Body{}, Bytes: src}, diags: hcl.Diagnostics{d}}
 	}
-	f, d := hclsyntax.ParseConfig(src, name, hcl.InitialPos)
-	pf := parsedFile{file: f, diags: capSyntaxErrors(name, d)}
+	f, syntax := hclsyntax.ParseConfig(src, name, hcl.InitialPos)
+	var ini *hcl.Diagnostic
+	if syntax.HasErrors() {
+		// an OpenSVC INI file: one error naming the converter, not one
+		// per line
+		if ini = iniDiagnostic(name, src); ini != nil {
+			syntax = hcl.Diagnostics{ini}
+		} else {
+			syntax = teachSyntax(src, syntax)
+		}
+	}
+	pf := parsedFile{file: f, diags: capSyntaxErrors(name, syntax)}
 	if f == nil {
 		return pf
 	}
@@ -214,7 +224,18 @@ func parseFile(name string, src []byte) parsedFile {
 	if !ok {
 		return pf
 	}
+	if ini != nil {
+		pf.file = lightFile(name, f)
+		return pf
+	}
 	services, d := decodeFile(body)
+	if syntax.HasErrors() {
+		d = withoutFalseRequired(d, syntax, body)
+		for _, s := range services {
+			s.errs = withoutFalseRequired(s.errs, syntax, body)
+		}
+	}
+	d = append(d, openSVCRefs(name, src, body)...)
 	pf.services, pf.diags = services, append(pf.diags, d...)
 	pf.file = lightFile(name, f)
 	return pf

@@ -36,6 +36,8 @@ func newResolver(service string, blocks []*Block) *resolver {
 	return r
 }
 
+func isRootName(n string) bool { return n == "service" || n == "node" || providers.IsKind(n) }
+
 func rootNames() []string {
 	return append([]string{"service", "node"}, providers.KindOrder...)
 }
@@ -64,10 +66,20 @@ func stepName(t hcl.Traverser) (string, bool) {
 
 // expression checks an attribute expression's references and function
 // calls, and records the blocks it refers to in a.refs. inSettings limits
-// references to service.name and node.name.
-func (r *resolver) expression(a *attr, inSettings bool) hcl.Diagnostics {
+// references to service.name and node.name. typ is the attribute's type
+// (cty.NilType for an attribute not accepted there), for the errors of
+// INI's bare words.
+func (r *resolver) expression(a *attr, inSettings bool, typ cty.Type) hcl.Diagnostics {
 	vars, diags := exprVariables(a.Expr)
 	a.hasVars = len(vars) > 0
+	if len(vars) == 1 && !isRootName(vars[0].RootName()) {
+		if d, ok := bareWord(a, typ); ok {
+			if d != nil {
+				diags = append(diags, d)
+			}
+			return diags
+		}
+	}
 	for _, t := range vars {
 		idx, d := r.traversal(t, inSettings)
 		diags = append(diags, d...)

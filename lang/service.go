@@ -6,6 +6,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/omhcl/omhcl/providers"
+	"github.com/zclconf/go-cty/cty"
 )
 
 // Service is one service block: settings and resource blocks, statically
@@ -125,7 +126,11 @@ func (s *Service) resolve() hcl.Diagnostics {
 	r := newResolver(s.Name, s.Blocks)
 	var diags hcl.Diagnostics
 	s.settings.all(func(_ *scope, a *attr) {
-		diags = append(diags, r.expression(a, true)...)
+		typ := cty.NilType
+		if st := settingByName[a.Name]; st != nil {
+			typ = st.typ
+		}
+		diags = append(diags, r.expression(a, true, typ)...)
 	})
 	for _, b := range s.Blocks {
 		b.attrs.all(func(_ *scope, a *attr) {
@@ -133,7 +138,11 @@ func (s *Service) resolve() hcl.Diagnostics {
 				diags = append(diags, r.dependsOn(a)...)
 				return
 			}
-			diags = append(diags, r.expression(a, false)...)
+			typ := cty.NilType
+			if sl := b.slotByName[a.Name]; sl != nil {
+				typ = sl.typ
+			}
+			diags = append(diags, r.expression(a, false, typ)...)
 		})
 		b.collectRefs()
 		b.groupRefs(s.Blocks)
