@@ -62,6 +62,7 @@ func (d *Daemon) orchestrate(ctx context.Context, cfg *lang.Config, svc *lang.Se
 	if !ok {
 		return
 	}
+	s.Arrived = d.arrived(cfg, svc.Name) // migrate.go
 	if view.Quorum && d.shared.get(svc.Name).Forced != "" {
 		// A majority again: a later split must not start on an old word.
 		d.shared.update(svc.Name, d.opts.Node, func(st *wire.ServiceState) { st.Forced = "" })
@@ -92,10 +93,17 @@ func (d *Daemon) orchestrate(ctx context.Context, cfg *lang.Config, svc *lang.Se
 	if to == view.Self {
 		to = ""
 	}
+	if dec.Action == orchestrate.Stop && d.migrate(ctx, cfg, svc.Name, dec) {
+		return // a live migration (migrate.go)
+	}
 	if dec.Action == orchestrate.Start && ranOnFencedNode(view, s) {
 		ctx = providers.WithHolderFenced(ctx) // a shorter conflict probe
 	}
-	d.actFor(ctx, cfg, svc.Name, string(dec.Action), dec.Reason, to, engine.Request{Target: target})
+	req := engine.Request{Target: target}
+	if dec.Action == orchestrate.Start && s.Arrived {
+		req.Arrived = engine.MigratableRID(cfg, d.opts.Node, svc.Name) // migrate.go
+	}
+	d.actFor(ctx, cfg, svc.Name, string(dec.Action), dec.Reason, to, req)
 }
 
 // ranOnFencedNode says whether the service was last reported running on
@@ -299,12 +307,19 @@ func (d *Daemon) actFor(ctx context.Context, cfg *lang.Config, svc, what, why, t
 			run.conflicts = 0
 		}
 		switch {
+		case err != nil && req.Migrate != nil:
+			// it still runs here: this node is its preferred one again
+			run.note = fmt.Sprintf("%s failed: %v", what, err)
+			d.errorf("%s: %s", svc, run.note)
+			done.Outcome, done.Error = wire.OutcomeFailed, err.Error()
+			run.retryAfter = time.Now().Add(d.retryDelay(0))
+			d.work.Go(func() { d.claim(svc) })
 		case err != nil:
 			run.note = fmt.Sprintf("%s failed: %v", what, err)
 			run.retryAfter = time.Now().Add(d.retryDelay(run.conflicts))
 			d.errorf("%s: %s", svc, run.note)
 			done.Outcome, done.Error = wire.OutcomeFailed, err.Error()
-		case p != nil && !p.Empty():
+		case p != nil && !p.Empty() || req.Migrate != nil:
 			run.note = what + " done"
 			d.logf("%s: %s done", svc, what)
 		default:

@@ -28,6 +28,9 @@ import (
 // the rsync --server its options make, sync.btrfs its om node
 // btrfs-receive.
 func (d *Daemon) authorizeData(node string, argv []string) ([]string, error) {
+	if len(argv) > 0 && argv[0] == providers.MigrateVerb {
+		return d.migrateInto(node, argv) // migrate.go
+	}
 	rcv, req, err := d.syncInto(argv)
 	if err != nil {
 		return nil, err

@@ -60,6 +60,13 @@ type Request struct {
 	Approve func(p *plan.Plan) error
 	// Step, when set, sees each step begin and end (apply.Options.Step).
 	Step func(st plan.Step, rollback bool) func(error)
+	// Migrate, when set, moves the one service of Services to another
+	// node live instead (migrate.go); Target, RIDs and Levels are the
+	// migration's own.
+	Migrate *Migration
+	// Arrived is a resource a live migration brought here running: it is
+	// recorded as started here before the convergence (migrate.go).
+	Arrived string
 }
 
 // Shown is a plan Show sees.
@@ -89,6 +96,19 @@ func Converge(ctx context.Context, req Request) (*plan.Plan, *apply.Result, erro
 		return nil, nil, err
 	}
 	defer func() { c.locks.Unlock() }() // c.locks changes when Approve waits
+	if req.Migrate != nil {
+		return c.migrate(ctx, *req.Migrate)
+	}
+	if req.Arrived != "" {
+		c.adopt(req.Arrived)
+	}
+	return c.converge(ctx)
+}
+
+// converge plans and applies under the held locks, the plan made again
+// while the state moves under it.
+func (c *convergence) converge(ctx context.Context) (*plan.Plan, *apply.Result, error) {
+	req := c.req
 	began := time.Now()
 	for attempt := 1; ; attempt++ {
 		p, inputs, err := c.plan(ctx)

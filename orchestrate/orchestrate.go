@@ -93,6 +93,10 @@ type Service struct {
 	Instances map[string]Instance
 	// Booting: the daemon just started; orchestrate = "start" acts only now.
 	Booting bool
+	// Arrived: a resource of the service that migrates live runs here,
+	// and this node's engine did not start it (a live migration brought
+	// it), while the rest of the service is down here.
+	Arrived bool
 }
 
 // View is the cluster as this node sees it.
@@ -123,6 +127,10 @@ type Decision struct {
 	// Target is the node that should run the service (failover), for
 	// status ("placement").
 	Target string
+	// Planned: a stop that moves a healthy copy to Target (a switch, a
+	// giveback, a degraded link's yield), which a service whose container
+	// migrates live makes as a live migration.
+	Planned bool
 }
 
 // Decide returns what v.Self should do with s.
@@ -172,6 +180,9 @@ func Decide(v View, s Service) Decision {
 func decideRunning(v View, s Service, d Decision) Decision {
 	target := d.Target
 	if target == v.Self {
+		if s.Arrived && !slices.ContainsFunc(RunningNodes(v, s), func(n string) bool { return n != v.Self }) {
+			d.Action, d.Reason = Start, "migrated here live: the rest of the service starts"
+		}
 		return d
 	}
 	switch others := alsoRunning(v, s); {
@@ -186,9 +197,9 @@ func decideRunning(v View, s Service, d Decision) Decision {
 		// The target is back from a partition and may have fenced, or it
 		// is held down: the copy here stays until it can take over.
 	case v.Nodes[v.Self].Degraded && v.Quorum:
-		d.Action, d.Reason = Stop, "link degraded: yielding to "+target
+		d.Action, d.Reason, d.Planned = Stop, "link degraded: yielding to "+target, true
 	case s.Preferred != "" && target == s.Preferred:
-		d.Action, d.Reason = Stop, "relocating to "+target
+		d.Action, d.Reason, d.Planned = Stop, "relocating to "+target, true
 	}
 	return d
 }

@@ -273,3 +273,33 @@ func TestReturningTargetHeldDownLetsTheNextStart(t *testing.T) {
 		t.Fatalf("node2 did not start once node1's report said it is held down: %+v", d)
 	}
 }
+
+// A switch's stop is planned (a live migration, for a service whose
+// container migrates); the node a migration brought the container to
+// starts the rest once no other node runs the service, and not before.
+func TestLiveMigrationDecisions(t *testing.T) {
+	all := view("node1", true, alive("node1"), alive("node2"), alive("node3"))
+	s := ha("node1")
+	s.Preferred = "node2"
+	if d := Decide(all, s); d.Action != Stop || !d.Planned || d.Target != "node2" {
+		t.Errorf("switch to node2, on node1: %+v, want a planned stop", d)
+	}
+	if d := Decide(all, ha("node1", "node2")); d.Planned {
+		t.Errorf("a second copy's stop is no planned move: %+v", d)
+	}
+	at2 := view("node2", true, alive("node1"), alive("node2"), alive("node3"))
+	arrived := func(running ...string) Service {
+		s := ha(running...)
+		s.Preferred, s.Arrived = "node2", true
+		return s
+	}
+	if d := Decide(at2, arrived("node1", "node2")); d.Action != None {
+		t.Errorf("the container arrived while node1 still runs the service: %+v, want nothing yet", d)
+	}
+	if d := Decide(at2, arrived("node2")); d.Action != Start {
+		t.Errorf("the container arrived, node1 runs nothing: %+v, want a start of the rest", d)
+	}
+	if d := Decide(at2, ha("node2")); d.Action != None {
+		t.Errorf("running here, nothing arrived: %+v", d)
+	}
+}

@@ -16,7 +16,7 @@ import (
 
 // newNodeGroup groups what acts on the cluster's nodes rather than services.
 func newNodeGroup(e *cli.Env) *cobra.Command {
-	subs := []*cobra.Command{newNodeSSH(e), newBtrfsReceive(), newNodeKeys(e), newNodeUnpin(e), newNodeEvents(e)}
+	subs := []*cobra.Command{newNodeSSH(e), newBtrfsReceive(), newKvmRelay(), newNodeKeys(e), newNodeUnpin(e), newNodeEvents(e)}
 	return group("node", "Act on this node and between the cluster's nodes", append(subs, newNodeMaintenance(e)...)...)
 }
 

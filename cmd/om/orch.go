@@ -3,9 +3,11 @@ package main
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/omhcl/omhcl/cmd/internal/cli"
+	"github.com/omhcl/omhcl/engine"
 	"github.com/omhcl/omhcl/wire"
 	"github.com/spf13/cobra"
 )
@@ -23,7 +25,7 @@ var orchestrationShort = map[string]string{
 // requests to the daemon's orchestrator, which acts on every node.
 func newOrchestration(e *cli.Env, cf *configFlags, name string) *cobra.Command {
 	var to string
-	var force bool
+	var force, live bool
 	var wait time.Duration
 	cmd := &cobra.Command{
 		Use:     name + " SERVICE",
@@ -35,17 +37,38 @@ func newOrchestration(e *cli.Env, cf *configFlags, name string) *cobra.Command {
 			if err != nil {
 				return fmt.Errorf("%s needs the cluster daemon: %w", name, err)
 			}
+			if live {
+				if err := liveSwitchable(e, cf, args); err != nil {
+					return err
+				}
+			}
 			return request(cmd.Context(), e, cf, c, args, wire.ActionRequest{Action: name, To: to, Force: force}, wait)
 		},
 	}
 	switch name {
 	case "switch":
 		cmd.Flags().StringVar(&to, "to", "", "the node to move to (default: the next alive node)")
+		cmd.Flags().BoolVar(&live, "live", false, "migrate the running container live (its live_migrate = true makes every planned move live; --live refuses a service without it)")
 	case "takeover":
 		cmd.Flags().BoolVar(&force, "force", false, "on a node that lost the majority: vouch that the nodes it lost are down (their site is lost); they stop counting toward the quorum until seen alive again")
 	}
 	cmd.Flags().DurationVar(&wait, "wait", 60*time.Second, "how long to wait for the cluster to get there (0: do not wait)")
 	return cmd
+}
+
+// liveSwitchable checks the services of a switch --live have a container
+// that migrates live: without one, the switch would stop and start them.
+func liveSwitchable(e *cli.Env, cf *configFlags, selectors []string) error {
+	cfg, names, err := cf.services(e, selectors)
+	if err != nil {
+		return err
+	}
+	for _, svc := range names {
+		if engine.MigratableRID(cfg, e.NodeName(), svc) == "" {
+			return fmt.Errorf("%s: --live needs a container with live_migrate = true (container.kvm): without one, a switch stops the service here and starts it there", svc)
+		}
+	}
+	return nil
 }
 
 // request asks the orchestrator for an action on the services selectors
@@ -96,6 +119,9 @@ func waitPlacement(ctx context.Context, e *cli.Env, c *wire.Client, svc, action,
 			default:
 				done = len(s.Running) == 1 || (s.Topology == "flex" && len(s.Running) > 0)
 			}
+			if failed := migrationFailed(s, action, to); failed != "" {
+				return fmt.Errorf("%s: %s", svc, failed)
+			}
 			if done {
 				where := "nowhere"
 				if len(s.Running) > 0 {
@@ -110,4 +136,16 @@ func waitPlacement(ctx context.Context, e *cli.Env, c *wire.Client, svc, action,
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
+}
+
+// migrationFailed is the note of a live migration of a switch that failed:
+// the node running the service claimed it back, and it runs there still.
+func migrationFailed(s wire.MonService, action, to string) string {
+	if action != "switch" || s.Preferred == to || len(s.Running) != 1 || s.Running[0] != s.Preferred {
+		return ""
+	}
+	if in := s.Instances[s.Running[0]]; in != nil && strings.HasPrefix(in.Note, "migrate failed") {
+		return in.Note
+	}
+	return ""
 }

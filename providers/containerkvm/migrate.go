@@ -201,6 +201,14 @@ func serveRelay(ctx context.Context, ln net.Listener, to providers.MigrationTarg
 			defer remote.Close()
 			go func() { <-ctx.Done(); c.Close(); remote.Close() }()
 			join(c, remote)
+			// the destination's word on how its end went, when it has one
+			if e, ok := remote.(interface{ Err() error }); ok {
+				if err := e.Err(); err != nil {
+					mu.Lock()
+					first = cmp.Or(first, err)
+					mu.Unlock()
+				}
+			}
 		})
 	}
 }
