@@ -66,12 +66,23 @@ func dialIn(ctx context.Context, ns, network, addr string) (c net.Conn, err erro
 
 // Get fetches url from the client namespace, as a user on the network
 // would, within timeout, and returns the body of a 200 answer.
+//
+// The dial gets the timeout too: http.Transport goes on dialing after
+// the request's timeout (for a later request's sake), without a deadline
+// of its own, and a SYN nobody answers (an address whose guest is down
+// while its MAC stays in the client's neighbor cache: examples/lab-kvm)
+// keeps a connect() waiting for minutes, on an OS thread locked in the
+// client's namespace. The probes of a failover, one every 20 ms, piled up
+// hundreds of them, and Down found the lab tool itself in the client's
+// namespace (its main thread among them).
 func (r *Rig) Get(url string, timeout time.Duration) (string, error) {
 	client := &http.Client{
 		Timeout: timeout,
 		Transport: &http.Transport{
 			DisableKeepAlives: true,
 			DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+				ctx, cancel := context.WithTimeout(ctx, timeout)
+				defer cancel()
 				return dialIn(ctx, r.Client, network, addr)
 			},
 		},
