@@ -162,6 +162,9 @@ func (d *Daemon) convergeChanges(ctx context.Context, cfg *lang.Config, svc stri
 	if e == nil || s.Frozen || s.Intent == orchestrate.IntentStopped || !s.Instances[view.Self].Running || d.isDraining() {
 		return
 	}
+	if s.Arrived {
+		return // a migration coming in, or just come: the orchestrator starts the rest once the source is done
+	}
 	d.mu.Lock()
 	run := d.run(svc)
 	due := run.appliedGen != e.Gen && run.busy == ""

@@ -15,14 +15,14 @@ import (
 )
 
 // omBin is the om binary, built once: the tests type commands as a user
-// does, word order and flags included.
-var omBin string
+// does, word order and flags included; omplanBin is omplan's.
+var omBin, omplanBin string
 
 func TestMain(m *testing.M) {
 	binaries.Main(func(dir string) int {
-		omBin = filepath.Join(dir, "om")
+		omBin, omplanBin = filepath.Join(dir, "om"), filepath.Join(dir, "omplan")
 		return m.Run()
-	}, "github.com/omhcl/omhcl/cmd/om")
+	}, "github.com/omhcl/omhcl/cmd/om", "github.com/omhcl/omhcl/cmd/omplan")
 }
 
 // node is a configuration directory and a state directory for node demo1.

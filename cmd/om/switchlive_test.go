@@ -92,7 +92,18 @@ func TestSwitchLive(t *testing.T) {
 	}
 	before := guestUptime(t, cfg, "demo1")
 
+	// the switch planned, held by a freeze: omplan --cluster shows it
+	n1.must("lm", "freeze")
+	n1.must("lm", "switch", "--to", "demo2", "--live", "--wait", "0")
+	cmd := exec.Command(omplanBin, "--cluster")
+	cmd.Env = append(os.Environ(), "OMHCL_NODE=demo1", "OMHCL_STATE_DIR="+n1.state, "OMHCL_CONFIG="+n1.config, "NO_COLOR=1")
+	out, err := cmd.CombinedOutput()
+	t.Logf("omplan --cluster:\n%s", out)
+	if err != nil || !strings.Contains(string(out), "migrate --live --p2p --tunnelled lm.g <demo2>") || !strings.Contains(string(out), "arrives running, migrated live from demo1") {
+		t.Errorf("omplan --cluster does not show the live migration (%v)", err)
+	}
 	t0 := time.Now()
+	n1.must("lm", "thaw")
 	r := n1.om("lm", "switch", "--to", "demo2", "--live", "--wait", "90s")
 	took := time.Since(t0)
 	if r.code != 0 || !strings.Contains(r.out, "lm: switch done: running on demo2") {
@@ -102,7 +113,7 @@ func TestSwitchLive(t *testing.T) {
 		t.Error("the guest's address does not answer once the switch is done")
 	}
 	after := guestUptime(t, cfg, "demo2")
-	t.Logf("om lm switch --to demo2 --live: %s; guest uptime %.2f s before, %.2f s after", took.Round(10*time.Millisecond), before, after)
+	t.Logf("om lm thaw, the switch planned: running on demo2 after %s; guest uptime %.2f s before, %.2f s after", took.Round(10*time.Millisecond), before, after)
 	if after < before {
 		t.Errorf("the guest rebooted: uptime %.2f before, %.2f after", before, after)
 	}
@@ -129,15 +140,19 @@ func TestSwitchLive(t *testing.T) {
 	if r.code == 0 || !strings.Contains(r.err, "lm: migrate failed: ") || !strings.Contains(r.err, "demo1 refused it") {
 		t.Fatalf("switch --live to a node holding another domain of the name: %s", r)
 	}
-	v, err := c.Mon(ctx)
+	c2, err := wire.Connect(ctx, n2.state)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := c2.Mon(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, s := range v.Services {
 		if s.Name == "lm" {
-			t.Logf("after the refused switch: running on %v, preferred %s, demo2's note %q", s.Running, s.Preferred, s.Instances["demo2"].Note)
-			if len(s.Running) != 1 || s.Running[0] != "demo2" {
-				t.Errorf("running on %v after a refused migration, want demo2", s.Running)
+			t.Logf("after the refused switch, as demo2 sees it: running on %v, preferred %s", s.Running, s.Preferred)
+			if len(s.Running) != 1 || s.Running[0] != "demo2" || s.Preferred != "demo2" {
+				t.Errorf("running on %v, preferred %s, after a refused migration: want demo2, claimed back", s.Running, s.Preferred)
 			}
 		}
 	}

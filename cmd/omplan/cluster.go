@@ -28,8 +28,10 @@ func planCluster(ctx context.Context, e *cli.Env, cfg *lang.Config, f planFlags)
 		return err
 	}
 	targets := map[string]string{}
-	for _, s := range mon.Services {
+	services := map[string]*wire.MonService{}
+	for i, s := range mon.Services {
 		targets[s.Name] = s.Target
+		services[s.Name] = &mon.Services[i]
 	}
 	changes := false
 	for _, n := range mon.Nodes {
@@ -47,6 +49,9 @@ func planCluster(ctx context.Context, e *cli.Env, cfg *lang.Config, f planFlags)
 		}
 		if diags.HasErrors() {
 			return cli.ErrReported
+		}
+		for _, s := range services {
+			liveMoves(cfg, p, n.Name, s) // migrate.go
 		}
 		changes = changes || !p.Empty()
 		fmt.Fprintf(e.Out, "== node %s", n.Name)
