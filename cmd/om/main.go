@@ -98,6 +98,7 @@ Exit codes: 0 success, 1 error.`,
 		newAgent(e),
 		newNodeGroup(e),
 		newSync(e, &cf),
+		newImport(e), // OpenSVC INI configurations to HCL: import.go
 	)
 	for _, name := range []string{"switch", "takeover", "giveback", "freeze", "thaw", "clear"} {
 		root.AddCommand(newOrchestration(e, &cf, name))
