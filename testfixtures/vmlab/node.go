@@ -33,6 +33,15 @@ var libvirtDirs = []struct{ name, over string }{
 	{"log", "/var/log/libvirt"}, {"etc-qemu", "/etc/libvirt/qemu"},
 }
 
+// dropInherited unmounts, in the libvirtd's new mount namespace, what it
+// copied from the host's but /, /proc, /sys and /dev: the host's root is
+// private here (no systemd made it shared), so a filesystem a test had
+// mounted when the libvirtd started stayed mounted in its copy after the
+// test unmounted it, and its loop device stayed busy ("still attached
+// after losetup -d", make test, 2026-12-06); a network namespace's
+// mount there would keep the namespace alive.
+const dropInherited = `findmnt -rn -o TARGET | sort -r | while read -r m; do case $m in /|/proc|/proc/*|/sys|/sys/*|/dev|/dev/*) ;; *) umount -l "$m" 2>/dev/null || true ;; esac; done`
+
 // StartLibvirtd starts node's libvirtd in the network namespace netns,
 // its state under dir (made if missing; a world-searchable path: qemu
 // runs as libvirt-qemu), with host UUID number n, and waits until it
@@ -54,8 +63,8 @@ func StartLibvirtd(node, netns, dir string, n int) (*Libvirtd, error) {
 	if err := os.WriteFile(conf, []byte(text), 0o644); err != nil {
 		return nil, err
 	}
-	script := fmt.Sprintf("set -e; hostname %s; %s; cd /; virtlogd -d -p /run/libvirt/virtlogd.pid; exec libvirtd -f %s -p %s",
-		node, strings.Join(binds, "; "), conf, filepath.Join(dir, "run", "libvirtd.pid"))
+	script := fmt.Sprintf("set -e; hostname %s; %s; %s; cd /; virtlogd -d -p /run/libvirt/virtlogd.pid; exec libvirtd -f %s -p %s",
+		node, dropInherited, strings.Join(binds, "; "), conf, filepath.Join(dir, "run", "libvirtd.pid"))
 	log, err := os.Create(filepath.Join(dir, "libvirtd.log"))
 	if err != nil {
 		return nil, err

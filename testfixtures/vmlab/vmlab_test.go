@@ -324,3 +324,42 @@ func TestNodeLibvirtdRunsAGuestInItsNamespace(t *testing.T) {
 		t.Error("the node's guest shows in the host's libvirtd")
 	}
 }
+
+// TestNodeLibvirtdPinsNoMount: a filesystem mounted when a node's
+// libvirtd starts is released when the host unmounts it (its loop
+// device detached), not kept by the libvirtd's mount namespace.
+func TestNodeLibvirtdPinsNoMount(t *testing.T) {
+	RequireLibvirt(t)
+	dir := t.TempDir()
+	img, mnt := filepath.Join(dir, "fs.img"), filepath.Join(dir, "mnt")
+	for _, argv := range [][]string{{"truncate", "-s", "16M", img}, {"mkfs.ext4", "-q", "-F", img}, {"mkdir", mnt}, {"mount", "-o", "loop", img, mnt}} {
+		if out, err := exec.Command(argv[0], argv[1:]...).CombinedOutput(); err != nil {
+			t.Fatalf("%v: %v: %s", argv, err, out)
+		}
+	}
+	mounted := true
+	t.Cleanup(func() {
+		if mounted {
+			exec.Command("umount", mnt).Run()
+		}
+	})
+	ns := fmt.Sprintf("omvm-pin-%d", os.Getpid())
+	if out, err := exec.Command("ip", "netns", "add", ns).CombinedOutput(); err != nil {
+		t.Fatalf("ip netns add: %v: %s", err, out)
+	}
+	t.Cleanup(func() { exec.Command("ip", "netns", "del", ns).Run() })
+	NodeLibvirtd(t, "vmpin", ns, 2)
+	if out, err := exec.Command("umount", mnt).CombinedOutput(); err != nil {
+		t.Fatalf("umount: %v: %s", err, out)
+	}
+	mounted = false
+	for end := time.Now().Add(5 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		out, _ := exec.Command("losetup", "-j", img).Output()
+		if len(strings.TrimSpace(string(out))) == 0 {
+			return
+		}
+		if time.Now().After(end) {
+			t.Fatalf("5 s after umount, the loop device is still attached (pinned by the node's libvirtd?): %s", out)
+		}
+	}
+}
