@@ -90,7 +90,13 @@ func (d *driver) Migrate(ctx context.Context, log *providers.Log, to providers.M
 	if !s.running() {
 		return d.fail("migrate", fmt.Errorf("it does not run here (%s)", joinMessages(statusOf(s))))
 	}
-	dir, err := os.MkdirTemp("", "omhcl-migrate-")
+	// the source's libvirtd must see it: /run (root's), not a /tmp that
+	// a unit of libvirtd's may hold private
+	base := ""
+	if fi, err := os.Stat("/run"); err == nil && fi.IsDir() {
+		base = "/run"
+	}
+	dir, err := os.MkdirTemp(base, "omhcl-migrate-")
 	if err != nil {
 		return d.fail("migrate", err)
 	}
@@ -471,6 +477,15 @@ func (f *filter) check(p []byte) ([]byte, error) {
 	}
 	body := p[headerLen:]
 	switch h.proc {
+	case procConnectOpen:
+		r := &xdrReader{b: body}
+		name := ""
+		if r.u32() != 0 { // XDR's optional: libvirtd takes any non-zero word as present
+			name = string(r.opaque())
+		}
+		if r.u32(); r.err != nil || name != "qemu:///system" {
+			return nil, fmt.Errorf("a connection to %q: only qemu:///system", name)
+		}
 	case procPrepareTunnel3Params:
 		if f.prepared {
 			return nil, errors.New("a second prepare on one connection")
@@ -594,8 +609,15 @@ func (f *filter) checkFlags(flags uint32) error {
 	if flags&uint32(libvirt.MigrateTunnelled) == 0 {
 		return errors.New("a migration that is not tunnelled")
 	}
+	if extra := flags &^ uint32(migrationFlags); extra != 0 {
+		return fmt.Errorf("migration flags %#x: only live, peer-to-peer, tunnelled, change protection and auto-converge (no disk copy, no offline or post-copy migration)", extra)
+	}
 	return nil
 }
+
+// migrationFlags are the flags a migration into this node may carry: the
+// driver's own, and what libvirt adds to a peer-to-peer one.
+const migrationFlags = migrateFlags | libvirt.MigrateChangeProtection | libvirt.MigrateAutoConverge | libvirt.MigrateAbortOnError
 
 // errorReply is a reply to call h carrying a libvirt error (remote_error):
 // the source's libvirtd reports msg as the migration's failure.

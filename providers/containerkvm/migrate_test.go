@@ -265,3 +265,76 @@ func other(t *testing.T, d *driver) *driver {
 	t.Cleanup(func() { removeDomain(d.endpoint(), "tmig2.vm") })
 	return o.(*driver)
 }
+
+// rpc is a packet of a call to procedure proc of program prog, with body.
+func rpc(prog uint32, proc int32, typ int32, serial uint32, body []byte) []byte {
+	w := &xdrWriter{}
+	for _, v := range []uint32{0, prog, 1, uint32(proc), uint32(typ), serial, 0} {
+		w.u32(v)
+	}
+	w.b = append(w.b, body...)
+	return packet(w.b[:headerLen], w.b[headerLen:])
+}
+
+func prepareBody(flags uint32, params ...typedParam) []byte {
+	w := &xdrWriter{}
+	w.params(params)
+	w.opaque(nil)
+	w.u32(flags)
+	return w.b
+}
+
+// The receiving end's filter, packet by packet: what a member may send
+// and what it may not, however it words it.
+func TestRelayFilter(t *testing.T) {
+	const name, uuid = "svc.vm", "d8d689b9-ebfa-5736-bf77-02d7d9a132d6"
+	own := "<domain type='qemu'><name>" + name + "</name><uuid>" + uuid + "</uuid></domain>"
+	xmlOf := func(n, u string) typedParam {
+		return typedParam{field: paramDestXML, typ: paramString, str: "<domain type='qemu'><name>" + n + "</name><uuid>" + u + "</uuid></domain>"}
+	}
+	flags := uint32(migrateFlags | libvirt.MigrateChangeProtection)
+	open := func(uri string) []byte {
+		w := &xdrWriter{}
+		w.u32(1)
+		w.str(uri)
+		w.u32(0)
+		return w.b
+	}
+	for _, c := range []struct {
+		name string
+		pkts [][]byte
+		want string // "" accepted
+	}{
+		{"a migration", [][]byte{rpc(remoteProgram, procConnectOpen, msgCall, 1, open("qemu:///system")), rpc(remoteProgram, procPrepareTunnel3Params, msgCall, 2, prepareBody(flags, xmlOf(name, uuid))), rpc(remoteProgram, procPrepareTunnel3Params, msgStream, 2, []byte("RAM")), rpc(keepaliveProgram, 1, msgCall, 0, nil)}, ""},
+		{"another driver", [][]byte{rpc(remoteProgram, procConnectOpen, msgCall, 1, open("lxc:///system"))}, `a connection to "lxc:///system"`},
+		{"qemu-monitor-command", [][]byte{rpc(0x20008087, 1, msgCall, 1, nil)}, "program 0x20008087"},
+		{"define a domain", [][]byte{rpc(remoteProgram, 11, msgCall, 1, nil)}, "procedure 11"},
+		{"a stream before the prepare", [][]byte{rpc(remoteProgram, procPrepareTunnel3Params, msgStream, 2, []byte("RAM"))}, "only the migration's own stream"},
+		{"another domain", [][]byte{rpc(remoteProgram, procPrepareTunnel3Params, msgCall, 2, prepareBody(flags, xmlOf("svc.other", uuid)))}, "this node receives svc.vm"},
+		{"another UUID", [][]byte{rpc(remoteProgram, procPrepareTunnel3Params, msgCall, 2, prepareBody(flags, xmlOf(name, "00000000-0000-4000-8000-000000000001")))}, "this node receives svc.vm"},
+		{"renamed on arrival", [][]byte{rpc(remoteProgram, procPrepareTunnel3Params, msgCall, 2, prepareBody(flags, xmlOf(name, uuid), typedParam{field: paramDestName, typ: paramString, str: "x"}))}, `naming the domain "x"`},
+		{"a persistent definition", [][]byte{rpc(remoteProgram, procPrepareTunnel3Params, msgCall, 2, prepareBody(flags, xmlOf(name, uuid), typedParam{field: paramPersistXML, typ: paramString, str: "<domain/>"}))}, "keeps its own"},
+		{"persist dest", [][]byte{rpc(remoteProgram, procPrepareTunnel3Params, msgCall, 2, prepareBody(flags|uint32(libvirt.MigratePersistDest), xmlOf(name, uuid)))}, "VIR_MIGRATE_PERSIST_DEST"},
+		{"a disk copy", [][]byte{rpc(remoteProgram, procPrepareTunnel3Params, msgCall, 2, prepareBody(flags|uint32(libvirt.MigrateNonSharedDisk), xmlOf(name, uuid)))}, "migration flags 0x40"},
+		{"not tunnelled", [][]byte{rpc(remoteProgram, procPrepareTunnel3Params, msgCall, 2, prepareBody(uint32(libvirt.MigrateLive|libvirt.MigratePeer2peer), xmlOf(name, uuid)))}, "not tunnelled"},
+		{"no definition", [][]byte{rpc(remoteProgram, procPrepareTunnel3Params, msgCall, 2, prepareBody(flags))}, "without the domain's definition"},
+	} {
+		f := &filter{name: name, uuid: uuid, xml: own}
+		var err error
+		for _, p := range c.pkts {
+			var fwd []byte
+			if fwd, err = f.check(p); err != nil {
+				break
+			}
+			if header(p).proc == procPrepareTunnel3Params && header(p).typ == msgCall && !strings.Contains(string(fwd), own) {
+				t.Errorf("%s: the prepare forwarded does not carry this node's definition", c.name)
+			}
+		}
+		switch {
+		case c.want == "" && err != nil:
+			t.Errorf("%s: refused: %v", c.name, err)
+		case c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)):
+			t.Errorf("%s: %v, want a refusal saying %q", c.name, err, c.want)
+		}
+	}
+}
