@@ -8,37 +8,42 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/digitalocean/go-libvirt"
 	"github.com/omhcl/omhcl/providers"
 	"github.com/omhcl/omhcl/testfixtures/executortest"
+	"github.com/omhcl/omhcl/testfixtures/netlab"
 	"github.com/omhcl/omhcl/testfixtures/vmlab"
 	"github.com/zclconf/go-cty/cty"
 )
 
 // guestDriver returns the driver of a test guest booted from vmlab's
-// image under TCG, named apart per test; the domain is destroyed and
-// undefined at cleanup.
+// image under TCG by a libvirtd of the test's own (below).
 func guestDriver(t *testing.T, attrs map[string]cty.Value) *driver {
 	t.Helper()
-	d := newGuestDriver(t, attrs)
-	sweepStale(d.endpoint())
-	t.Cleanup(func() { removeDomain(d.endpoint(), d.name()) })
-	removeDomain(d.endpoint(), d.name())
-	return d
+	vmlab.RequireLibvirt(t)
+	ns := netlab.NewNS(t, "kvmt")
+	l := vmlab.NodeLibvirtd(t, "kvmtest", ns.Name, 9)
+	with := map[string]cty.Value{"uri": cty.StringVal(l.URI)}
+	for k, v := range attrs {
+		with[k] = v
+	}
+	return newGuestDriver(t, with)
 }
 
-// newGuestDriver is guestDriver without the removals: another driver
-// of the same domain.
+// newGuestDriver is the driver of the test guest with attrs. Its
+// libvirtd is a lab node's (vmlab.NodeLibvirtd), never the host's: the
+// host's root mount is private on these machines, so a qemu the host's
+// libvirtd starts keeps, in its mount namespace, every filesystem the
+// tests beside it have mounted then, and their loop devices stay busy
+// after they unmount them.
 func newGuestDriver(t *testing.T, attrs map[string]cty.Value) *driver {
 	t.Helper()
-	vmlab.RequireLibvirt(t)
 	img := vmlab.Guest(t, vmlab.GuestOptions{})
 	base := map[string]cty.Value{
-		"name":          cty.StringVal(fmt.Sprintf("omhcl-test-%d-%s", os.Getpid(), strings.ToLower(t.Name()))),
+		"name":          cty.StringVal(strings.ToLower(t.Name())),
 		"kernel":        cty.StringVal(img.Kernel),
 		"initrd":        cty.StringVal(img.Initrd),
 		"cmdline":       cty.StringVal(vmlab.Cmdline("vm1", "", "")),
@@ -50,42 +55,13 @@ func newGuestDriver(t *testing.T, attrs map[string]cty.Value) *driver {
 		base[k] = v
 	}
 	r := resource(base)
-	r.Service = testService // the domain UUID comes from it: one per test process
+	r.Service = "tkvm"
 	r.Name = "vm"
 	d0, err := New(r)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return d0.(*driver)
-}
-
-// testService is the service of the test guests: their UUIDs derive
-// from it, and test processes run side by side (go test ./...).
-var testService = fmt.Sprintf("tkvm%d", os.Getpid())
-
-var sweepOnce sync.Once
-
-// sweepStale removes the test domains of test processes gone (killed
-// before their cleanup): they hold names and memory.
-func sweepStale(e endpoint) {
-	sweepOnce.Do(func() {
-		names, _ := call(context.Background(), e, func(l *libvirt.Libvirt) ([]string, error) {
-			doms, _, err := l.ConnectListAllDomains(1, 0)
-			var out []string
-			for _, d := range doms {
-				out = append(out, d.Name)
-			}
-			return out, err
-		})
-		for _, n := range names {
-			var pid int
-			if _, err := fmt.Sscanf(n, "omhcl-test-%d-", &pid); err == nil && pid > 0 {
-				if _, err := os.Stat(fmt.Sprintf("/proc/%d", pid)); os.IsNotExist(err) {
-					removeDomain(e, n)
-				}
-			}
-		}
-	})
 }
 
 // removeDomain destroys and undefines name, whatever state it is in.
@@ -129,7 +105,7 @@ func TestGuestLifecycle(t *testing.T) {
 		t.Fatalf("status after start: %+v", st)
 	}
 	exp := d.Exposed(ctx)
-	if exp["domain_uuid"].AsString() != domainUUID(testService, "container#vm") || !exp["pid"].IsKnown() {
+	if exp["domain_uuid"].AsString() != domainUUID("tkvm", "container#vm") || !exp["pid"].IsKnown() {
 		t.Errorf("exposed %v", exp)
 	}
 	if out, code := exec(t, d, "hostname"); strings.TrimSpace(out) != "vm1" || code != 0 {
@@ -222,7 +198,7 @@ func TestDriftAndForeignDomains(t *testing.T) {
 	if got := d.Drift(ctx); len(got) != 0 {
 		t.Fatalf("drift right after define: %v", got)
 	}
-	other := newGuestDriver(t, map[string]cty.Value{"name": cty.StringVal(d.name()), "memory": cty.StringVal("320M")})
+	other := newGuestDriver(t, map[string]cty.Value{"uri": cty.StringVal(d.endpoint().uri), "name": cty.StringVal(d.name()), "memory": cty.StringVal("320M")})
 	if got := other.Drift(ctx); !slices.Equal(got, []string{"memory"}) {
 		t.Errorf("drift of the domain with another memory: %v, want [memory]", got)
 	}
