@@ -207,15 +207,23 @@ func consoleHas(path, line string) bool {
 	return false
 }
 
-// TestGuestBootsUnderLibvirt boots the guest as a transient domain of the
-// host's libvirtd (virsh create), as root, with its files where Guest
-// leaves them, and pings its agent through libvirt, then shuts it down
-// through the agent (virsh shutdown's default).
+// TestGuestBootsUnderLibvirt boots the guest as a transient domain of a
+// libvirtd (virsh create), as root, with its files where Guest leaves
+// them, and pings its agent through libvirt, then shuts it down through
+// the agent (virsh shutdown's default). The libvirtd is a node's
+// (NodeLibvirtd): a qemu of the host's would keep the filesystems the
+// tests beside it have mounted (TestNodeLibvirtdPinsNoMount).
 func TestGuestBootsUnderLibvirt(t *testing.T) {
 	RequireLibvirt(t)
 	if _, err := exec.LookPath("virsh"); err != nil {
 		t.Skip("no virsh (Debian's libvirt-clients)")
 	}
+	ns := fmt.Sprintf("omvm-boot-%d", os.Getpid())
+	if out, err := exec.Command("ip", "netns", "add", ns).CombinedOutput(); err != nil {
+		t.Fatalf("ip netns add: %v: %s", err, out)
+	}
+	t.Cleanup(func() { exec.Command("ip", "netns", "del", ns).Run() })
+	l := NodeLibvirtd(t, "vmboot", ns, 3)
 	img := Guest(t, GuestOptions{})
 	name := fmt.Sprintf("vmlab-test-%d", os.Getpid())
 	xml := domainXML(name, img, Cmdline(name, "", ""))
@@ -224,7 +232,7 @@ func TestGuestBootsUnderLibvirt(t *testing.T) {
 		t.Fatal(err)
 	}
 	virsh := func(args ...string) (string, error) {
-		out, err := exec.Command("virsh", append([]string{"-c", "qemu:///system"}, args...)...).CombinedOutput()
+		out, err := exec.Command("virsh", append([]string{"-c", l.URI}, args...)...).CombinedOutput()
 		return string(out), err
 	}
 	start := time.Now()
