@@ -339,7 +339,9 @@ func (c *conv) resource(s *section) {
 			c.printf("    # %s\n", clean(e.comment))
 			continue
 		case e.key == "type" && e.scope == "" && e.line == typeLine:
-			c.printf("    type = %s\n", quote(typ))
+			if assumed == "" { // else written above, and noted
+				c.printf("    type = %s\n", quote(typ))
+			}
 			continue
 		case e.key == "type":
 			c.noteEntry(e, "the type selects the driver: it cannot be scoped nor repeated")

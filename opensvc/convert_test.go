@@ -4,11 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
@@ -378,6 +381,16 @@ func FuzzConvert(f *testing.F) {
 	}
 	f.Add([]byte("[DEFAULT]\nnodes = a\n[app#1]\nstart = {fs#x.mnt} '\n  more\n[ip#0]\nipname@nodes = {nodename}\n"))
 	f.Fuzz(func(t *testing.T, src []byte) {
+		done := make(chan struct{})
+		defer close(done)
+		go func() { // a hang is a failing input, with every goroutine's stack
+			select {
+			case <-done:
+			case <-time.After(10 * time.Second):
+				debug.SetTraceback("all")
+				panic(fmt.Sprintf("input ran for more than 10s: %q", src))
+			}
+		}()
 		res := Convert("fuzz.conf", src, Options{})
 		if _, diags := hclsyntax.ParseConfig(res.HCL, "fuzz.hcl", hcl.InitialPos); diags.HasErrors() {
 			t.Fatalf("%q converts to HCL with syntax errors:\n%s\n%s", src, res.HCL, diags.Error())
