@@ -179,26 +179,23 @@ func (d *Daemon) migrateInto(node string, argv []string) ([]string, error) {
 	return mig.ReceiveCommand(ctx, providers.NewLog(prefixWriter{d, name}), []string{self, "--state-dir", d.store.Root})
 }
 
-// arrived says whether a resource of svc that migrates live runs here
-// without this node's engine having started it (no settings recorded),
-// while another of the service's resources is down here: a live
-// migration brought it, and the rest of the service is to start.
+// arrived says whether the resource of svc that migrates live runs here
+// without this node's engine having started it (no settings recorded): a
+// live migration brought it (or is bringing it), and the rest of the
+// service is to start once the source is done.
 func (d *Daemon) arrived(cfg *lang.Config, svc string) bool {
 	d.mu.Lock()
 	li := d.lives[svc]
 	d.mu.Unlock()
-	if li == nil {
+	if li == nil || !slices.ContainsFunc(li.Resources, unrecordedContainer) {
 		return false
 	}
-	var in, down bool
-	for _, r := range li.Resources {
-		switch {
-		case r.Skipped != "" || r.Standby:
-		case r.Kind == "container" && r.Applied == nil && (r.Status == providers.Up || r.Status == providers.Warn):
-			in = true
-		case r.Status == providers.Down:
-			down = true
-		}
-	}
-	return in && down && engine.MigratableRID(cfg, d.opts.Node, svc) != ""
+	rid := engine.MigratableRID(cfg, d.opts.Node, svc)
+	return rid != "" && slices.ContainsFunc(li.Resources, func(r *plan.LiveResource) bool { return r.RID == rid && unrecordedContainer(r) })
+}
+
+// unrecordedContainer is a container up (or paused, a migration coming
+// in) that this node's engine did not start.
+func unrecordedContainer(r *plan.LiveResource) bool {
+	return r.Kind == "container" && r.Skipped == "" && r.Applied == nil && (r.Status == providers.Up || r.Status == providers.Warn)
 }

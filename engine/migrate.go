@@ -42,7 +42,9 @@ func (c *convergence) migrate(ctx context.Context, m Migration) (*plan.Plan, *ap
 	var others []string
 	for _, r := range inst.Resources {
 		if r.RID() != m.RID {
-			others = append(others, r.RID())
+			if !r.Common.Encap { // the levels inside move with the guest
+				others = append(others, r.RID())
+			}
 			continue
 		}
 		drv, err := plan.NewDriver(r)
