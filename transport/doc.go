@@ -1,7 +1,8 @@
 // Package transport is every byte between two nodes beside serf's
 // gossip: the peer API (reports, configurations, the live state a
 // member asks for) and the data channel (the syncs: rsync and btrfs send
-// streams). Both travel in SSH (golang.org/x/crypto/ssh), on the peer
+// streams; live migrations: a libvirtd-to-libvirtd connection, which the
+// receiving node relays to its libvirtd, filtered, providers/containerkvm). Both travel in SSH (golang.org/x/crypto/ssh), on the peer
 // port, and nothing else is served there.
 //
 // Why SSH rather than TLS 1.3: the data channel already was SSH, because
