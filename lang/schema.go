@@ -54,3 +54,7 @@ func AttributeNames(kind, typ string) []string {
 	}
 	return out
 }
+
+// IsDuration says whether an attribute of that name is checked as a
+// duration ("5s", "1m30s"): the naming convention of timeouts and delays.
+func IsDuration(name string) bool { return isDurationName(name) }

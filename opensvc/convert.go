@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/hashicorp/hcl/v2/hclwrite"
 	"github.com/omhcl/omhcl/internal/names"
@@ -406,11 +407,55 @@ func (c *conv) resourceKey(kind, typ string, e entry) ([]string, string) {
 		}
 		return nil, fmt.Sprintf("%s.%s has no attribute %s in omhcl (docs/migrating-from-opensvc.md lists them)", kind, typ, e.key)
 	}
+	if t == cty.String && (lang.IsDuration(e.key) || e.key == "interval") {
+		if d, ok := duration(e.value); ok {
+			return []string{fmt.Sprintf("%s = %q", e.key, d)}, ""
+		}
+	}
 	expr, problem := c.value(e, kind, e.key, t)
 	if expr == "" {
 		return nil, problem
 	}
 	return []string{e.key + " = " + expr}, problem
+}
+
+// openSVCDuration is OpenSVC's duration: a number of seconds, or numbers
+// with units, days and weeks included (1d, 1m30s).
+var openSVCDuration = regexp.MustCompile(`^(?:([0-9]+)(ms|s|m|h|d|w)?)+$`)
+
+var durationPart = regexp.MustCompile(`([0-9]+)(ms|s|m|h|d|w)?`)
+
+// duration converts an OpenSVC duration to the form omhcl reads ("60" is
+// "60s", "1d" is "24h"); false when v is none.
+func duration(v string) (string, bool) {
+	v = strings.TrimSpace(v)
+	if !openSVCDuration.MatchString(v) {
+		return "", false
+	}
+	if _, err := time.ParseDuration(v); err == nil {
+		return v, true // as written
+	}
+	if strings.Trim(v, "0123456789") == "" {
+		return v + "s", true
+	}
+	unit := map[string]time.Duration{"ms": time.Millisecond, "": time.Second, "s": time.Second, "m": time.Minute,
+		"h": time.Hour, "d": 24 * time.Hour, "w": 7 * 24 * time.Hour}
+	var d time.Duration
+	for _, m := range durationPart.FindAllStringSubmatch(v, -1) {
+		n, err := strconv.ParseInt(m[1], 10, 32)
+		if err != nil {
+			return "", false
+		}
+		d += time.Duration(n) * unit[m[2]]
+	}
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s, true
 }
 
 // alwaysOn maps always_on to standby, on the node sets it names.

@@ -314,6 +314,13 @@ restart = 3
 always_on = drpnodes
 hostname@n1 = web-{name}
 
+[app#run]
+start = /bin/run
+start_timeout = 60
+stop_timeout = 1m30s
+check_timeout = 2d1h
+restart_delay = 500ms
+
 [disk#data]
 type = loop
 file = /srv/{namespace}/{name}.img
@@ -339,6 +346,7 @@ mkfs_opt = -L data
 		`rm       = true`, `restart  = 3`, "on \"@drpnodes\" {\n      standby = true",
 		"on \"n1\" {\n      hostname = \"web-${service.name}\"",
 		`file = "/srv/root/${service.name}.img"`,
+		`start_timeout = "60s"`, `stop_timeout = "1m30s"`, `check_timeout = "49h"`, `restart_delay = "500ms"`,
 		`dev      = disk.data.exposed_devs[0]`, `mkfs_opt = ["-L", "data", "-m", "1"]`,
 	} {
 		if !strings.Contains(hclText, squeeze(want)) {
