@@ -111,11 +111,14 @@ starve-trial: build
 	$(BIN)/omlab -root /var/tmp/omstarve-trial starve-trial
 
 # Coverage-guided fuzzing of parse+evaluate, of whole files then of single
-# expressions in a service; FUZZTIME=10m for a longer run of each.
+# expressions in a service, of om import's conversion and of the command
+# line splitter; FUZZTIME=10m for a longer run of each.
 FUZZTIME ?= 60s
 fuzz:
 	$(GO) test ./lang -run '^$$' -fuzz '^FuzzLoadEvaluate$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s
 	$(GO) test ./lang -run '^$$' -fuzz '^FuzzExpression$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s
+	$(GO) test ./opensvc -run '^$$' -fuzz '^FuzzConvert$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s
+	$(GO) test ./internal/shellwords -run '^$$' -fuzz '^FuzzSplitJoin$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s
 
 clean:
 	rm -rf $(BIN) dist
