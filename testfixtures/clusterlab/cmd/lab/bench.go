@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -28,6 +29,10 @@ type profileRun struct {
 	// KVM: the service runs in a virtual machine, each node running its
 	// own libvirtd (examples/lab-kvm).
 	KVM bool
+	// Boots: per trial of a KVM run, how long the guest took on the new
+	// node from its start to its agent's answer (the node's daemon log);
+	// 0 when the log did not say.
+	Boots []time.Duration
 }
 
 // label names the run in tables: the profile, and the app's kind.
@@ -126,8 +131,13 @@ func benchProfile(bin string, src []byte, run profileRun) profileRun {
 			return run
 		}
 		run.Trials = append(run.Trials, f)
-		fmt.Printf("   %2d: %s died, web answering from %s after %s (address moved after %s)\n",
-			i, f.From, f.To, ms(f.Served), ms(f.Moved))
+		boot := ""
+		if run.KVM {
+			b := run.Boots[len(run.Boots)-1]
+			boot = fmt.Sprintf(", the guest booted in %s", ms(b))
+		}
+		fmt.Printf("   %2d: %s died, web answering from %s after %s (address moved after %s%s)\n",
+			i, f.From, f.To, ms(f.Served), ms(f.Moved), boot)
 	}
 	return run
 }
@@ -160,6 +170,9 @@ func benchTrial(bin string, src []byte, profile string, idle time.Duration, run 
 		return f, withLogs(err)
 	}
 	w.Stop()
+	if run.KVM {
+		run.Boots = append(run.Boots, guestBoot(r, f.To))
+	}
 	if doubles, n := w.Doubles(); n > 0 {
 		run.Doubles += n
 		fmt.Printf("   the address was on two nodes at once, first at %s:\n%s", doubles[0], w.Report())
@@ -199,3 +212,29 @@ func daemonLogs(r *clusterlab.Rig) string {
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.2fs", d.Seconds()) }
+
+// guestBoot reads, in node's daemon log, how long the last start of the
+// guest waited for its agent: container.kvm logs "NAME's guest agent
+// answered 3.0s after start". 0 when the log does not say.
+func guestBoot(r *clusterlab.Rig, node string) time.Duration {
+	n, err := r.Node(node)
+	if err != nil {
+		return 0
+	}
+	b, err := os.ReadFile(n.Log)
+	if err != nil {
+		return 0
+	}
+	const marker = "guest agent answered "
+	text := string(b)
+	i := strings.LastIndex(text, marker)
+	if i < 0 {
+		return 0
+	}
+	word, _, _ := strings.Cut(text[i+len(marker):], " ")
+	d, err := time.ParseDuration(word)
+	if err != nil {
+		return 0
+	}
+	return d
+}

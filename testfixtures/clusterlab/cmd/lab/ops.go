@@ -145,6 +145,9 @@ func cmdStatus(g *globals, args []string) error {
 		return err
 	}
 	fmt.Printf("service address %s on: %s\n", clusterlab.ServiceAddr, orNone(holders))
+	if r.VMs {
+		fmt.Printf("guest %s (its qemu) on: %s\n", clusterlab.GuestDomain, orNone(r.GuestNodes()))
+	}
 	if body, err := r.Get(clusterlab.ServiceURL, time.Second); err != nil {
 		fmt.Printf("client: %s does not answer: %v\n", clusterlab.ServiceURL, err)
 	} else {
@@ -209,6 +212,10 @@ func cmdFailover(g *globals, args []string) error {
 	}
 	fmt.Printf("killed %s: address on %s after %s, web answering from %s after %s\n",
 		f.From, f.To, f.Moved.Round(time.Millisecond), f.To, f.Served.Round(time.Millisecond))
+	if r.VMs {
+		fmt.Printf("the guest's qemu started on %s after %s; it booted in %s (from its start to its agent's answer)\n",
+			f.To, f.Moved.Round(time.Millisecond), guestBoot(r, f.To))
+	}
 	fmt.Printf("bring it back: scripts/lab.sh boot %s\n", f.From)
 	return nil
 }
