@@ -344,26 +344,42 @@ func Relay(ctx context.Context, uri, name, uuid string, in io.Reader, out io.Wri
 			}
 		}
 	}()
-	br := bufio.NewReaderSize(in, 64<<10)
-	var refused error
-	for {
-		if refused != nil {
-			// what is left is the source closing: a little time for it
-			if rc, ok := in.(interface{ SetReadDeadline(time.Time) error }); ok {
-				rc.SetReadDeadline(time.Now().Add(refusedLinger))
+	type read struct {
+		pkt []byte
+		err error
+	}
+	reads := make(chan read)
+	go func() {
+		br := bufio.NewReaderSize(in, 64<<10)
+		for {
+			pkt, err := readPacket(br)
+			reads <- read{pkt, err}
+			if err != nil {
+				return
 			}
 		}
-		pkt, err := readPacket(br)
-		if err == io.EOF || (err != nil && refused != nil) {
-			conn.(*net.UnixConn).CloseWrite()
-			if err := <-back; refused == nil {
-				return err
-			}
+	}()
+	var refused error
+	var linger <-chan time.Time // once refused: the time the source has to close
+	for {
+		var r read
+		select {
+		case r = <-reads:
+		case <-linger:
 			return fmt.Errorf("refused: %w", refused)
 		}
-		if err != nil {
+		if r.err != nil {
+			conn.(*net.UnixConn).CloseWrite()
+			err := <-back
+			switch {
+			case refused != nil:
+				return fmt.Errorf("refused: %w", refused)
+			case r.err != io.EOF:
+				return r.err
+			}
 			return err
 		}
+		pkt := r.pkt
 		fwd, err := f.check(pkt)
 		if refused != nil && err == nil && header(pkt).proc != procConnectClose && header(pkt).prog != keepaliveProgram {
 			err = refused // once refused, the connection only closes
@@ -372,7 +388,9 @@ func Relay(ctx context.Context, uri, name, uuid string, in io.Reader, out io.Wri
 			// the call gets an error reply, which the source's libvirtd
 			// reports as the migration's failure; the connection stays
 			// until the source closes it, the rest refused alike
-			refused = cmp.Or(refused, err)
+			if refused == nil {
+				refused, linger = err, time.After(refusedLinger)
+			}
 			if h := header(pkt); h.typ == msgCall {
 				wmu.Lock()
 				_, werr := out.Write(errorReply(h, "the receiving node refused it: "+refused.Error()))
