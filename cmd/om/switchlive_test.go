@@ -233,7 +233,7 @@ func guestUptime(t *testing.T, cfg *lang.Config, node string) float64 {
 		t.Fatal(err)
 	}
 	out, _, code, err := drv.(providers.Executor).Exec(context.Background(), []string{"cat", "/proc/uptime"})
-	f, perr := strconv.ParseFloat(strings.Fields(string(out)+" x")[0], 64)
+	f, perr := strconv.ParseFloat(strings.Fields(string(out) + " x")[0], 64)
 	if err != nil || code != 0 || perr != nil {
 		t.Fatalf("uptime in the guest on %s: %q exit %d: %v", node, out, code, err)
 	}
