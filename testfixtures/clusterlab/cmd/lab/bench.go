@@ -166,13 +166,14 @@ func benchTrial(bin string, src []byte, profile string, idle time.Duration, run 
 			return f, withLogs(err)
 		}
 	}
+	before := bootCounts(r)
 	if f, err = r.MeasureFailover(w, clusterlab.ServiceURL, waitLong); err != nil {
 		return f, withLogs(err)
 	}
-	w.Stop()
 	if run.KVM {
-		run.Boots = append(run.Boots, guestBoot(r, f.To))
+		run.Boots = append(run.Boots, guestBoot(r, f.To, before[f.To]))
 	}
+	w.Stop()
 	if doubles, n := w.Doubles(); n > 0 {
 		run.Doubles += n
 		fmt.Printf("   the address was on two nodes at once, first at %s:\n%s", doubles[0], w.Report())
@@ -213,28 +214,40 @@ func daemonLogs(r *clusterlab.Rig) string {
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.2fs", d.Seconds()) }
 
-// guestBoot reads, in node's daemon log, how long the last start of the
-// guest waited for its agent: container.kvm logs "NAME's guest agent
-// answered 3.0s after start". 0 when the log does not say.
-func guestBoot(r *clusterlab.Rig, node string) time.Duration {
+// bootMarker is what container.kvm logs when a guest's agent answers:
+// "NAME's guest agent answered 3.0s after start".
+const bootMarker = "guest agent answered "
+
+// bootCounts counts, per node, the guest starts its daemon log tells of.
+func bootCounts(r *clusterlab.Rig) map[string]int {
+	out := map[string]int{}
+	for _, n := range r.Nodes {
+		b, _ := os.ReadFile(n.Log)
+		out[n.Name] = strings.Count(string(b), bootMarker)
+	}
+	return out
+}
+
+// guestBoot waits up to 10 s for node's daemon log to tell of a guest
+// start after the first skip ones, and returns how long it waited for
+// the guest's agent (0 when the log does not say): the guest's page may
+// answer before its agent does, and the start logs it when its next look
+// finds the agent answering.
+func guestBoot(r *clusterlab.Rig, node string, skip int) time.Duration {
 	n, err := r.Node(node)
 	if err != nil {
 		return 0
 	}
-	b, err := os.ReadFile(n.Log)
-	if err != nil {
-		return 0
+	for end := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		b, _ := os.ReadFile(n.Log)
+		lines := strings.SplitAfter(string(b), bootMarker)
+		if len(lines) > skip+1 {
+			word, _, _ := strings.Cut(lines[skip+1], " ")
+			d, _ := time.ParseDuration(word)
+			return d
+		}
+		if time.Now().After(end) {
+			return 0
+		}
 	}
-	const marker = "guest agent answered "
-	text := string(b)
-	i := strings.LastIndex(text, marker)
-	if i < 0 {
-		return 0
-	}
-	word, _, _ := strings.Cut(text[i+len(marker):], " ")
-	d, err := time.ParseDuration(word)
-	if err != nil {
-		return 0
-	}
-	return d
 }

@@ -206,6 +206,7 @@ func cmdFailover(g *globals, args []string) error {
 	if _, err := w.WaitHolder(5 * time.Second); err != nil {
 		return err
 	}
+	before := bootCounts(r)
 	f, err := r.MeasureFailover(w, clusterlab.ServiceURL, waitLong)
 	if err != nil {
 		return err
@@ -214,7 +215,7 @@ func cmdFailover(g *globals, args []string) error {
 		f.From, f.To, f.Moved.Round(time.Millisecond), f.To, f.Served.Round(time.Millisecond))
 	if r.VMs {
 		fmt.Printf("the guest's qemu started on %s after %s; it booted in %s (from its start to its agent's answer)\n",
-			f.To, f.Moved.Round(time.Millisecond), guestBoot(r, f.To))
+			f.To, f.Moved.Round(time.Millisecond), guestBoot(r, f.To, before[f.To]))
 	}
 	fmt.Printf("bring it back: scripts/lab.sh boot %s\n", f.From)
 	return nil

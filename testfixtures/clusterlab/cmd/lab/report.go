@@ -268,10 +268,11 @@ The virtual machine (fast/kvm) starts on a survivor after the same
 takeover wait: its qemu runs there 0.6 to 0.7 s after the kill ("address
 moved"; the survivor's libvirtd defines the domain and starts it in a few
 ms, having probed qemu's capabilities when it started). The rest is the
-guest's boot, emulated by TCG: its kernel, its init (the address from
-its command line, busybox httpd) and qemu-ga, which container.kvm's
-start waits for, 3 s on an idle machine and more on a loaded one. The
-guest has the same MAC address on every node, so the client's neighbor
-entry stays right, and the switch forgets the dead node's port when its
-link goes down: the new guest's first answers reach the client at once.
+guest's boot, emulated by TCG: its kernel, then its init, which sets the
+address from its command line and starts busybox httpd before qemu-ga
+(container.kvm's start waits for the agent: 3 s on an idle machine, more
+on a busy one; the page may answer a little before). The guest has the
+same MAC address on every node, so the client's neighbor entry stays
+right, and the switch forgets the dead node's port when its link goes
+down: the new guest's first answers reach the client at once.
 `
