@@ -19,12 +19,17 @@ import (
 )
 
 // liveService is a service whose guest migrates live, with an app on the
-// node beside it: the guest's address (198.18.78.10, set by its kernel
-// command line) lives in the guest and moves with it, the app stops on
+// node beside it and a level inside (seed 002): the guest's address
+// (198.18.78.10, set by its kernel command line) and the web server the
+// agent inside runs move with the guest; the app on the node stops on
 // one node and starts on the other as in any switch.
 const liveService = `service "lm" {
   nodes       = ["demo1", "demo2"]
+  encapnodes  = ["vm1"]
   orchestrate = "ha"
+  on "@encapnodes" {
+    nodes = ["vm1"]
+  }
   container "g" {
     type          = "kvm"
     kernel        = %[1]q
@@ -32,6 +37,7 @@ const liveService = `service "lm" {
     cmdline       = %[3]q
     bridge        = "br0"
     accel         = "tcg"
+    hostname      = "vm1"
     live_migrate  = true
     start_timeout = "60s"
     on "demo1" { uri = %[4]q }
@@ -41,6 +47,11 @@ const liveService = `service "lm" {
     start = "touch %[6]s/${node.name}.up"
     stop  = "rm -f %[6]s/${node.name}.up"
     check = "test -f %[6]s/${node.name}.up"
+  }
+  app "web" {
+    type  = "simple"
+    start = "/bin/busybox httpd -f -p 8080 -h /www"
+    tags  = ["encap"]
   }
 }
 `
@@ -54,13 +65,17 @@ const liveService = `service "lm" {
 func TestSwitchLive(t *testing.T) {
 	vmlab.RequireLibvirt(t)
 	ns, libvirtds := liveLab(t)
-	img := vmlab.Guest(t, vmlab.GuestOptions{})
+	page := filepath.Join(t.TempDir(), "index.html")
+	os.WriteFile(page, []byte("served from inside the guest\n"), 0o644)
+	// the node's om in the image, where the agent goes (as a guest made
+	// for a cluster carries it)
+	img := vmlab.Guest(t, vmlab.GuestOptions{Files: map[string]string{"/www/index.html": page, "/usr/local/bin/om": omBin}})
 	n1, n2, member, secret := twoDaemons(t)
 	n1.config, n2.config = t.TempDir(), t.TempDir() // no configuration of their own: the cluster's
 	n2.must("daemon", "join", "--secret-file", writeSecret(t, secret, 0o600), "--node", member)
 	waitAlive(t, n1, "demo2")
 	apps := t.TempDir()
-	src := fmt.Sprintf(liveService, img.Kernel, img.Initrd, vmlab.Cmdline("g", "198.18.78.10/24", ""), libvirtds[0].URI, libvirtds[1].URI, apps)
+	src := fmt.Sprintf(liveService, img.Kernel, img.Initrd, vmlab.Cmdline("vm1", "198.18.78.10/24", ""), libvirtds[0].URI, libvirtds[1].URI, apps)
 	ctx := context.Background()
 	c, err := wire.Connect(ctx, n1.state)
 	if err != nil {
@@ -91,6 +106,17 @@ func TestSwitchLive(t *testing.T) {
 		}
 	}
 	before := guestUptime(t, cfg, "demo1")
+	web := func() string {
+		out, _ := exec.Command("ip", "netns", "exec", ns[0], "curl", "-s", "-m", "2", "http://198.18.78.10:8080/").Output()
+		return string(out)
+	}
+	for end := time.Now().Add(60 * time.Second); web() == ""; time.Sleep(200 * time.Millisecond) {
+		if time.Now().After(end) {
+			out, err := exec.Command("ip", "netns", "exec", ns[0], "curl", "-s", "-m", "2", "http://198.18.78.10:8080/").CombinedOutput()
+			t.Fatalf("the web server inside the guest does not answer on demo1: %v %s\n%s", err, out, guestExec(t, cfg, "demo1", "sh", "-c", "ps; netstat -ltn; ls -l /www"))
+		}
+	}
+	httpd := guestExec(t, cfg, "demo1", "sh", "-c", httpdStat)
 
 	// the switch planned, held by a freeze: omplan --cluster shows it
 	n1.must("lm", "freeze")
@@ -113,12 +139,29 @@ func TestSwitchLive(t *testing.T) {
 		t.Error("the guest's address does not answer once the switch is done")
 	}
 	after := guestUptime(t, cfg, "demo2")
+	if got := web(); got != "served from inside the guest\n" {
+		t.Errorf("the web server inside the guest, after the switch: %q", got)
+	}
+	if again := guestExec(t, cfg, "demo2", "sh", "-c", httpdStat); again != httpd || httpd == "" {
+		t.Errorf("the web server inside the guest was restarted: pid and start time %q before, %q after", httpd, again)
+	}
+	t.Logf("the level inside: its web server's pid and start time %q on demo1 and on demo2", strings.TrimSpace(httpd))
+	// switch done says the guest runs there; the rest of the service
+	// starts once demo1's news says it runs nothing
+	for end := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		if _, err := os.Stat(filepath.Join(apps, "demo2.up")); err == nil {
+			break
+		}
+		if time.Now().After(end) {
+			t.Fatal("the app did not start on demo2")
+		}
+	}
+	if st := n2.must("lm", "print", "status"); !strings.Contains(st, "encap node vm1, up") {
+		t.Errorf("demo2's status does not fold the level inside:\n%s", st)
+	}
 	t.Logf("om lm thaw, the switch planned: running on demo2 after %s; guest uptime %.2f s before, %.2f s after", took.Round(10*time.Millisecond), before, after)
 	if after < before {
 		t.Errorf("the guest rebooted: uptime %.2f before, %.2f after", before, after)
-	}
-	if _, err := os.Stat(filepath.Join(apps, "demo2.up")); err != nil {
-		t.Error("the app did not start on demo2")
 	}
 	if _, err := os.Stat(filepath.Join(apps, "demo1.up")); err == nil {
 		t.Error("the app still runs on demo1")
@@ -202,14 +245,16 @@ func liveLab(t *testing.T) ([2]string, [2]*vmlab.Libvirtd) {
 	return ns, l
 }
 
-// waitRunning waits until the service runs on node only.
+// waitRunning waits until the service runs on node only, its start done
+// there (the node claimed it: a switch asked before would be undone by
+// that claim).
 func waitRunning(t *testing.T, c *wire.Client, node string, within time.Duration) {
 	t.Helper()
 	for end := time.Now().Add(within); ; time.Sleep(200 * time.Millisecond) {
 		v, err := c.Mon(context.Background())
 		if err == nil {
 			for _, s := range v.Services {
-				if s.Name == "lm" && len(s.Running) == 1 && s.Running[0] == node {
+				if s.Name == "lm" && len(s.Running) == 1 && s.Running[0] == node && s.Preferred == node {
 					return
 				}
 			}
@@ -220,9 +265,12 @@ func waitRunning(t *testing.T, c *wire.Client, node string, within time.Duration
 	}
 }
 
-// guestUptime reads /proc/uptime in the guest through its agent, as node
-// drives it.
-func guestUptime(t *testing.T, cfg *lang.Config, node string) float64 {
+// httpdStat prints the pid and start time of the guest's web server.
+const httpdStat = `for p in /proc/[0-9]*; do tr '\0' ' ' < $p/cmdline 2>/dev/null | grep -q '^/bin/busybox httpd' && cut -d' ' -f1,22 $p/stat; done; true`
+
+// guestExec runs argv in the guest through its agent, as node drives it,
+// and returns its output.
+func guestExec(t *testing.T, cfg *lang.Config, node string, argv ...string) string {
 	t.Helper()
 	inst, diags := cfg.Service("lm").Evaluate(node, nil)
 	if diags.HasErrors() {
@@ -232,10 +280,20 @@ func guestUptime(t *testing.T, cfg *lang.Config, node string) float64 {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, _, code, err := drv.(providers.Executor).Exec(context.Background(), []string{"cat", "/proc/uptime"})
-	f, perr := strconv.ParseFloat(strings.Fields(string(out) + " x")[0], 64)
-	if err != nil || code != 0 || perr != nil {
-		t.Fatalf("uptime in the guest on %s: %q exit %d: %v", node, out, code, err)
+	out, _, code, err := drv.(providers.Executor).Exec(context.Background(), argv)
+	if err != nil || code != 0 {
+		t.Fatalf("%v in the guest on %s: %q exit %d: %v", argv, node, out, code, err)
+	}
+	return string(out)
+}
+
+// guestUptime reads /proc/uptime in the guest, as node drives it.
+func guestUptime(t *testing.T, cfg *lang.Config, node string) float64 {
+	t.Helper()
+	out := guestExec(t, cfg, node, "cat", "/proc/uptime")
+	f, err := strconv.ParseFloat(strings.Fields(out + " x")[0], 64)
+	if err != nil {
+		t.Fatalf("uptime in the guest on %s: %q", node, out)
 	}
 	return f
 }
