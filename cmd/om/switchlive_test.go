@@ -125,7 +125,8 @@ func TestSwitchLive(t *testing.T) {
 	cmd.Env = append(os.Environ(), "OMHCL_NODE=demo1", "OMHCL_STATE_DIR="+n1.state, "OMHCL_CONFIG="+n1.config, "NO_COLOR=1")
 	out, err := cmd.CombinedOutput()
 	t.Logf("omplan --cluster:\n%s", out)
-	if err != nil || !strings.Contains(string(out), "migrate --live --p2p --tunnelled lm.g <demo2>") || !strings.Contains(string(out), "arrives running, migrated live from demo1") {
+	if err != nil || !strings.Contains(string(out), "migrate --live --p2p --tunnelled lm.g <demo2>") || !strings.Contains(string(out), "arrives running, migrated live from demo1") ||
+		strings.Count(string(out), "the level inside vm1 moves with it, running") != 2 || strings.Contains(string(out), "lm[vm1]") {
 		t.Errorf("omplan --cluster does not show the live migration (%v)", err)
 	}
 	t0 := time.Now()

@@ -33,12 +33,23 @@ func liveMoves(cfg *lang.Config, p *plan.Plan, node string, s *wire.MonService) 
 		return
 	}
 	c := p.Changes[i]
+	// the levels inside move with the guest, running: neither stopped
+	// here nor started there
+	p.Changes = slices.DeleteFunc(p.Changes, func(e *plan.Change) bool {
+		return e.Service == s.Name && e.Level == plan.LevelEncap && e.Container == rid
+	})
+	p.Steps = slices.DeleteFunc(p.Steps, func(st plan.Step) bool { return st.Service == s.Name && st.EncapNode != "" && st.RID == rid })
+	inst, diags := cfg.Service(s.Name).Evaluate(node, nil)
+	if diags.HasErrors() {
+		return
+	}
+	if n := inst.Resource(rid).EncapNode(); n != "" && slices.Contains(inst.Settings.EncapNodes, n) {
+		defer func() {
+			c.Operations = append(c.Operations, fmt.Sprintf("the level inside %s moves with it, running", n))
+		}()
+	}
 	switch {
 	case node == from && c.Has(providers.ActStop):
-		inst, diags := cfg.Service(s.Name).Evaluate(node, nil)
-		if diags.HasErrors() {
-			return
-		}
 		drv, err := plan.NewDriver(inst.Resource(rid))
 		if err != nil {
 			return
