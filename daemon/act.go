@@ -44,6 +44,10 @@ type serviceRun struct {
 	// of a service that ran elsewhere is a failover (events, metrics).
 	ranOn   string
 	ranOnAt time.Time
+	// migratedAt is when a live migration last took the service away
+	// from here: an observation begun before saw a guest that has left
+	// (migrate.go).
+	migratedAt time.Time
 }
 
 func (d *Daemon) run(svc string) *serviceRun {
@@ -329,6 +333,9 @@ func (d *Daemon) actFor(ctx context.Context, cfg *lang.Config, svc, what, why, t
 			done.Reason = "nothing to do"
 		}
 		d.emit(done)
+		if err == nil && req.Migrate != nil {
+			d.migratedAway(svc, run) // migrate.go
+		}
 		if err == nil {
 			// a start here counts even when the service dies before a round
 			// sees it up

@@ -43,6 +43,21 @@ func (d *Daemon) migrate(ctx context.Context, cfg *lang.Config, svc string, dec 
 	return true
 }
 
+// migratedAway notes, under d.mu, that a live migration took svc away:
+// this node's report says at once that it no longer runs it, for the
+// target to start the rest without waiting for a round (one observing
+// the guest inside through its agent may take seconds).
+func (d *Daemon) migratedAway(svc string, run *serviceRun) {
+	run.migratedAt = time.Now()
+	if d.local == nil || d.local.Instances[svc] == nil {
+		return
+	}
+	ir := *d.local.Instances[svc]
+	ir.Running = false
+	d.local.Instances[svc] = &ir
+	go d.localReport() // its digest, which beacon answers carry, anew
+}
+
 // migrationDial opens the data channel request of a migration of svc's
 // rid into node: a connection to the relay node's daemon runs there.
 func (d *Daemon) migrationDial(node, svc, rid string) func(context.Context) (io.ReadWriteCloser, error) {

@@ -17,6 +17,10 @@ func (d *Daemon) localInstance(svc string, li *plan.LiveInstance, observedAt tim
 	defer d.mu.Unlock()
 	run := d.run(svc)
 	switch {
+	case observedAt.Before(run.migratedAt):
+		// the guest this observation may have seen has left: a live
+		// migration ended meanwhile (migrate.go)
+		ir.Running = false
 	case ir.Running:
 		run.ranHere = true
 	case run.ranHere && (monitoredDied(li) || observedAt.Before(run.startedAt)):
