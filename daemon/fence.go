@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/omhcl/omhcl/apply"
 	"github.com/omhcl/omhcl/engine"
 	"github.com/omhcl/omhcl/lang"
 	"github.com/omhcl/omhcl/plan"
@@ -137,15 +138,23 @@ func (d *Daemon) dropAddresses(ctx context.Context) {
 			break // no driver holds an address (no selector would select every resource)
 		}
 		wg.Go(func() {
+			fenceCtx := engine.WithBy(ctx, "daemon: fence (no quorum)")
+			// First what answers by itself (a VM), at once and at the
+			// node's level only: the agent inside would only delay it.
+			if rids := d.fencedRIDs(cfg, svc); len(rids) > 0 {
+				req := engine.Request{Config: cfg, Store: d.store, Node: d.opts.Node, Services: []string{svc},
+					Target: plan.TargetDown, RIDs: rids, Log: providers.NewLog(prefixWriter{d, svc}), LockTimeout: 5 * time.Second,
+					Levels: plan.Levels{Master: true}}
+				if err := converged(engine.Converge(providers.WithFencing(fenceCtx), req)); err != nil {
+					d.errorf("%s: fencing %v: %v", svc, rids, err)
+					failed.Store(true)
+				}
+			}
 			req := engine.Request{Config: cfg, Store: d.store, Node: d.opts.Node, Services: []string{svc},
 				Target: plan.TargetDown, RIDs: addrs, Log: providers.NewLog(prefixWriter{d, svc}), LockTimeout: 5 * time.Second,
 				// the addresses inside containers too: the containers run on
 				Levels: plan.Levels{Master: true, AllSlaves: true}, Agents: d.agentCalls()}
-			_, res, err := engine.Converge(engine.WithBy(ctx, "daemon: fence (no quorum)"), req)
-			if err == nil && res != nil {
-				err = res.Err()
-			}
-			if err != nil {
+			if err := converged(engine.Converge(fenceCtx, req)); err != nil {
 				d.errorf("%s: fencing addresses: %v", svc, err)
 				failed.Store(true)
 			}
@@ -176,6 +185,28 @@ func (d *Daemon) dropAddresses(ctx context.Context) {
 		fence.Reason += fmt.Sprintf(", beyond the fence budget of %s", d.timings.FenceBudget)
 	}
 	d.emit(fence)
+}
+
+// converged is the error of a convergence: its own, or its result's.
+func converged(_ *plan.Plan, res *apply.Result, err error) error {
+	if err == nil && res != nil {
+		err = res.Err()
+	}
+	return err
+}
+
+// fencedRIDs lists the resources of svc on this node whose driver the
+// fence stops with the addresses (providers.Spec.Fenced: a VM).
+func (d *Daemon) fencedRIDs(cfg *lang.Config, svc string) []string {
+	s := cfg.Service(svc)
+	if s == nil {
+		return nil
+	}
+	inst, diags := s.Evaluate(d.opts.Node, nil)
+	if diags.HasErrors() || inst == nil {
+		return nil
+	}
+	return providers.FencedRIDs(inst.Resources)
 }
 
 // fenceServices stops the services still running here once fencing is

@@ -77,6 +77,12 @@ type Spec struct {
 	// (--rid ip), so every driver of a kind declares the same (a test of
 	// the registry checks it): a new address kind is a driver declaring it.
 	Address bool
+	// Fenced marks drivers whose resource answers on the network by
+	// itself, with addresses no resource of the node holds (a VM, its
+	// address set inside the guest): the fence stops it with the
+	// addresses, at the node's level only and at once (WithFencing: a VM
+	// is destroyed). Its Stop must honour Fencing.
+	Fenced bool
 	// NodeNetwork, when set, says whether the resource runs in the node's
 	// network namespace (a container with netns = "host"): the addresses
 	// its level inside plumbed then live on the node, which drops them

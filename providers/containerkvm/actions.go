@@ -209,7 +209,16 @@ func (d *driver) Stop(ctx context.Context, log *providers.Log) error {
 		log.Info("domain %s already down", d.name())
 		return nil
 	}
-	if s.state != libvirt.DomainPaused {
+	if providers.Fencing(ctx) {
+		// paused first: its vCPUs stop at once, so the guest answers no
+		// more; destroy's SIGTERM may take qemu a second or two to obey
+		t0 := time.Now()
+		if err := do(ctx, d.endpoint(), func(l *libvirt.Libvirt) error { return l.DomainSuspend(s.dom) }); err != nil {
+			log.Info("fence: the guest could not be paused (%v): destroyed at once, not shut down", err)
+		} else {
+			log.Info("fence: the guest is paused (%s), then destroyed, not shut down", time.Since(t0).Round(time.Millisecond))
+		}
+	} else if s.state != libvirt.DomainPaused {
 		log.Op("%s", d.virsh("shutdown", d.name(), "--mode", "agent,acpi"))
 		err := do(ctx, d.endpoint(), func(l *libvirt.Libvirt) error {
 			return l.DomainShutdownFlags(s.dom, libvirt.DomainShutdownGuestAgent|libvirt.DomainShutdownAcpiPowerBtn)

@@ -186,10 +186,16 @@ func formatUUID(u libvirt.UUID) string {
 
 // qemuPID finds the qemu process running the domain of uuid by its
 // command line (-uuid UUID): libvirt's API does not give it, and its pid
-// file lives in libvirtd's own run directory.
+// file lives in libvirtd's own run directory. The UUID is the same on
+// every node, so a qemu of another network namespace (another lab node
+// on this host) is not this node's.
 func qemuPID(uuid string) int {
+	ours, _ := os.Readlink("/proc/thread-self/ns/net")
 	dirs, _ := filepath.Glob("/proc/[0-9]*/cmdline")
 	for _, p := range dirs {
+		if ns, _ := os.Readlink(filepath.Join(filepath.Dir(p), "ns", "net")); ns != ours {
+			continue
+		}
 		b, err := os.ReadFile(p)
 		if err != nil || !strings.Contains(string(b), uuid) {
 			continue

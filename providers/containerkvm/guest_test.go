@@ -30,8 +30,14 @@ func guestDriver(t *testing.T, attrs map[string]cty.Value) *driver {
 	for k, v := range attrs {
 		with[k] = v
 	}
-	return newGuestDriver(t, with)
+	d := newGuestDriver(t, with)
+	guestNS[d] = ns
+	return d
 }
+
+// guestNS is the network namespace of each test guest's libvirtd, where
+// its node would run.
+var guestNS = map[*driver]*netlab.NS{}
 
 // newGuestDriver is the driver of the test guest with attrs. Its
 // libvirtd is a lab node's (vmlab.NodeLibvirtd), never the host's: the
@@ -104,7 +110,11 @@ func TestGuestLifecycle(t *testing.T) {
 	if st := d.Status(ctx); st.State != providers.Up {
 		t.Fatalf("status after start: %+v", st)
 	}
-	exp := d.Exposed(ctx)
+	var exp map[string]cty.Value
+	guestNS[d].Do(func() error { exp = d.Exposed(ctx); return nil }) // the qemu of this node's netns
+	if d.Exposed(ctx)["pid"].IsKnown() {
+		t.Error("the host's namespace, another node's, sees the guest's qemu as its own")
+	}
 	if exp["domain_uuid"].AsString() != domainUUID("tkvm", "container#vm") || !exp["pid"].IsKnown() {
 		t.Errorf("exposed %v", exp)
 	}
@@ -241,5 +251,29 @@ func TestDriftAndForeignDomains(t *testing.T) {
 	}
 	if !d.Exists(ctx) {
 		t.Error("the foreign domain was removed")
+	}
+}
+
+// TestFenceDestroysAtOnce: a stop under a fence's context destroys the
+// guest without asking it to shut down.
+func TestFenceDestroysAtOnce(t *testing.T) {
+	d := guestDriver(t, nil)
+	ctx := context.Background()
+	if err := d.Start(ctx, logTo(t)); err != nil {
+		t.Fatal(err)
+	}
+	log := logTo(t)
+	t0 := time.Now()
+	if err := d.Stop(providers.WithFencing(ctx), log); err != nil {
+		t.Fatal(err)
+	}
+	took := time.Since(t0)
+	t.Logf("fenced stop: %s", took.Round(time.Millisecond))
+	ops := strings.Join(log.Lines(), "\n")
+	if strings.Contains(ops, " shutdown ") || !strings.Contains(ops, " destroy ") || !strings.Contains(ops, "paused") {
+		t.Errorf("a fence's stop ran:\n%s", ops)
+	}
+	if st := d.Status(ctx); !strings.Contains(strings.Join(st.Messages, " "), "destroyed") {
+		t.Errorf("status after the fence: %+v", st)
 	}
 }

@@ -53,6 +53,9 @@ var Spec = &providers.Spec{
 		{Name: "domain_uuid", Type: cty.String, Doc: "The domain's UUID: derived from the service and resource, the same on every node."},
 		{Name: "pid", Type: cty.Number, Doc: "The pid of the guest's qemu process, while it runs."},
 	},
+	// a guest answers on the network with addresses of its own: the
+	// fence destroys it at once (Stop under providers.Fencing)
+	Fenced:        true,
 	Provisionable: true,
 	// undefining a domain keeps its disk image: nothing is destroyed
 	NoData: true,
