@@ -55,7 +55,7 @@ func (d *Daemon) migratedAway(svc string, run *serviceRun) {
 	ir := *d.local.Instances[svc]
 	ir.Running = false
 	d.local.Instances[svc] = &ir
-	go d.localReport() // its digest, which beacon answers carry, anew
+	d.work.Go(func() { d.localReport() }) // its digest, which beacon answers carry, anew
 }
 
 // migrationDial opens the data channel request of a migration of svc's

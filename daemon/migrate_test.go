@@ -3,7 +3,9 @@ package daemon
 import (
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/omhcl/omhcl/plan"
 	"github.com/omhcl/omhcl/providers"
 	"github.com/omhcl/omhcl/state"
 	"github.com/omhcl/omhcl/wire"
@@ -63,4 +65,33 @@ func TestMigrationRequestPolicy(t *testing.T) {
 	refused("into a resource without live_migrate", providers.MigrateRequest("vm", "container#g"), "does not say live_migrate = true here")
 	put("true", 2)
 	refused("libvirtd down", providers.MigrateRequest("vm", "container#g"), "/nonexistent/libvirt-sock")
+}
+
+// Once a migration took the service away, this node says it no longer
+// runs it at once, and a round that observed the guest before it left
+// does not say otherwise; one begun after says what it sees.
+func TestMigratedAwayIsNotRunning(t *testing.T) {
+	d, err := New(testOptions(t, t.TempDir(), "fast"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	up := &plan.LiveInstance{Service: "vm", Role: "primary", Resources: []*plan.LiveResource{{RID: "container#g", Kind: "container", Status: providers.Up}}}
+	before := time.Now()
+	d.local = &wire.NodeReport{Node: "n1", Instances: map[string]*wire.InstanceReport{"vm": d.localInstance("vm", up, before)}}
+	if !d.runsHere("vm") {
+		t.Fatal("the service does not run here before the migration")
+	}
+	d.mu.Lock()
+	d.migratedAway("vm", d.run("vm"))
+	d.mu.Unlock()
+	if d.runsHere("vm") {
+		t.Error("the report still says the service runs here after the migration")
+	}
+	if d.localInstance("vm", up, before).Running {
+		t.Error("an observation begun before the migration ended says the service runs here")
+	}
+	if !d.localInstance("vm", up, time.Now()).Running {
+		t.Error("an observation begun after the migration does not say what it saw")
+	}
+	d.work.Wait() // the report made anew, for its digest
 }
