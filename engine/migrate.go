@@ -64,9 +64,11 @@ func (c *convergence) migrate(ctx context.Context, m Migration) (*plan.Plan, *ap
 		if len(others) == 0 {
 			return &plan.Plan{Node: c.req.Node}, nil, nil
 		}
+		// no agent is asked: the levels inside are not touched, and asking
+		// one (om agent status inside a guest) takes seconds
 		sub := newConvergence(Request{Config: c.req.Config, Store: c.req.Store, Node: c.req.Node, Services: c.req.Services,
 			Target: target, RIDs: others, Levels: plan.Levels{Master: true}, Log: c.req.Log, LockTimeout: c.req.LockTimeout,
-			Agents: c.req.Agents, Source: c.req.Source, Step: c.req.Step})
+			Step: c.req.Step})
 		sub.locks = c.locks
 		p, res, err := sub.converge(ctx)
 		if err == nil && res != nil {
