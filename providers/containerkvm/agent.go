@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"os"
 	"path"
 	"strings"
@@ -187,7 +188,10 @@ func (d *driver) CopyIn(ctx context.Context, src, dst string, mode os.FileMode) 
 	if err != nil {
 		return fail(err)
 	}
-	tmp := dst + ".omhcl-new"
+	// a name of this copy's own: two copies to one file at once (a
+	// status and a start pushing a configuration) must not move each
+	// other's half
+	tmp := fmt.Sprintf("%s.omhcl-new-%x", dst, rand.Uint64())
 	if err := d.run(ctx, "mkdir", "-p", path.Dir(dst)); err != nil {
 		return fail(err)
 	}

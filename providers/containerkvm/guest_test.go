@@ -277,3 +277,33 @@ func TestFenceDestroysAtOnce(t *testing.T) {
 		t.Errorf("status after the fence: %+v", st)
 	}
 }
+
+// TestGuestConcurrentCopiesToOneFile: copies of two files to one path at
+// once both succeed, and the file is one of them whole (a status and a
+// start may push a configuration at once).
+func TestGuestConcurrentCopiesToOneFile(t *testing.T) {
+	d := guestDriver(t, nil)
+	ctx := context.Background()
+	if err := d.Start(ctx, logTo(t)); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	contents := []string{strings.Repeat("a", 200000), strings.Repeat("b", 200000)}
+	errs := make(chan error, len(contents))
+	for i, c := range contents {
+		src := filepath.Join(dir, fmt.Sprint(i))
+		if err := os.WriteFile(src, []byte(c), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		go func() { errs <- d.CopyIn(ctx, src, "/var/lib/x/conf.json", 0o600) }()
+	}
+	for range contents {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	out, _ := exec(t, d, "md5sum", "/var/lib/x/conf.json")
+	if !strings.HasPrefix(out, md5(contents[0])) && !strings.HasPrefix(out, md5(contents[1])) {
+		t.Errorf("the file is neither copy whole: %s", out)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/omhcl/omhcl/encap"
 	"github.com/omhcl/omhcl/testfixtures/vmlab"
 )
 
@@ -47,14 +48,19 @@ const (
 	GuestHook = vmlab.HookDir + "/50-web"
 )
 
-// guestHookScript serves the lab guest's page: its host name and
-// address, no node name (the guest is the same on every node; the node
-// running it is found by its qemu, see Rig.GuestNodes).
+// guestHookScript writes the lab guest's page: its host name, no node
+// name (the guest is the same on every node; the node running it is
+// found by its qemu, see Rig.GuestNodes). With an address on its kernel
+// command line (examples/lab-kvm) it serves the page itself; without
+// (examples/lab-encap-kvm) the service's level inside the guest plumbs
+// the address and runs the web server.
 const guestHookScript = `#!/bin/sh
-# The cluster lab's guest (testfixtures/clusterlab, examples/lab-kvm): a
-# web page on port 8080, served by busybox httpd, which detaches.
+# The cluster lab's guest (testfixtures/clusterlab, examples/lab-kvm,
+# examples/lab-encap-kvm): a web page in /www, served on port 8080 by
+# busybox httpd, which detaches, when omhcl.ip set the guest's address.
 mkdir -p /www
-echo "` + GuestGreeting + `$OMHCL_HOSTNAME, serving /www at ${OMHCL_IP%/*}:8080" >/www/index.html
+echo "` + GuestGreeting + `$OMHCL_HOSTNAME, serving /www on port 8080" >/www/index.html
+[ -n "$OMHCL_IP" ] || exit 0
 exec httpd -p 8080 -h /www
 `
 
@@ -167,7 +173,11 @@ func (r *Rig) installGuest() error {
 	if err := os.WriteFile(hook, []byte(guestHookScript), 0o755); err != nil {
 		return err
 	}
-	img, err := vmlab.Build(vmlab.GuestOptions{Files: map[string]string{GuestHook: hook}})
+	// the node's om where the agent of an encapsulated service goes: the
+	// node finds it there, of its own build, and copies nothing (35 MB
+	// through the guest agent: 14 s under TCG)
+	files := map[string]string{GuestHook: hook, encap.AgentPath: r.bin("om")}
+	img, err := vmlab.Build(vmlab.GuestOptions{Files: files})
 	if err != nil {
 		return fmt.Errorf("the lab's guest: %v", err)
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/omhcl/omhcl/testfixtures/clusterlab"
+	"github.com/omhcl/omhcl/testfixtures/statustree"
 )
 
 // kvmBootWithin bounds a start of the guest until it answers: its boot
@@ -22,14 +23,15 @@ const kvmBootWithin = 90 * time.Second
 // inside it; the lab's watcher counts a node as holding the address while
 // its libvirtd runs the guest's qemu, so the test fails if the guest ever
 // runs on two nodes at once.
-func newKVMHALab(t *testing.T) *haLab {
+func newKVMHALab(t *testing.T) *haLab { return newKVMHALabOf(t, "examples/lab-kvm/service.hcl") }
+
+// newKVMHALabOf is newKVMHALab with the service of file (relative to the
+// repository root), whose guest is container#vm of service web.
+func newKVMHALabOf(t *testing.T, file string) *haLab {
 	lab := clusterlab.New(t, 3, clusterlab.Options{BinDir: binDir, Profile: "fast", VMs: true})
 	lab.WaitDaemons()
 	lab.Join()
-	src, err := os.ReadFile("../../../examples/lab-kvm/service.hcl")
-	if err != nil {
-		t.Fatal(err)
-	}
+	src := example(t, file)
 	// deployService, with the guest's boot to wait for
 	h := &haLab{Lab: lab, t: t, w: lab.Watch(clusterlab.ServiceIP)}
 	t.Cleanup(h.checkNoDoubles)
@@ -108,5 +110,36 @@ func TestClusterKVMCutNodeDestroysItsGuest(t *testing.T) {
 	h.Check(h.WaitAllMembers(settleWithin))
 	if on := h.GuestNodes(); !slices.Equal(on, []string{to}) {
 		t.Fatalf("after the heal, the guest runs on %v, want %s alone\n%s", on, to, h.w.Report())
+	}
+}
+
+// 16. Seed 002 in a virtual machine (examples/lab-encap-kvm): the node
+// running the guest dies; a survivor boots the guest and, through the
+// agent it reaches by the QEMU guest agent, brings the level inside up:
+// the service address plumbed on the guest's eth0 and its web server.
+func TestClusterKVMEncapNodeDeathFailsOver(t *testing.T) {
+	h := newKVMHALabOf(t, "examples/lab-encap-kvm/service.hcl")
+	checkFoldedTreeOf(t, h.Must(h.holder, "om", "web", "status"), "container#vm", []string{"ip#web", "app#web"})
+	dead := h.holder
+	t0 := time.Now()
+	h.Kill(dead)
+	to := h.waitGuestServed("after "+dead+" died", dead)
+	t.Logf("TIMING served again from %s %s after %s's death (boot under TCG, the level inside through the guest agent)", to, time.Since(t0).Round(100*time.Millisecond), dead)
+	h.settle("after "+dead+" died", to)
+	checkFoldedTreeOf(t, h.Must(to, "om", "web", "status"), "container#vm", []string{"ip#web", "app#web"})
+}
+
+// checkFoldedTreeOf checks a node's status tree: the guest and the level
+// inside up, the level folded under the guest and flagged E.
+func checkFoldedTreeOf(t *testing.T, tree, guest string, inside []string) {
+	t.Helper()
+	for _, rid := range append([]string{guest}, inside...) {
+		flags, st := statustree.FlagsAndStatus(t, tree, rid)
+		if st != "up" {
+			t.Errorf("%s is %s, want up:\n%s", rid, st, tree)
+		}
+		if encap := rid != guest; (flags[4] == 'E') != encap {
+			t.Errorf("%s flags %q: E flag wrong (inside %v):\n%s", rid, flags, encap, tree)
+		}
 	}
 }
