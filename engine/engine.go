@@ -65,7 +65,8 @@ type Request struct {
 	// migration's own.
 	Migrate *Migration
 	// Arrived is a resource a live migration brought here running: it is
-	// recorded as started here before the convergence (migrate.go).
+	// recorded as started here before the convergence, which converges
+	// the node's level only (the levels inside came with it, running).
 	Arrived string
 }
 
@@ -91,6 +92,11 @@ const (
 // Converge plans and applies. The plan is returned even when empty; the
 // result is nil when there was nothing to do.
 func Converge(ctx context.Context, req Request) (*plan.Plan, *apply.Result, error) {
+	if req.Arrived != "" {
+		// the guest came running with its levels inside: the rest is the
+		// node's level, and no agent is asked (migrate.go)
+		req.Levels, req.Agents = plan.Levels{Master: true}, nil
+	}
 	c := newConvergence(req)
 	if err := c.lock(ctx); err != nil {
 		return nil, nil, err
