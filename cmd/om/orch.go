@@ -119,6 +119,13 @@ func waitPlacement(ctx context.Context, e *cli.Env, c *wire.Client, svc, action,
 			default:
 				done = len(s.Running) == 1 || (s.Topology == "flex" && len(s.Running) > 0)
 			}
+			// a resource may read up before its start ends (a guest runs
+			// before its agent answers): done once no node acts on it
+			for _, in := range s.Instances {
+				if in != nil && in.Busy != "" {
+					done = false
+				}
+			}
 			if failed := migrationFailed(s, action, to); failed != "" {
 				return fmt.Errorf("%s: %s", svc, failed)
 			}

@@ -174,10 +174,12 @@ func (d *driver) waitReady(ctx context.Context, log *providers.Log, dom libvirt.
 		case !s.defined || s.state == libvirt.DomainShutoff || s.state == libvirt.DomainCrashed:
 			return d.fail("start", fmt.Errorf("it stopped while starting (%s)", joinMessages(statusOf(s))))
 		case s.running() && !d.r.Bool("guest_agent"):
+			d.announce(ctx, log, dom)
 			return nil
 		case s.running():
 			if err := d.ping(ctx, dom); err == nil {
 				log.Info("%s's guest agent answered %.1fs after start", d.name(), time.Since(t0).Seconds())
+				d.announce(ctx, log, dom)
 				return nil
 			}
 		}
@@ -190,6 +192,25 @@ func (d *driver) waitReady(ctx context.Context, log *providers.Log, dom libvirt.
 			return d.fail("start", fmt.Errorf("waited %s (start_timeout) for it to %s", d.startTimeout(), what))
 		case <-time.After(pollEvery):
 		}
+	}
+}
+
+// announceSelf has qemu send RARP frames from each of the guest's cards,
+// as after a migration: the switches learn the port the guest is behind
+// now. A guest that booted says nothing until it is spoken to, and a
+// switch still sending its MAC to the node it ran on before loses what a
+// client sends it (its ARP entry, the MAC being the same on every node,
+// is still good).
+const announceSelf = `{"execute":"announce-self","arguments":{"initial":50,"max":550,"rounds":5,"step":100}}`
+
+// announce asks qemu to announce the guest on its network (announceSelf);
+// a failure is only said.
+func (d *driver) announce(ctx context.Context, log *providers.Log, dom libvirt.Domain) {
+	_, err := call(ctx, d.endpoint(), func(l *libvirt.Libvirt) (string, error) {
+		return l.QEMUDomainMonitorCommand(dom, announceSelf, 0)
+	})
+	if err != nil {
+		log.Info("could not announce %s's cards on the network: %v", d.name(), err)
 	}
 }
 

@@ -84,6 +84,12 @@ func TestClusterKVMNodeDeathFailsOver(t *testing.T) {
 	if on := h.GuestNodes(); !slices.Equal(on, []string{to}) {
 		t.Fatalf("after %s came back, the guest runs on %v, want %s alone\n%s", dead, on, to, h.w.Report())
 	}
+	// om switch says done once the start ended, not when the guest
+	// merely runs (it reads up before its agent answers)
+	out := h.Must(to, "om", "web", "switch", "--to", dead, "--wait", "90s")
+	if body, err := h.Get(clusterlab.ServiceURL, time.Second); err != nil || !strings.Contains(body, clusterlab.GuestGreeting) {
+		t.Fatalf("right after %q, the client got %q (%v)", strings.TrimSpace(out), body, err)
+	}
 }
 
 // 15. The link of the node running the guest is cut: the cut node fences,
