@@ -47,20 +47,10 @@ import (
 
 	"github.com/digitalocean/go-libvirt"
 	"github.com/omhcl/omhcl/providers"
-	"github.com/zclconf/go-cty/cty"
 	"libvirt.org/go/libvirtxml"
 )
 
 var _ providers.Migrator = (*driver)(nil)
-
-func init() {
-	Spec.Attrs = append(Spec.Attrs, providers.AttrSpec{
-		Name: "live_migrate", Type: cty.Bool, Default: cty.False, InPlace: true,
-		Doc: "A planned move of the service (switch, giveback, a degraded link's yield) migrates the running guest to the other node " +
-			"(libvirt's tunnelled peer-to-peer migration, through the cluster's transport) instead of stopping it here and starting it there. " +
-			"The guest's disks must be on storage every node sees. A destination accepts a migration only into a resource that says so.",
-	})
-}
 
 // migrateTimeout bounds a migration: one that has not converged by then
 // is aborted, and the guest keeps running here.

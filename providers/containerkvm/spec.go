@@ -9,6 +9,12 @@
 // The guest is reached through the QEMU guest agent (qemu-agent-command:
 // guest-exec, guest-file-*), which makes the driver a providers.Executor:
 // an encapsulated service runs inside the guest as inside a container.
+//
+// A planned move of a service with live_migrate migrates the running
+// guest (providers.Migrator, migrate.go): libvirt's peer-to-peer
+// tunnelled migration, its one connection carried by the cluster's
+// transport, the receiving node relaying only a migration of its own
+// resource's domain to its libvirtd.
 package containerkvm
 
 import (
@@ -48,6 +54,10 @@ var Spec = &providers.Spec{
 		{Name: "hostname", Type: cty.String, Doc: "The guest's host name: the encap node name of the service's level inside."},
 		{Name: "start_timeout", Type: cty.String, Default: cty.StringVal("90s"), InPlace: true, Doc: "How long start waits for the guest to run and its agent to answer."},
 		{Name: "stop_timeout", Type: cty.String, Default: cty.StringVal("60s"), InPlace: true, Doc: "How long stop waits for the guest to shut down (guest agent, then ACPI) before destroying it."},
+		{Name: "live_migrate", Type: cty.Bool, Default: cty.False, InPlace: true,
+			Doc: "A planned move of the service (switch, giveback, a degraded link's yield) migrates the running guest to the other node " +
+				"(libvirt's tunnelled peer-to-peer migration, through the cluster's transport) instead of stopping it here and starting it there. " +
+				"The guest's disks must be on storage every node sees. A destination accepts a migration only into a resource that says so."},
 	},
 	Exposed: []providers.AttrSpec{
 		{Name: "domain_uuid", Type: cty.String, Doc: "The domain's UUID: derived from the service and resource, the same on every node."},
