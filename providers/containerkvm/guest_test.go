@@ -5,6 +5,7 @@ import (
 	cryptomd5 "crypto/md5"
 	"fmt"
 	"os"
+	osexec "os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -305,5 +306,40 @@ func TestGuestConcurrentCopiesToOneFile(t *testing.T) {
 	out, _ := exec(t, d, "md5sum", "/var/lib/x/conf.json")
 	if !strings.HasPrefix(out, md5(contents[0])) && !strings.HasPrefix(out, md5(contents[1])) {
 		t.Errorf("the file is neither copy whole: %s", out)
+	}
+}
+
+// TestGuestDiskImage: the short form's image is the guest's vda (the
+// test guest mounts an ext4 one on /data), qcow2 or raw by its name.
+func TestGuestDiskImage(t *testing.T) {
+	// qemu runs as libvirt-qemu: t.TempDir's parent is root's alone
+	dir, err := os.MkdirTemp("", "omhcl-kvm-disk-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	os.Chmod(dir, 0o755)
+	img := filepath.Join(dir, "disk.img")
+	src := filepath.Join(dir, "files")
+	os.Mkdir(src, 0o755)
+	os.WriteFile(filepath.Join(src, "hello"), []byte("from the disk image\n"), 0o644)
+	for _, argv := range [][]string{{"truncate", "-s", "16M", img}, {"mkfs.ext4", "-q", "-F", "-d", src, img}} {
+		if out, err := osexec.Command(argv[0], argv[1:]...).CombinedOutput(); err != nil {
+			t.Fatalf("%v: %v: %s", argv, err, out)
+		}
+	}
+	d := guestDriver(t, map[string]cty.Value{"image": cty.StringVal(img)})
+	ctx := context.Background()
+	if err := d.Start(ctx, logTo(t)); err != nil {
+		t.Fatal(err)
+	}
+	if out, _ := exec(t, d, "cat", "/data/hello"); out != "from the disk image\n" {
+		t.Errorf("the guest reads %q from its disk", out)
+	}
+	if err := d.Stop(ctx, logTo(t)); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := osexec.Command("e2fsck", "-n", "-f", img).CombinedOutput(); err != nil {
+		t.Errorf("the image is not clean after the guest's stop: %v\n%s", err, out)
 	}
 }
