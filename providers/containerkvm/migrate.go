@@ -528,33 +528,17 @@ func packet(head, body []byte) []byte {
 
 // prepare checks a tunnelled prepare's arguments (params, cookie, flags)
 // and returns them with the destination XML replaced by this node's.
-func (f *filter) prepare(body []byte) ([]byte, error) {
-	r := &xdrReader{b: body}
-	params, err := r.params()
-	if err != nil {
-		return nil, err
-	}
-	cookie := r.opaque()
-	flags := r.u32()
-	if r.err != nil || r.i != len(body) {
-		return nil, errors.New("a prepare that does not parse")
-	}
-	if err := f.checkFlags(flags); err != nil {
-		return nil, err
-	}
-	if err := f.own(params); err != nil {
-		return nil, err
-	}
-	w := &xdrWriter{}
-	w.params(params)
-	w.opaque(cookie)
-	w.u32(flags)
-	return w.b, nil
-}
+func (f *filter) prepare(body []byte) ([]byte, error) { return f.rewrite("prepare", body, 0) }
 
-// finish checks a finish's arguments as prepare does: the domain's own,
-// its definition this node's.
-func (f *filter) finish(body []byte) ([]byte, error) {
+// finish checks a finish's arguments as prepare does (one more word
+// after the flags: cancelled): the domain's own, its definition this
+// node's.
+func (f *filter) finish(body []byte) ([]byte, error) { return f.rewrite("finish", body, 1) }
+
+// rewrite checks the arguments of a call that carries a migration's
+// parameters, cookie, flags and tail more words, and writes them again
+// with this node's definition in place of the one sent.
+func (f *filter) rewrite(call string, body []byte, tail int) ([]byte, error) {
 	r := &xdrReader{b: body}
 	params, err := r.params()
 	if err != nil {
@@ -562,9 +546,12 @@ func (f *filter) finish(body []byte) ([]byte, error) {
 	}
 	cookie := r.opaque()
 	flags := r.u32()
-	cancelled := r.u32()
+	words := make([]uint32, tail)
+	for i := range words {
+		words[i] = r.u32()
+	}
 	if r.err != nil || r.i != len(body) {
-		return nil, errors.New("a finish that does not parse")
+		return nil, fmt.Errorf("a %s that does not parse", call)
 	}
 	if err := f.checkFlags(flags); err != nil {
 		return nil, err
@@ -576,7 +563,9 @@ func (f *filter) finish(body []byte) ([]byte, error) {
 	w.params(params)
 	w.opaque(cookie)
 	w.u32(flags)
-	w.u32(cancelled)
+	for _, v := range words {
+		w.u32(v)
+	}
 	return w.b, nil
 }
 
