@@ -138,6 +138,13 @@ func TestGuestLifecycle(t *testing.T) {
 		t.Errorf("copied file in the guest: %q", out)
 	}
 
+	// an Executor's bound on output, as every container driver's
+	t.Run("output is bounded", func(t *testing.T) { executortest.OutputIsBounded(t, ctx, d, "container#vm") })
+	// copies of two files to one path at once both succeed, and the file
+	// is one of them whole (a status and a start may push a
+	// configuration at once)
+	t.Run("concurrent copies to one file", func(t *testing.T) { concurrentCopies(t, d) })
+
 	changed := make(chan struct{}, 16)
 	ectx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -186,15 +193,6 @@ func waitState(t *testing.T, d *driver, want providers.State) {
 }
 
 func md5(s string) string { return fmt.Sprintf("%x", cryptomd5.Sum([]byte(s))) }
-
-func TestGuestExecOutputIsBounded(t *testing.T) {
-	d := guestDriver(t, nil)
-	ctx := context.Background()
-	if err := d.Start(ctx, logTo(t)); err != nil {
-		t.Fatal(err)
-	}
-	executortest.OutputIsBounded(t, ctx, d, "container#vm")
-}
 
 // TestDriftAndForeignDomains: a domain edited by hand, or defined from
 // other attributes, drifts; a domain of that name that is not the
@@ -279,36 +277,6 @@ func TestFenceDestroysAtOnce(t *testing.T) {
 	}
 }
 
-// TestGuestConcurrentCopiesToOneFile: copies of two files to one path at
-// once both succeed, and the file is one of them whole (a status and a
-// start may push a configuration at once).
-func TestGuestConcurrentCopiesToOneFile(t *testing.T) {
-	d := guestDriver(t, nil)
-	ctx := context.Background()
-	if err := d.Start(ctx, logTo(t)); err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	contents := []string{strings.Repeat("a", 200000), strings.Repeat("b", 200000)}
-	errs := make(chan error, len(contents))
-	for i, c := range contents {
-		src := filepath.Join(dir, fmt.Sprint(i))
-		if err := os.WriteFile(src, []byte(c), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		go func() { errs <- d.CopyIn(ctx, src, "/var/lib/x/conf.json", 0o600) }()
-	}
-	for range contents {
-		if err := <-errs; err != nil {
-			t.Error(err)
-		}
-	}
-	out, _ := exec(t, d, "md5sum", "/var/lib/x/conf.json")
-	if !strings.HasPrefix(out, md5(contents[0])) && !strings.HasPrefix(out, md5(contents[1])) {
-		t.Errorf("the file is neither copy whole: %s", out)
-	}
-}
-
 // TestGuestDiskImage: the short form's image is the guest's vda (the
 // test guest mounts an ext4 one on /data), qcow2 or raw by its name.
 func TestGuestDiskImage(t *testing.T) {
@@ -341,5 +309,28 @@ func TestGuestDiskImage(t *testing.T) {
 	}
 	if out, err := osexec.Command("e2fsck", "-n", "-f", img).CombinedOutput(); err != nil {
 		t.Errorf("the image is not clean after the guest's stop: %v\n%s", err, out)
+	}
+}
+
+func concurrentCopies(t *testing.T, d *driver) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	contents := []string{strings.Repeat("a", 200000), strings.Repeat("b", 200000)}
+	errs := make(chan error, len(contents))
+	for i, c := range contents {
+		src := filepath.Join(dir, fmt.Sprint(i))
+		if err := os.WriteFile(src, []byte(c), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		go func() { errs <- d.CopyIn(ctx, src, "/var/lib/x/conf.json", 0o600) }()
+	}
+	for range contents {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	out, _ := exec(t, d, "md5sum", "/var/lib/x/conf.json")
+	if !strings.HasPrefix(out, md5(contents[0])) && !strings.HasPrefix(out, md5(contents[1])) {
+		t.Errorf("the file is neither copy whole: %s", out)
 	}
 }

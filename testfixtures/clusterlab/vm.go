@@ -113,7 +113,6 @@ func (r *Rig) StartLibvirtd(node string) error {
 			return err
 		}
 	}
-	seedCapabilities(dir)
 	l, err := vmlab.StartLibvirtd(n.Name, n.NS, dir, num)
 	if err != nil {
 		return fmt.Errorf("%s: %v\n%s", node, err, LogTail(filepath.Join(dir, "libvirtd.log"), 20))
@@ -126,28 +125,6 @@ func (r *Rig) StartLibvirtd(node string) error {
 	}
 	r.log("%s: libvirtd up on %s", node, l.Socket)
 	return nil
-}
-
-// hostCapabilities is where the host's libvirtd caches what it probed of
-// the qemu binaries.
-const hostCapabilities = "/var/cache/libvirt/qemu/capabilities"
-
-// seedCapabilities copies the host libvirtd's cache of qemu's
-// capabilities into a node libvirtd's (under dir), when it has none: the
-// same binaries on the same host, so a node's libvirtd takes it as valid
-// instead of probing qemu again (it probes when the cache does not match).
-func seedCapabilities(dir string) {
-	to := filepath.Join(dir, "cache", "qemu", "capabilities")
-	if have, _ := filepath.Glob(filepath.Join(to, "*.xml")); len(have) > 0 {
-		return
-	}
-	files, _ := filepath.Glob(filepath.Join(hostCapabilities, "*.xml"))
-	if len(files) == 0 || os.MkdirAll(to, 0o755) != nil {
-		return
-	}
-	for _, f := range files {
-		_ = copyFile(f, filepath.Join(to, filepath.Base(f)), 0o600)
-	}
 }
 
 // GuestFiles are the lab guest's kernel and initramfs, as every node

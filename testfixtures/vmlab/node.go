@@ -58,6 +58,7 @@ func StartLibvirtd(node, netns, dir string, n int) (*Libvirtd, error) {
 		}
 		binds = append(binds, fmt.Sprintf("mount --bind %s %s", p, d.over))
 	}
+	seedCapabilities(dir)
 	conf := filepath.Join(dir, "libvirtd.conf")
 	text := fmt.Sprintf("host_uuid = \"00000000-0000-4000-8000-%012d\"\nlog_outputs = \"3:stderr\"\n", n)
 	if err := os.WriteFile(conf, []byte(text), 0o644); err != nil {
@@ -131,4 +132,29 @@ func NodeLibvirtd(t testing.TB, node, netns string, n int) *Libvirtd {
 	}
 	t.Cleanup(func() { l.Stop(); os.RemoveAll(dir) })
 	return l
+}
+
+// hostCapabilities is where the host's libvirtd caches what it probed of
+// the qemu binaries.
+const hostCapabilities = "/var/cache/libvirt/qemu/capabilities"
+
+// seedCapabilities copies the host libvirtd's cache of qemu's
+// capabilities into a node libvirtd's (under dir), when it has none: the
+// same binaries on the same host, so the node's libvirtd takes it as
+// valid instead of probing qemu again at its first domain (3.7 s on a
+// loaded machine; it probes when the cache does not match).
+func seedCapabilities(dir string) {
+	to := filepath.Join(dir, "cache", "qemu", "capabilities")
+	if have, _ := filepath.Glob(filepath.Join(to, "*.xml")); len(have) > 0 {
+		return
+	}
+	files, _ := filepath.Glob(filepath.Join(hostCapabilities, "*.xml"))
+	if len(files) == 0 || os.MkdirAll(to, 0o755) != nil {
+		return
+	}
+	for _, f := range files {
+		if b, err := os.ReadFile(f); err == nil {
+			_ = os.WriteFile(filepath.Join(to, filepath.Base(f)), b, 0o600)
+		}
+	}
 }
