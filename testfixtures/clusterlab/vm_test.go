@@ -13,7 +13,7 @@ import (
 // namespace, found through LIBVIRT_DEFAULT_URI, and has a bridge for its
 // guests on the lab's switch; a node's death kills its libvirtd, a cut
 // cuts the guests' uplink too, and the lab goes down without leftovers.
-// (cmd/e2e/cluster's TestClusterKVMNodeDeathFailsOver boots the guest.)
+// (cmd/e2e/cluster's TestClusterKVMNodeDeathSwitchAndCut boots the guest.)
 func TestLibvirtdPerNode(t *testing.T) {
 	l := New(t, 2, Options{DaemonArgv: fakeDaemon, BinDir: t.TempDir(), VMs: true})
 	for _, n := range l.Nodes {

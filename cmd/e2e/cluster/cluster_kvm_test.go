@@ -63,8 +63,10 @@ func (h *haLab) waitGuestServed(what string, not ...string) string {
 // libvirtd and the guest's qemu die with it): the guest starts on a
 // survivor and its address answers there, from the survivor's own
 // namespace too; the node comes back and starts no second copy (its
-// libvirtd has the domain defined, shut off).
-func TestClusterKVMNodeDeathFailsOver(t *testing.T) {
+// libvirtd has the domain defined, shut off). The guest is switched back
+// to it (the page answers as soon as om switch says done), then its link
+// is cut (cutDestroysTheGuest). One lab for the three: each boots guests.
+func TestClusterKVMNodeDeathSwitchAndCut(t *testing.T) {
 	h := newKVMHALab(t)
 	dead := h.holder
 	h.Kill(dead)
@@ -90,36 +92,36 @@ func TestClusterKVMNodeDeathFailsOver(t *testing.T) {
 	if body, err := h.Get(clusterlab.ServiceURL, time.Second); err != nil || !strings.Contains(body, clusterlab.GuestGreeting) {
 		t.Fatalf("right after %q, the client got %q (%v)", strings.TrimSpace(out), body, err)
 	}
+	h.cutDestroysTheGuest(dead)
 }
 
-// 15. The link of the node running the guest is cut: the cut node fences,
-// and its fence pauses the guest at once, then destroys it
-// (providers.Spec.Fenced), before
-// the majority's takeover wait ends: the guest holds its address inside,
-// which no ip resource of the node drops. Before, the node shut the guest
-// down cleanly through its agent (3.5-4 s) and the watcher saw it on two
-// nodes for 2 s. The majority serves it; after the heal it still does.
-func TestClusterKVMCutNodeDestroysItsGuest(t *testing.T) {
-	h := newKVMHALab(t)
-	cut := h.holder
+// cutDestroysTheGuest cuts the link of node, which runs the guest: the
+// cut node fences, and its fence pauses the guest at once, then destroys
+// it (providers.Spec.Fenced), before the majority's takeover wait ends:
+// the guest holds its address inside, which no ip resource of the node
+// drops. Before, the node shut the guest down cleanly through its agent
+// (3.5-4 s) and the watcher saw it on two nodes for 2 s (115 samples).
+// The majority serves it; after the heal it still does.
+func (h *haLab) cutDestroysTheGuest(cut string) {
+	h.t.Helper()
 	h.Cut(cut)
 	to := h.waitGuestServed("after "+cut+"'s link was cut", cut)
 	if on := h.GuestNodes(); slices.Contains(on, cut) {
-		t.Fatalf("the guest's qemu still runs on the cut node %s (guest on %v)", cut, on)
+		h.t.Fatalf("the guest's qemu still runs on the cut node %s (guest on %v)", cut, on)
 	}
 	n, err := h.Node(cut)
 	h.Check(err)
 	if log, _ := os.ReadFile(n.Log); !strings.Contains(string(log), "fence: the guest is paused") {
-		t.Errorf("%s's log does not say its fence destroyed the guest", cut)
+		h.t.Errorf("%s's log does not say its fence destroyed the guest", cut)
 	}
 	h.Heal(cut)
 	h.Check(h.WaitAllMembers(settleWithin))
 	if on := h.GuestNodes(); !slices.Equal(on, []string{to}) {
-		t.Fatalf("after the heal, the guest runs on %v, want %s alone\n%s", on, to, h.w.Report())
+		h.t.Fatalf("after the heal, the guest runs on %v, want %s alone\n%s", on, to, h.w.Report())
 	}
 }
 
-// 16. Seed 002 in a virtual machine (examples/lab-encap-kvm): the node
+// 15. Seed 002 in a virtual machine (examples/lab-encap-kvm): the node
 // running the guest dies; a survivor boots the guest and, through the
 // agent it reaches by the QEMU guest agent, brings the level inside up:
 // the service address plumbed on the guest's eth0 and its web server.
