@@ -118,7 +118,7 @@ fuzz:
 	$(GO) test ./lang -run '^$$' -fuzz '^FuzzLoadEvaluate$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s
 	$(GO) test ./lang -run '^$$' -fuzz '^FuzzExpression$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s
 	$(GO) test ./opensvc -run '^$$' -fuzz '^FuzzConvert$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s
-	$(GO) test ./internal/shellwords -run '^$$' -fuzz '^FuzzSplitJoin$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s
+	$(GO) test ./internal/cmdline -run '^$$' -fuzz '^FuzzSplitJoin$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s
 
 clean:
 	rm -rf $(BIN) dist

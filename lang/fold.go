@@ -1,11 +1,12 @@
 package lang
 
 import (
+	"errors"
 	"fmt"
 	"unicode"
 
 	"github.com/hashicorp/hcl/v2"
-	"github.com/omhcl/omhcl/internal/shellwords"
+	"github.com/omhcl/omhcl/internal/cmdline"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
 )
@@ -110,7 +111,10 @@ func splitWords(sl *slot, a *attr, v cty.Value) (cty.Value, hcl.Diagnostics) {
 	if !v.IsKnown() {
 		return cty.UnknownVal(sl.typ), nil
 	}
-	words, err := shellwords.Split(v.AsString())
+	words, err := cmdline.Split(v.AsString())
+	if errors.Is(err, cmdline.ErrEmpty) {
+		words, err = nil, nil
+	}
 	if err != nil {
 		return cty.UnknownVal(sl.typ), hcl.Diagnostics{errorIn(a.Expr.Range(), a.Range, "Invalid command line",
 			"%q cannot be split into words: %s. Write it as a list, like [\"/bin/sh\", \"-c\", \"...\"], or close the quote.", a.Name, err)}

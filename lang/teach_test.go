@@ -73,7 +73,7 @@ var teachCases = []struct {
 	{diagCase{name: "always_on", src: "service \"s\" {\n  app \"web\" {\n    type = \"ltapp\"\n    start = \"x\"\n    always_on = [\"nodes\"]\n  }\n}\n", summary: "Unsupported argument", at: "always_on"},
 		[]string{"standby = true", `on "@drpnodes" { standby = true }`}},
 	{diagCase{name: "container command that does not split", src: "service \"s\" {\n  container \"c\" {\n    type = \"docker\"\n    image = \"busybox\"\n    command = \"sh -c 'open\"\n  }\n}\n", summary: "Invalid command line", at: `"sh -c`},
-		[]string{"unterminated quote", "list"}},
+		[]string{"unterminated single quote", "list"}},
 }
 
 func TestTeachingDiagnostics(t *testing.T) {

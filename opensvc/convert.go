@@ -1,6 +1,7 @@
 package opensvc
 
 import (
+	"errors"
 	"fmt"
 	"path/filepath"
 	"regexp"
@@ -9,8 +10,8 @@ import (
 	"time"
 
 	"github.com/hashicorp/hcl/v2/hclwrite"
+	"github.com/omhcl/omhcl/internal/cmdline"
 	"github.com/omhcl/omhcl/internal/names"
-	"github.com/omhcl/omhcl/internal/shellwords"
 	"github.com/omhcl/omhcl/lang"
 	"github.com/omhcl/omhcl/providers"
 	"github.com/zclconf/go-cty/cty"
@@ -510,7 +511,7 @@ func (c *conv) value(e entry, kind, key string, t cty.Type) (string, string) {
 		}
 		return "", fmt.Sprintf("%q is not a number", v)
 	case t.IsListType() || t.IsSetType():
-		words, err := shellwords.Split(v)
+		words, err := cmdline.Split(v)
 		if err != nil {
 			words = strings.Fields(v)
 		}
@@ -525,7 +526,10 @@ func (c *conv) value(e entry, kind, key string, t cty.Type) (string, string) {
 		}
 		return "[" + strings.Join(parts, ", ") + "]", strings.Join(problems, "; ")
 	case t.IsMapType() || t.IsObjectType():
-		words, err := shellwords.Split(v)
+		words, err := cmdline.Split(v)
+		if errors.Is(err, cmdline.ErrEmpty) {
+			words, err = nil, nil
+		}
 		if err != nil {
 			return "", fmt.Sprintf("cannot split %q into KEY=VALUE words: %v", v, err)
 		}

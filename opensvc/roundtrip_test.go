@@ -14,7 +14,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
-	"github.com/omhcl/omhcl/internal/shellwords"
+	"github.com/omhcl/omhcl/internal/cmdline"
 	"github.com/omhcl/omhcl/lang"
 	"github.com/omhcl/omhcl/plan"
 	"github.com/omhcl/omhcl/providers"
@@ -203,7 +203,7 @@ func iniExpr(e hclsyntax.Expression) (string, bool) {
 			if !ok {
 				return "", false
 			}
-			words[i] = shellwords.Quote(s)
+			words[i] = cmdline.Quote(s)
 		}
 		return strings.Join(words, " "), true
 	case *hclsyntax.ObjectConsExpr:
@@ -217,7 +217,7 @@ func iniExpr(e hclsyntax.Expression) (string, bool) {
 			if !ok || !ok2 {
 				return "", false
 			}
-			words[i] = shellwords.Quote(k + "=" + v)
+			words[i] = cmdline.Quote(k + "=" + v)
 		}
 		return strings.Join(words, " "), true
 	}
@@ -290,13 +290,13 @@ func iniValue(t *testing.T, v cty.Value) string {
 		for it := v.ElementIterator(); it.Next(); {
 			_, e := it.Element()
 			s, _ := scalar(e)
-			words = append(words, shellwords.Quote(s))
+			words = append(words, cmdline.Quote(s))
 		}
 	case v.Type().IsMapType() || v.Type().IsObjectType():
 		for it := v.ElementIterator(); it.Next(); {
 			k, e := it.Element()
 			s, _ := scalar(e)
-			words = append(words, shellwords.Quote(k.AsString()+"="+s))
+			words = append(words, cmdline.Quote(k.AsString()+"="+s))
 		}
 	default:
 		t.Fatalf("cannot write %#v", v)

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/omhcl/omhcl/providers"
-	"github.com/omhcl/omhcl/providers/app/internal/cmdline"
+	"github.com/omhcl/omhcl/internal/cmdline"
 )
 
 const (

@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/omhcl/omhcl/providers"
-	"github.com/omhcl/omhcl/providers/app/internal/cmdline"
+	"github.com/omhcl/omhcl/internal/cmdline"
 )
 
 // maxOutput bounds how much of a command's output is kept: its tail.

@@ -30,6 +30,12 @@ func TestSplitWords(t *testing.T) {
 		{`a \|`, []string{"a", "|"}},
 		{`a '|' "&"`, []string{"a", "|", "&"}},
 		{`naïve 'ünïcode'`, []string{"naïve", "ünïcode"}},
+		{"  a\t b \n c \r\n", []string{"a", "b", "c"}}, // a newline ends a word too
+		{"a 'line\nbreak'", []string{"a", "line\nbreak"}},
+		{`sh -c 'echo "$HOME" > /tmp/x'`, []string{"sh", "-c", `echo "$HOME" > /tmp/x`}},
+		{`echo "a \"b\" \\ \$x \n" c`, []string{"echo", `a "b" \ $x \n`, "c"}},
+		{`''`, []string{""}},
+		{`--bind=${ip}:80 'it''s'`, []string{"--bind=${ip}:80", "its"}},
 	}
 	for _, c := range cases {
 		got, err := Split(c.in)
@@ -161,4 +167,27 @@ func TestAgreesWithShell(t *testing.T) {
 			t.Errorf("Split(%q) = %q, sh gives %q", s, got[2:], want)
 		}
 	}
+}
+
+// A heredoc's command ends in a newline: the program is the first word
+// without it (the app driver checks that file exists before it starts).
+func TestTrailingNewlineEndsTheWord(t *testing.T) {
+	p, err := Parse("/opt/app/start\n")
+	if err != nil || !reflect.DeepEqual(p.Words, []string{"/opt/app/start"}) || !p.NeedsShell {
+		t.Errorf("Parse of a heredoc line = %q, shell %v, %v; want [/opt/app/start] run by a shell", p.Words, p.NeedsShell, err)
+	}
+}
+
+func FuzzSplitJoin(f *testing.F) {
+	f.Add(`a 'b c' "d\"e" f\ g`)
+	f.Fuzz(func(t *testing.T, s string) {
+		ws, err := Split(s)
+		if err != nil {
+			return
+		}
+		back, err := Split(Join(ws))
+		if err != nil || !reflect.DeepEqual(back, ws) {
+			t.Fatalf("%q: split %q, joined and split back %q (%v)", s, ws, back, err)
+		}
+	})
 }

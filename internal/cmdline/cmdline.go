@@ -2,7 +2,9 @@
 // to execute.
 //
 // Strings are split into words like a POSIX shell does, without any
-// expansion: blanks separate words, single quotes keep everything literal,
+// expansion: blanks (space, tab, carriage return) separate words, and so
+// does a newline, which as a command separator also asks for a shell;
+// single quotes keep everything literal,
 // double quotes keep everything but a backslash before $ ` " \ or a newline,
 // and outside quotes a backslash makes the next character literal.
 //
@@ -102,7 +104,13 @@ func (sp *splitter) run(s string) error {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		switch {
-		case c == ' ' || c == '\t':
+		case c == ' ' || c == '\t' || c == '\r':
+			sp.endWord()
+		case c == '\n':
+			// a command separator: a shell runs the string, and the
+			// words end there ("/opt/app/start\n" from a heredoc names
+			// the program /opt/app/start)
+			sp.unquotedSyntax = true
 			sp.endWord()
 		case c == '\'':
 			end := strings.IndexByte(s[i+1:], '\'')
