@@ -9,6 +9,7 @@ package providers
 import (
 	"context"
 	"errors"
+	"sort"
 	"time"
 
 	"github.com/zclconf/go-cty/cty"
@@ -205,6 +206,25 @@ type StartChecker interface {
 // ErrConflict marks a start aborted because what the resource would claim is
 // already in use elsewhere (an ip address answering on the network).
 var ErrConflict = errors.New("conflict")
+
+// ChangedKeys lists, sorted, the keys whose value differs between a
+// resource's recorded fingerprint and the one its configuration makes
+// now, those set in only one of them too: what a DriftChecker names.
+func ChangedKeys(recorded, want map[string]string) []string {
+	var out []string
+	for k, v := range want {
+		if recorded[k] != v {
+			out = append(out, k)
+		}
+	}
+	for k := range recorded {
+		if _, ok := want[k]; !ok {
+			out = append(out, k)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
 
 // DriftChecker is implemented by drivers whose running resource can differ
 // from its configuration without the engine's record knowing (a container

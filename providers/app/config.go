@@ -8,8 +8,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/omhcl/omhcl/providers"
 	"github.com/omhcl/omhcl/internal/cmdline"
+	"github.com/omhcl/omhcl/providers"
 )
 
 const (

@@ -13,8 +13,8 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/omhcl/omhcl/providers"
 	"github.com/omhcl/omhcl/internal/cmdline"
+	"github.com/omhcl/omhcl/providers"
 )
 
 // maxOutput bounds how much of a command's output is kept: its tail.

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/moby/moby/client"
+	"github.com/omhcl/omhcl/providers"
 )
 
 // fingerprint is what shapes a created container, attribute by attribute,
@@ -65,18 +66,7 @@ func (d *driver) Drift(ctx context.Context) []string {
 // follow a recreated pause container.
 func drift(ctx context.Context, cli *client.Client, c *config, f *found) []string {
 	rec := f.recorded()
-	var out []string
-	fp := c.fingerprint()
-	for k, v := range fp {
-		if rec[k] != v {
-			out = append(out, k)
-		}
-	}
-	for k := range rec {
-		if _, ok := fp[k]; !ok { // set then, no longer
-			out = append(out, k)
-		}
-	}
+	out := providers.ChangedKeys(rec, c.fingerprint())
 	if rec["netns"] == c.netns && strings.HasPrefix(c.netns, "container#") && f.inspect.HostConfig != nil {
 		mode := string(f.inspect.HostConfig.NetworkMode)
 		if owner, err := lookup(ctx, cli, c.service, c.netns); err == nil && owner != nil &&

@@ -57,7 +57,7 @@ func (d *driver) define(ctx context.Context, log *providers.Log, s domainState) 
 			return d.fail("define", fmt.Errorf("a domain by that name exists and is not this resource's (its omhcl metadata names %q %q): rename one of them, or drop xml and the short form to take it as libvirt has it", m.Service, m.RID))
 		}
 		want, _ := d.fingerprint()
-		if len(drifted(m.fingerprint(), want)) == 0 {
+		if len(providers.ChangedKeys(m.fingerprint(), want)) == 0 {
 			return nil
 		}
 		if s.running() {

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"sort"
 	"strings"
 
 	"libvirt.org/go/libvirtxml"
@@ -173,23 +172,6 @@ func (d *driver) fingerprint() (map[string]string, error) {
 func fingerprintJSON(fp map[string]string) string {
 	b, _ := json.Marshal(fp) // sorted keys
 	return string(b)
-}
-
-// drifted lists the attributes whose fingerprint differs, sorted.
-func drifted(recorded, want map[string]string) []string {
-	var out []string
-	for k, v := range want {
-		if recorded[k] != v {
-			out = append(out, k)
-		}
-	}
-	for k := range recorded {
-		if _, ok := want[k]; !ok {
-			out = append(out, k)
-		}
-	}
-	sort.Strings(out)
-	return out
 }
 
 func (d *driver) mac() string {

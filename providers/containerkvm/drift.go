@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/digitalocean/go-libvirt"
+	"github.com/omhcl/omhcl/providers"
 )
 
 // Drift lists the attributes the defined domain was not defined from, as
@@ -28,7 +29,7 @@ func (d *driver) Drift(ctx context.Context) []string {
 	if err != nil || !ours {
 		return nil
 	}
-	out := drifted(m.fingerprint(), want)
+	out := providers.ChangedKeys(m.fingerprint(), want)
 	if len(out) == 0 && m.Defined != "" {
 		kept, err := call(ctx, d.endpoint(), func(l *libvirt.Libvirt) (string, error) {
 			return l.DomainGetXMLDesc(s.dom, libvirt.DomainXMLInactive)

@@ -143,10 +143,10 @@ func TestDriftNamesAttributes(t *testing.T) {
 	b := &driver{r: resource(map[string]cty.Value{"kernel": cty.StringVal("/k2"), "memory": cty.StringVal("512M")})}
 	fa, _ := a.fingerprint()
 	fb, _ := b.fingerprint()
-	if got := drifted(fa, fb); !slices.Equal(got, []string{"kernel", "memory"}) {
+	if got := providers.ChangedKeys(fa, fb); !slices.Equal(got, []string{"kernel", "memory"}) {
 		t.Errorf("drifted = %v", got)
 	}
-	if got := drifted(fa, fa); len(got) != 0 {
+	if got := providers.ChangedKeys(fa, fa); len(got) != 0 {
 		t.Errorf("a fingerprint drifts from itself: %v", got)
 	}
 }
