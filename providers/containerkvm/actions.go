@@ -20,16 +20,10 @@ func (d *driver) fail(what string, err error) error {
 // readMark returns the driver's metadata element of dom; ok is false when
 // the domain has none (defined by someone else).
 func (d *driver) readMark(ctx context.Context, dom libvirt.Domain) (m mark, ok bool, err error) {
-	s, err := call(ctx, d.endpoint(), func(l *libvirt.Libvirt) (string, error) {
-		return l.DomainGetMetadata(dom, int32(libvirt.DomainMetadataElement), libvirt.OptString{metadataNS}, libvirt.DomainAffectConfig)
-	})
+	m, err = call(ctx, d.endpoint(), func(l *libvirt.Libvirt) (mark, error) { return markOf(l, dom) })
 	if isNoMetadata(err) {
 		return mark{}, false, nil
 	}
-	if err != nil {
-		return mark{}, false, err
-	}
-	m, err = parseMark(s)
 	return m, err == nil, err
 }
 

@@ -10,6 +10,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/digitalocean/go-libvirt"
 	"libvirt.org/go/libvirtxml"
 )
 
@@ -64,6 +65,16 @@ func definitionDigest(text string) string {
 	}
 	sum := sha256.Sum256([]byte(text))
 	return "sha256:" + hex.EncodeToString(sum[:12])
+}
+
+// markOf reads dom's mark from libvirt: its metadata element in the
+// driver's namespace, as kept in the persistent definition.
+func markOf(l *libvirt.Libvirt, dom libvirt.Domain) (mark, error) {
+	s, err := l.DomainGetMetadata(dom, int32(libvirt.DomainMetadataElement), libvirt.OptString{metadataNS}, libvirt.DomainAffectConfig)
+	if err != nil {
+		return mark{}, err
+	}
+	return parseMark(s)
 }
 
 // parseMark reads the element DomainGetMetadata returns.

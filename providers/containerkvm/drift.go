@@ -60,11 +60,7 @@ func (d *driver) Strays(ctx context.Context, known []string) []string {
 		}
 		var out []found
 		for _, dom := range all {
-			s, err := l.DomainGetMetadata(dom, int32(libvirt.DomainMetadataElement), libvirt.OptString{metadataNS}, libvirt.DomainAffectConfig)
-			if err != nil {
-				continue
-			}
-			if m, err := parseMark(s); err == nil {
+			if m, err := markOf(l, dom); err == nil {
 				out = append(out, found{dom.Name, m})
 			}
 		}
