@@ -33,9 +33,15 @@ type serviceRun struct {
 	// must not take it for a service down everywhere (and start it again
 	// without end, restarts never counted). A daemon that just started
 	// has not seen it: a node back from a crash claims nothing.
-	ranHere   bool
-	startedAt time.Time // when an action last brought it up here
-	sharedGen int64     // the shared state generation last seen
+	ranHere bool
+	// endedAt is when the last action here ended, and observedAt when
+	// the latest observation of the service here began: one begun before
+	// an action ended may have seen the action's middle (a guest shutting
+	// down, its record not yet cleared), which says nothing of what the
+	// action left (ranHere).
+	endedAt    time.Time
+	observedAt time.Time
+	sharedGen  int64 // the shared state generation last seen
 	// appliedGen is the configuration generation this node last converged
 	// its running copy to.
 	appliedGen int64
@@ -44,10 +50,6 @@ type serviceRun struct {
 	// of a service that ran elsewhere is a failover (events, metrics).
 	ranOn   string
 	ranOnAt time.Time
-	// migratedAt is when a live migration last took the service away
-	// from here: an observation begun before saw a guest that has left
-	// (migrate.go).
-	migratedAt time.Time
 }
 
 func (d *Daemon) run(svc string) *serviceRun {
@@ -306,7 +308,7 @@ func (d *Daemon) actFor(ctx context.Context, cfg *lang.Config, svc, what, why, t
 		stopped := d.stoppedSince(prev, prevAt) // members' lock: not under d.mu
 		d.mu.Lock()
 		defer d.mu.Unlock()
-		run.busy, run.noteAt = "", time.Now()
+		run.busy, run.noteAt, run.endedAt = "", time.Now(), time.Now()
 		run.conflict = errors.Is(err, providers.ErrConflict)
 		if run.conflict {
 			run.conflicts++
@@ -340,9 +342,6 @@ func (d *Daemon) actFor(ctx context.Context, cfg *lang.Config, svc, what, why, t
 			// a start here counts even when the service dies before a round
 			// sees it up
 			run.ranHere = req.Target != plan.TargetDown
-			if run.ranHere {
-				run.startedAt = time.Now()
-			}
 		}
 		if err == nil && (what == "start" || what == "converge") {
 			run.restarts = map[string]int{}

@@ -48,7 +48,6 @@ func (d *Daemon) migrate(ctx context.Context, cfg *lang.Config, svc string, dec 
 // target to start the rest without waiting for a round (one observing
 // the guest inside through its agent may take seconds).
 func (d *Daemon) migratedAway(svc string, run *serviceRun) {
-	run.migratedAt = time.Now()
 	if d.local == nil || d.local.Instances[svc] == nil {
 		return
 	}

@@ -82,7 +82,9 @@ func TestMigratedAwayIsNotRunning(t *testing.T) {
 		t.Fatal("the service does not run here before the migration")
 	}
 	d.mu.Lock()
-	d.migratedAway("vm", d.run("vm"))
+	run := d.run("vm")
+	run.endedAt, run.ranHere = time.Now(), false // as actFor leaves a migration
+	d.migratedAway("vm", run)
 	d.mu.Unlock()
 	if d.runsHere("vm") {
 		t.Error("the report still says the service runs here after the migration")

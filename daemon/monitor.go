@@ -36,7 +36,10 @@ func (d *Daemon) monitor(ctx context.Context, cfg *lang.Config, svc *lang.Servic
 		}
 		d.mu.Lock()
 		run := d.run(svc.Name)
-		busy := run.busy != ""
+		// an observation begun before the last action ended may have
+		// seen a planned stop's middle: a guest shutting down, its record
+		// not yet cleared, a death to it
+		busy := run.busy != "" || run.stale()
 		tries := run.restarts[w.key]
 		last := run.restartedAt[w.key]
 		d.mu.Unlock()

@@ -16,24 +16,28 @@ func (d *Daemon) localInstance(svc string, li *plan.LiveInstance, observedAt tim
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	run := d.run(svc)
+	run.observedAt = observedAt
 	switch {
-	case observedAt.Before(run.migratedAt):
-		// the guest this observation may have seen has left: a live
-		// migration ended meanwhile (migrate.go)
-		ir.Running = false
+	case run.stale():
+		// an action ended meanwhile: what it left is the truth (a start
+		// read as "not running anywhere" was started again, uncounted by
+		// the monitor's restarts; a guest seen before a live migration
+		// took it away has left)
+		ir.Running = run.ranHere
 	case ir.Running:
 		run.ranHere = true
-	case run.ranHere && (monitoredDied(li) || observedAt.Before(run.startedAt)):
-		// a death the monitor handles; or an observation begun before a
-		// start that finished meanwhile, which says nothing of it (read
-		// as "not running anywhere", a death right after the start was
-		// started again, uncounted by the monitor's restarts)
+	case run.ranHere && monitoredDied(li):
+		// a death the monitor handles
 		ir.Running = true
 	default:
 		run.ranHere = false
 	}
 	return ir
 }
+
+// stale says, under d.mu, whether the latest observation began before
+// the last action here ended.
+func (run *serviceRun) stale() bool { return run.observedAt.Before(run.endedAt) }
 
 // runsHere says whether this node's last report shows svc running.
 func (d *Daemon) runsHere(svc string) bool {
