@@ -44,7 +44,10 @@ func TestObservationBeforeAnActionEndedIsNotBelieved(t *testing.T) {
 	}
 	svc := cfg.Service("web")
 	ctx := context.Background()
-	t.Cleanup(func() { d.act(ctx, cfg, "web", "stop", "test end", engine.Request{Target: plan.TargetDown}); d.work.Wait() })
+	t.Cleanup(func() {
+		d.act(ctx, cfg, "web", "stop", "test end", engine.Request{Target: plan.TargetDown})
+		d.work.Wait()
+	})
 	converge := func(what string, target plan.Target) {
 		t.Helper()
 		if !d.act(ctx, cfg, "web", what, "test", engine.Request{Target: target}) {
