@@ -1,6 +1,7 @@
 package providers
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/zclconf/go-cty/cty"
@@ -65,6 +66,29 @@ func (r *Resource) Duration(name string, def time.Duration) time.Duration {
 		return def
 	}
 	return d
+}
+
+// PositiveDuration parses a timeout: a Go duration above zero ("30s").
+func PositiveDuration(s string) (time.Duration, error) {
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("%q is not a positive duration like \"30s\"", s)
+	}
+	return d, nil
+}
+
+// CheckDurations refuses each attribute of names that is set to
+// something other than a positive duration (PositiveDuration).
+func (r *Resource) CheckDurations(names ...string) []*AttrError {
+	var errs []*AttrError
+	for _, a := range names {
+		if s := r.Str(a); s != "" && s != Unknown {
+			if _, err := PositiveDuration(s); err != nil {
+				errs = append(errs, Invalid(a, "%s %v", a, err))
+			}
+		}
+	}
+	return errs
 }
 
 // Strings returns a list(string) attribute; nil when null or unknown.

@@ -135,9 +135,9 @@ func (p *attrParser) duration(name string, def time.Duration) time.Duration {
 	if s == "" {
 		return def
 	}
-	d, err := time.ParseDuration(s)
-	if err != nil || d <= 0 {
-		p.fail(name, fmt.Errorf("%q is not a positive duration like \"30s\"", s))
+	d, err := providers.PositiveDuration(s)
+	if err != nil {
+		p.fail(name, err)
 		return def
 	}
 	return d

@@ -22,7 +22,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/omhcl/omhcl/providers"
 	"github.com/zclconf/go-cty/cty"
@@ -125,13 +124,7 @@ func New(r *providers.Resource) (providers.Driver, error) {
 	if a, ok := known("accel"); ok && a != "auto" && a != "kvm" && a != "tcg" {
 		errs = append(errs, providers.Invalid("accel", `accel %q must be "auto", "kvm" or "tcg"`, a))
 	}
-	for _, a := range []string{"start_timeout", "stop_timeout"} {
-		if s, ok := known(a); ok {
-			if t, err := time.ParseDuration(s); err != nil || t <= 0 {
-				errs = append(errs, providers.Invalid(a, "%s %q is not a positive duration (\"60s\")", a, s))
-			}
-		}
-	}
+	errs = append(errs, r.CheckDurations("start_timeout", "stop_timeout")...)
 	if err := providers.Refuse(r, errs); err != nil {
 		return nil, err
 	}

@@ -6,7 +6,6 @@ package containerlxc
 import (
 	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/omhcl/omhcl/providers"
 	"github.com/zclconf/go-cty/cty"
@@ -56,13 +55,7 @@ func New(r *providers.Resource) (providers.Driver, error) {
 	if p := d.lxcpath(); p != providers.Unknown && !filepath.IsAbs(p) {
 		errs = append(errs, providers.Invalid("lxcpath", "lxcpath %q must be an absolute path", p))
 	}
-	for _, a := range []string{"start_timeout", "stop_timeout"} {
-		if s := r.Str(a); s != "" && s != providers.Unknown {
-			if t, err := time.ParseDuration(s); err != nil || t <= 0 {
-				errs = append(errs, providers.Invalid(a, "%s %q is not a positive duration (\"30s\")", a, s))
-			}
-		}
-	}
+	errs = append(errs, r.CheckDurations("start_timeout", "stop_timeout")...)
 	errs = append(errs, checkConfig(r.StringMap("config"))...)
 	if err := providers.Refuse(r, errs); err != nil {
 		return nil, err
