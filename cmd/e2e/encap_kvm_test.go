@@ -103,7 +103,7 @@ func TestEncapKVMStartChainsTheLevels(t *testing.T) {
 		t.Logf("guest: %s", l.guestExec(t, "sh", "-c", "ip -o link; ip -o addr; ps; netstat -ltn"))
 		t.Fatalf("the client got %q (%v), want the page", body, err)
 	}
-	checkFoldedTreeOf(t, l.must("om", "enc", "status"), []string{"container#0", "ip#1", "app#web"})
+	checkFoldedTreeOf(t, l.must("om", "enc", "status"))
 	if out := l.must("omplan", "-detailed-exitcode", l.config); !strings.Contains(out, "No changes") {
 		t.Errorf("a second plan is not empty:\n%s", out)
 	}

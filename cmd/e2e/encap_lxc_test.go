@@ -173,29 +173,17 @@ func TestEncapLXCStartChainsTheLevels(t *testing.T) {
 // inside folded under container#0 and flagged E.
 func checkFoldedTree(t *testing.T, tree string) {
 	t.Helper()
-	checkFoldedTreeOf(t, tree, []string{"container#0", "ip#0", "ip#1", "app#web"})
+	checkFoldedTreeOf(t, tree, "ip#0")
 }
 
-// checkFoldedTreeOf is checkFoldedTree of a service with rids, ip#1 and
-// app#web the level inside.
-func checkFoldedTreeOf(t *testing.T, tree string, rids []string) {
+// checkFoldedTreeOf checks the node's status tree of the encap lab's
+// service: folded under container#0, the level inside vm1 up with the E
+// flag, and the tree says where that level comes from.
+func checkFoldedTreeOf(t *testing.T, tree string, others ...string) {
 	t.Helper()
-	for _, rid := range rids {
-		flags, st := statustree.FlagsAndStatus(t, tree, rid)
-		if st != "up" {
-			t.Errorf("%s is %s, want up:\n%s", rid, st, tree)
-		}
-		if encap := rid == "ip#1" || rid == "app#web"; (flags[4] == 'E') != encap {
-			t.Errorf("%s flags %q: E flag wrong (encap %v):\n%s", rid, flags, encap, tree)
-		}
-	}
+	statustree.CheckFolded(t, tree, "container#0", []string{"ip#1", "app#web"}, others...)
 	if !strings.Contains(tree, "info: encap node vm1, up, by its agent") {
 		t.Errorf("the tree does not say where the folded level comes from:\n%s", tree)
-	}
-	for _, rid := range []string{"ip#1", "app#web"} {
-		if strings.Index(statustree.MustLine(t, tree, rid), rid) <= strings.Index(statustree.MustLine(t, tree, "container#0"), "container#0") {
-			t.Errorf("%s is not folded under container#0:\n%s", rid, tree)
-		}
 	}
 }
 

@@ -3,6 +3,7 @@
 package statustree
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -44,4 +45,29 @@ func FlagsAndStatus(t testing.TB, tree, rid string) (string, string) {
 		t.Fatalf("short status line for %s: %q", rid, f)
 	}
 	return f[1], f[2]
+}
+
+// CheckFolded checks a node's status tree of a service with a level
+// inside container: container, the resources inside and the others up;
+// the E flag (the fifth) on the resources inside alone; those folded
+// under the container's line (drawn deeper).
+func CheckFolded(t testing.TB, tree, container string, inside []string, others ...string) {
+	t.Helper()
+	all := append(append([]string{container}, inside...), others...)
+	for _, rid := range all {
+		flags, st := FlagsAndStatus(t, tree, rid)
+		if st != "up" {
+			t.Errorf("%s is %s, want up:\n%s", rid, st, tree)
+		}
+		in := rid != container && !slices.Contains(others, rid)
+		if len(flags) < 5 || (flags[4] == 'E') != in {
+			t.Errorf("%s flags %q: E flag wrong (inside %s: %v):\n%s", rid, flags, container, in, tree)
+		}
+	}
+	depth := func(rid string) int { l := MustLine(t, tree, rid); return strings.Index(l, rid) }
+	for _, rid := range inside {
+		if depth(rid) <= depth(container) {
+			t.Errorf("%s is not folded under %s:\n%s", rid, container, tree)
+		}
+	}
 }

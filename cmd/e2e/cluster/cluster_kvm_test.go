@@ -127,27 +127,12 @@ func (h *haLab) cutDestroysTheGuest(cut string) {
 // the service address plumbed on the guest's eth0 and its web server.
 func TestClusterKVMEncapNodeDeathFailsOver(t *testing.T) {
 	h := newKVMHALabOf(t, "examples/lab-encap-kvm/service.hcl")
-	checkFoldedTreeOf(t, h.Must(h.holder, "om", "web", "status"), "container#vm", []string{"ip#web", "app#web"})
+	statustree.CheckFolded(t, h.Must(h.holder, "om", "web", "status"), "container#vm", []string{"ip#web", "app#web"})
 	dead := h.holder
 	t0 := time.Now()
 	h.Kill(dead)
 	to := h.waitGuestServed("after "+dead+" died", dead)
 	t.Logf("TIMING served again from %s %s after %s's death (boot under TCG, the level inside through the guest agent)", to, time.Since(t0).Round(100*time.Millisecond), dead)
 	h.settle("after "+dead+" died", to)
-	checkFoldedTreeOf(t, h.Must(to, "om", "web", "status"), "container#vm", []string{"ip#web", "app#web"})
-}
-
-// checkFoldedTreeOf checks a node's status tree: the guest and the level
-// inside up, the level folded under the guest and flagged E.
-func checkFoldedTreeOf(t *testing.T, tree, guest string, inside []string) {
-	t.Helper()
-	for _, rid := range append([]string{guest}, inside...) {
-		flags, st := statustree.FlagsAndStatus(t, tree, rid)
-		if st != "up" {
-			t.Errorf("%s is %s, want up:\n%s", rid, st, tree)
-		}
-		if encap := rid != guest; (flags[4] == 'E') != encap {
-			t.Errorf("%s flags %q: E flag wrong (inside %v):\n%s", rid, flags, encap, tree)
-		}
-	}
+	statustree.CheckFolded(t, h.Must(to, "om", "web", "status"), "container#vm", []string{"ip#web", "app#web"})
 }
