@@ -103,6 +103,9 @@ func TestGuestLifecycle(t *testing.T) {
 	if st := d.Status(ctx); st.State != providers.Down || !strings.Contains(strings.Join(st.Messages, " "), "not defined") {
 		t.Fatalf("status before start: %+v", st)
 	}
+	if errs := d.CheckAttrs(ctx, providers.Check{Actions: []providers.Action{providers.ActStart}, Host: true}); len(errs) != 0 {
+		t.Errorf("the plan's checks refuse a start that works: %v", errs)
+	}
 	t0 := time.Now()
 	if err := d.Start(ctx, logTo(t)); err != nil {
 		t.Fatal(err)

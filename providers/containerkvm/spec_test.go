@@ -2,6 +2,7 @@ package containerkvm
 
 import (
 	"context"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -165,5 +166,55 @@ func TestPlanReadsLikeVirsh(t *testing.T) {
 	adopted := &driver{r: resource(map[string]cty.Value{"name": cty.StringVal("vm1"), "guest_agent": cty.False})}
 	if got := adopted.Operations(ctx, providers.ActStart); !slices.Equal(got, []string{"virsh start vm1"}) {
 		t.Errorf("adopted start operations %q", got)
+	}
+}
+
+// A plan that starts the guest fails at the attribute that makes the
+// start fail on this host: an xml file that is no domain definition, a
+// missing kernel, a libvirtd that does not answer at uri. The errors are
+// the host's (a plan made elsewhere warns); a plan that only stops the
+// guest is not refused.
+func TestCheckAttrsRefusesAStartThatCannotWork(t *testing.T) {
+	dir := t.TempDir()
+	bad := dir + "/bad.xml"
+	if err := os.WriteFile(bad, []byte("<domain type='kvm'><name>x</name><memory>lots</memory>"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	nowhere := cty.StringVal("qemu+unix:///system?socket=" + dir + "/no-libvirtd")
+	start := providers.Check{Actions: []providers.Action{providers.ActStart}, Host: true}
+	for _, c := range []struct {
+		attrs map[string]cty.Value
+		want  map[string]string // attribute: words of its error
+	}{
+		{map[string]cty.Value{"xml": cty.StringVal(bad), "uri": nowhere},
+			map[string]string{"xml": "not a libvirt domain definition", "uri": "no-libvirtd"}},
+		{map[string]cty.Value{"xml": cty.StringVal(dir + "/none.xml"), "uri": nowhere},
+			map[string]string{"xml": "no such file", "uri": "no-libvirtd"}},
+		{map[string]cty.Value{"kernel": cty.StringVal(dir + "/vmlinuz"), "initrd": cty.StringVal(bad), "uri": nowhere},
+			map[string]string{"kernel": "no such file", "uri": "no-libvirtd"}},
+	} {
+		d0, err := New(resource(c.attrs))
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := d0.(*driver)
+		got := map[string]string{}
+		for _, e := range d.CheckAttrs(context.Background(), start) {
+			if !e.Host {
+				t.Errorf("%s: %s is not marked as this host's", e.Attr, e.Msg)
+			}
+			got[e.Attr] = e.Msg
+		}
+		for attr, words := range c.want {
+			if !strings.Contains(got[attr], words) {
+				t.Errorf("%v: the error on %s is %q, want one saying %q (all: %v)", c.attrs, attr, got[attr], words, got)
+			}
+		}
+		if len(got) != len(c.want) {
+			t.Errorf("%v: errors on %v, want on the attributes of %v", c.attrs, got, c.want)
+		}
+		if errs := d.CheckAttrs(context.Background(), providers.Check{Actions: []providers.Action{providers.ActStop}, Host: true}); len(errs) != 0 {
+			t.Errorf("%v: a plan that stops the guest is refused: %v", c.attrs, errs)
+		}
 	}
 }
