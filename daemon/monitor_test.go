@@ -79,6 +79,9 @@ func TestObservationBeforeAnActionEndedIsNotBelieved(t *testing.T) {
 		t.Fatal("the service does not run here after its start")
 	}
 	converge("stop", plan.TargetDown)
+	if d.localReport().Instances["web"].Running {
+		t.Error("the report published after the stop says the service runs here (the round observed it before the stop ended)")
+	}
 	launched := d.launched.Load()
 	d.monitor(ctx, cfg, svc, died(before), view)
 	d.work.Wait()
