@@ -333,6 +333,10 @@ func (d *Daemon) actFor(ctx context.Context, cfg *lang.Config, svc, what, why, t
 			d.logf("%s: %s done", svc, what)
 		default:
 			done.Reason = "nothing to do"
+			// the decision that asked for it may hold (a resource whose
+			// state cannot be read plans nothing): not again before a
+			// round's interval, or the rounds would spin on it
+			run.retryAfter = time.Now().Add(d.timings.Monitor)
 		}
 		d.emit(done)
 		if err == nil && req.Migrate != nil {

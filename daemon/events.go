@@ -33,7 +33,7 @@ func newEventWatches(wake func(), logf func(string, ...any), retry time.Duration
 // eventSubject is a resource with an event stream, to watch.
 type eventSubject struct {
 	key string
-	rid string
+	svc string // for the log: the driver's errors name the resource
 	src providers.EventSource
 }
 
@@ -56,7 +56,7 @@ func eventSubjects(svc string, inst *lang.Instance, li *plan.LiveInstance) (out 
 			continue
 		}
 		if src, ok := drv.(providers.EventSource); ok && !r.Common.Encap {
-			out = append(out, eventSubject{key: watchKey(svc, r), rid: svc + " " + r.RID(), src: src})
+			out = append(out, eventSubject{key: watchKey(svc, r), svc: svc, src: src})
 		} else {
 			polled++
 		}
@@ -105,12 +105,16 @@ func (w *eventWatches) sync(ctx context.Context, subjects []eventSubject) {
 
 // watch follows one resource's events, subscribing again after a break.
 func (w *eventWatches) watch(ctx context.Context, s eventSubject) {
+	var quiet breakLog
 	for {
+		began := time.Now()
 		err := s.src.Events(ctx, w.wake)
 		if ctx.Err() != nil {
 			return
 		}
-		w.logf("%s: event stream: %v (again in %s; the monitor rounds go on)", s.rid, err, w.retry)
+		if n, ok := quiet.record(err, time.Since(began) > w.retry, time.Now()); ok {
+			w.logf("%s: %v (%s; subscribing again every %s, the monitor rounds go on)", s.svc, err, n, w.retry)
+		}
 		w.setBroken(s.key, true) // until then, only a round sees the resource
 		select {
 		case <-ctx.Done():
@@ -146,4 +150,35 @@ func (w *eventWatches) count() int {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return len(w.running)
+}
+
+// breakLog keeps a stream that stays broken (a libvirtd or an engine
+// down for an hour) from writing a line a second: a break is logged when
+// it is new (another error, or the stream had held since the last), then
+// once a minute while it repeats, with how many failed meanwhile.
+type breakLog struct {
+	last     string
+	loggedAt time.Time
+	failed   int
+}
+
+// breakLogEvery is how often a break that repeats is logged again.
+const breakLogEvery = time.Minute
+
+// record notes a break of the stream (held: the subscription had held
+// for a while before it broke) and says whether to log it, and how to
+// qualify it.
+func (b *breakLog) record(err error, held bool, now time.Time) (string, bool) {
+	msg := fmt.Sprint(err)
+	b.failed++
+	switch {
+	case held || msg != b.last:
+		b.last, b.loggedAt, b.failed = msg, now, 0
+		return "broken", true
+	case now.Sub(b.loggedAt) >= breakLogEvery:
+		n := b.failed
+		b.loggedAt, b.failed = now, 0
+		return fmt.Sprintf("still broken: %d failed subscriptions since the last line", n), true
+	}
+	return "", false
 }

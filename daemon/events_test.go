@@ -3,6 +3,7 @@ package daemon
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -38,8 +39,8 @@ func TestEventWatchesWakeSubscribeAgainAndStop(t *testing.T) {
 	src := &fakeEvents{fire: make(chan struct{}), breakFirst: true}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	w.sync(ctx, []eventSubject{{key: "web/container#0", rid: "web container#0", src: src}})
-	w.sync(ctx, []eventSubject{{key: "web/container#0", rid: "web container#0", src: src}}) // no second watch
+	w.sync(ctx, []eventSubject{{key: "web/container#0", svc: "web", src: src}})
+	w.sync(ctx, []eventSubject{{key: "web/container#0", svc: "web", src: src}}) // no second watch
 	if w.count() != 1 {
 		t.Fatalf("%d watches, want 1", w.count())
 	}
@@ -75,7 +76,7 @@ func TestBrokenEventStreamsAreCounted(t *testing.T) {
 	src := &fakeEvents{fire: make(chan struct{}), breakFirst: true}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	w.sync(ctx, []eventSubject{{key: "web/container#0", rid: "web container#0", src: src}})
+	w.sync(ctx, []eventSubject{{key: "web/container#0", svc: "web", src: src}})
 	if !eventually(time.Second, func() bool { return w.brokenCount() == 1 }) {
 		t.Fatal("a broken stream is not counted")
 	}
@@ -133,4 +134,32 @@ func eventually(d time.Duration, cond func() bool) bool {
 		time.Sleep(10 * time.Millisecond)
 	}
 	return true
+}
+
+// A stream that stays broken (its libvirtd down for an hour, retried
+// every second) is logged when it breaks, then once a minute with how
+// many subscriptions failed meanwhile; a new error, or a break after the
+// stream held, is logged at once.
+func TestBrokenStreamIsNotLoggedEverySecond(t *testing.T) {
+	var b breakLog
+	down := errors.New("libvirtd at /run/libvirt/libvirt-sock: connection refused")
+	t0 := time.Now()
+	logged := 0
+	for i := range 3600 {
+		if _, ok := b.record(down, false, t0.Add(time.Duration(i)*time.Second)); ok {
+			logged++
+		}
+	}
+	if logged != 60 {
+		t.Errorf("an hour of breaks a second apart logged %d lines, want 60 (one a minute)", logged)
+	}
+	if n, ok := b.record(down, false, t0.Add(3660*time.Second)); !ok || !strings.Contains(n, "60 failed") {
+		t.Errorf("a minute later: %q, %v; want the count of failures since the last line", n, ok)
+	}
+	if n, ok := b.record(errors.New("permission denied"), false, t0.Add(3661*time.Second)); !ok || n != "broken" {
+		t.Errorf("another error: %q, %v; want it logged at once", n, ok)
+	}
+	if _, ok := b.record(errors.New("permission denied"), true, t0.Add(3662*time.Second)); !ok {
+		t.Error("a break after the stream held is not logged")
+	}
 }

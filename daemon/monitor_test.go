@@ -101,3 +101,39 @@ func TestObservationBeforeAnActionEndedIsNotBelieved(t *testing.T) {
 		t.Errorf("a death seen by an observation begun after the start was not restarted (restarts %v)", d.run("web").restarts)
 	}
 }
+
+// An action that plans nothing is not launched again before a round's
+// interval: the decision that asked for it may hold (a resource whose
+// state cannot be read plans nothing), and the rounds, each woken by the
+// last action's end, launched 22 438 starts in 45 s.
+func TestActionThatPlansNothingIsNotRepeatedAtOnce(t *testing.T) {
+	opts := testOptions(t, t.TempDir(), "default") // rounds 1 s apart
+	d, err := New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, diags := lang.LoadFiles(map[string][]byte{"web.hcl": []byte(monitoredApp)})
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	ctx := context.Background()
+	t.Cleanup(func() {
+		d.mu.Lock()
+		d.run("web").retryAfter = time.Time{}
+		d.mu.Unlock()
+		d.act(ctx, cfg, "web", "stop", "test end", engine.Request{Target: plan.TargetDown})
+		d.work.Wait()
+	})
+	up := engine.Request{Target: plan.TargetUp}
+	if !d.act(ctx, cfg, "web", "start", "test", up) {
+		t.Fatal("the first start was not launched")
+	}
+	d.work.Wait()
+	if !d.act(ctx, cfg, "web", "start", "test", up) {
+		t.Fatal("a start after one that did something was not launched")
+	}
+	d.work.Wait() // the app runs: this one planned nothing
+	if d.act(ctx, cfg, "web", "start", "test", up) {
+		t.Error("a start launched at once after one that planned nothing")
+	}
+}

@@ -29,7 +29,11 @@ func instanceReport(li *plan.LiveInstance) *wire.InstanceReport {
 		switch lr.Status {
 		case providers.Up, providers.Warn:
 			r.Running = true
-		case providers.NA:
+		case providers.NA, providers.Undef:
+			// started here and not readable now (undef: its libvirtd or
+			// engine does not answer; a guest outlives its libvirtd): it
+			// may run, so it counts as running, never as a service
+			// running nowhere that a start here or elsewhere would fix
 			r.Running = r.Running || lr.Applied != nil
 		}
 	}

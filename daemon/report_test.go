@@ -37,6 +37,23 @@ func TestArmedSyncsDoNotMakeAnInstanceRun(t *testing.T) {
 	}
 }
 
+// A resource this node started whose state cannot be read now (undef:
+// its libvirtd killed, the guest still running) keeps the service
+// counted as running here: read as running nowhere, the node started it
+// again in a loop (each start planned nothing), and a peer could have.
+// One never started here says nothing.
+func TestUnreadableResourceStartedHereCountsAsRunning(t *testing.T) {
+	vm := &plan.LiveResource{RID: "container#vm", Kind: "container", Status: providers.Undef, Applied: &plan.Values{}}
+	if !instanceReport(&plan.LiveInstance{Resources: []*plan.LiveResource{vm}}).Running {
+		t.Error("a guest started here whose libvirtd does not answer counts as not running")
+	}
+	never := *vm
+	never.Applied = nil
+	if instanceReport(&plan.LiveInstance{Resources: []*plan.LiveResource{&never}}).Running {
+		t.Error("a guest never started here whose libvirtd does not answer counts as running")
+	}
+}
+
 // A peer's news is fresh only from a poll sent after its rejoin, within a
 // lease, made while it held quorum past its settling time: the survivor
 // of a partition must not stop its copy on anything older.

@@ -78,7 +78,7 @@ func (li *LiveInstance) Armed(lr *LiveResource) bool {
 		if r.Arms || r.Standby || r.Skipped != "" || r.Orphan {
 			continue
 		}
-		if r.Status == providers.Up || r.Status == providers.Warn || (r.Status == providers.NA && r.Applied != nil) {
+		if r.Status == providers.Up || r.Status == providers.Warn || ((r.Status == providers.NA || r.Status == providers.Undef) && r.Applied != nil) {
 			return true
 		}
 		others = true
