@@ -5,7 +5,7 @@
 #                                         HA service of examples/lab (-bare:
 #                                         none; deploy adds one)
 #   scripts/lab.sh status | mon [NODE] | watch | get | failover
-#   scripts/lab.sh kill|boot|cut|heal|daemon-kill|daemon-start NODE
+#   scripts/lab.sh kill|boot|cut|heal|daemon-kill|daemon-start|libvirtd-kill|libvirtd-start NODE
 #   scripts/lab.sh loss NODE PCT [both|egress|ingress] | noloss NODE
 #   scripts/lab.sh deploy FILE [NODE]     one more service, e.g. examples/lab-flex/pool.hcl
 #   scripts/lab.sh run NODE CMD...        e.g. run node1 om web switch --to node2

@@ -53,6 +53,7 @@ VM_PACKAGES=(
 	qemu-system-x86         # qemu-system-x86_64: the guests, under libvirt and bare in the vmlab test
 	linux-image-cloud-amd64 # /boot/vmlinuz-*-cloud-amd64 and its virtio modules: the test guest's kernel
 	qemu-guest-agent        # qemu-ga: the agent inside the test guest
+	tini                    # tini -s: the lab libvirtds' subreaper, reaping a guest's qemu at once as systemd would
 )
 ALL_PACKAGES=("${PACKAGES[@]}" "${VM_PACKAGES[@]}")
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"syscall"
 	"time"
 
 	"github.com/digitalocean/go-libvirt"
@@ -228,7 +229,12 @@ func (d *driver) Stop(ctx context.Context, log *providers.Log) error {
 		// paused first: its vCPUs stop at once, so the guest answers no
 		// more; destroy's SIGTERM may take qemu a second or two to obey
 		t0 := time.Now()
-		if err := do(ctx, d.endpoint(), func(l *libvirt.Libvirt) error { return l.DomainSuspend(s.dom) }); err != nil {
+		// bounded: a qemu that does not answer its monitor holds a pause
+		// (libvirt waits for it); the destroy below kills it
+		pctx, cancel := context.WithTimeout(ctx, fencePauseWithin)
+		err := do(pctx, d.endpoint(), func(l *libvirt.Libvirt) error { return l.DomainSuspend(s.dom) })
+		cancel()
+		if err != nil {
 			log.Info("fence: the guest could not be paused (%v): destroyed at once, not shut down", err)
 		} else {
 			log.Info("fence: the guest is paused (%s), then destroyed, not shut down", time.Since(t0).Round(time.Millisecond))
@@ -248,7 +254,52 @@ func (d *driver) Stop(ctx context.Context, log *providers.Log) error {
 		}
 	}
 	log.Op("%s", d.virsh("destroy", d.name()))
-	err = do(ctx, d.endpoint(), func(l *libvirt.Libvirt) error {
+	err = d.destroy(ctx, s, log)
+	if err != nil {
+		return d.fail("destroy", err)
+	}
+	if !d.waitOff(ctx, 10*time.Second) {
+		return d.fail("stop", errors.New("still running 10s after destroy"))
+	}
+	return nil
+}
+
+// fencePauseWithin bounds a fence's pause of the guest.
+const fencePauseWithin = 500 * time.Millisecond
+
+// killAfter is how long a fence's destroy is given before the guest's
+// qemu is killed: libvirt has taken the destroy by then, and notes the
+// death as its own (the guest reads destroyed, not crashed).
+const killAfter = 50 * time.Millisecond
+
+// destroy is libvirt's destroy of the domain. Under a fence, the guest's
+// qemu is killed (SIGKILL) if the destroy has not ended within killAfter:
+// libvirt asks qemu to quit (SIGTERM) and waits, which lets qemu flush
+// its disk caches to an image the majority is about to boot from, and
+// may take seconds. A fence is the node's death as far as the guest goes.
+func (d *driver) destroy(ctx context.Context, s domainState, log *providers.Log) error {
+	done := make(chan error, 1)
+	go func() { done <- d.destroyCall(ctx, s) }()
+	if !providers.Fencing(ctx) {
+		return <-done
+	}
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(killAfter):
+	}
+	if pid := qemuPID(formatUUID(s.dom.UUID)); pid > 0 { // else not this node's: libvirt's destroy does it
+		if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+			log.Info("fence: kill -9 of qemu %d: %v", pid, err)
+		} else {
+			log.Op("kill -9 %d (the guest's qemu, destroyed meanwhile)", pid)
+		}
+	}
+	return <-done
+}
+
+func (d *driver) destroyCall(ctx context.Context, s domainState) error {
+	return do(ctx, d.endpoint(), func(l *libvirt.Libvirt) error {
 		err := l.DomainDestroyFlags(s.dom, 0)
 		if err != nil && !isNoDomain(err) {
 			var le libvirt.Error
@@ -260,13 +311,6 @@ func (d *driver) Stop(ctx context.Context, log *providers.Log) error {
 		}
 		return nil
 	})
-	if err != nil {
-		return d.fail("destroy", err)
-	}
-	if !d.waitOff(ctx, 10*time.Second) {
-		return d.fail("stop", errors.New("still running 10s after destroy"))
-	}
-	return nil
 }
 
 // waitOff waits up to limit for the domain to be off; false when it

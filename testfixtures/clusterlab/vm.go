@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/omhcl/omhcl/encap"
 	"github.com/omhcl/omhcl/testfixtures/vmlab"
@@ -93,6 +94,55 @@ func (r *Rig) StartLibvirtd(node string) error {
 	if err != nil {
 		return err
 	}
+	if err := os.RemoveAll(filepath.Join(n.LibvirtDir(), "run")); err != nil {
+		return err
+	}
+	return r.startLibvirtd(n)
+}
+
+// KillLibvirtd kills node's libvirtd (kill -9), as a crash or an upgrade
+// would: its guests' qemu run on, as they do on a real host.
+func (r *Rig) KillLibvirtd(node string) error {
+	n, err := r.Node(node)
+	if err != nil {
+		return err
+	}
+	b, err := os.ReadFile(filepath.Join(n.LibvirtDir(), "run", "libvirtd.pid"))
+	if err != nil {
+		return err
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil || pid <= 0 {
+		return fmt.Errorf("%s: libvirtd's pid file says %q", node, b)
+	}
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		return fmt.Errorf("%s: kill libvirtd %d: %v", node, pid, err)
+	}
+	for end := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if state, _, err := procStat(pid); err != nil || state == "Z" {
+			break
+		}
+		if time.Now().After(end) {
+			return fmt.Errorf("%s: libvirtd %d still there 5 s after kill -9", node, pid)
+		}
+	}
+	r.log("%s: libvirtd killed (pid %d); its guests run on", node, pid)
+	return nil
+}
+
+// RestartLibvirtd starts node's libvirtd again after KillLibvirtd: its
+// /run kept, it finds the guests that ran on.
+func (r *Rig) RestartLibvirtd(node string) error {
+	n, err := r.Node(node)
+	if err != nil {
+		return err
+	}
+	return r.startLibvirtd(n)
+}
+
+// startLibvirtd starts n's libvirtd, its /run as it is.
+func (r *Rig) startLibvirtd(n *Node) error {
+	node := n.Name
 	num := 0
 	for i, m := range r.Nodes {
 		if m == n {
@@ -100,9 +150,6 @@ func (r *Rig) StartLibvirtd(node string) error {
 		}
 	}
 	dir := n.LibvirtDir()
-	if err := os.RemoveAll(filepath.Join(dir, "run")); err != nil {
-		return err
-	}
 	// qemu runs as libvirt-qemu: the lab's root and the node's directory
 	// must let it through to the guest's files and its own.
 	for _, d := range []string{r.Root, filepath.Dir(dir), dir} {

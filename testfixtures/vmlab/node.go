@@ -42,11 +42,19 @@ var libvirtDirs = []struct{ name, over string }{
 // mount there would keep the namespace alive.
 const dropInherited = `findmnt -rn -o TARGET | sort -r | while read -r m; do case $m in /|/proc|/proc/*|/sys|/sys/*|/dev|/dev/*) ;; *) umount -l "$m" 2>/dev/null || true ;; esac; done`
 
+// startVirtlogd starts the node's virtlogd unless one runs: a libvirtd
+// started again (its predecessor killed, its guests running on) keeps
+// the virtlogd that holds its guests' consoles.
+const startVirtlogd = `p=/run/libvirt/virtlogd.pid; if ! { [ -s $p ] && kill -0 "$(cat $p)" 2>/dev/null; }; then virtlogd -d -p $p; fi`
+
 // StartLibvirtd starts node's libvirtd in the network namespace netns,
 // its state under dir (made if missing; a world-searchable path: qemu
 // runs as libvirt-qemu), with host UUID number n, and waits until it
 // answers. The host's name in its namespace is node, which libvirt
-// names itself by in migrations.
+// names itself by in migrations. It runs under tini -s, a subreaper:
+// libvirt daemonizes each guest's qemu, whose exit would otherwise be
+// reaped by this machine's init, which does it 2 s late, while libvirt's
+// destroy waits for the process to be gone (systemd reaps at once).
 func StartLibvirtd(node, netns, dir string, n int) (*Libvirtd, error) {
 	l := &Libvirtd{Node: node, Dir: dir, Socket: filepath.Join(dir, "run", "libvirt-sock"), done: make(chan struct{})}
 	l.URI = "qemu+unix:///system?socket=" + l.Socket
@@ -64,8 +72,8 @@ func StartLibvirtd(node, netns, dir string, n int) (*Libvirtd, error) {
 	if err := os.WriteFile(conf, []byte(text), 0o644); err != nil {
 		return nil, err
 	}
-	script := fmt.Sprintf("set -e; hostname %s; %s; %s; cd /; virtlogd -d -p /run/libvirt/virtlogd.pid; exec libvirtd -f %s -p %s",
-		node, dropInherited, strings.Join(binds, "; "), conf, filepath.Join(dir, "run", "libvirtd.pid"))
+	script := fmt.Sprintf("set -e; hostname %s; %s; %s; cd /; %s; exec tini -s -- libvirtd -f %s -p %s",
+		node, dropInherited, strings.Join(binds, "; "), startVirtlogd, conf, filepath.Join(dir, "run", "libvirtd.pid"))
 	log, err := os.Create(filepath.Join(dir, "libvirtd.log"))
 	if err != nil {
 		return nil, err

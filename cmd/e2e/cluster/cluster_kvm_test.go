@@ -92,7 +92,55 @@ func TestClusterKVMNodeDeathSwitchAndCut(t *testing.T) {
 	if body, err := h.Get(clusterlab.ServiceURL, time.Second); err != nil || !strings.Contains(body, clusterlab.GuestGreeting) {
 		t.Fatalf("right after %q, the client got %q (%v)", strings.TrimSpace(out), body, err)
 	}
+	h.libvirtdDeathLeavesTheGuest(dead)
 	h.cutDestroysTheGuest(dead)
+}
+
+// libvirtdDeathLeavesTheGuest kills the libvirtd of node, which runs the
+// guest: the guest runs on (its qemu outlives libvirtd), the resource
+// reads undef, and the service still counts as running there: no node
+// starts a second copy, and the node does not start it again and again
+// (it did: 22 438 starts in 45 s, each planning nothing). Once libvirtd
+// is back, the guest reads up again, where it ran.
+func (h *haLab) libvirtdDeathLeavesTheGuest(node string) {
+	h.t.Helper()
+	n, err := h.Node(node)
+	h.Check(err)
+	starts := func() int {
+		log, _ := os.ReadFile(n.Log)
+		return strings.Count(string(log), "web: start (")
+	}
+	before := starts()
+	h.Check(h.KillLibvirtd(node))
+	time.Sleep(3 * time.Second) // 15 rounds of the fast profile
+	if on := h.GuestNodes(); !slices.Equal(on, []string{node}) {
+		h.t.Fatalf("with %s's libvirtd dead, the guest runs on %v, want %s alone\n%s", node, on, node, h.w.Report())
+	}
+	if st := h.Must(node, "om", "web", "status"); !strings.Contains(st, "undef") {
+		h.t.Errorf("with its libvirtd dead, %s's status does not read the guest undef:\n%s", node, st)
+	}
+	for _, m := range h.Nodes {
+		h.waitRunningOn(m.Name, node) // as every node sees it
+	}
+	if n := starts() - before; n > 0 {
+		h.t.Errorf("with its libvirtd dead, %s launched %d starts of a service whose guest runs on", node, n)
+	}
+	h.Check(h.RestartLibvirtd(node))
+	for end := time.Now().Add(10 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+		st := h.Must(node, "om", "web", "status")
+		if statustree.Line(st, "container#vm") != "" && !strings.Contains(statustree.Line(st, "container#vm"), "undef") {
+			if _, s := statustree.FlagsAndStatus(h.t, st, "container#vm"); s != "up" {
+				h.t.Fatalf("with its libvirtd back, %s reads the guest %s:\n%s", node, s, st)
+			}
+			break
+		}
+		if time.Now().After(end) {
+			h.t.Fatalf("10 s after its libvirtd came back, %s still reads the guest undef:\n%s", node, st)
+		}
+	}
+	if on := h.GuestNodes(); !slices.Equal(on, []string{node}) {
+		h.t.Fatalf("after %s's libvirtd came back, the guest runs on %v, want %s alone", node, on, node)
+	}
 }
 
 // cutDestroysTheGuest cuts the link of node, which runs the guest: the

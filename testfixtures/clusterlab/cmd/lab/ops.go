@@ -14,12 +14,14 @@ import (
 	"github.com/omhcl/omhcl/testfixtures/clusterlab"
 )
 
-func opKill(r *clusterlab.Rig, node string) error        { return r.Kill(node) }
-func opCut(r *clusterlab.Rig, node string) error         { return r.Cut(node) }
-func opHeal(r *clusterlab.Rig, node string) error        { return r.Heal(node) }
-func opDaemonKill(r *clusterlab.Rig, node string) error  { return r.KillDaemon(node) }
-func opDaemonStart(r *clusterlab.Rig, node string) error { return r.StartDaemon(node) }
-func opBoot(r *clusterlab.Rig, node string) error        { return r.Revive(node, waitLong) }
+func opKill(r *clusterlab.Rig, node string) error          { return r.Kill(node) }
+func opCut(r *clusterlab.Rig, node string) error           { return r.Cut(node) }
+func opHeal(r *clusterlab.Rig, node string) error          { return r.Heal(node) }
+func opDaemonKill(r *clusterlab.Rig, node string) error    { return r.KillDaemon(node) }
+func opDaemonStart(r *clusterlab.Rig, node string) error   { return r.StartDaemon(node) }
+func opLibvirtdKill(r *clusterlab.Rig, node string) error  { return r.KillLibvirtd(node) }
+func opLibvirtdStart(r *clusterlab.Rig, node string) error { return r.RestartLibvirtd(node) }
+func opBoot(r *clusterlab.Rig, node string) error          { return r.Revive(node, waitLong) }
 
 // nodeOp makes a subcommand of an operation on one node.
 func nodeOp(op func(r *clusterlab.Rig, node string) error) func(g *globals, args []string) error {
