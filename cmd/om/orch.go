@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -101,6 +103,7 @@ func waitPlacement(ctx context.Context, e *cli.Env, c *wire.Client, svc, action,
 		return nil
 	}
 	deadline := time.Now().Add(wait)
+	var last *wire.MonService
 	for {
 		v, err := c.Mon(ctx)
 		if err != nil {
@@ -110,6 +113,7 @@ func waitPlacement(ctx context.Context, e *cli.Env, c *wire.Client, svc, action,
 			if s.Name != svc {
 				continue
 			}
+			last = &s
 			var done bool
 			switch action {
 			case "stop":
@@ -139,10 +143,33 @@ func waitPlacement(ctx context.Context, e *cli.Env, c *wire.Client, svc, action,
 			}
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("%s: %s not done after %s: see om mon", svc, action, wait)
+			return fmt.Errorf("%s: %s not done after %s%s: see om mon", svc, action, wait, whyNotDone(last))
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
+}
+
+// whyNotDone says where s runs and what failed on its nodes lately (a
+// stop that libvirtd refused), for a wait that timed out.
+func whyNotDone(s *wire.MonService) string {
+	if s == nil {
+		return ""
+	}
+	where := "running nowhere"
+	if len(s.Running) > 0 {
+		where = "running on " + strings.Join(s.Running, ", ")
+	}
+	var failed []string
+	for _, node := range slices.Sorted(maps.Keys(s.Instances)) {
+		if in := s.Instances[node]; in != nil && strings.Contains(in.Note, "failed") {
+			note, _, _ := strings.Cut(in.Note, "\n")
+			failed = append(failed, node+": "+note)
+		}
+	}
+	if len(failed) == 0 {
+		return " (" + where + ")"
+	}
+	return " (" + where + "; " + strings.Join(failed, "; ") + ")"
 }
 
 // migrationFailed is the note of a live migration of a switch that failed:
