@@ -99,12 +99,7 @@ type floodDaemon struct {
 func startFloodDaemon(t *testing.T) *floodDaemon {
 	t.Helper()
 	port := loopback.FreePortPair(t)
-	pp, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	pprofAddr := pp.Addr().String()
-	pp.Close()
+	pprofAddr := fmt.Sprintf("127.0.0.1:%d", loopback.FreePort(t))
 	cmd := exec.Command(os.Args[0], "-test.run=^TestFloodDaemon$")
 	cmd.Env = append(os.Environ(), fmt.Sprintf("%s=%s,127.0.0.1:%d", floodDaemonEnv, t.TempDir(), port), "OMHCL_PPROF="+pprofAddr)
 	logf, err := os.Create(t.TempDir() + "/daemon.log")
@@ -334,12 +329,7 @@ func startLimitsDaemon(t *testing.T) *limitsDaemon {
 	if err := os.WriteFile(dir+"/token", []byte(token), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	remote := ln.Addr().String()
-	ln.Close()
+	remote := fmt.Sprintf("127.0.0.1:%d", loopback.FreePort(t))
 	state := dir + "/state"
 	opts := testOptions(t, state, "fast")
 	opts.Remote = RemoteAPI{Addr: remote, CertFile: cert, KeyFile: key, TokenFile: dir + "/token"}

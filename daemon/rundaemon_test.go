@@ -24,6 +24,12 @@ func serveDaemon(t *testing.T, d *Daemon) (*wire.Client, context.Context) {
 	go func() { done <- d.Run(ctx) }()
 	t.Cleanup(func() { cancel(); <-done })
 	for end := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		select {
+		case err := <-done: // a port it could not bind, say
+			done <- err // for the cleanup
+			t.Fatalf("the daemon stopped at its start: %v", err)
+		default:
+		}
 		if c, err := wire.Connect(ctx, d.opts.StateDir); err == nil && c != nil {
 			return c, ctx
 		}
