@@ -9,17 +9,18 @@ package daemon
 import (
 	"context"
 	"fmt"
-	"github.com/omhcl/omhcl/encap"
 	"io"
 	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/omhcl/omhcl/cluster"
+	"github.com/omhcl/omhcl/encap"
 	"github.com/omhcl/omhcl/plan"
 	"github.com/omhcl/omhcl/state"
 	"github.com/omhcl/omhcl/transport"
@@ -205,7 +206,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	if err := d.members.start(); err != nil {
 		return err
 	}
-	go d.rejoin()
+	go d.rejoinLoop(ctx)
 	// No graceful leave: peers would count the node gone at once while its
 	// services still run here. They see it fail, and their start conflict
 	// check finds the running copy, as when the daemon is killed.
@@ -288,22 +289,45 @@ func listenUnix(path string) (net.Listener, error) {
 	return ln, nil
 }
 
-// rejoin contacts the members this node knew, at once: a restarted daemon
+// rejoinLoop contacts the cluster's nodes at once (a restarted daemon
 // must hear from the cluster before its startup wait ends, to adopt its
-// running services rather than fence them.
-func (d *Daemon) rejoin() {
+// running services rather than fence them), then, every
+// ReconnectInterval, each node of the cluster that serf does not know.
+// serf retries the members it saw fail, not those it has not met since
+// it started: a node down when this daemon started, or one whose first
+// contact failed ("no route to host" just after a heal). Without this
+// loop, the two sides of such a heal stayed apart for good (a cluster
+// test's drp node and the node back from the dead, in make test).
+func (d *Daemon) rejoinLoop(ctx context.Context) {
+	var quiet breakLog
+	for {
+		if addrs := d.unmetPeers(); len(addrs) > 0 {
+			if n, err := d.members.join(addrs...); err != nil {
+				if why, ok := quiet.record(err, n > 0, time.Now()); ok {
+					d.warnf("rejoin %v: %d contacted: %v (%s; again every %s)", addrs, n, err, why, d.timings.ReconnectInterval)
+				}
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(d.timings.ReconnectInterval):
+		}
+	}
+}
+
+// unmetPeers lists the gossip addresses of the cluster's nodes that serf
+// does not know, this node aside.
+func (d *Daemon) unmetPeers() []string {
+	known := d.members.snapshot()
 	d.mu.Lock()
+	defer d.mu.Unlock()
 	var addrs []string
 	for n, a := range d.cluster.Addrs {
-		if n != d.opts.Node {
+		if _, ok := known[n]; n != d.opts.Node && !ok {
 			addrs = append(addrs, a)
 		}
 	}
-	d.mu.Unlock()
-	if len(addrs) == 0 {
-		return
-	}
-	if n, err := d.members.join(addrs...); err != nil {
-		d.warnf("rejoin %v: %d contacted: %v", addrs, n, err)
-	}
+	slices.Sort(addrs)
+	return addrs
 }

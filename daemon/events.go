@@ -152,10 +152,11 @@ func (w *eventWatches) count() int {
 	return len(w.running)
 }
 
-// breakLog keeps a stream that stays broken (a libvirtd or an engine
-// down for an hour) from writing a line a second: a break is logged when
-// it is new (another error, or the stream had held since the last), then
-// once a minute while it repeats, with how many failed meanwhile.
+// breakLog keeps a failure that repeats (an event stream whose libvirtd
+// or engine is down for an hour, a rejoin of a node that is down) from
+// writing a line a second: a failure is logged when it is new (another
+// error, or it had held since the last), then once a minute while it
+// repeats, with how many failed meanwhile.
 type breakLog struct {
 	last     string
 	loggedAt time.Time

@@ -169,10 +169,15 @@ func TestClusterSiteLostTakeoverOnTheDrpNode(t *testing.T) {
 	}
 
 	// node1 comes back: it counts again, the service stays on node3, and
-	// node3's syncs bring node1's copy up to date
-	lab.Heal("node1")
+	// node3's syncs bring node1's copy up to date. Its daemon starts
+	// before its link is back, so its first contacts fail ("no route to
+	// host"), and node3's daemon, restarted since node1 died, has not met
+	// it: the daemons join it again every reconnect interval. Before,
+	// each side tried once and the two stayed apart for good (make test).
 	lab.StartDaemon("node1")
 	lab.Check(lab.WaitDaemon("node1", settleWithin))
+	time.Sleep(12 * time.Second) // serf's one-shot rejoin of each node it knew, and the daemon's first, fail meanwhile (4 s each)
+	lab.Heal("node1")
 	later := fmt.Sprintf("written on node3 at %d\n", time.Now().UnixNano())
 	if err := os.WriteFile(filepath.Join(site("node3"), "later.txt"), []byte(later), 0o644); err != nil {
 		t.Fatal(err)
