@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -304,7 +305,9 @@ func (d *Daemon) rejoinLoop(ctx context.Context) {
 		if addrs := d.unmetPeers(); len(addrs) > 0 {
 			if n, err := d.members.join(addrs...); err != nil {
 				if why, ok := quiet.record(err, n > 0, time.Now()); ok {
-					d.warnf("rejoin %v: %d contacted: %v (%s; again every %s)", addrs, n, err, why, d.timings.ReconnectInterval)
+					// serf's error lists one line per node: one line here
+					msg := strings.Join(strings.Fields(err.Error()), " ")
+					d.warnf("rejoin %v: %d contacted: %s (%s; again every %s)", addrs, n, msg, why, d.timings.ReconnectInterval)
 				}
 			}
 		}
