@@ -151,35 +151,3 @@ func (w *eventWatches) count() int {
 	defer w.mu.Unlock()
 	return len(w.running)
 }
-
-// breakLog keeps a failure that repeats (an event stream whose libvirtd
-// or engine is down for an hour, a rejoin of a node that is down) from
-// writing a line a second: a failure is logged when it is new (another
-// error, or it had held since the last), then once a minute while it
-// repeats, with how many failed meanwhile.
-type breakLog struct {
-	last     string
-	loggedAt time.Time
-	failed   int
-}
-
-// breakLogEvery is how often a break that repeats is logged again.
-const breakLogEvery = time.Minute
-
-// record notes a break of the stream (held: the subscription had held
-// for a while before it broke) and says whether to log it, and how to
-// qualify it.
-func (b *breakLog) record(err error, held bool, now time.Time) (string, bool) {
-	msg := fmt.Sprint(err)
-	b.failed++
-	switch {
-	case held || msg != b.last:
-		b.last, b.loggedAt, b.failed = msg, now, 0
-		return "broken", true
-	case now.Sub(b.loggedAt) >= breakLogEvery:
-		n := b.failed
-		b.loggedAt, b.failed = now, 0
-		return fmt.Sprintf("still broken: %d failed subscriptions since the last line", n), true
-	}
-	return "", false
-}
