@@ -301,9 +301,7 @@ func (d *Daemon) actFor(ctx context.Context, cfg *lang.Config, svc, what, why, t
 		req.Config, req.Store, req.Node, req.Services, req.Agents = cfg, d.store, d.opts.Node, []string{svc}, d.agentCalls()
 		req.Log = providers.NewLog(prefixWriter{d, svc})
 		p, res, err := engine.Converge(ctx, req)
-		if err == nil && res != nil {
-			err = res.Err()
-		}
+		err = engine.Err(p, res, err)
 		done := wire.Event{Kind: wire.EventAction, Service: svc, Action: what, Outcome: wire.OutcomeOK, Duration: time.Since(began).Seconds()}
 		stopped := d.stoppedSince(prev, prevAt) // members' lock: not under d.mu
 		d.mu.Lock()

@@ -7,7 +7,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/omhcl/omhcl/apply"
 	"github.com/omhcl/omhcl/engine"
 	"github.com/omhcl/omhcl/lang"
 	"github.com/omhcl/omhcl/plan"
@@ -145,7 +144,7 @@ func (d *Daemon) dropAddresses(ctx context.Context) {
 				req := engine.Request{Config: cfg, Store: d.store, Node: d.opts.Node, Services: []string{svc},
 					Target: plan.TargetDown, RIDs: rids, Log: providers.NewLog(prefixWriter{d, svc}), LockTimeout: 5 * time.Second,
 					Levels: plan.Levels{Master: true}}
-				if err := converged(engine.Converge(providers.WithFencing(fenceCtx), req)); err != nil {
+				if err := engine.Err(engine.Converge(providers.WithFencing(fenceCtx), req)); err != nil {
 					d.errorf("%s: fencing %v: %v", svc, rids, err)
 					failed.Store(true)
 				}
@@ -154,7 +153,7 @@ func (d *Daemon) dropAddresses(ctx context.Context) {
 				Target: plan.TargetDown, RIDs: addrs, Log: providers.NewLog(prefixWriter{d, svc}), LockTimeout: 5 * time.Second,
 				// the addresses inside containers too: the containers run on
 				Levels: plan.Levels{Master: true, AllSlaves: true}, Agents: d.agentCalls()}
-			if err := converged(engine.Converge(fenceCtx, req)); err != nil {
+			if err := engine.Err(engine.Converge(fenceCtx, req)); err != nil {
 				d.errorf("%s: fencing addresses: %v", svc, err)
 				failed.Store(true)
 			}
@@ -185,14 +184,6 @@ func (d *Daemon) dropAddresses(ctx context.Context) {
 		fence.Reason += fmt.Sprintf(", beyond the fence budget of %s", d.timings.FenceBudget)
 	}
 	d.emit(fence)
-}
-
-// converged is the error of a convergence: its own, or its result's.
-func converged(_ *plan.Plan, res *apply.Result, err error) error {
-	if err == nil && res != nil {
-		err = res.Err()
-	}
-	return err
 }
 
 // fencedRIDs lists the resources of svc on this node whose driver the

@@ -89,6 +89,15 @@ const (
 	FirstWait = 150 * time.Millisecond
 )
 
+// Err is the error of a convergence, Converge's results given as they
+// are: its own, or the first failure its result holds.
+func Err(_ *plan.Plan, res *apply.Result, err error) error {
+	if err == nil && res != nil {
+		err = res.Err()
+	}
+	return err
+}
+
 // Converge plans and applies. The plan is returned even when empty; the
 // result is nil when there was nothing to do.
 func Converge(ctx context.Context, req Request) (*plan.Plan, *apply.Result, error) {

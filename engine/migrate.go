@@ -71,10 +71,7 @@ func (c *convergence) migrate(ctx context.Context, m Migration) (*plan.Plan, *ap
 			Step: c.req.Step})
 		sub.locks = c.locks
 		p, res, err := sub.converge(ctx)
-		if err == nil && res != nil {
-			err = res.Err()
-		}
-		return p, res, err
+		return p, res, Err(p, res, err)
 	}
 	p, res, err := step(plan.TargetDown)
 	if err != nil {

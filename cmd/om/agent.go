@@ -72,14 +72,10 @@ func newAgent(e *cli.Env) *cobra.Command {
 			if left, err := leaveToDaemon(cmd.Context(), e, args[0], plan.Target(target)); left || err != nil {
 				return err // a daemon here places the service (agent_daemon.go)
 			}
-			_, res, err := engine.Converge(cmd.Context(), engine.Request{
+			return engine.Err(engine.Converge(cmd.Context(), engine.Request{
 				Config: cfg, Store: e.Store(), Node: e.NodeName(), Services: args[:1],
 				Target: plan.Target(target), RIDs: rids, Log: providers.NewLog(e.Out), LockTimeout: e.LockTimeout,
-			})
-			if err == nil && res != nil {
-				err = res.Err()
-			}
-			return err
+			}))
 		},
 	}
 	converge.Flags().StringVar(&target, "target", "up", "what the level should be")
