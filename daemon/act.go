@@ -338,7 +338,7 @@ func (d *Daemon) actFor(ctx context.Context, cfg *lang.Config, svc, what, why, t
 		}
 		d.emit(done)
 		if err == nil && req.Migrate != nil {
-			d.migratedAway(svc, run) // migrate.go
+			d.migratedAway() // migrate.go
 		}
 		if err == nil {
 			// a start here counts even when the service dies before a round

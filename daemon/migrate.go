@@ -43,17 +43,11 @@ func (d *Daemon) migrate(ctx context.Context, cfg *lang.Config, svc string, dec 
 	return true
 }
 
-// migratedAway notes, under d.mu, that a live migration took svc away:
-// this node's report says at once that it no longer runs it, for the
+// migratedAway publishes, at once, that a live migration took svc away
+// (the report says what the migration left: serviceRun.running), for the
 // target to start the rest without waiting for a round (one observing
 // the guest inside through its agent may take seconds).
-func (d *Daemon) migratedAway(svc string, run *serviceRun) {
-	if d.local == nil || d.local.Instances[svc] == nil {
-		return
-	}
-	ir := *d.local.Instances[svc]
-	ir.Running = false
-	d.local.Instances[svc] = &ir
+func (d *Daemon) migratedAway() {
 	d.work.Go(func() { d.localReport() }) // its digest, which beacon answers carry, anew
 }
 

@@ -84,7 +84,7 @@ func TestMigratedAwayIsNotRunning(t *testing.T) {
 	d.mu.Lock()
 	run := d.run("vm")
 	run.endedAt, run.ranHere = time.Now(), false // as actFor leaves a migration
-	d.migratedAway("vm", run)
+	d.migratedAway()
 	d.mu.Unlock()
 	if d.runsHere("vm") {
 		t.Error("the report still says the service runs here after the migration")

@@ -39,6 +39,16 @@ func (d *Daemon) localInstance(svc string, li *plan.LiveInstance, observedAt tim
 // the last action here ended.
 func (run *serviceRun) stale() bool { return run.observedAt.Before(run.endedAt) }
 
+// running says, under d.mu, whether the service runs here as ir, the
+// last round's report, shows it: what the last action left when it ended
+// after the round's observation began.
+func (run *serviceRun) running(ir *wire.InstanceReport) bool {
+	if run != nil && run.stale() {
+		return run.ranHere
+	}
+	return ir.Running
+}
+
 // runsHere says whether this node's last report shows svc running.
 func (d *Daemon) runsHere(svc string) bool {
 	d.mu.Lock()
@@ -47,7 +57,7 @@ func (d *Daemon) runsHere(svc string) bool {
 		return false
 	}
 	ir := d.local.Instances[svc]
-	return ir != nil && ir.Running
+	return ir != nil && d.services[svc].running(ir)
 }
 
 // monitoredDied says whether a monitored resource is down although the

@@ -55,11 +55,7 @@ func (d *Daemon) localReport() *wire.NodeReport {
 			cp := *v
 			if run := d.services[k]; run != nil {
 				cp.Busy, cp.MonitorFailed, cp.Conflict = run.busy, run.monitorFailed, run.conflict
-				if run.stale() {
-					// an action ended since the round observed the
-					// service: what it left, not what the round saw
-					cp.Running = run.ranHere
-				}
+				cp.Running = run.running(&cp)
 				if run.conflict {
 					cp.Conflicts, cp.RetryInMs = run.conflicts, max(time.Until(run.retryAfter), 0).Milliseconds()
 				}
