@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
-	"time"
 
 	"github.com/omhcl/omhcl/encap"
 	"github.com/omhcl/omhcl/testfixtures/vmlab"
@@ -115,16 +114,12 @@ func (r *Rig) KillLibvirtd(node string) error {
 	if err != nil || pid <= 0 {
 		return fmt.Errorf("%s: libvirtd's pid file says %q", node, b)
 	}
-	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
-		return fmt.Errorf("%s: kill libvirtd %d: %v", node, pid, err)
+	p, err := procOf(pid)
+	if err == nil {
+		err = p.kill()
 	}
-	for end := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-		if state, _, err := procStat(pid); err != nil || state == "Z" {
-			break
-		}
-		if time.Now().After(end) {
-			return fmt.Errorf("%s: libvirtd %d still there 5 s after kill -9", node, pid)
-		}
+	if err != nil {
+		return fmt.Errorf("%s: libvirtd %d: %v", node, pid, err)
 	}
 	r.log("%s: libvirtd killed (pid %d); its guests run on", node, pid)
 	return nil
