@@ -278,11 +278,11 @@ const killAfter = 50 * time.Millisecond
 // its disk caches to an image the majority is about to boot from, and
 // may take seconds. A fence is the node's death as far as the guest goes.
 func (d *driver) destroy(ctx context.Context, s domainState, log *providers.Log) error {
+	if !providers.Fencing(ctx) {
+		return d.destroyCall(ctx, s)
+	}
 	done := make(chan error, 1)
 	go func() { done <- d.destroyCall(ctx, s) }()
-	if !providers.Fencing(ctx) {
-		return <-done
-	}
 	select {
 	case err := <-done:
 		return err
